@@ -1,0 +1,187 @@
+/**
+ * The CORS decision: pure, framework-free, synchronous unless an uncached origin must be resolved.
+ * It predicts what the browser will do with the answer; adapters only write what it says.
+ */
+import type { CompiledPolicy, CompiledRoutePolicy } from '../policy/compiled';
+import { isLoopbackHost, parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
+import { matchOrigin } from '../origin/matcher';
+import { parseRequestedHeaders } from '../http/tokens';
+import { routeMatches } from '../policy/routes';
+import type { ResolverOutcome } from './resolver-cache';
+import {
+  INVALID_ORIGIN_LABEL,
+  type CorsRequest,
+  type Decision,
+  type HeaderPair,
+  type OriginSource,
+  type Reason,
+  type RequestType,
+} from './decision';
+
+const ACAO = 'Access-Control-Allow-Origin';
+
+/** The route policy that applies to a path: the first (most specific) match, else the default. */
+export function selectRoute(policy: CompiledPolicy, path: string): CompiledRoutePolicy {
+  const routes = policy.routes;
+  if (routes.length === 0) return policy.defaultRoute;
+  const lower = path.toLowerCase();
+  for (const route of routes) {
+    if (route.pattern !== undefined && routeMatches(route.pattern, lower)) return route;
+  }
+  return policy.defaultRoute;
+}
+
+export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Promise<Decision> {
+  const route = selectRoute(policy, req.path);
+  const origin = req.origin;
+  if (origin === undefined || route.originPolicy === 'disabled') return route.nonCors;
+
+  // Preflight = OPTIONS + Origin + Access-Control-Request-Method; any other OPTIONS is the app's.
+  const type: RequestType = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
+  if (type === 'actual' && isSameOrigin(origin, req.host)) return route.nonCors;
+
+  if (route.anyOnly) {
+    // "*" answers every origin alike (so no Vary: Origin is needed); only a credentialed request fails.
+    const label = origin === 'null' ? 'null' : (parseRequestOrigin(origin)?.origin ?? INVALID_ORIGIN_LABEL);
+    return grant(route, req, type, label, 'any', undefined, '*');
+  }
+  if (origin === 'null') {
+    if (!route.origins.allowNull) return reject(route, type, 'null_origin', 'null', undefined);
+    return grant(route, req, type, 'null', 'null', undefined, 'null');
+  }
+  const parsed = parseRequestOrigin(origin);
+  if (parsed === undefined) return reject(route, type, 'invalid_origin', INVALID_ORIGIN_LABEL, undefined);
+
+  const match = matchOrigin(route.origins, parsed);
+  if (match !== undefined) return checkAndGrant(route, req, type, parsed, match.kind, match.pattern);
+  if (route.reflectAny) return checkAndGrant(route, req, type, parsed, 'any', undefined);
+  if (route.resolver === undefined) return reject(route, type, 'origin_not_allowed', parsed.origin, undefined);
+
+  const outcome = route.resolver.resolve(parsed.origin, req.raw);
+  if (typeof outcome === 'string') return afterResolve(route, req, type, parsed, outcome);
+  return outcome.then((o) => afterResolve(route, req, type, parsed, o));
+}
+
+function afterResolve(route: CompiledRoutePolicy, req: CorsRequest, type: RequestType, parsed: ParsedOrigin, outcome: ResolverOutcome): Decision {
+  switch (outcome) {
+    case 'allowed':
+      return checkAndGrant(route, req, type, parsed, 'resolver', undefined);
+    case 'denied':
+      return reject(route, type, 'origin_not_allowed', parsed.origin, 'resolver');
+    case 'error':
+      return reject(route, type, 'resolver_error', parsed.origin, 'resolver');
+    case 'timeout':
+      return reject(route, type, 'resolver_timeout', parsed.origin, 'resolver');
+  }
+}
+
+function checkAndGrant(
+  route: CompiledRoutePolicy,
+  req: CorsRequest,
+  type: RequestType,
+  parsed: ParsedOrigin,
+  source: OriginSource,
+  pattern: string | undefined,
+): Decision {
+  // Exact origins were vetted at start-up; patterns and resolvers can admit plain-http origins at run time.
+  if (
+    route.credentials &&
+    source !== 'exact' &&
+    parsed.scheme === 'http' &&
+    !route.allowInsecureWithCredentials &&
+    !isLoopbackHost(parsed.host)
+  ) {
+    return reject(route, type, 'insecure_origin', parsed.origin, source);
+  }
+  return grant(route, req, type, parsed.origin, source, pattern, parsed.origin);
+}
+
+function grant(
+  route: CompiledRoutePolicy,
+  req: CorsRequest,
+  type: RequestType,
+  origin: string,
+  source: OriginSource,
+  pattern: string | undefined,
+  allowOrigin: string,
+): Decision {
+  if (type === 'actual') {
+    const headers: HeaderPair[] = [[ACAO, allowOrigin], ...route.actualHeaders];
+    // Cookies come only with `credentials: 'include'`; without Access-Control-Allow-Credentials the
+    // browser will refuse the response. The headers stay the same so that caches see one answer.
+    const refused = req.hasCookie === true && !route.credentials;
+    return {
+      route: route.name, requestType: type, outcome: refused ? 'rejected' : 'allowed',
+      reason: refused ? 'credentials_not_allowed' : undefined, origin, originSource: source, originPattern: pattern,
+      headers, vary: route.actualVary, status: undefined, passThrough: true,
+    };
+  }
+
+  const method = req.accessControlRequestMethod as string;
+  if (!route.methods.has(method)) return reject(route, type, 'method_not_allowed', origin, source, pattern);
+
+  let echoedHeaders: string | undefined;
+  const requested = req.accessControlRequestHeaders;
+  if (requested !== undefined && requested !== '') {
+    const parsed = parseRequestedHeaders(requested);
+    if (!parsed.ok) return reject(route, type, parsed.tooLarge ? 'headers_too_large' : 'header_not_allowed', origin, source, pattern);
+    if (route.anyRequestHeader) {
+      echoedHeaders = parsed.names.join(', ');
+    } else {
+      for (const name of parsed.names) {
+        if (!route.allowedHeaders.has(name)) return reject(route, type, 'header_not_allowed', origin, source, pattern);
+      }
+    }
+  }
+  const wantsPrivateNetwork = req.accessControlRequestPrivateNetwork === 'true';
+  if (wantsPrivateNetwork && !route.privateNetworkAccess) {
+    return reject(route, type, 'private_network_not_allowed', origin, source, pattern);
+  }
+
+  const headers: HeaderPair[] = [[ACAO, allowOrigin], ...route.preflightHeaders];
+  if (echoedHeaders !== undefined && echoedHeaders !== '') headers.push(['Access-Control-Allow-Headers', echoedHeaders]);
+  if (wantsPrivateNetwork) headers.push(['Access-Control-Allow-Private-Network', 'true']);
+  return {
+    route: route.name, requestType: type, outcome: 'allowed', reason: undefined, origin, originSource: source,
+    originPattern: pattern, headers, vary: route.preflightVary, status: route.preflightStatus,
+    passThrough: route.preflightContinue,
+  };
+}
+
+function reject(
+  route: CompiledRoutePolicy,
+  type: RequestType,
+  reason: Reason,
+  origin: string,
+  source: OriginSource | undefined,
+  pattern?: string,
+): Decision {
+  const preflight = type === 'preflight';
+  return {
+    route: route.name, requestType: type, outcome: 'rejected', reason, origin, originSource: source,
+    originPattern: pattern, headers: [],
+    // The answer depended on these request headers, rejections included (a cache must not reuse it).
+    vary: preflight ? route.preflightVary : route.actualVary,
+    status: preflight || route.rejectActualRequests ? route.rejectedStatus : undefined,
+    passThrough: !preflight && !route.rejectActualRequests,
+  };
+}
+
+/** An Origin whose host:port equals the Host header is the API's own page (browsers send Origin on same-origin POSTs). */
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined || host === '') return false;
+  const sep = origin.indexOf('://');
+  if (sep === -1) return false;
+  const originHost = origin.slice(sep + 3);
+  if (originHost.length !== host.length) {
+    // Host may carry the default port that Origin elides, or the other way round.
+    return originHost.toLowerCase() === stripDefaultPort(host.toLowerCase(), origin.slice(0, sep));
+  }
+  return originHost.toLowerCase() === host.toLowerCase();
+}
+
+function stripDefaultPort(host: string, scheme: string): string {
+  if (scheme === 'https' && host.endsWith(':443')) return host.slice(0, -4);
+  if (scheme === 'http' && host.endsWith(':80')) return host.slice(0, -3);
+  return host;
+}

@@ -1,0 +1,69 @@
+/** The engine's vocabulary: what it is asked and what it answers. No framework types here. */
+
+/** Why a cross-origin request was rejected. A fixed set: it is a metric label. */
+export const REASONS = [
+  'origin_not_allowed',
+  'null_origin',
+  'invalid_origin',
+  'insecure_origin',
+  'method_not_allowed',
+  'header_not_allowed',
+  'headers_too_large',
+  'credentials_not_allowed',
+  'private_network_not_allowed',
+  'resolver_error',
+  'resolver_timeout',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+export type RequestType = 'preflight' | 'actual' | 'non_cors';
+export type Outcome = 'allowed' | 'rejected';
+
+/** How an allowed origin was recognised (decides how it may be labelled in metrics). */
+export type OriginSource = 'exact' | 'wildcard' | 'regexp' | 'any' | 'null' | 'resolver';
+
+/** What the engine needs to know about a request. Header values as received, or undefined. */
+export interface CorsRequest {
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  readonly origin: string | undefined;
+  /** The `Host` header, to recognise same-origin requests that carry an Origin. */
+  readonly host?: string | undefined;
+  readonly accessControlRequestMethod?: string | undefined;
+  readonly accessControlRequestHeaders?: string | undefined;
+  readonly accessControlRequestPrivateNetwork?: string | undefined;
+  /** Whether the request carries cookies: only credentialed cross-origin requests do. */
+  readonly hasCookie?: boolean;
+  /** Opaque request object handed to an origin resolver (e.g. Node's IncomingMessage). */
+  readonly raw?: unknown;
+}
+
+export type HeaderPair = readonly [name: string, value: string];
+
+export interface Decision {
+  /** The `route` label: the matched route's name or the default route's. */
+  readonly route: string;
+  readonly requestType: RequestType;
+  /** undefined for non-CORS requests, which are neither allowed nor rejected. */
+  readonly outcome: Outcome | undefined;
+  readonly reason: Reason | undefined;
+  /**
+   * The normalised origin, `null` for the null origin, `__invalid__` for unparseable ones,
+   * undefined for requests without an Origin.
+   */
+  readonly origin: string | undefined;
+  readonly originSource: OriginSource | undefined;
+  /** The configured pattern that admitted the origin (wildcard / regexp), for bounded labels. */
+  readonly originPattern: string | undefined;
+  /** CORS headers to set (never Vary: that is in `vary`). Empty for rejections. */
+  readonly headers: readonly HeaderPair[];
+  /** Header names to append to Vary. */
+  readonly vary: readonly string[];
+  /** For preflights the adapter ends: the status to answer with. */
+  readonly status: number | undefined;
+  /** For preflights: whether the adapter should pass the request on (`preflightContinue`). */
+  readonly passThrough: boolean;
+}
+
+export const INVALID_ORIGIN_LABEL = '__invalid__';

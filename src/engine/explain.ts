@@ -1,0 +1,54 @@
+/** Human-readable reasons for decisions: for tests, debugging and the docs. */
+import type { CompiledPolicy, CompiledRoutePolicy } from '../policy/compiled';
+import type { CorsRequest, Decision } from './decision';
+import { decide, selectRoute } from './decide';
+
+export interface Explanation {
+  readonly decision: Decision;
+  readonly why: string;
+}
+
+export function explain(policy: CompiledPolicy, req: CorsRequest): Explanation | Promise<Explanation> {
+  const route = selectRoute(policy, req.path);
+  const result = decide(policy, req);
+  const describe = (decision: Decision): Explanation => ({ decision, why: why(decision, route, req) });
+  return result instanceof Promise ? result.then(describe) : describe(result);
+}
+
+function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string {
+  const where = `route "${d.route}"${route.pattern ? ` (${route.pattern.source})` : ''}`;
+  if (d.requestType === 'non_cors') {
+    if (route.originPolicy === 'disabled') return `CORS is disabled on ${where}; the request passes through untouched.`;
+    if (req.origin === undefined) return `No Origin header: not a cross-origin request; ${where} adds ${d.headers.length > 0 ? 'Access-Control-Allow-Origin: *' : 'only Vary: Origin'}.`;
+    return `Origin ${req.origin} matches the Host header: a same-origin request, not judged by CORS.`;
+  }
+  const kind = d.requestType === 'preflight' ? `Preflight (${req.accessControlRequestMethod})` : `${req.method} request`;
+  const head = `${kind} from ${d.origin} on ${where}`;
+  if (d.outcome === 'allowed') {
+    const via: Record<string, string> = {
+      exact: 'it is listed exactly',
+      wildcard: `it matches ${d.originPattern}`,
+      regexp: `it matches ${d.originPattern}`,
+      any: 'the policy allows any origin',
+      null: 'the null origin is explicitly enabled',
+      resolver: 'the origin resolver approved it',
+    };
+    return `${head} is allowed: ${via[d.originSource ?? 'exact']}.`;
+  }
+  const origins = route.origins;
+  const listed = `${origins.exact.size} exact origin(s), ${origins.wildcards.size} wildcard pattern(s), ${origins.regexps.length} RegExp(s)`;
+  const reasons: Record<string, string> = {
+    origin_not_allowed: `the origin is not among the ${listed}${route.resolver ? ' and the resolver did not approve it' : ''}`,
+    null_origin: 'the null origin (sandboxed iframes, file:// pages, redirects) is not enabled',
+    invalid_origin: 'the Origin header is not a valid serialised origin',
+    insecure_origin: 'a plain-http origin cannot be trusted with credentials',
+    method_not_allowed: `${req.accessControlRequestMethod} is not among the allowed methods (${[...route.methods].join(', ')})`,
+    header_not_allowed: `a requested header is not allowed (allowed: ${[...route.allowedHeaders].join(', ') || 'none'})`,
+    headers_too_large: 'Access-Control-Request-Headers is longer or lists more names than any browser sends',
+    credentials_not_allowed: 'the request carries cookies but the policy does not allow credentials, so the browser will refuse the response',
+    private_network_not_allowed: 'Private Network Access is not enabled on this route',
+    resolver_error: 'the origin resolver failed, so the request fails closed',
+    resolver_timeout: 'the origin resolver did not answer in time, so the request fails closed',
+  };
+  return `${head} is rejected (${d.reason}): ${reasons[d.reason ?? 'origin_not_allowed']}.`;
+}

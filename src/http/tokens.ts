@@ -1,0 +1,74 @@
+/**
+ * HTTP method and header-name rules from the Fetch standard, shared by config validation (once)
+ * and request checks (per preflight).
+ */
+
+/** RFC 9110 `tchar`, as a lookup table over ASCII. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+
+export function isToken(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/** Methods browsers refuse to send; listing one means the policy was misunderstood. */
+export const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** Request headers scripts cannot set (Fetch "forbidden request-header"), plus the `proxy-`/`sec-` prefixes. */
+const FORBIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
+  'access-control-request-private-network', 'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt',
+  'expect', 'host', 'keep-alive', 'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding',
+  'upgrade', 'via',
+]);
+
+export function isForbiddenRequestHeader(lowerName: string): boolean {
+  return FORBIDDEN_REQUEST_HEADERS.has(lowerName) || lowerName.startsWith('proxy-') || lowerName.startsWith('sec-');
+}
+
+/** Response headers browsers never expose to scripts, whatever the server says. */
+export const FORBIDDEN_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2']);
+
+/** Methods any cross-origin request may use without being listed (CORS-safelisted methods). */
+export const SAFELISTED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);
+
+/** Caps on `Access-Control-Request-Headers`: real browsers stay far below them. */
+export const MAX_REQUEST_HEADERS_LENGTH = 2048;
+export const MAX_REQUEST_HEADERS_COUNT = 32;
+
+export type RequestedHeaders =
+  | { readonly ok: true; readonly names: readonly string[] }
+  | { readonly ok: false; readonly tooLarge: boolean };
+
+/**
+ * Splits an `Access-Control-Request-Headers` value into lower-case names. Anything that is not a
+ * comma-separated list of tokens is refused, so nothing unvalidated can ever be echoed back.
+ */
+export function parseRequestedHeaders(value: string): RequestedHeaders {
+  if (value.length > MAX_REQUEST_HEADERS_LENGTH) return { ok: false, tooLarge: true };
+  const names: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= value.length; i++) {
+    if (i !== value.length && value.charCodeAt(i) !== 0x2c /* , */) continue;
+    const name = trimOws(value.slice(start, i)).toLowerCase();
+    start = i + 1;
+    if (name === '' && value.length === 0) break;
+    if (!isToken(name)) return { ok: false, tooLarge: false };
+    names.push(name);
+    if (names.length > MAX_REQUEST_HEADERS_COUNT) return { ok: false, tooLarge: true };
+  }
+  return { ok: true, names };
+}
+
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return s.slice(a, b);
+}

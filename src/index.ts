@@ -1,0 +1,20 @@
+export { corsSentinel, type CorsSentinelMiddleware, type NextFunction } from './adapters/express';
+export { createSentinel, type Sentinel } from './sentinel';
+export { compilePolicy, DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/compile';
+export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './policy/compiled';
+export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
+export type {
+  CorsSentinelOptions, PolicyOptions, RoutePolicyOptions, MetricsOptions, LoggingOptions, OriginSpec, OriginResolver,
+  CorsOriginCallback,
+} from './policy/options';
+export { decide, selectRoute } from './engine/decide';
+export { explain, type Explanation } from './engine/explain';
+export {
+  REASONS, INVALID_ORIGIN_LABEL, type Reason, type Decision, type CorsRequest, type RequestType, type Outcome,
+  type OriginSource, type HeaderPair,
+} from './engine/decision';
+export { parseRequestOrigin, type ParsedOrigin } from './origin/parse';
+export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics } from './metrics/metrics';
+export { OriginLabeler, OTHER_ORIGIN_LABEL, DEFAULT_ORIGIN_LABEL_LIMIT } from './metrics/origin-labeler';
+export { createMetricsHandler, serveMetrics, type MetricsAuth, type MetricsHandler, type MetricsServerOptions } from './metrics/handler';
+export { sanitizeForLog } from './logging/violation-logger';

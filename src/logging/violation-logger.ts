@@ -1,0 +1,113 @@
+/**
+ * Structured, flood-safe violation lines through winston. Each reason has its own budget per
+ * interval; what exceeds it is counted and reported as one summary line per reason and interval,
+ * so an attacker can neither flood the logs nor make violations disappear without trace.
+ */
+import winston from 'winston';
+import type { Decision } from '../engine/decision';
+
+export const MAX_LOGGED_VALUE_LENGTH = 200;
+
+export interface ViolationLoggerOptions {
+  readonly maxPerInterval?: number;
+  readonly intervalMs?: number;
+  readonly level?: string;
+}
+
+/** Makes request text safe for any log sink: printable ASCII only, escaped, length-capped. */
+export function sanitizeForLog(value: string): string {
+  let out = '';
+  const end = Math.min(value.length, MAX_LOGGED_VALUE_LENGTH);
+  for (let i = 0; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x5c) out += value[i];
+    else if (c === 0x5c) out += '\\\\';
+    else out += `\\u${c.toString(16).padStart(4, '0')}`;
+  }
+  if (value.length > MAX_LOGGED_VALUE_LENGTH) out += `…(+${value.length - MAX_LOGGED_VALUE_LENGTH})`;
+  return out;
+}
+
+export function createDefaultLogger(): winston.Logger {
+  return winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    defaultMeta: { component: 'cors-sentinel' },
+    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
+  });
+}
+
+export class ViolationLogger {
+  private readonly maxPerInterval: number;
+  private readonly intervalMs: number;
+  private readonly level: string;
+  private readonly counts = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly logger: winston.Logger | undefined,
+    options: ViolationLoggerOptions = {},
+  ) {
+    this.maxPerInterval = options.maxPerInterval ?? 10;
+    this.intervalMs = options.intervalMs ?? 10_000;
+    this.level = options.level ?? 'warn';
+    if (!(this.maxPerInterval >= 0) || !(this.intervalMs > 0)) throw new TypeError('cors-sentinel: invalid logging rate limit');
+  }
+
+  /** Logs a rejected decision (rate-limited per reason). `rawOrigin` is shown, escaped, for invalid origins. */
+  violation(decision: Decision, rawOrigin: string | undefined): void {
+    if (decision.reason === undefined) return;
+    this.emit(`violation:${decision.reason}`, {
+      message: 'cors violation',
+      reason: decision.reason,
+      route: sanitizeForLog(decision.route),
+      requestType: decision.requestType,
+      origin: sanitizeForLog(decision.origin ?? ''),
+      ...(decision.origin === '__invalid__' && rawOrigin !== undefined ? { rawOrigin: sanitizeForLog(rawOrigin) } : {}),
+    });
+  }
+
+  /** Logs a response finding (stacked CORS layers and the like), rate-limited per finding. */
+  finding(finding: string, details: Readonly<Record<string, string>>): void {
+    const safe: Record<string, string> = {};
+    for (const [k, v] of Object.entries(details)) safe[k] = sanitizeForLog(v);
+    this.emit(`finding:${finding}`, { message: 'cors finding', finding, ...safe });
+  }
+
+  /** Writes pending summaries and stops the timer. */
+  close(): void {
+    this.flush();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Ends the current interval: one summary line per key that had lines suppressed. */
+  flush(): void {
+    if (!this.logger) return;
+    for (const [key, count] of this.counts) {
+      const suppressed = count - this.maxPerInterval;
+      if (suppressed > 0) {
+        const [kind, name] = key.split(':') as [string, string];
+        this.logger.log(this.level, 'cors log lines suppressed', {
+          [kind === 'violation' ? 'reason' : 'finding']: name,
+          suppressed,
+          intervalMs: this.intervalMs,
+        });
+      }
+    }
+    this.counts.clear();
+  }
+
+  private emit(key: string, line: Record<string, unknown> & { message: string }): void {
+    if (!this.logger) return;
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.flush(), this.intervalMs);
+      this.timer.unref();
+    }
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    if (count > this.maxPerInterval) return;
+    const { message, ...meta } = line;
+    this.logger.log(this.level, message, meta);
+  }
+}

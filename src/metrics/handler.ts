@@ -1,0 +1,90 @@
+/**
+ * Serves a registry in the Prometheus text format, optionally behind bearer or basic auth, on the
+ * app's own router or on a separate port. Metrics reveal which origins are trusted and which attack,
+ * so a deployment that exposes the API publicly should protect them.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
+
+export interface MetricsHandlerOptions {
+  readonly auth?: MetricsAuth;
+}
+
+export type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createMetricsHandler(registry: Registry, options: MetricsHandlerOptions = {}): MetricsHandler {
+  const expected = options.auth ? expectedAuthorization(options.auth) : undefined;
+  return (req, res) => {
+    if (expected !== undefined && !sameSecret(req.headers.authorization ?? '', expected)) {
+      const scheme = options.auth && 'bearerToken' in options.auth ? 'Bearer' : 'Basic realm="metrics"';
+      res.writeHead(401, { 'WWW-Authenticate': scheme, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Unauthorized\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' });
+      res.end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      () => {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('metrics collection failed\n');
+      },
+    );
+  };
+}
+
+function expectedAuthorization(auth: MetricsAuth): string {
+  if ('bearerToken' in auth) {
+    if (!auth.bearerToken) throw new TypeError('cors-sentinel: metrics bearerToken must not be empty');
+    return `Bearer ${auth.bearerToken}`;
+  }
+  if (!auth.username || auth.password === undefined) throw new TypeError('cors-sentinel: metrics basic auth needs a username and a password');
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+}
+
+/** Constant-time comparison (of digests, so that lengths leak nothing either). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export interface MetricsServerOptions extends MetricsHandlerOptions {
+  readonly port: number;
+  /** Default 127.0.0.1: expose it wider on purpose. */
+  readonly host?: string;
+  /** Default `/metrics`; other paths answer 404. */
+  readonly path?: string;
+}
+
+/** Starts a separate HTTP server that answers only the metrics path. Resolves once listening. */
+export function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<Server> {
+  const handler = createMetricsHandler(registry, options);
+  const path = options.path ?? '/metrics';
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q === -1 ? url : url.slice(0, q)) !== path) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Not Found\n');
+      return;
+    }
+    handler(req, res);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

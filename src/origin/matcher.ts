@@ -1,0 +1,197 @@
+/**
+ * Configured origins compiled into lookup structures, so that a request costs a Set lookup for exact
+ * origins and one Set lookup per host label for wildcard patterns — never a scan of the list.
+ */
+import { getPublicSuffix } from 'tldts';
+import type { ProblemCollector } from '../policy/errors';
+import { normaliseConfiguredOrigin, type ParsedOrigin } from './parse';
+
+export type OriginEntry =
+  | { readonly kind: 'exact'; readonly origin: string; readonly scheme: string; readonly host: string }
+  | { readonly kind: 'wildcard'; readonly pattern: string; readonly scheme: string; readonly suffix: string; readonly publicSuffix: boolean }
+  | { readonly kind: 'regexp'; readonly pattern: string; readonly regexp: RegExp }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'null' };
+
+export interface CompiledOrigins {
+  readonly entries: readonly OriginEntry[];
+  readonly any: boolean;
+  readonly allowNull: boolean;
+  readonly exact: ReadonlySet<string>;
+  /** `scheme://suffix[:port]` → the pattern as written, for each `scheme://*.suffix[:port]`. */
+  readonly wildcards: ReadonlyMap<string, string>;
+  readonly regexps: readonly RegExp[];
+}
+
+export type MatchKind = 'exact' | 'wildcard' | 'regexp' | 'any';
+
+export interface OriginMatch {
+  readonly kind: MatchKind;
+  /** The configured pattern that matched (wildcard and regexp matches). */
+  readonly pattern?: string;
+}
+
+const EXACT: OriginMatch = Object.freeze({ kind: 'exact' });
+const ANY: OriginMatch = Object.freeze({ kind: 'any' });
+
+/** Matches a parsed, normalised request origin against the compiled configuration. */
+export function matchOrigin(compiled: CompiledOrigins, parsed: ParsedOrigin): OriginMatch | undefined {
+  if (compiled.exact.has(parsed.origin)) return EXACT;
+  if (compiled.wildcards.size > 0 && parsed.host.charCodeAt(0) !== 0x5b /* not IPv6 */) {
+    const host = parsed.host;
+    const tail = parsed.port === '' ? '' : `:${parsed.port}`;
+    // Try every proper suffix that starts at a label boundary: a.b.example.com → b.example.com, example.com, com.
+    for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+      const pattern = compiled.wildcards.get(`${parsed.scheme}://${host.slice(dot + 1)}${tail}`);
+      if (pattern !== undefined) return { kind: 'wildcard', pattern };
+    }
+  }
+  for (const regexp of compiled.regexps) {
+    if (regexp.test(parsed.origin)) return { kind: 'regexp', pattern: String(regexp) };
+  }
+  if (compiled.any) return ANY;
+  return undefined;
+}
+
+/**
+ * Whether every top-level alternative of a RegExp source starts with `^` and ends with an unescaped `$`.
+ * `^https://a\.com|evil` is not anchored: its second alternative matches anywhere.
+ */
+export function isAnchored(source: string): boolean {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      alternatives.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alternatives.push(source.slice(start));
+  return alternatives.every((alt) => alt.startsWith('^') && alt.endsWith('$') && !endsWithEscapedDollar(alt));
+}
+
+function endsWithEscapedDollar(alt: string): boolean {
+  let backslashes = 0;
+  for (let i = alt.length - 2; i >= 0 && alt[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+export interface OriginCompileFlags {
+  readonly dangerouslyAllowNullOrigin: boolean;
+}
+
+/** Validates and compiles origin specs; problems go to the collector under `path`. */
+export function compileOrigins(
+  specs: readonly unknown[],
+  path: string,
+  flags: OriginCompileFlags,
+  problems: ProblemCollector,
+): CompiledOrigins {
+  const entries: OriginEntry[] = [];
+  specs.forEach((spec, index) => {
+    const at = specs.length === 1 ? path : `${path}[${index}]`;
+    const entry = compileOne(spec, at, flags, problems);
+    if (entry) entries.push(entry);
+  });
+  const exact = new Set<string>();
+  const wildcards = new Map<string, string>();
+  const regexps: RegExp[] = [];
+  let any = false;
+  let allowNull = false;
+  for (const e of entries) {
+    if (e.kind === 'exact') exact.add(e.origin);
+    else if (e.kind === 'wildcard') wildcards.set(`${e.scheme}://${e.suffix}`, e.pattern);
+    else if (e.kind === 'regexp') regexps.push(e.regexp);
+    else if (e.kind === 'any') any = true;
+    else allowNull = true;
+  }
+  return Object.freeze({ entries: Object.freeze(entries), any, allowNull, exact, wildcards, regexps: Object.freeze(regexps) });
+}
+
+function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, problems: ProblemCollector): OriginEntry | undefined {
+  if (spec instanceof RegExp) {
+    if (spec.global || spec.sticky) {
+      problems.add(at, 'stateful_regexp_flag', `${String(spec)} has the g or y flag, which makes RegExp.test() stateful and skip matches`);
+      return undefined;
+    }
+    if (!isAnchored(spec.source)) {
+      problems.add(at, 'unanchored_regexp', `${String(spec)} is not anchored: write it as ^…$ (every alternative) so it cannot match a prefix or suffix of an attacker's origin`);
+      return undefined;
+    }
+    return { kind: 'regexp', pattern: String(spec), regexp: new RegExp(spec.source, spec.flags) };
+  }
+  if (typeof spec !== 'string') {
+    problems.add(at, 'invalid_type', `expected an origin string or RegExp, got ${describe(spec)}`);
+    return undefined;
+  }
+  if (spec === '*') return { kind: 'any' };
+  if (spec.toLowerCase() === 'null' || spec.toLowerCase() === 'file://') {
+    if (!flags.dangerouslyAllowNullOrigin) {
+      problems.add(
+        at,
+        'null_origin_not_enabled',
+        `${JSON.stringify(spec)} is sent by sandboxed iframes, local files and redirects that any site can trigger; set dangerouslyAllowNullOrigin to allow it`,
+      );
+      return undefined;
+    }
+    if (spec.toLowerCase() === 'null') return { kind: 'null' };
+    return { kind: 'exact', origin: 'file://', scheme: 'file', host: '' };
+  }
+  const wildcard = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/\*\.(.*)$/.exec(spec);
+  if (wildcard) return compileWildcard(spec, wildcard[1] as string, wildcard[2] as string, at, problems);
+  if (spec.includes('*')) {
+    problems.add(at, 'invalid_origin', `${JSON.stringify(spec)}: a wildcard is only allowed as the leading label, as in https://*.example.com`);
+    return undefined;
+  }
+  const result = normaliseConfiguredOrigin(spec);
+  if (!result.ok) {
+    problems.add(at, result.code, result.message);
+    return undefined;
+  }
+  if (result.hadTrailingSlash) problems.warn(at, `${JSON.stringify(spec)}: the trailing slash was dropped (browsers never send one)`);
+  return { kind: 'exact', origin: result.parsed.origin, scheme: result.parsed.scheme, host: result.parsed.host };
+}
+
+function compileWildcard(spec: string, scheme: string, rest: string, at: string, problems: ProblemCollector): OriginEntry | undefined {
+  // Normalise `scheme://x.rest` and take the host apart again, so that the suffix gets the same
+  // treatment (case, punycode, default port) as an exact origin.
+  const result = normaliseConfiguredOrigin(`${scheme}://x.${rest}`);
+  if (!result.ok) {
+    problems.add(at, result.code, `${JSON.stringify(spec)} is not a valid wildcard origin pattern`);
+    return undefined;
+  }
+  const { parsed } = result;
+  if (parsed.host.startsWith('[') || /^x\.\d+\.\d+\.\d+$/.test(parsed.host)) {
+    problems.add(at, 'invalid_origin', `${JSON.stringify(spec)}: wildcards apply to domain names, not IP addresses`);
+    return undefined;
+  }
+  const suffix = parsed.host.slice(2);
+  if (!suffix.includes('.') && suffix !== 'localhost') {
+    problems.add(at, 'wildcard_too_broad', `${JSON.stringify(spec)} matches a whole top-level domain`);
+    return undefined;
+  }
+  const publicSuffix = getPublicSuffix(suffix, { allowPrivateDomains: true }) === suffix;
+  const port = parsed.port === '' ? '' : `:${parsed.port}`;
+  return { kind: 'wildcard', pattern: `${parsed.scheme}://*.${suffix}${port}`, scheme: parsed.scheme, suffix: `${suffix}${port}`, publicSuffix };
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value;
+}

@@ -1,0 +1,163 @@
+/**
+ * Origins as browsers serialise them: `scheme "://" host [ ":" port ]`, or `null`.
+ *
+ * `parseRequestOrigin` runs on every request, so it is a single pass over the characters with no
+ * URL parsing and no regex. `normaliseConfiguredOrigin` runs once at start-up and may be thorough.
+ */
+import { domainToASCII } from 'node:url';
+
+/** Longer Origin headers are invalid: a DNS name is at most 253 octets. */
+export const MAX_ORIGIN_LENGTH = 300;
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443', ws: '80', wss: '443' };
+
+export interface ParsedOrigin {
+  /** Normalised serialisation: lower-case, default port elided. */
+  readonly origin: string;
+  readonly scheme: string;
+  /** Lower-case host; IPv6 hosts keep their brackets. Empty only for `file://`. */
+  readonly host: string;
+  /** Explicit non-default port, or '' */
+  readonly port: string;
+}
+
+function isSchemeChar(c: number, first: boolean): boolean {
+  const lower = c | 0x20;
+  if (lower >= 0x61 && lower <= 0x7a) return true; // a-z, A-Z
+  if (first) return false;
+  return (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e; // 0-9 + - .
+}
+
+/** Letters, digits, '-', '_', '.': what appears in an ASCII (punycode) host name. */
+function isHostChar(c: number): boolean {
+  const lower = c | 0x20;
+  return (lower >= 0x61 && lower <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f;
+}
+
+function isIPv6Char(c: number): boolean {
+  const lower = c | 0x20;
+  return (c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x66) || c === 0x3a || c === 0x2e;
+}
+
+/**
+ * Parses an `Origin` request header. Returns undefined for anything a browser would not send:
+ * paths, credentials, query strings, whitespace, non-ASCII, empty labels, bad ports, over-long values.
+ * `null` is not an origin here; callers check for it first.
+ */
+export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
+  const len = raw.length;
+  if (len === 0 || len > MAX_ORIGIN_LENGTH) return undefined;
+
+  let i = 0;
+  while (i < len && isSchemeChar(raw.charCodeAt(i), i === 0)) i++;
+  if (i === 0 || i + 3 > len || raw.charCodeAt(i) !== 0x3a || raw.charCodeAt(i + 1) !== 0x2f || raw.charCodeAt(i + 2) !== 0x2f) {
+    return undefined;
+  }
+  const scheme = raw.slice(0, i).toLowerCase();
+  const hostStart = i + 3;
+  let j = hostStart;
+  let host: string;
+
+  if (j < len && raw.charCodeAt(j) === 0x5b /* [ */) {
+    j++;
+    while (j < len && isIPv6Char(raw.charCodeAt(j))) j++;
+    if (j >= len || raw.charCodeAt(j) !== 0x5d /* ] */ || j === hostStart + 1) return undefined;
+    j++;
+    host = raw.slice(hostStart, j).toLowerCase();
+  } else {
+    let prev = 0x2e; // a host may not start with '.'
+    while (j < len) {
+      const c = raw.charCodeAt(j);
+      if (!isHostChar(c)) break;
+      if (c === 0x2e && prev === 0x2e) return undefined; // empty label
+      prev = c;
+      j++;
+    }
+    host = raw.slice(hostStart, j).toLowerCase();
+  }
+
+  let port = '';
+  if (j < len) {
+    if (raw.charCodeAt(j) !== 0x3a /* : */) return undefined;
+    const portStart = j + 1;
+    j = portStart;
+    while (j < len) {
+      const c = raw.charCodeAt(j);
+      if (c < 0x30 || c > 0x39) return undefined;
+      j++;
+    }
+    const digits = j - portStart;
+    if (digits === 0 || digits > 5) return undefined;
+    const value = Number(raw.slice(portStart, j));
+    if (value > 65535) return undefined;
+    port = String(value);
+    if (DEFAULT_PORTS[scheme] === port) port = '';
+  }
+
+  if (host === '') {
+    // Only `file://` has an empty host; with a port it is meaningless.
+    if (scheme !== 'file' || port !== '') return undefined;
+  } else if (scheme === 'file') {
+    return undefined;
+  }
+
+  const origin = port === '' ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+  return { origin, scheme, host, port };
+}
+
+export type ConfiguredOriginResult =
+  | { readonly ok: true; readonly parsed: ParsedOrigin; readonly hadTrailingSlash: boolean }
+  | { readonly ok: false; readonly code: 'invalid_origin' | 'origin_has_path'; readonly message: string };
+
+/**
+ * Normalises a configured origin: lower-case, punycode for IDN hosts, default port elided,
+ * a lone trailing slash dropped. A path, query, fragment or credentials is an error.
+ */
+export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult {
+  const trimmed = input.trim();
+  if (trimmed !== input || trimmed === '') {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has surrounding whitespace or is empty` };
+  }
+  const schemeEnd = trimmed.indexOf('://');
+  if (schemeEnd <= 0) {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not an origin (expected scheme://host[:port])` };
+  }
+  const scheme = trimmed.slice(0, schemeEnd).toLowerCase();
+  let rest = trimmed.slice(schemeEnd + 3);
+  let hadTrailingSlash = false;
+  if (rest.endsWith('/') && rest.indexOf('/') === rest.length - 1) {
+    rest = rest.slice(0, -1);
+    hadTrailingSlash = true;
+  }
+  if (/[/?#@\\]/.test(rest)) {
+    return {
+      ok: false,
+      code: 'origin_has_path',
+      message: `${JSON.stringify(input)} has a path, query, fragment or credentials; an origin is scheme://host[:port] only`,
+    };
+  }
+  let hostPart = rest;
+  let portPart = '';
+  const bracketEnd = rest.lastIndexOf(']');
+  const colon = rest.lastIndexOf(':');
+  if (colon > bracketEnd) {
+    hostPart = rest.slice(0, colon);
+    portPart = rest.slice(colon);
+  }
+  // IDN hosts are converted to the punycode form that browsers send.
+  const asciiHost = hostPart.startsWith('[') ? hostPart.toLowerCase() : domainToASCII(hostPart.toLowerCase());
+  if (hostPart !== '' && asciiHost === '') {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has an invalid host` };
+  }
+  const parsed = parseRequestOrigin(`${scheme}://${asciiHost}${portPart}`);
+  if (!parsed) {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not a valid origin` };
+  }
+  return { ok: true, parsed, hadTrailingSlash };
+}
+
+/** Loopback hosts, where plain http is not a downgrade: localhost, *.localhost, 127/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

@@ -1,0 +1,345 @@
+/**
+ * Turns user options into an immutable CompiledPolicy, or throws one CorsConfigError listing every
+ * problem. All validation happens here, once, so that the engine can trust what it is given.
+ */
+import { createHash } from 'node:crypto';
+import type { Decision, HeaderPair } from '../engine/decision';
+import { ResolverCache, type ResolveFn } from '../engine/resolver-cache';
+import {
+  FORBIDDEN_METHODS,
+  FORBIDDEN_RESPONSE_HEADERS,
+  isForbiddenRequestHeader,
+  isToken,
+} from '../http/tokens';
+import { compileOrigins, describe } from '../origin/matcher';
+import { isLoopbackHost } from '../origin/parse';
+import type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './compiled';
+import { ProblemCollector } from './errors';
+import type { CorsOriginCallback, CorsSentinelOptions, PolicyOptions } from './options';
+import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
+
+const POLICY_KEYS = [
+  'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
+  'resolverTimeoutMs', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'privateNetworkAccess',
+  'optionsSuccessStatus', 'rejectedPreflightStatus', 'preflightContinue', 'rejectActualRequests',
+  'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
+  'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards',
+] as const;
+const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging']);
+const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name']);
+
+export const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] as const;
+export const DEFAULT_ALLOWED_HEADERS = ['content-type'] as const;
+/** Firefox's cap; Chromium caps at 7200. */
+export const MAX_MAX_AGE = 86_400;
+export const CHROMIUM_MAX_AGE = 7_200;
+
+/** Validates options into a CompiledPolicy. Throws CorsConfigError with every problem found. */
+export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
+  const problems = new ProblemCollector();
+  if (typeof options !== 'object' || options === null) {
+    problems.add('options', 'invalid_type', `expected an options object, got ${describe(options)}`);
+    problems.throwIfAny();
+  }
+  checkKeys(options, TOP_LEVEL_KEYS, '', problems);
+  const base = pickPolicy(options);
+  const defaultName = options.defaultRouteName ?? 'default';
+  const defaultRoute = compileRoute(base, defaultName, undefined, '', problems);
+
+  const routes: CompiledRoutePolicy[] = [];
+  if (options.routes !== undefined && !Array.isArray(options.routes)) {
+    problems.add('routes', 'invalid_type', `expected an array of route policies, got ${describe(options.routes)}`);
+  }
+  const seen = new Map<string, string>();
+  (Array.isArray(options.routes) ? options.routes : []).forEach((route, i) => {
+    const at = `routes[${i}]`;
+    if (typeof route !== 'object' || route === null) {
+      problems.add(at, 'invalid_type', `expected a route policy object, got ${describe(route)}`);
+      return;
+    }
+    checkKeys(route, ROUTE_KEYS, `${at}.`, problems);
+    const pattern = parseRoutePattern(route.path, `${at}.path`, problems);
+    if (!pattern) return;
+    const key = `${pattern.kind}:${pattern.literal}`;
+    const previous = seen.get(key);
+    if (previous !== undefined) problems.add(`${at}.path`, 'duplicate_route', `${JSON.stringify(route.path)} is the same pattern as ${previous}`);
+    seen.set(key, `${at}.path`);
+    const merged: PolicyOptions = { ...base, ...pickPolicy(route) };
+    const compiled = compileRoute(merged, route.name ?? pattern.source, pattern, `${at}.`, problems);
+    routes.push(compiled);
+  });
+  problems.throwIfAny();
+
+  routes.sort((a, b) => bySpecificity(a.pattern as RoutePattern, b.pattern as RoutePattern));
+  const hash = createHash('sha256')
+    .update(JSON.stringify([defaultRoute.summary, ...routes.map((r) => r.summary)]))
+    .digest('hex')
+    .slice(0, 12);
+  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings: Object.freeze([...problems.warnings]) });
+}
+
+function pickPolicy(source: object): PolicyOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of POLICY_KEYS) {
+    const value = (source as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as PolicyOptions;
+}
+
+function checkKeys(source: object, allowed: ReadonlySet<string>, prefix: string, problems: ProblemCollector): void {
+  for (const key of Object.keys(source)) {
+    if (!allowed.has(key)) problems.add(`${prefix}${key}`, 'unknown_option', `unknown option ${JSON.stringify(key)}`);
+  }
+}
+
+interface OriginSetting {
+  specs: readonly unknown[];
+  reflectAny: boolean;
+  disabled: boolean;
+  resolver: ResolveFn | undefined;
+}
+
+/** Reads `origins` / `origin` / `resolveOrigin`, including the `cors` package's forms of `origin`. */
+function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector): OriginSetting {
+  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined };
+  if (o.origins !== undefined && o.origin !== undefined) {
+    problems.add(`${at}origin`, 'invalid_type', 'set either "origins" or its cors-package alias "origin", not both');
+  }
+  const value = o.origins ?? o.origin;
+  if (value === true) setting.reflectAny = true;
+  else if (value === false) setting.disabled = true;
+  else if (typeof value === 'function') setting.resolver = fromCorsCallback(value as CorsOriginCallback);
+  else if (Array.isArray(value)) setting.specs = value;
+  else if (value !== undefined) setting.specs = [value];
+  if (o.resolveOrigin !== undefined) {
+    if (typeof o.resolveOrigin !== 'function') {
+      problems.add(`${at}resolveOrigin`, 'invalid_type', `expected a function, got ${describe(o.resolveOrigin)}`);
+    } else if (setting.resolver) {
+      problems.add(`${at}resolveOrigin`, 'invalid_type', 'set either "resolveOrigin" or an "origin" function, not both');
+    } else {
+      setting.resolver = o.resolveOrigin as ResolveFn;
+    }
+  }
+  return setting;
+}
+
+/** Adapts `cors`'s `origin(requestOrigin, callback)` to a resolver. */
+function fromCorsCallback(fn: CorsOriginCallback): ResolveFn {
+  return (origin) =>
+    new Promise<boolean>((resolve, reject) => {
+      fn(origin, (err, allow) => {
+        if (err) return reject(err);
+        if (typeof allow === 'boolean' || allow === undefined) return resolve(allow === true);
+        const list = Array.isArray(allow) ? allow : [allow];
+        resolve(list.some((item) => (item instanceof RegExp ? new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(origin) : item === origin || item === '*')));
+      });
+    });
+}
+
+function compileRoute(
+  o: PolicyOptions,
+  name: string,
+  pattern: RoutePattern | undefined,
+  at: string,
+  problems: ProblemCollector,
+): CompiledRoutePolicy {
+  const credentials = readBoolean(o, 'credentials', at, problems);
+  const flag = (key: keyof PolicyOptions): boolean => readBoolean(o, key, at, problems);
+  const allowNull = flag('dangerouslyAllowNullOrigin');
+  const allowInsecure = flag('dangerouslyAllowInsecureOriginsWithCredentials');
+  const allowPublicSuffix = flag('dangerouslyAllowPublicSuffixWildcards');
+  const reflectHeaders = flag('dangerouslyReflectRequestHeaders');
+  const pna = flag('privateNetworkAccess');
+  const originAt = `${at}${o.origins !== undefined ? 'origins' : 'origin'}`;
+
+  const setting = readOrigins(o, at, problems);
+  const origins = compileOrigins(setting.specs, originAt, { dangerouslyAllowNullOrigin: allowNull }, problems);
+  if (setting.reflectAny && !flag('dangerouslyReflectAnyOrigin')) {
+    problems.add(originAt, 'reflect_any_not_enabled', 'origin: true reflects every origin; use "*" for a public resource, or set dangerouslyReflectAnyOrigin');
+  }
+  if (!setting.disabled && !setting.reflectAny && !setting.resolver && origins.entries.length === 0 && setting.specs.length === 0) {
+    problems.add(originAt, 'no_origins', 'no origins are allowed: list them in "origins", use "*" for a public resource, or give a "resolveOrigin" function');
+  }
+  if (credentials) {
+    if (origins.any) problems.add(originAt, 'credentials_with_any_origin', 'credentials cannot be combined with "*": any site could read responses with the user\'s cookies');
+    if (setting.reflectAny) problems.add(originAt, 'credentials_with_reflect_any', 'credentials cannot be combined with reflecting any origin: any site could read responses with the user\'s cookies');
+    origins.entries.forEach((e) => {
+      const insecure = (e.kind === 'exact' && e.scheme === 'http' && !isLoopbackHost(e.host)) || (e.kind === 'wildcard' && e.scheme === 'http' && !isLoopbackHost(e.suffix.replace(/:\d+$/, '')));
+      if (insecure && !allowInsecure) {
+        const shown = e.kind === 'exact' ? e.origin : e.pattern;
+        problems.add(originAt, 'credentials_with_insecure_origin', `${shown} is plain http: a network attacker can impersonate it and read credentialed responses; use https or set dangerouslyAllowInsecureOriginsWithCredentials`);
+      }
+      if (e.kind === 'wildcard' && e.publicSuffix && !allowPublicSuffix) {
+        problems.add(originAt, 'credentials_with_public_suffix_wildcard', `${e.pattern} covers a public suffix: anyone can register a site under it; set dangerouslyAllowPublicSuffixWildcards if you really mean it`);
+      }
+    });
+  } else {
+    origins.entries.forEach((e) => {
+      if (e.kind === 'wildcard' && e.publicSuffix) problems.warn(originAt, `${e.pattern} covers a public suffix: anyone can register a site under it`);
+    });
+  }
+  if (pna && (origins.any || setting.reflectAny)) {
+    problems.add(`${at}privateNetworkAccess`, 'private_network_with_any_origin', 'Private Network Access cannot be granted to any origin');
+  }
+
+  const methods = readList(o.methods, DEFAULT_METHODS, `${at}methods`, problems)
+    .map((m) => m.toUpperCase())
+    .filter((m, i) => {
+      const path = `${at}methods[${i}]`;
+      if (!isToken(m) || m === '*') return problems.add(path, 'invalid_method', `${JSON.stringify(m)} is not a method name`), false;
+      if (FORBIDDEN_METHODS.has(m)) return problems.add(path, 'forbidden_method', `${m} is forbidden by the Fetch standard; browsers never send it`), false;
+      return true;
+    });
+  const allowedList = readList(o.allowedHeaders, DEFAULT_ALLOWED_HEADERS, `${at}allowedHeaders`, problems).map((h) => h.toLowerCase());
+  const anyHeaderListed = allowedList.includes('*');
+  if (anyHeaderListed && credentials) {
+    problems.add(`${at}allowedHeaders`, 'credentials_with_wildcard_headers', 'browsers treat "*" literally in credentialed requests; list the headers instead');
+  }
+  const allowedHeaders = allowedList.filter((h, i) => h === '*' || checkHeaderName(h, `${at}allowedHeaders[${i}]`, true, problems));
+  const exposedList = readList(o.exposedHeaders, [], `${at}exposedHeaders`, problems).map((h) => h.toLowerCase());
+  if (exposedList.includes('*') && credentials) {
+    problems.add(`${at}exposedHeaders`, 'credentials_with_wildcard_headers', 'browsers treat "*" literally in credentialed requests; list the headers instead');
+  }
+  const exposedHeaders = exposedList.filter((h, i) => h === '*' || checkHeaderName(h, `${at}exposedHeaders[${i}]`, false, problems));
+
+  let maxAge: number | undefined;
+  if (o.maxAge !== undefined) {
+    if (typeof o.maxAge !== 'number' || !Number.isInteger(o.maxAge) || o.maxAge < 0) {
+      problems.add(`${at}maxAge`, 'invalid_max_age', `expected a whole number of seconds ≥ 0, got ${describe(o.maxAge)}`);
+    } else if (o.maxAge > MAX_MAX_AGE) {
+      problems.warn(`${at}maxAge`, `${o.maxAge} s exceeds every browser's cap; capped at ${MAX_MAX_AGE} s (Chromium uses at most ${CHROMIUM_MAX_AGE} s)`);
+      maxAge = MAX_MAX_AGE;
+    } else {
+      if (o.maxAge > CHROMIUM_MAX_AGE) problems.warn(`${at}maxAge`, `${o.maxAge} s: Chromium caps preflight caching at ${CHROMIUM_MAX_AGE} s`);
+      maxAge = o.maxAge;
+    }
+  }
+  const preflightStatus = readStatus(o.optionsSuccessStatus, 204, 200, 299, `${at}optionsSuccessStatus`, problems);
+  const rejectedStatus = readStatus(o.rejectedPreflightStatus, 403, 400, 599, `${at}rejectedPreflightStatus`, problems);
+
+  const resolver = setting.resolver
+    ? new ResolverCache(setting.resolver, {
+        ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, problems, true),
+        negativeTtlMs: readPositive(o.resolverNegativeCacheTtlMs, 10_000, `${at}resolverNegativeCacheTtlMs`, problems, true),
+        failureTtlMs: 1_000,
+        maxEntries: readPositive(o.resolverCacheSize, 10_000, `${at}resolverCacheSize`, problems, false),
+        timeoutMs: readPositive(o.resolverTimeoutMs, 500, `${at}resolverTimeoutMs`, problems, false),
+        maxConcurrent: 1_000,
+      })
+    : undefined;
+
+  const anyOnly = origins.any && !setting.reflectAny;
+  const originPolicy: OriginPolicyKind = setting.disabled
+    ? 'disabled'
+    : anyOnly
+      ? 'any'
+      : setting.reflectAny
+        ? 'reflect'
+        : resolver
+          ? origins.entries.length > 0 ? 'list+resolver' : 'resolver'
+          : 'list';
+
+  const common: HeaderPair[] = credentials ? [['Access-Control-Allow-Credentials', 'true']] : [];
+  const actualHeaders: HeaderPair[] = [...common];
+  if (exposedHeaders.length > 0) actualHeaders.push(['Access-Control-Expose-Headers', exposedHeaders.join(', ')]);
+  const preflightHeaders: HeaderPair[] = [...common, ['Access-Control-Allow-Methods', methods.join(', ')]];
+  if (maxAge !== undefined) preflightHeaders.push(['Access-Control-Max-Age', String(maxAge)]);
+  // With "*", the validated requested names are echoed rather than "*", which would not cover Authorization.
+  const anyRequestHeader = reflectHeaders || (anyHeaderListed && !credentials);
+  if (!anyRequestHeader && allowedHeaders.length > 0) preflightHeaders.push(['Access-Control-Allow-Headers', allowedHeaders.join(', ')]);
+
+  const preflightVary = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'];
+  if (pna) preflightVary.push('Access-Control-Request-Private-Network');
+  const actualVary = anyOnly ? [] : ['Origin'];
+  const nonCors: Decision = Object.freeze({
+    route: name, requestType: 'non_cors', outcome: undefined, reason: undefined, origin: undefined, originSource: undefined,
+    originPattern: undefined, status: undefined, passThrough: true,
+    headers: anyOnly ? Object.freeze([['Access-Control-Allow-Origin', '*'] as const, ...actualHeaders]) : [],
+    vary: setting.disabled ? [] : actualVary,
+  });
+
+  return Object.freeze({
+    name,
+    pattern,
+    originPolicy,
+    origins,
+    anyOnly,
+    reflectAny: setting.reflectAny,
+    resolver,
+    credentials,
+    allowInsecureWithCredentials: allowInsecure,
+    methods: new Set(methods),
+    allowedHeaders: new Set(allowedHeaders.filter((h) => h !== '*')),
+    anyRequestHeader,
+    privateNetworkAccess: pna,
+    preflightStatus,
+    rejectedStatus,
+    preflightContinue: flag('preflightContinue'),
+    rejectActualRequests: flag('rejectActualRequests'),
+    actualHeaders: Object.freeze(actualHeaders),
+    preflightHeaders: Object.freeze(preflightHeaders),
+    actualVary: Object.freeze(actualVary),
+    preflightVary: Object.freeze(preflightVary),
+    nonCors,
+    summary: Object.freeze({
+      name, path: pattern?.source, originPolicy, origins: origins.entries.map(entryText), credentials, methods,
+      allowedHeaders, exposedHeaders, maxAge, pna, preflightStatus, rejectedStatus, reflectHeaders,
+      allowNull, allowInsecure, allowPublicSuffix, hasResolver: resolver !== undefined,
+    }),
+  });
+}
+
+function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): string {
+  switch (e.kind) {
+    case 'exact': return e.origin;
+    case 'wildcard': case 'regexp': return e.pattern;
+    case 'any': return '*';
+    case 'null': return 'null';
+  }
+}
+
+function checkHeaderName(h: string, path: string, request: boolean, problems: ProblemCollector): boolean {
+  if (!isToken(h)) return problems.add(path, 'invalid_header_name', `${JSON.stringify(h)} is not a header name`), false;
+  if (request ? isForbiddenRequestHeader(h) : FORBIDDEN_RESPONSE_HEADERS.has(h)) {
+    return problems.add(path, 'forbidden_header_name', `${h} is a forbidden header name: browsers never let scripts ${request ? 'set' : 'read'} it`), false;
+  }
+  return true;
+}
+
+function readBoolean(o: PolicyOptions, key: keyof PolicyOptions, at: string, problems: ProblemCollector): boolean {
+  const v = o[key];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') {
+    problems.add(`${at}${key}`, 'invalid_type', `expected true or false, got ${describe(v)}`);
+    return false;
+  }
+  return v;
+}
+
+/** A list option given as an array or as a comma-separated string (the `cors` package accepts both). */
+function readList(v: unknown, fallback: readonly string[], path: string, problems: ProblemCollector): string[] {
+  if (v === undefined) return [...fallback];
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.map((s: string) => s.trim());
+  problems.add(path, 'invalid_type', `expected a string or an array of strings, got ${describe(v)}`);
+  return [];
+}
+
+function readStatus(v: unknown, fallback: number, min: number, max: number, path: string, problems: ProblemCollector): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    problems.add(path, 'invalid_status', `expected an HTTP status from ${min} to ${max}, got ${describe(v)}`);
+    return fallback;
+  }
+  return v;
+}
+
+function readPositive(v: unknown, fallback: number, path: string, problems: ProblemCollector, zeroOk: boolean): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!zeroOk && v === 0)) {
+    problems.add(path, 'invalid_number', `expected a ${zeroOk ? 'non-negative' : 'positive'} number, got ${describe(v)}`);
+    return fallback;
+  }
+  return v;
+}

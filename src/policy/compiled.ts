@@ -1,0 +1,50 @@
+import type { HeaderPair, Decision } from '../engine/decision';
+import type { ResolverCache } from '../engine/resolver-cache';
+import type { CompiledOrigins } from '../origin/matcher';
+import type { ConfigWarning } from './errors';
+import type { RoutePattern } from './routes';
+
+/** How a policy decides origins; the `origin_policy` label of `cors_config_info`. */
+export type OriginPolicyKind = 'any' | 'list' | 'resolver' | 'list+resolver' | 'reflect' | 'disabled';
+
+/** One route's policy, validated and frozen. Everything the engine needs per request is precomputed. */
+export interface CompiledRoutePolicy {
+  readonly name: string;
+  readonly pattern: RoutePattern | undefined;
+  readonly originPolicy: OriginPolicyKind;
+  readonly origins: CompiledOrigins;
+  /** Only `'*'`: the answer does not depend on Origin, so it carries `*` everywhere and no Vary. */
+  readonly anyOnly: boolean;
+  readonly reflectAny: boolean;
+  readonly resolver: ResolverCache | undefined;
+  readonly credentials: boolean;
+  readonly allowInsecureWithCredentials: boolean;
+  readonly methods: ReadonlySet<string>;
+  readonly allowedHeaders: ReadonlySet<string>;
+  /** `allowedHeaders: '*'` (no credentials) or `dangerouslyReflectRequestHeaders`: any valid name passes. */
+  readonly anyRequestHeader: boolean;
+  readonly privateNetworkAccess: boolean;
+  readonly preflightStatus: number;
+  readonly rejectedStatus: number;
+  readonly preflightContinue: boolean;
+  readonly rejectActualRequests: boolean;
+  /** Headers of an allowed actual response, after Access-Control-Allow-Origin. */
+  readonly actualHeaders: readonly HeaderPair[];
+  /** Headers of an allowed preflight, after Access-Control-Allow-Origin (and before a reflected ACAH). */
+  readonly preflightHeaders: readonly HeaderPair[];
+  readonly actualVary: readonly string[];
+  readonly preflightVary: readonly string[];
+  /** The frozen decision for requests without CORS on this route. */
+  readonly nonCors: Decision;
+  /** A summary of the options for `explain()` and the config hash. */
+  readonly summary: Readonly<Record<string, unknown>>;
+}
+
+export interface CompiledPolicy {
+  readonly defaultRoute: CompiledRoutePolicy;
+  /** Route policies, most specific first. */
+  readonly routes: readonly CompiledRoutePolicy[];
+  /** Short hash of the normalised configuration: changes when the policy does. */
+  readonly hash: string;
+  readonly warnings: readonly ConfigWarning[];
+}

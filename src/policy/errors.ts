@@ -1,0 +1,73 @@
+/** What can be wrong with a configuration. Stable: match on these, not on messages. */
+export type ConfigProblemCode =
+  | 'invalid_type'
+  | 'invalid_origin'
+  | 'origin_has_path'
+  | 'unanchored_regexp'
+  | 'stateful_regexp_flag'
+  | 'no_origins'
+  | 'null_origin_not_enabled'
+  | 'reflect_any_not_enabled'
+  | 'credentials_with_any_origin'
+  | 'credentials_with_reflect_any'
+  | 'credentials_with_insecure_origin'
+  | 'credentials_with_public_suffix_wildcard'
+  | 'credentials_with_wildcard_headers'
+  | 'wildcard_too_broad'
+  | 'private_network_with_any_origin'
+  | 'invalid_method'
+  | 'forbidden_method'
+  | 'invalid_header_name'
+  | 'forbidden_header_name'
+  | 'invalid_max_age'
+  | 'invalid_status'
+  | 'invalid_number'
+  | 'invalid_route_path'
+  | 'duplicate_route'
+  | 'unknown_option';
+
+export interface ConfigProblem {
+  /** Where the problem is, as a property path: `routes[1].origins[0]`. */
+  readonly path: string;
+  readonly code: ConfigProblemCode;
+  readonly message: string;
+}
+
+/** Thrown by `corsSentinel()`/`compilePolicy()` with every problem found in the configuration. */
+export class CorsConfigError extends Error {
+  override readonly name = 'CorsConfigError';
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    const n = problems.length;
+    super(
+      `cors-sentinel: invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.path}: ${p.message} [${p.code}]`).join('\n'),
+    );
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/** A non-fatal remark about a valid configuration (e.g. a max-age some browsers will cap). */
+export interface ConfigWarning {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Collects problems while a configuration is compiled, so that all of them are reported at once. */
+export class ProblemCollector {
+  readonly problems: ConfigProblem[] = [];
+  readonly warnings: ConfigWarning[] = [];
+
+  add(path: string, code: ConfigProblemCode, message: string): void {
+    this.problems.push({ path, code, message });
+  }
+
+  warn(path: string, message: string): void {
+    this.warnings.push({ path, message });
+  }
+
+  throwIfAny(): void {
+    if (this.problems.length > 0) throw new CorsConfigError(this.problems);
+  }
+}

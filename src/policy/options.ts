@@ -1,0 +1,134 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * One allowed origin:
+ * - an exact origin, `https://app.example.com`, `http://localhost:5173`, `capacitor://localhost`
+ *   (normalised: lower-case, default port elided, IDN hosts converted to punycode; a path is an error);
+ * - a wildcard-subdomain pattern, `https://*.example.com` — one or more whole labels before
+ *   `example.com`, never `example.com` itself (list the apex separately if it is a frontend too);
+ * - an anchored RegExp without the `g` or `y` flag, `/^https:\/\/pr-\d+\.preview\.example\.com$/`,
+ *   tested against the normalised origin;
+ * - `'*'`: any origin, for public, non-credentialed resources only.
+ */
+export type OriginSpec = string | RegExp;
+
+/**
+ * Decides at request time whether an origin is allowed, e.g. from a table of tenant domains.
+ * Its answers are cached (positive and negative), concurrent lookups of one origin share one call,
+ * and a call that throws or outlives `resolverTimeoutMs` rejects the request (fail closed).
+ * The origin it receives is already parsed and normalised.
+ */
+export type OriginResolver = (origin: string, req: IncomingMessage) => boolean | Promise<boolean>;
+
+/** The `cors` package's function form: `(origin, callback)`, answered through the callback. */
+export type CorsOriginCallback = (
+  origin: string | undefined,
+  callback: (err: Error | null, allow?: boolean | string | RegExp | Array<string | RegExp>) => void,
+) => void;
+
+/** Everything that makes up the CORS policy of one route (or of the default policy). */
+export interface PolicyOptions {
+  /** Allowed origins. `'*'` alone allows any origin (no credentials). Default: none. */
+  origins?: OriginSpec | readonly OriginSpec[];
+  /**
+   * `cors`-package alias of `origins`: string, RegExp, array, `'*'`, a `(origin, callback)` function,
+   * or `true` (reflect any origin — needs `dangerouslyReflectAnyOrigin`). `false` disables CORS handling
+   * for the route.
+   */
+  origin?: OriginSpec | readonly OriginSpec[] | boolean | CorsOriginCallback;
+  /** Per-tenant or database-backed origins, consulted for origins the static list does not allow. */
+  resolveOrigin?: OriginResolver;
+  /** Resolver answers are cached this long. Default 60 000 ms for allowed, 10 000 ms for denied origins. */
+  resolverCacheTtlMs?: number;
+  resolverNegativeCacheTtlMs?: number;
+  /** Maximum cached origins (least recently used are dropped). Default 10 000. */
+  resolverCacheSize?: number;
+  /** A lookup slower than this rejects the request as `resolver_timeout`. Default 500 ms. */
+  resolverTimeoutMs?: number;
+
+  /** Methods allowed in preflights. Default GET, HEAD, PUT, PATCH, POST, DELETE (as `cors`). */
+  methods?: string | readonly string[];
+  /**
+   * Request headers a preflight may ask for (`Access-Control-Request-Headers`), case-insensitive.
+   * Default `['content-type']`. `'*'` allows any syntactically valid header name (no credentials).
+   */
+  allowedHeaders?: string | readonly string[];
+  /** Response headers scripts may read (`Access-Control-Expose-Headers`). Default none. */
+  exposedHeaders?: string | readonly string[];
+  /** Send `Access-Control-Allow-Credentials: true` (cookies, HTTP auth). Default false. */
+  credentials?: boolean;
+  /**
+   * Seconds a browser may cache a preflight (`Access-Control-Max-Age`). Default: not sent.
+   * Capped at 86 400 (Firefox's cap); values above 7 200 (Chromium's cap) are kept with a warning.
+   */
+  maxAge?: number;
+  /** Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default false. */
+  privateNetworkAccess?: boolean;
+
+  /** Status of an allowed preflight. Default 204. (`cors` name.) */
+  optionsSuccessStatus?: number;
+  /** Status of a rejected preflight; its body and headers say nothing of the policy. Default 403. */
+  rejectedPreflightStatus?: number;
+  /** Pass allowed preflights on to the app after setting the headers instead of ending them. (`cors` name.) */
+  preflightContinue?: boolean;
+  /**
+   * Answer actual cross-origin requests from rejected origins with `rejectedPreflightStatus`
+   * instead of passing them to the app without CORS headers. CORS is not access control: without
+   * this, a rejected origin's request still runs; only the browser hides the response.
+   */
+  rejectActualRequests?: boolean;
+
+  /** Allow `null` (sandboxed iframes, `file://` pages, some redirects) and `file://` in `origins`. */
+  dangerouslyAllowNullOrigin?: boolean;
+  /** Allow `http://` origins other than loopback in a credentialed policy. */
+  dangerouslyAllowInsecureOriginsWithCredentials?: boolean;
+  /** Allow `origin: true`: every origin is reflected. Never combinable with credentials. */
+  dangerouslyReflectAnyOrigin?: boolean;
+  /** Echo any syntactically valid requested header instead of checking `allowedHeaders`. */
+  dangerouslyReflectRequestHeaders?: boolean;
+  /** Allow wildcard patterns under a public suffix (`https://*.github.io`) with credentials. */
+  dangerouslyAllowPublicSuffixWildcards?: boolean;
+}
+
+/** A policy that applies to the paths it names. */
+export interface RoutePolicyOptions extends PolicyOptions {
+  /**
+   * `/exact`, `/prefix/*` (the prefix and everything under it) or `/prefix*` (any path starting
+   * with it). Case-insensitive, like Express's default routing. The most specific match wins.
+   */
+  path: string;
+  /** The `route` label in metrics and logs. Default: the path pattern. */
+  name?: string;
+}
+
+export interface MetricsOptions {
+  /** prom-client Registry to register on. Default: a new Registry (never the global one). */
+  registry?: import('prom-client').Registry;
+  /** Metric name prefix. Default `cors_`. */
+  prefix?: string;
+  /** Sticky first-come label slots for origins that are not configured exactly. Default 50. */
+  originLabelLimit?: number;
+  /** Preflight latency buckets in seconds. */
+  preflightBuckets?: readonly number[];
+}
+
+export interface LoggingOptions {
+  /** Violation lines allowed per reason per interval before they are suppressed. Default 10. */
+  maxPerInterval?: number;
+  /** Length of the rate-limit interval; a summary of suppressed lines is logged after each. Default 10 000 ms. */
+  intervalMs?: number;
+  /** Level of violation lines. Default `warn`. */
+  level?: string;
+}
+
+export interface CorsSentinelOptions extends PolicyOptions {
+  /** Per-path policies; each inherits unset options from the top-level (default) policy. */
+  routes?: readonly RoutePolicyOptions[];
+  /** The `route` label of requests no route pattern matches. Default `default`. */
+  defaultRouteName?: string;
+  /** Metric settings, or `false` for no metrics. */
+  metrics?: MetricsOptions | false;
+  /** A winston logger for violations, or `false` for none. Default: a JSON logger on stderr. */
+  logger?: import('winston').Logger | false;
+  logging?: LoggingOptions;
+}

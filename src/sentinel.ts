@@ -1,0 +1,90 @@
+/**
+ * The framework-independent core that adapters wrap: the compiled policy, the engine, and the
+ * observers of its decisions (metrics and the violation log).
+ */
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import type winston from 'winston';
+import type { CorsRequest, Decision } from './engine/decision';
+import { decide } from './engine/decide';
+import { explain, type Explanation } from './engine/explain';
+import { compilePolicy } from './policy/compile';
+import type { CompiledPolicy } from './policy/compiled';
+import type { CorsSentinelOptions } from './policy/options';
+import { createDefaultLogger, ViolationLogger } from './logging/violation-logger';
+import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
+import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
+import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
+import { MetricsRecorder } from './metrics/recorder';
+
+export interface Sentinel {
+  readonly policy: CompiledPolicy;
+  /** The registry the metrics live on (undefined with `metrics: false`). */
+  readonly registry: Registry | undefined;
+  readonly metrics: CorsMetrics | undefined;
+  readonly logger: winston.Logger | undefined;
+  decide(req: CorsRequest): Decision | Promise<Decision>;
+  /** Counts and logs a decision; `seconds` is the time to answer a preflight. */
+  record(decision: Decision, seconds: number, rawOrigin?: string): void;
+  /** Counts and logs a finding about a response (e.g. a second CORS layer). */
+  reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
+  explain(req: CorsRequest): Explanation | Promise<Explanation>;
+  /** A `(req, res)` handler for `/metrics`, usable with Express or node:http. */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
+  /** Serves the metrics on a separate port (127.0.0.1 by default). */
+  serveMetrics(options: MetricsServerOptions): Promise<Server>;
+  /** Flushes log summaries and stops timers. */
+  close(): void;
+}
+
+export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
+  const policy = compilePolicy(options);
+  const logger = options.logger === false ? undefined : (options.logger ?? createDefaultLogger());
+  const violations = new ViolationLogger(logger, options.logging);
+  for (const w of policy.warnings) logger?.warn('cors-sentinel configuration warning', { path: w.path, warning: w.message });
+
+  let metrics: CorsMetrics | undefined;
+  let recorder: MetricsRecorder | undefined;
+  if (options.metrics !== false) {
+    const m = options.metrics ?? {};
+    const limit = m.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
+    if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
+    metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
+    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configuredOrigins(policy)));
+    recorder.describePolicy(policy);
+    for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
+  }
+
+  return {
+    policy,
+    registry: metrics?.registry,
+    metrics,
+    logger,
+    decide: (req) => decide(policy, req),
+    record(decision, seconds, rawOrigin) {
+      recorder?.record(decision, seconds);
+      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin);
+    },
+    reportFinding(finding, details) {
+      recorder?.finding(finding);
+      violations.finding(finding, details);
+    },
+    explain: (req) => explain(policy, req),
+    metricsHandler(handlerOptions) {
+      if (!metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
+      return createMetricsHandler(metrics.registry, handlerOptions);
+    },
+    serveMetrics(serverOptions) {
+      if (!metrics) return Promise.reject(new Error('cors-sentinel: metrics are disabled (metrics: false)'));
+      return serveMetrics(metrics.registry, serverOptions);
+    },
+    close: () => violations.close(),
+  };
+}
+
+/** Origins listed exactly anywhere in the policy: they always keep their own metric label. */
+function configuredOrigins(policy: CompiledPolicy): Set<string> {
+  const out = new Set<string>();
+  for (const route of [policy.defaultRoute, ...policy.routes]) for (const o of route.origins.exact) out.add(o);
+  return out;
+}
