@@ -25,8 +25,11 @@ const POLICY_KEYS = [
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards',
 ] as const;
-const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging']);
+const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly']);
 const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name']);
+
+/** Origins no policy means to trust: a RegExp that matches one is near-universal. */
+const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
 
 export const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] as const;
 export const DEFAULT_ALLOWED_HEADERS = ['content-type'] as const;
@@ -44,7 +47,16 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
   checkKeys(options, TOP_LEVEL_KEYS, '', problems);
   const base = pickPolicy(options);
   const defaultName = options.defaultRouteName ?? 'default';
-  const defaultRoute = compileRoute(base, defaultName, undefined, '', problems);
+  // With routes but no top-level origins, CORS applies only on the routes.
+  const routesOnly = Array.isArray(options.routes) && options.routes.length > 0 && base.origins === undefined && base.origin === undefined && base.resolveOrigin === undefined;
+  const defaultProblems = new ProblemCollector();
+  const defaultRoute = compileRoute(routesOnly ? { ...base, origin: false } : base, defaultName, undefined, '', defaultProblems);
+  problems.merge(defaultProblems, '', new Set());
+  // A problem of the default policy that a route merely inherits is reported once, at the default.
+  const inherited = new Set([
+    ...defaultProblems.problems.map((p) => `${p.path}|${p.code}|${p.message}`),
+    ...defaultProblems.warnings.map((w) => `${w.path}|warning|${w.message}`),
+  ]);
 
   const routes: CompiledRoutePolicy[] = [];
   if (options.routes !== undefined && !Array.isArray(options.routes)) {
@@ -64,8 +76,10 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
     const previous = seen.get(key);
     if (previous !== undefined) problems.add(`${at}.path`, 'duplicate_route', `${JSON.stringify(route.path)} is the same pattern as ${previous}`);
     seen.set(key, `${at}.path`);
-    const merged: PolicyOptions = { ...base, ...pickPolicy(route) };
-    const compiled = compileRoute(merged, route.name ?? pattern.source, pattern, `${at}.`, problems);
+    const merged = inherit(base, route);
+    const routeProblems = new ProblemCollector();
+    const compiled = compileRoute(merged, route.name ?? pattern.source, pattern, '', routeProblems);
+    problems.merge(routeProblems, `${at}.`, inherited);
     routes.push(compiled);
   });
   problems.throwIfAny();
@@ -85,6 +99,22 @@ function pickPolicy(source: object): PolicyOptions {
     if (value !== undefined) out[key] = value;
   }
   return out as PolicyOptions;
+}
+
+/**
+ * A route's options over the default policy's. A key the route sets explicitly wins even when its
+ * value is undefined, so a route can drop an inherited option (`resolveOrigin: undefined`).
+ */
+function inherit(base: PolicyOptions, route: object): PolicyOptions {
+  const merged: Record<string, unknown> = { ...base };
+  const own = (key: string): boolean => Object.prototype.hasOwnProperty.call(route, key);
+  // `origins` and its alias `origin` are one setting: the route's replaces the default's.
+  if (own('origins') || own('origin')) {
+    delete merged.origins;
+    delete merged.origin;
+  }
+  for (const key of POLICY_KEYS) if (own(key)) merged[key] = (route as Record<string, unknown>)[key];
+  return merged as PolicyOptions;
 }
 
 function checkKeys(source: object, allowed: ReadonlySet<string>, prefix: string, problems: ProblemCollector): void {
@@ -170,6 +200,9 @@ function compileRoute(
         const shown = e.kind === 'exact' ? e.origin : e.pattern;
         problems.add(originAt, 'credentials_with_insecure_origin', `${shown} is plain http: a network attacker can impersonate it and read credentialed responses; use https or set dangerouslyAllowInsecureOriginsWithCredentials`);
       }
+      if (e.kind === 'regexp' && NEAR_UNIVERSAL_PROBES.some((probe) => e.regexp.test(probe))) {
+        problems.add(originAt, 'wildcard_too_broad', `${e.pattern} matches origins nobody listed (such as ${NEAR_UNIVERSAL_PROBES.find((p) => e.regexp.test(p))}); with credentials that lets any site read users' data`);
+      }
       if (e.kind === 'wildcard' && e.publicSuffix && !allowPublicSuffix) {
         problems.add(originAt, 'credentials_with_public_suffix_wildcard', `${e.pattern} covers a public suffix: anyone can register a site under it; set dangerouslyAllowPublicSuffixWildcards if you really mean it`);
       }
@@ -218,16 +251,15 @@ function compileRoute(
   const preflightStatus = readStatus(o.optionsSuccessStatus, 204, 200, 299, `${at}optionsSuccessStatus`, problems);
   const rejectedStatus = readStatus(o.rejectedPreflightStatus, 403, 400, 599, `${at}rejectedPreflightStatus`, problems);
 
-  const resolver = setting.resolver
-    ? new ResolverCache(setting.resolver, {
-        ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, problems, true),
-        negativeTtlMs: readPositive(o.resolverNegativeCacheTtlMs, 10_000, `${at}resolverNegativeCacheTtlMs`, problems, true),
-        failureTtlMs: 1_000,
-        maxEntries: readPositive(o.resolverCacheSize, 10_000, `${at}resolverCacheSize`, problems, false),
-        timeoutMs: readPositive(o.resolverTimeoutMs, 500, `${at}resolverTimeoutMs`, problems, false),
-        maxConcurrent: 1_000,
-      })
-    : undefined;
+  const cacheOptions = {
+    ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, problems, true),
+    negativeTtlMs: readPositive(o.resolverNegativeCacheTtlMs, 10_000, `${at}resolverNegativeCacheTtlMs`, problems, true),
+    failureTtlMs: 1_000,
+    maxEntries: readPositive(o.resolverCacheSize, 10_000, `${at}resolverCacheSize`, problems, false),
+    timeoutMs: readPositive(o.resolverTimeoutMs, 500, `${at}resolverTimeoutMs`, problems, false),
+    maxConcurrent: 1_000,
+  };
+  const resolver = setting.resolver ? new ResolverCache(setting.resolver, cacheOptions) : undefined;
 
   const anyOnly = origins.any && !setting.reflectAny;
   const originPolicy: OriginPolicyKind = setting.disabled

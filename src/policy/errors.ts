@@ -67,6 +67,16 @@ export class ProblemCollector {
     this.warnings.push({ path, message });
   }
 
+  /** Adds another collector's findings under `prefix`, skipping problems whose `path|code|message` is in `skip`. */
+  merge(other: ProblemCollector, prefix: string, skip: ReadonlySet<string>): void {
+    for (const p of other.problems) {
+      if (!skip.has(`${p.path}|${p.code}|${p.message}`)) this.add(`${prefix}${p.path}`, p.code, p.message);
+    }
+    for (const w of other.warnings) {
+      if (!skip.has(`${w.path}|warning|${w.message}`)) this.warn(`${prefix}${w.path}`, w.message);
+    }
+  }
+
   throwIfAny(): void {
     if (this.problems.length > 0) throw new CorsConfigError(this.problems);
   }

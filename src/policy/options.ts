@@ -121,6 +121,17 @@ export interface LoggingOptions {
   level?: string;
 }
 
+/**
+ * A candidate policy evaluated beside the live one on every request but never enforced
+ * (like `Content-Security-Policy-Report-Only`): its disagreements are counted in
+ * `cors_shadow_decisions_total` and sampled in the log, so a stricter policy can be watched before it
+ * is switched on. Validated exactly like the live policy; it has no metrics or logging settings of its own.
+ */
+export interface ReportOnlyPolicyOptions extends PolicyOptions {
+  routes?: readonly RoutePolicyOptions[];
+  defaultRouteName?: string;
+}
+
 export interface CorsSentinelOptions extends PolicyOptions {
   /** Per-path policies; each inherits unset options from the top-level (default) policy. */
   routes?: readonly RoutePolicyOptions[];
@@ -131,4 +142,6 @@ export interface CorsSentinelOptions extends PolicyOptions {
   /** A winston logger for violations, or `false` for none. Default: a JSON logger on stderr. */
   logger?: import('winston').Logger | false;
   logging?: LoggingOptions;
+  /** A candidate policy to evaluate without enforcing it (see ReportOnlyPolicyOptions). */
+  reportOnly?: ReportOnlyPolicyOptions;
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `cors-sentinel <command>`: each command lives in its own module and is loaded only when run,
+ * so that the library itself never pulls in the demo's or the mixin's dependencies.
+ */
+
+interface Command {
+  readonly summary: string;
+  readonly run: (argv: string[]) => Promise<void> | void;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  demo: {
+    summary: 'run the demo API with /metrics and a built-in traffic simulator',
+    run: async (argv) => (await import('./demo/main.js')).main(argv),
+  },
+  traffic: {
+    summary: 'send simulated browser traffic (allowed, preflight, rejected, attacks) to an API',
+    run: async (argv) => (await import('./demo/traffic-cli.js')).main(argv),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: cors-sentinel <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun a command with --help for its options.`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`cors-sentinel: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

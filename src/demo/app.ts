@@ -1,0 +1,67 @@
+/** The demo API: a few routes behind cors-sentinel, with /metrics and a health check. */
+import express from 'express';
+import type { Registry } from 'prom-client';
+import type winston from 'winston';
+import { corsSentinel, type CorsSentinelMiddleware } from '../adapters/express';
+import type { MetricsAuth } from '../metrics/handler';
+import type { CorsSentinelOptions } from '../policy/options';
+import { demoPolicy } from './policy';
+
+export interface DemoAppOptions {
+  readonly registry?: Registry;
+  readonly logger?: winston.Logger | false;
+  /** Replaces the embedded policy. */
+  readonly policy?: CorsSentinelOptions;
+  /** Protects /metrics. */
+  readonly metricsAuth?: MetricsAuth;
+}
+
+export interface DemoApp {
+  readonly app: express.Express;
+  readonly cors: CorsSentinelMiddleware;
+}
+
+export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
+  const policy = options.policy ?? demoPolicy();
+  const cors = corsSentinel({
+    ...policy,
+    metrics: { ...(policy.metrics || {}), registry: options.registry },
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  // Metrics and health first: scrapers are not browsers and need no CORS.
+  app.get('/metrics', cors.metricsHandler(options.metricsAuth ? { auth: options.metricsAuth } : {}));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use(cors);
+  app.use((req, res, next) => {
+    res.setHeader('X-Request-Id', String(req.headers['x-request-id'] ?? Math.random().toString(36).slice(2, 10)));
+    next();
+  });
+
+  app.get('/public/status', (_req, res) => {
+    res.json({ status: 'ok', version: 'demo' });
+  });
+  app.get('/api/account/me', (req, res) => {
+    if (!req.headers.cookie?.includes('session=')) {
+      res.status(401).json({ error: 'not signed in' });
+      return;
+    }
+    res.json({ user: 'demo-user' });
+  });
+  app.get('/api/products', (_req, res) => {
+    res.json([{ id: 1, name: 'Widget' }, { id: 2, name: 'Gadget' }]);
+  });
+  app.put('/api/orders/:id', express.json(), (req, res) => {
+    res.json({ id: req.params.id, saved: true });
+  });
+  app.get('/api/orders', (_req, res) => {
+    res.json([]);
+  });
+  app.get('/api/tenants/settings', (_req, res) => {
+    res.json({ theme: 'dark' });
+  });
+  return { app, cors };
+}
