@@ -1,0 +1,100 @@
+/**
+ * The main job, as a user runs it: the built CLI's demo, checked with plain HTTP requests, the
+ * traffic simulator as a separate process, and the /metrics text linted by the real promtool.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
+import { CLI, describeIfCommand, startProcess, type Started } from '../support/processes';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    const r = request(url, { method, headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
+/** Sums the samples of a metric in the text format whose labels contain all of `labels`. */
+export function sumSamples(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+describe('demo (npm start)', () => {
+  let demo: Started;
+  let base: string;
+
+  beforeAll(async () => {
+    demo = await startProcess('node', [CLI, 'demo', '--port', '0', '--no-traffic'], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    base = demo.match[1] as string;
+  });
+  afterAll(() => demo?.stop());
+
+  it('answers an allowed origin with ACAO and Vary: Origin, and a rejected preflight with a bare 403', async () => {
+    const allowed = await send(base, 'GET', '/api/products', { Origin: 'https://app.example.com' });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(allowed.headers.vary).toBe('Origin');
+    const rejected = await send(base, 'OPTIONS', '/api/orders/1', { Origin: 'https://evil.example.net', 'Access-Control-Request-Method': 'PUT' });
+    expect(rejected.status).toBe(403);
+    expect(rejected.body).toBe('');
+    expect(Object.keys(rejected.headers).filter((h) => h.startsWith('access-control'))).toEqual([]);
+    const tenant = await send(base, 'OPTIONS', '/api/orders/1', { Origin: 'https://shop.acme-corp.com', 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' });
+    expect(tenant.status).toBe(204);
+    const mobile = await send(base, 'GET', '/api/products', { Origin: 'capacitor://localhost' });
+    expect(mobile.headers['access-control-allow-origin']).toBe('capacitor://localhost');
+    const pub = await send(base, 'GET', '/public/status', { Origin: 'https://anyone.example' });
+    expect(pub.headers['access-control-allow-origin']).toBe('*');
+
+    const metrics = (await send(base, 'GET', '/metrics')).body;
+    expect(sumSamples(metrics, 'cors_requests_total', { route: 'products', request_type: 'actual', outcome: 'allowed', origin: 'https://app.example.com' })).toBe(1);
+    expect(sumSamples(metrics, 'cors_violations_total', { route: 'orders', request_type: 'preflight', reason: 'origin_not_allowed' })).toBe(1);
+    expect(sumSamples(metrics, 'cors_preflight_duration_seconds_count', { route: 'orders' })).toBe(2);
+    expect(sumSamples(metrics, 'cors_preflight_duration_seconds_bucket', { route: 'orders', outcome: 'rejected', le: '+Inf' })).toBe(1);
+    expect(sumSamples(metrics, 'cors_requests_total')).toBe(5);
+  });
+
+  it('counts every request the traffic simulator sends', async () => {
+    const before = (await send(base, 'GET', '/metrics')).body;
+    const out = execFileSync('node', [CLI, 'traffic', '--target', base, '--rate', '100', '--profile', 'attack', '--duration-ms', '1500'], { encoding: 'utf8' });
+    const stats = JSON.parse(out.trim().split('\n').pop() as string) as { sent: Record<string, number>; statuses: Record<string, number> };
+    const sent = Object.values(stats.sent).reduce((a, b) => a + b, 0);
+    expect(sent).toBeGreaterThan(50);
+    expect(stats.statuses['0']).toBeUndefined();
+    const after = (await send(base, 'GET', '/metrics')).body;
+    const counted = (text: string) => sumSamples(text, 'cors_requests_total') + sumSamples(text, 'cors_non_cors_requests_total');
+    expect(counted(after) - counted(before)).toBe(sent);
+    expect(sumSamples(after, 'cors_violations_total', { reason: 'headers_too_large' })).toBe(stats.sent.header_stuffing ?? 0);
+  });
+});
+
+describeIfCommand('promtool')('demo /metrics under promtool', () => {
+  it('passes promtool check metrics after simulated traffic', async () => {
+    const demo = await startProcess('node', [CLI, 'demo', '--port', '0', '--rate', '200', '--profile', 'attack'], /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const text = (await send(demo.match[1] as string, 'GET', '/metrics')).body;
+      expect(sumSamples(text, 'cors_requests_total')).toBeGreaterThan(100);
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(lint.stdout + lint.stderr).toBe('');
+      expect(lint.status).toBe(0);
+    } finally {
+      await demo.stop();
+    }
+  });
+});

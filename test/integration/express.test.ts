@@ -1,0 +1,134 @@
+/** The middleware in real Express 5 and Express 4 apps over real sockets. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express5 from 'express';
+import request from 'supertest';
+import { Registry } from 'prom-client';
+import { corsSentinel } from '../../src/adapters/express';
+import { metricSum } from '../helpers/sentinel';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const express4 = require('express4') as typeof express5;
+
+describe.each([
+  ['Express 5', express5],
+  ['Express 4', express4],
+])('%s', (_name, express) => {
+  function build() {
+    const registry = new Registry();
+    const cors = corsSentinel({
+      origins: ['https://app.example.com'],
+      resolveOrigin: async (origin) => origin === 'https://tenant.example.org',
+      credentials: true,
+      maxAge: 300,
+      logger: false,
+      metrics: { registry },
+    });
+    const app = express();
+    app.get('/metrics', cors.metricsHandler());
+    app.use(cors);
+    // An auth layer that would refuse preflights (they never carry credentials) if it saw them.
+    app.use((req, res, next) => {
+      if (!req.headers.authorization) return void res.status(401).json({ error: 'auth' });
+      next();
+    });
+    app.put('/items/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    return { app, cors, registry };
+  }
+
+  it('answers preflights before routes and auth run', async () => {
+    const { app } = build();
+    const res = await request(app).options('/items/1').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'PUT');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(res.headers['access-control-max-age']).toBe('300');
+  });
+
+  it('sets headers on allowed actual requests and passes them on', async () => {
+    const { app } = build();
+    const res = await request(app).put('/items/7').set('Origin', 'https://app.example.com').set('Authorization', 'Bearer x');
+    expect(res.body).toEqual({ id: '7' });
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+    expect(res.headers.vary).toBe('Origin');
+  });
+
+  it('resolves tenant origins asynchronously, and caches them', async () => {
+    const { app, registry } = build();
+    for (let i = 0; i < 3; i++) {
+      const res = await request(app).put('/items/1').set('Origin', 'https://tenant.example.org').set('Authorization', 'x');
+      expect(res.headers['access-control-allow-origin']).toBe('https://tenant.example.org');
+    }
+    expect(await metricSum(registry, 'cors_resolver_cache_total', { result: 'miss' })).toBe(1);
+    expect(await metricSum(registry, 'cors_resolver_cache_total', { result: 'hit' })).toBe(2);
+    expect(await metricSum(registry, 'cors_resolver_duration_seconds_count', { result: 'allowed' })).toBe(1);
+  });
+
+  it('counts exactly: N concurrent requests in, N counted', async () => {
+    const { app, registry } = build();
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const N = 300;
+    const kinds = ['allowed', 'rejected', 'preflight', 'tenant', 'none'] as const;
+    const send = (i: number) => {
+      const kind = kinds[i % kinds.length];
+      const r = kind === 'preflight' ? request(base).options('/items/1').set('Access-Control-Request-Method', 'PUT') : request(base).put('/items/1').set('Authorization', 'x');
+      if (kind === 'allowed' || kind === 'preflight') r.set('Origin', 'https://app.example.com');
+      if (kind === 'rejected') r.set('Origin', `https://evil${i}.example.com`);
+      if (kind === 'tenant') r.set('Origin', 'https://tenant.example.org');
+      return r;
+    };
+    try {
+      await Promise.all(Array.from({ length: N }, (_, i) => send(i)));
+    } finally {
+      server.close();
+    }
+    const per = N / kinds.length;
+    expect(await metricSum(registry, 'cors_requests_total')).toBe(N - per);
+    expect(await metricSum(registry, 'cors_non_cors_requests_total')).toBe(per);
+    expect(await metricSum(registry, 'cors_requests_total', { request_type: 'actual', outcome: 'allowed' })).toBe(2 * per);
+    expect(await metricSum(registry, 'cors_requests_total', { request_type: 'preflight', outcome: 'allowed' })).toBe(per);
+    expect(await metricSum(registry, 'cors_violations_total', { reason: 'origin_not_allowed' })).toBe(per);
+    expect(await metricSum(registry, 'cors_preflight_duration_seconds_count')).toBe(per);
+  });
+
+  it('serves /metrics in the text format', async () => {
+    const { app } = build();
+    const res = await request(app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.text).toContain('# TYPE cors_requests_total counter');
+    expect(res.text).toMatch(/cors_config_info\{route="default",policy_hash="[0-9a-f]{12}",origin_policy="list\+resolver",credentials="true"\} 1/);
+  });
+});
+
+describe('/metrics protection', () => {
+  it('refuses without the bearer token or basic credentials, in constant time', async () => {
+    const cors = corsSentinel({ origins: '*', logger: false });
+    const bearer = express5().get('/metrics', cors.metricsHandler({ auth: { bearerToken: 's3cret' } }));
+    await request(bearer).get('/metrics').expect(401).expect('WWW-Authenticate', 'Bearer');
+    await request(bearer).get('/metrics').set('Authorization', 'Bearer wrong').expect(401);
+    await request(bearer).get('/metrics').set('Authorization', 'Bearer s3cret').expect(200);
+    const basic = express5().get('/metrics', cors.metricsHandler({ auth: { username: 'prom', password: 'pw' } }));
+    await request(basic).get('/metrics').auth('prom', 'nope').expect(401);
+    await request(basic).get('/metrics').auth('prom', 'pw').expect(200);
+  });
+
+  it('serves on a separate port, and only the metrics path', async () => {
+    const cors = corsSentinel({ origins: ['https://app.example.com'], logger: false });
+    const server = await cors.serveMetrics({ port: 0 });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const res = await request(base).get('/metrics');
+      expect(res.text).toContain('cors_origin_label_limit 50');
+      await request(base).get('/').expect(404);
+      await request(base).post('/metrics').expect(405);
+    } finally {
+      server.close();
+    }
+  });
+});

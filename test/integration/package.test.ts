@@ -1,0 +1,34 @@
+/** The built package as users load it: `require` and `import` give the same single instance. */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../support/processes';
+
+const run = (args: string[]): string => execFileSync('node', args, { cwd: ROOT, encoding: 'utf8' });
+
+describe('package entry points', () => {
+  beforeAll(() => {
+    if (!existsSync(path.join(ROOT, 'dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  });
+
+  it('loads with require()', () => {
+    const out = run(['-e', "const m = require('cors-sentinel'); console.log(typeof m.corsSentinel, typeof m.CorsConfigError, m.REASONS.length)"]);
+    expect(out.trim()).toBe('function function 11');
+  });
+
+  it('loads with import, by name, and shares the CommonJS instance', () => {
+    const script = [
+      "import { corsSentinel, CorsConfigError } from 'cors-sentinel';",
+      "import { createRequire } from 'node:module';",
+      'const require = createRequire(import.meta.url);',
+      "const cjs = require('cors-sentinel');",
+      "const mw = corsSentinel({ origins: ['https://a.example.com'], logger: false });",
+      "console.log(typeof mw, corsSentinel === cjs.corsSentinel, CorsConfigError === cjs.CorsConfigError);",
+    ].join('\n');
+    expect(run(['--input-type=module', '-e', script]).trim()).toBe('function true true');
+  });
+
+  it('ships type declarations', () => {
+    expect(existsSync(path.join(ROOT, 'dist/cjs/index.d.ts'))).toBe(true);
+  });
+});
