@@ -18,6 +18,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'send simulated browser traffic (allowed, preflight, rejected, attacks) to an API',
     run: async (argv) => (await import('./demo/traffic-cli.js')).main(argv),
   },
+  mixin: {
+    summary: 'generate Prometheus recording/alert rules (and an Alertmanager route) for your selector and thresholds',
+    run: async (argv) => (await import('./mixin/cli.js')).main(argv),
+  },
 };
 
 function usage(): string {

@@ -5,7 +5,7 @@ export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './po
 export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
 export type {
   CorsSentinelOptions, PolicyOptions, RoutePolicyOptions, MetricsOptions, LoggingOptions, OriginSpec, OriginResolver,
-  CorsOriginCallback,
+  CorsOriginCallback, ReportOnlyPolicyOptions,
 } from './policy/options';
 export { decide, selectRoute } from './engine/decide';
 export { explain, type Explanation } from './engine/explain';
@@ -18,3 +18,14 @@ export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics } from './metrics/m
 export { OriginLabeler, OTHER_ORIGIN_LABEL, DEFAULT_ORIGIN_LABEL_LIMIT } from './metrics/origin-labeler';
 export { createMetricsHandler, serveMetrics, type MetricsAuth, type MetricsHandler, type MetricsServerOptions } from './metrics/handler';
 export { sanitizeForLog } from './logging/violation-logger';
+export { corsObserver, type CorsObserverMiddleware } from './observer/middleware';
+export { createObserver, type CorsObserverOptions, type ObservedRoute, type Observer, type Observation } from './observer/observer';
+export {
+  auditResponse, FINDINGS, type Finding, type AuditRequest, type AuditResponse, type AuditResult, type AuditOptions,
+} from './observer/audit';
+export type { ShadowChange } from './metrics/recorder';
+export type { OriginStore, TenantSource } from './stores/types';
+export { MemoryOriginStore } from './stores/memory';
+export { PostgresOriginStore, postgresSchema, type PostgresOriginStoreOptions, type PgPool } from './stores/postgres';
+export { RedisOriginStore, type RedisOriginStoreOptions, type RedisClient } from './stores/redis';
+export { SlidingHyperLogLog } from './metrics/distinct-origins';

@@ -10,12 +10,14 @@ import { decide } from './engine/decide';
 import { explain, type Explanation } from './engine/explain';
 import { compilePolicy } from './policy/compile';
 import type { CompiledPolicy } from './policy/compiled';
-import type { CorsSentinelOptions } from './policy/options';
+import type { CorsSentinelOptions, LoggingOptions, MetricsOptions } from './policy/options';
 import { createDefaultLogger, ViolationLogger } from './logging/violation-logger';
 import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
 import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
 import { MetricsRecorder } from './metrics/recorder';
+import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
+import { watchOriginStores } from './stores/subscribe';
 
 export interface Sentinel {
   readonly policy: CompiledPolicy;
@@ -33,16 +35,37 @@ export interface Sentinel {
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
   /** Serves the metrics on a separate port (127.0.0.1 by default). */
   serveMetrics(options: MetricsServerOptions): Promise<Server>;
+  /** The compiled report-only candidate (`reportOnly` option), evaluated on every request but never enforced. */
+  readonly candidate: CompiledPolicy | undefined;
+  /**
+   * Starts the candidate's decision for a request (undefined without `reportOnly`); complete it with
+   * the live decision. Never awaited on the request path.
+   */
+  beginReportOnly(req: CorsRequest): { complete(live: Decision): void } | undefined;
+  /** Resolves once every report-only comparison started so far has been counted. */
+  settleReportOnly(): Promise<void>;
   /** Flushes log summaries and stops timers. */
   close(): void;
 }
 
-export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
-  const policy = compilePolicy(options);
+/** What both the enforcing sentinel and the observer report through. */
+export interface Instrumentation {
+  readonly logger: winston.Logger | undefined;
+  readonly violations: ViolationLogger;
+  readonly metrics: CorsMetrics | undefined;
+  readonly recorder: MetricsRecorder | undefined;
+}
+
+export interface InstrumentationOptions {
+  readonly metrics?: MetricsOptions | false;
+  readonly logger?: winston.Logger | false;
+  readonly logging?: LoggingOptions;
+}
+
+/** Sets up the logger, the flood-safe violation log and the metric contract; `configured` origins keep their own label. */
+export function createInstrumentation(options: InstrumentationOptions, configured: ReadonlySet<string>): Instrumentation {
   const logger = options.logger === false ? undefined : (options.logger ?? createDefaultLogger());
   const violations = new ViolationLogger(logger, options.logging);
-  for (const w of policy.warnings) logger?.warn('cors-sentinel configuration warning', { path: w.path, warning: w.message });
-
   let metrics: CorsMetrics | undefined;
   let recorder: MetricsRecorder | undefined;
   if (options.metrics !== false) {
@@ -50,10 +73,32 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     const limit = m.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
     metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
-    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configuredOrigins(policy)));
+    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured));
+  }
+  return { logger, violations, metrics, recorder };
+}
+
+/** The report-only evaluator for a candidate, reporting through `inst` (undefined without a candidate). */
+export function createShadowEvaluator(candidate: CompiledPolicy | undefined, inst: Instrumentation): ShadowEvaluator | undefined {
+  if (candidate === undefined) return undefined;
+  return new ShadowEvaluator(candidate, (route, change, details) => {
+    inst.recorder?.shadow(route, change);
+    inst.violations.shadow(change, details);
+  });
+}
+
+export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
+  const { live: policy, candidate } = compileWithCandidate(() => compilePolicy(options), options.reportOnly);
+  const inst = createInstrumentation(options, configuredOrigins(policy));
+  const { logger, violations, metrics, recorder } = inst;
+  for (const w of policy.warnings) logger?.warn('cors-sentinel configuration warning', { path: w.path, warning: w.message });
+  for (const w of candidate?.warnings ?? []) logger?.warn('cors-sentinel configuration warning', { path: `reportOnly.${w.path}`, warning: w.message });
+  if (recorder) {
     recorder.describePolicy(policy);
     for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
   }
+  const shadow = createShadowEvaluator(candidate, inst);
+  const stopWatchingStores = watchOriginStores(policy);
 
   return {
     policy,
@@ -62,7 +107,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     logger,
     decide: (req) => decide(policy, req),
     record(decision, seconds, rawOrigin) {
-      recorder?.record(decision, seconds);
+      recorder?.record(decision, seconds, rawOrigin);
       if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin);
     },
     reportFinding(finding, details) {
@@ -78,7 +123,14 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       if (!metrics) return Promise.reject(new Error('cors-sentinel: metrics are disabled (metrics: false)'));
       return serveMetrics(metrics.registry, serverOptions);
     },
-    close: () => violations.close(),
+    candidate,
+    beginReportOnly: (req) => shadow?.begin(req),
+    settleReportOnly: async () => shadow?.settled(),
+    close() {
+      stopWatchingStores();
+      recorder?.close();
+      violations.close();
+    },
   };
 }
 

@@ -24,40 +24,39 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     const started = performance.now();
-    const h = req.headers;
-    const origin = h.origin;
+    const origin = req.headers.origin;
     if (origin !== undefined && res.getHeader('access-control-allow-origin') !== undefined) {
       // Another CORS layer (an earlier middleware or the framework) answered before us.
       sentinel.reportFinding('acao_already_set', { origin, path: pathOf(req) });
     }
-    const request: CorsRequest = {
-      method: req.method ?? 'GET',
-      path: pathOf(req),
-      origin,
-      host: h.host,
-      accessControlRequestMethod: single(h['access-control-request-method']),
-      accessControlRequestHeaders: single(h['access-control-request-headers']),
-      accessControlRequestPrivateNetwork: single(h['access-control-request-private-network']),
-      hasCookie: h.cookie !== undefined,
-      raw: req,
-    };
+    const request = toCorsRequest(req);
     const result = sentinel.decide(request);
+    // Started now so that a slow candidate lookup overlaps the live one; it is never awaited.
+    const shadow = sentinel.beginReportOnly(request);
     if (result instanceof Promise) {
       result.then(
-        (decision) => apply(decision, res, next, started, origin),
+        (decision) => apply(decision, res, next, started, origin, shadow),
         // decide() turns resolver failures into decisions; anything else is a bug: fail closed, never a 500.
         () => next(),
       );
     } else {
-      apply(result, res, next, started, origin);
+      apply(result, res, next, started, origin, shadow);
     }
   }
 
-  function apply(d: Decision, res: ServerResponse, next: NextFunction, started: number, rawOrigin: string | undefined): void {
+  function apply(
+    d: Decision,
+    res: ServerResponse,
+    next: NextFunction,
+    started: number,
+    rawOrigin: string | undefined,
+    shadow: { complete(live: Decision): void } | undefined,
+  ): void {
     if (d.vary.length > 0) vary(res, d.vary as string[]);
     for (const [name, value] of d.headers) res.setHeader(name, value);
     if (d.passThrough) {
       sentinel.record(d, (performance.now() - started) / 1000, rawOrigin);
+      shadow?.complete(d);
       next();
       return;
     }
@@ -66,12 +65,29 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     res.setHeader('Content-Length', '0');
     res.end();
     sentinel.record(d, (performance.now() - started) / 1000, rawOrigin);
+    shadow?.complete(d);
   }
 
   return Object.assign(middleware, sentinel);
 }
 
-function pathOf(req: IncomingMessage): string {
+/** The engine's view of a Node request (shared with the observer). */
+export function toCorsRequest(req: IncomingMessage): CorsRequest {
+  const h = req.headers;
+  return {
+    method: req.method ?? 'GET',
+    path: pathOf(req),
+    origin: h.origin,
+    host: h.host,
+    accessControlRequestMethod: single(h['access-control-request-method']),
+    accessControlRequestHeaders: single(h['access-control-request-headers']),
+    accessControlRequestPrivateNetwork: single(h['access-control-request-private-network']),
+    hasCookie: h.cookie !== undefined,
+    raw: req,
+  };
+}
+
+export function pathOf(req: IncomingMessage): string {
   // originalUrl: the full path even when the middleware is mounted under a prefix.
   const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   const q = url.indexOf('?');

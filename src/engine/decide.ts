@@ -5,7 +5,7 @@
 import type { CompiledPolicy, CompiledRoutePolicy } from '../policy/compiled';
 import { isLoopbackHost, parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
 import { matchOrigin } from '../origin/matcher';
-import { parseRequestedHeaders } from '../http/tokens';
+import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import { routeMatches } from '../policy/routes';
 import type { ResolverOutcome } from './resolver-cache';
 import {
@@ -57,7 +57,13 @@ export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Pro
   if (route.reflectAny) return checkAndGrant(route, req, type, parsed, 'any', undefined);
   if (route.resolver === undefined) return reject(route, type, 'origin_not_allowed', parsed.origin, undefined);
 
-  const outcome = route.resolver.resolve(parsed.origin, req.raw);
+  let tenant: string | undefined;
+  if (route.tenantOf !== undefined) {
+    tenant = route.tenantOf(req.raw);
+    // No tenant, nothing to look up: a request cannot make us query for a tenant it does not name.
+    if (tenant === undefined) return reject(route, type, 'origin_not_allowed', parsed.origin, undefined);
+  }
+  const outcome = route.resolver.resolve(parsed.origin, req.raw, tenant);
   if (typeof outcome === 'string') return afterResolve(route, req, type, parsed, outcome);
   return outcome.then((o) => afterResolve(route, req, type, parsed, o));
 }
@@ -118,7 +124,8 @@ function grant(
   }
 
   const method = req.accessControlRequestMethod as string;
-  if (!route.methods.has(method)) return reject(route, type, 'method_not_allowed', origin, source, pattern);
+  // Browsers accept the safelisted methods whatever Access-Control-Allow-Methods says.
+  if (!route.methods.has(method) && !SAFELISTED_METHODS.has(method)) return reject(route, type, 'method_not_allowed', origin, source, pattern);
 
   let echoedHeaders: string | undefined;
   const requested = req.accessControlRequestHeaders;
@@ -126,6 +133,9 @@ function grant(
     const parsed = parseRequestedHeaders(requested);
     if (!parsed.ok) return reject(route, type, parsed.tooLarge ? 'headers_too_large' : 'header_not_allowed', origin, source, pattern);
     if (route.anyRequestHeader) {
+      if (route.authorizationNeedsListing && parsed.names.includes('authorization')) {
+        return reject(route, type, 'header_not_allowed', origin, source, pattern);
+      }
       echoedHeaders = parsed.names.join(', ');
     } else {
       for (const name of parsed.names) {

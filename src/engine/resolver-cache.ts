@@ -27,7 +27,7 @@ interface Entry {
   readonly expires: number;
 }
 
-export type ResolveFn = (origin: string, raw: unknown) => boolean | Promise<boolean>;
+export type ResolveFn = (origin: string, raw: unknown, tenant: string | undefined) => boolean | Promise<boolean>;
 
 export class ResolverCache {
   private readonly entries = new Map<string, Entry>();
@@ -46,48 +46,50 @@ export class ResolverCache {
   }
 
   /**
-   * The outcome for an origin: synchronously when cached (or when the resolver answers synchronously),
-   * otherwise a promise that never rejects.
+   * The outcome for an origin (of a tenant): synchronously when cached (or when the resolver answers
+   * synchronously), otherwise a promise that never rejects.
    */
-  resolve(origin: string, raw: unknown): ResolverOutcome | Promise<ResolverOutcome> {
-    const entry = this.entries.get(origin);
+  resolve(origin: string, raw: unknown, tenant?: string): ResolverOutcome | Promise<ResolverOutcome> {
+    // Tenant ids cannot contain control characters, so "\n" cannot make two keys collide.
+    const key = tenant === undefined ? origin : `${tenant}\n${origin}`;
+    const entry = this.entries.get(key);
     if (entry !== undefined) {
       if (entry.expires > this.now()) {
         this.notifyCache('hit');
         return entry.outcome;
       }
-      this.entries.delete(origin);
+      this.entries.delete(key);
     }
-    const pending = this.inflight.get(origin);
+    const pending = this.inflight.get(key);
     if (pending !== undefined) {
       this.notifyCache('coalesced');
       return pending;
     }
     this.notifyCache('miss');
-    return this.lookup(origin, raw);
+    return this.lookup(key, origin, raw, tenant);
   }
 
-  /** Drops cached answers: all of them, or one origin's (e.g. when a tenant's domains change). */
-  invalidate(origin?: string): void {
+  /** Drops cached answers: all of them (e.g. when a tenant's domains change), or one origin's. */
+  invalidate(origin?: string, tenant?: string): void {
     if (origin === undefined) this.entries.clear();
-    else this.entries.delete(origin);
+    else this.entries.delete(tenant === undefined ? origin : `${tenant}\n${origin}`);
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  private lookup(origin: string, raw: unknown): ResolverOutcome | Promise<ResolverOutcome> {
+  private lookup(key: string, origin: string, raw: unknown, tenant: string | undefined): ResolverOutcome | Promise<ResolverOutcome> {
     const started = performance.now();
-    if (this.running >= this.options.maxConcurrent) return this.settle(origin, 'error', started);
+    if (this.running >= this.options.maxConcurrent) return this.settle(key, 'error', started);
 
     let answer: boolean | Promise<boolean>;
     try {
-      answer = this.fn(origin, raw);
+      answer = this.fn(origin, raw, tenant);
     } catch {
-      return this.settle(origin, 'error', started);
+      return this.settle(key, 'error', started);
     }
-    if (!isPromiseLike(answer)) return this.settle(origin, answer === true ? 'allowed' : 'denied', started);
+    if (!isPromiseLike(answer)) return this.settle(key, answer === true ? 'allowed' : 'denied', started);
 
     this.running++;
     const call = Promise.resolve(answer).then(
@@ -102,32 +104,32 @@ export class ResolverCache {
     let timedOut = false;
     const shared = Promise.race([call, timeout]).then((outcome) => {
       clearTimeout(timer);
-      this.inflight.delete(origin);
+      this.inflight.delete(key);
       timedOut = outcome === 'timeout';
-      return this.settle(origin, outcome, started);
+      return this.settle(key, outcome, started);
     });
     // A slow answer that arrives after the timeout still fills the cache for the next request.
     void call.then((outcome) => {
       this.running--;
-      if (timedOut && outcome !== 'error') this.store(origin, outcome);
+      if (timedOut && outcome !== 'error') this.store(key, outcome);
     });
-    this.inflight.set(origin, shared);
+    this.inflight.set(key, shared);
     return shared;
   }
 
-  private settle(origin: string, outcome: ResolverOutcome, started: number): ResolverOutcome {
-    this.store(origin, outcome);
+  private settle(key: string, outcome: ResolverOutcome, started: number): ResolverOutcome {
+    this.store(key, outcome);
     const seconds = (performance.now() - started) / 1000;
     for (const o of this.observers) o.lookup(outcome, seconds);
     return outcome;
   }
 
-  private store(origin: string, outcome: ResolverOutcome): void {
+  private store(key: string, outcome: ResolverOutcome): void {
     const ttl =
       outcome === 'allowed' ? this.options.ttlMs : outcome === 'denied' ? this.options.negativeTtlMs : this.options.failureTtlMs;
     if (ttl <= 0) return;
-    this.entries.delete(origin);
-    this.entries.set(origin, { outcome, expires: this.now() + ttl });
+    this.entries.delete(key);
+    this.entries.set(key, { outcome, expires: this.now() + ttl });
     if (this.entries.size > this.options.maxEntries) {
       // Map iteration order is insertion order: the first key is the oldest entry.
       const oldest = this.entries.keys().next().value;

@@ -37,6 +37,9 @@ export function createDefaultLogger(): winston.Logger {
   });
 }
 
+/** The field that names what was suppressed, per kind of line (matches the field of the lines themselves). */
+const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change' };
+
 export class ViolationLogger {
   private readonly maxPerInterval: number;
   private readonly intervalMs: number;
@@ -74,6 +77,16 @@ export class ViolationLogger {
     this.emit(`finding:${finding}`, { message: 'cors finding', finding, ...safe });
   }
 
+  /**
+   * Logs a sample of a report-only disagreement (the candidate policy would change the answer),
+   * rate-limited per kind of change, so that an operator can see which origins a switch would affect.
+   */
+  shadow(change: string, details: Readonly<Record<string, string>>): void {
+    const safe: Record<string, string> = {};
+    for (const [k, v] of Object.entries(details)) safe[k] = sanitizeForLog(v);
+    this.emit(`shadow:${change}`, { message: 'cors report-only difference', change, ...safe });
+  }
+
   /** Writes pending summaries and stops the timer. */
   close(): void {
     this.flush();
@@ -89,7 +102,7 @@ export class ViolationLogger {
       if (suppressed > 0) {
         const [kind, name] = key.split(':') as [string, string];
         this.logger.log(this.level, 'cors log lines suppressed', {
-          [kind === 'violation' ? 'reason' : 'finding']: name,
+          [SUMMARY_FIELD[kind] ?? kind]: name,
           suppressed,
           intervalMs: this.intervalMs,
         });

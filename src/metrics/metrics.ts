@@ -21,7 +21,20 @@ export interface CorsMetrics {
   readonly resolverDuration: Histogram<'result'>;
   readonly resolverCache: Counter<'result'>;
   readonly responseFindings: Counter<'finding'>;
+  readonly shadowDecisions: Counter<'route' | 'change'>;
   readonly configInfo: Gauge<'route' | 'policy_hash' | 'origin_policy' | 'credentials'>;
+  readonly distinctRejectedOrigins: Gauge<'window'>;
+}
+
+/** Reports `[window, estimate]` pairs at scrape time. */
+export type DistinctSource = () => Iterable<readonly [string, number]>;
+const DISTINCT_SOURCES = new WeakMap<object, Set<DistinctSource>>();
+
+/** Adds a source to the distinct-rejected-origins gauge (several sentinels may share a registry). */
+export function addDistinctSource(metrics: CorsMetrics, source: DistinctSource): () => void {
+  const sources = DISTINCT_SOURCES.get(metrics.distinctRejectedOrigins);
+  sources?.add(source);
+  return () => sources?.delete(source);
 }
 
 export interface CreateMetricsOptions {
@@ -75,6 +88,24 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       ...c, help: 'Problems found in CORS responses: stacked layers, missing Vary, dangerous grants.',
       labelNames: ['finding'] as const,
     })),
+    shadowDecisions: once('shadow_decisions_total', (c) => new Counter({
+      ...c, help: 'Requests on which the report-only candidate policy disagrees with the live answer: would_reject (live allowed), would_allow (live rejected).',
+      labelNames: ['route', 'change'] as const,
+    })),
+    distinctRejectedOrigins: once('distinct_rejected_origins', (c) => {
+      const sources = new Set<DistinctSource>();
+      const gauge = new Gauge({
+        ...c, help: 'Estimated distinct rejected origins per sliding window (HyperLogLog), beyond the origin label cap.',
+        labelNames: ['window'] as const,
+        collect() {
+          const totals = new Map<string, number>();
+          for (const source of sources) for (const [window, n] of source()) totals.set(window, (totals.get(window) ?? 0) + n);
+          for (const [window, n] of totals) this.set({ window }, n);
+        },
+      });
+      DISTINCT_SOURCES.set(gauge, sources);
+      return gauge;
+    }),
     configInfo: once('config_info', (c) => new Gauge({
       ...c, help: 'The active CORS policy per route (value 1): its hash, origin policy and credentials.',
       labelNames: ['route', 'policy_hash', 'origin_policy', 'credentials'] as const,

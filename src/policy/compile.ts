@@ -17,10 +17,12 @@ import type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './co
 import { ProblemCollector } from './errors';
 import type { CorsOriginCallback, CorsSentinelOptions, PolicyOptions } from './options';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
+import { compileTenantSource } from '../stores/tenant';
+import { TenantOriginCache } from '../stores/tenant-cache';
 
 const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
-  'resolverTimeoutMs', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'privateNetworkAccess',
+  'resolverTimeoutMs', 'originStore', 'originStoreMaxLoadsPerSecond', 'tenantFrom', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'privateNetworkAccess',
   'optionsSuccessStatus', 'rejectedPreflightStatus', 'preflightContinue', 'rejectActualRequests',
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards',
@@ -128,11 +130,12 @@ interface OriginSetting {
   reflectAny: boolean;
   disabled: boolean;
   resolver: ResolveFn | undefined;
+  storeCache: TenantOriginCache | undefined;
 }
 
 /** Reads `origins` / `origin` / `resolveOrigin`, including the `cors` package's forms of `origin`. */
 function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector): OriginSetting {
-  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined };
+  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined };
   if (o.origins !== undefined && o.origin !== undefined) {
     problems.add(`${at}origin`, 'invalid_type', 'set either "origins" or its cors-package alias "origin", not both');
   }
@@ -149,6 +152,22 @@ function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector): 
       problems.add(`${at}resolveOrigin`, 'invalid_type', 'set either "resolveOrigin" or an "origin" function, not both');
     } else {
       setting.resolver = o.resolveOrigin as ResolveFn;
+    }
+  }
+  if (o.originStore !== undefined) {
+    const store = o.originStore as { originsFor?: unknown } | null;
+    if (typeof store !== 'object' || store === null || typeof store.originsFor !== 'function') {
+      problems.add(`${at}originStore`, 'invalid_type', `expected an origin store (with originsFor), got ${describe(o.originStore)}`);
+    } else if (setting.resolver) {
+      problems.add(`${at}originStore`, 'invalid_type', 'set either "originStore" or a resolver ("resolveOrigin" / an "origin" function), not both');
+    } else {
+      const cache = new TenantOriginCache(o.originStore, {
+        ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, new ProblemCollector(), true),
+        maxTenants: 10_000,
+        maxLoadsPerSecond: readPositive(o.originStoreMaxLoadsPerSecond, 200, `${at}originStoreMaxLoadsPerSecond`, problems, false),
+      });
+      setting.storeCache = cache;
+      setting.resolver = (origin, _raw, tenant) => cache.isAllowed(origin, tenant ?? '');
     }
   }
   return setting;
@@ -184,6 +203,7 @@ function compileRoute(
   const originAt = `${at}${o.origins !== undefined ? 'origins' : 'origin'}`;
 
   const setting = readOrigins(o, at, problems);
+  const tenant = compileTenantSource(o.tenantFrom, `${at}tenantFrom`, problems);
   const origins = compileOrigins(setting.specs, originAt, { dangerouslyAllowNullOrigin: allowNull }, problems);
   if (setting.reflectAny && !flag('dangerouslyReflectAnyOrigin')) {
     problems.add(originAt, 'reflect_any_not_enabled', 'origin: true reflects every origin; use "*" for a public resource, or set dangerouslyReflectAnyOrigin');
@@ -217,11 +237,11 @@ function compileRoute(
   }
 
   const methods = readList(o.methods, DEFAULT_METHODS, `${at}methods`, problems)
-    .map((m) => m.toUpperCase())
+    .map(normaliseMethod)
     .filter((m, i) => {
       const path = `${at}methods[${i}]`;
       if (!isToken(m) || m === '*') return problems.add(path, 'invalid_method', `${JSON.stringify(m)} is not a method name`), false;
-      if (FORBIDDEN_METHODS.has(m)) return problems.add(path, 'forbidden_method', `${m} is forbidden by the Fetch standard; browsers never send it`), false;
+      if (FORBIDDEN_METHODS.has(m.toUpperCase())) return problems.add(path, 'forbidden_method', `${m.toUpperCase()} is forbidden by the Fetch standard; browsers never send it`), false;
       return true;
     });
   const allowedList = readList(o.allowedHeaders, DEFAULT_ALLOWED_HEADERS, `${at}allowedHeaders`, problems).map((h) => h.toLowerCase());
@@ -284,6 +304,11 @@ function compileRoute(
   const preflightVary = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'];
   if (pna) preflightVary.push('Access-Control-Request-Private-Network');
   const actualVary = anyOnly ? [] : ['Origin'];
+  // A tenant header changes the answer as much as Origin does.
+  if (tenant && resolver && !anyOnly) {
+    preflightVary.push(...tenant.vary);
+    actualVary.push(...tenant.vary);
+  }
   const nonCors: Decision = Object.freeze({
     route: name, requestType: 'non_cors', outcome: undefined, reason: undefined, origin: undefined, originSource: undefined,
     originPattern: undefined, status: undefined, passThrough: true,
@@ -299,11 +324,15 @@ function compileRoute(
     anyOnly,
     reflectAny: setting.reflectAny,
     resolver,
+    tenantOf: resolver ? tenant?.tenantOf : undefined,
+    storeCache: setting.storeCache,
     credentials,
     allowInsecureWithCredentials: allowInsecure,
     methods: new Set(methods),
     allowedHeaders: new Set(allowedHeaders.filter((h) => h !== '*')),
     anyRequestHeader,
+    // Browsers never let a "*" cover Authorization; neither does our "*" (list it to allow it).
+    authorizationNeedsListing: anyHeaderListed && !reflectHeaders && !allowedHeaders.includes('authorization'),
     privateNetworkAccess: pna,
     preflightStatus,
     rejectedStatus,
@@ -318,6 +347,7 @@ function compileRoute(
       name, path: pattern?.source, originPolicy, origins: origins.entries.map(entryText), credentials, methods,
       allowedHeaders, exposedHeaders, maxAge, pna, preflightStatus, rejectedStatus, reflectHeaders,
       allowNull, allowInsecure, allowPublicSuffix, hasResolver: resolver !== undefined,
+      hasStore: setting.storeCache !== undefined, tenantFrom: tenant ? String(Object.entries(o.tenantFrom ?? {})[0]) : undefined,
     }),
   });
 }
@@ -330,6 +360,16 @@ function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): str
     case 'null': return 'null';
   }
 }
+
+/**
+ * Methods as browsers send them: Fetch upper-cases DELETE, GET, HEAD, OPTIONS, POST and PUT in any
+ * case, and sends every other method (PATCH included) exactly as the script wrote it.
+ */
+function normaliseMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return FETCH_NORMALISED_METHODS.has(upper) ? upper : method;
+}
+const FETCH_NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
 function checkHeaderName(h: string, path: string, request: boolean, problems: ProblemCollector): boolean {
   if (!isToken(h)) return problems.add(path, 'invalid_header_name', `${JSON.stringify(h)} is not a header name`), false;

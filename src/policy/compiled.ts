@@ -1,5 +1,6 @@
 import type { HeaderPair, Decision } from '../engine/decision';
 import type { ResolverCache } from '../engine/resolver-cache';
+import type { TenantOriginCache } from '../stores/tenant-cache';
 import type { CompiledOrigins } from '../origin/matcher';
 import type { ConfigWarning } from './errors';
 import type { RoutePattern } from './routes';
@@ -17,12 +18,18 @@ export interface CompiledRoutePolicy {
   readonly anyOnly: boolean;
   readonly reflectAny: boolean;
   readonly resolver: ResolverCache | undefined;
+  /** The request's tenant id, when the policy declares `tenantFrom` (and has a resolver or store). */
+  readonly tenantOf: ((raw: unknown) => string | undefined) | undefined;
+  /** The per-tenant cache over an `originStore`, to invalidate when the store reports changes. */
+  readonly storeCache: TenantOriginCache | undefined;
   readonly credentials: boolean;
   readonly allowInsecureWithCredentials: boolean;
   readonly methods: ReadonlySet<string>;
   readonly allowedHeaders: ReadonlySet<string>;
   /** `allowedHeaders: '*'` (no credentials) or `dangerouslyReflectRequestHeaders`: any valid name passes. */
   readonly anyRequestHeader: boolean;
+  /** With `allowedHeaders: '*'`: Authorization still has to be listed, as browsers require. */
+  readonly authorizationNeedsListing: boolean;
   readonly privateNetworkAccess: boolean;
   readonly preflightStatus: number;
   readonly rejectedStatus: number;

@@ -16,9 +16,9 @@ export type OriginSpec = string | RegExp;
  * Decides at request time whether an origin is allowed, e.g. from a table of tenant domains.
  * Its answers are cached (positive and negative), concurrent lookups of one origin share one call,
  * and a call that throws or outlives `resolverTimeoutMs` rejects the request (fail closed).
- * The origin it receives is already parsed and normalised.
+ * The origin it receives is already parsed and normalised; `tenant` is set when `tenantFrom` is.
  */
-export type OriginResolver = (origin: string, req: IncomingMessage) => boolean | Promise<boolean>;
+export type OriginResolver = (origin: string, req: IncomingMessage, tenant: string | undefined) => boolean | Promise<boolean>;
 
 /** The `cors` package's function form: `(origin, callback)`, answered through the callback. */
 export type CorsOriginCallback = (
@@ -45,6 +45,20 @@ export interface PolicyOptions {
   resolverCacheSize?: number;
   /** A lookup slower than this rejects the request as `resolver_timeout`. Default 500 ms. */
   resolverTimeoutMs?: number;
+  /**
+   * Per-tenant origins from a database (see `MemoryOriginStore`, `PostgresOriginStore`,
+   * `RedisOriginStore`). Each tenant's set is cached and dropped when the store reports a change.
+   * Use either this or `resolveOrigin`.
+   */
+  originStore?: import('../stores/types').OriginStore;
+  /** Loads of tenant sets from the store per second, beyond which lookups fail closed. Default 200. */
+  originStoreMaxLoadsPerSecond?: number;
+  /**
+   * Where the tenant id comes from (`{ query: 'client_id' }`, `{ header: 'x-tenant-id' }`,
+   * `{ path: /^\/t\/([^/]+)/ }`). Resolver answers are cached per tenant; a header is added to Vary.
+   * A request without a tenant id is not looked up (origin_not_allowed).
+   */
+  tenantFrom?: import('../stores/types').TenantSource;
 
   /** Methods allowed in preflights. Default GET, HEAD, PUT, PATCH, POST, DELETE (as `cors`). */
   methods?: string | readonly string[];

@@ -135,11 +135,14 @@ describe('rule 8: requested headers are validated, capped and never echoed blind
     }
     expect(decideSync(s, preflight('https://app.example.com', 'PUT', 'Content-Type , X-API-Key')).outcome).toBe('allowed');
   });
-  it('with "*", echoes only validated names', () => {
+  it('with "*", echoes only validated names, and Authorization only when listed (as browsers do)', () => {
     const any = testSentinel({ origins: ['https://app.example.com'], allowedHeaders: '*' });
-    const d = decideSync(any, preflight('https://app.example.com', 'PUT', 'X-One, authorization'));
-    expect(d.headers).toContainEqual(['Access-Control-Allow-Headers', 'x-one, authorization']);
+    const d = decideSync(any, preflight('https://app.example.com', 'PUT', 'X-One, x-two'));
+    expect(d.headers).toContainEqual(['Access-Control-Allow-Headers', 'x-one, x-two']);
     expect(decideSync(any, preflight('https://app.example.com', 'PUT', 'x-one\u0000')).reason).toBe('header_not_allowed');
+    expect(decideSync(any, preflight('https://app.example.com', 'PUT', 'x-one, authorization')).reason).toBe('header_not_allowed');
+    const withAuth = testSentinel({ origins: ['https://app.example.com'], allowedHeaders: ['*', 'authorization'] });
+    expect(decideSync(withAuth, preflight('https://app.example.com', 'PUT', 'x-one, authorization')).outcome).toBe('allowed');
   });
 });
 

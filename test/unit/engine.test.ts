@@ -26,8 +26,14 @@ describe('decide: request types', () => {
     ]);
   });
 
-  it('rejects a preflight for an unlisted method', () => {
-    expect(decideSync(testSentinel({ origins: ['https://app.example.com'], methods: 'GET,POST' }), preflight('https://app.example.com', 'DELETE')).reason).toBe('method_not_allowed');
+  it('rejects a preflight for an unlisted method, but never for a safelisted one (browsers accept those anyway)', () => {
+    const s2 = testSentinel({ origins: ['https://app.example.com'], methods: 'GET,put,purge' });
+    expect(decideSync(s2, preflight('https://app.example.com', 'DELETE')).reason).toBe('method_not_allowed');
+    expect(decideSync(s2, preflight('https://app.example.com', 'POST')).outcome).toBe('allowed');
+    // Fetch upper-cases PUT but sends other methods as written.
+    expect(decideSync(s2, preflight('https://app.example.com', 'PUT')).outcome).toBe('allowed');
+    expect(decideSync(s2, preflight('https://app.example.com', 'purge')).outcome).toBe('allowed');
+    expect(decideSync(s2, preflight('https://app.example.com', 'PURGE')).reason).toBe('method_not_allowed');
   });
 
   it('treats requests without Origin, and same-origin requests, as non-CORS', () => {

@@ -1,0 +1,68 @@
+/**
+ * Configs for the stack that runs the mixin: the Alertmanager on-call route and a Prometheus that
+ * scrapes the API and loads the generated rules. The compose stack mounts the committed files; the
+ * end-to-end test and a native runner generate loopback variants from the same functions.
+ */
+import type { MixinConfig } from './config';
+
+/** Receiver names, also what `amtool config routes test` prints. */
+export const RECEIVERS = { oncall: 'oncall', default: 'default', none: 'blackhole' } as const;
+
+export function alertmanagerConfig(c: MixinConfig): Record<string, unknown> {
+  const am = c.alertmanager;
+  return {
+    route: {
+      receiver: RECEIVERS.default,
+      group_by: [...am.groupBy],
+      group_wait: am.groupWait,
+      group_interval: am.groupInterval,
+      repeat_interval: am.repeatInterval,
+      routes: [
+        { receiver: RECEIVERS.oncall, matchers: ['severity="critical"'] },
+        { receiver: RECEIVERS.default, matchers: ['severity="warning"'] },
+        // Info alerts (a new origin) are for dashboards and the alert list, never a notification.
+        { receiver: RECEIVERS.none, matchers: ['severity="info"'] },
+      ],
+    },
+    // While something is on fire, the informational noise about the same job waits.
+    inhibit_rules: [
+      { source_matchers: ['severity=~"critical|warning"'], target_matchers: ['severity="info"'], equal: [...c.aggregationLabels] },
+    ],
+    receivers: [
+      { name: RECEIVERS.oncall, webhook_configs: [{ url: am.oncallWebhookUrl, send_resolved: true }] },
+      { name: RECEIVERS.default, webhook_configs: [{ url: am.defaultWebhookUrl, send_resolved: true }] },
+      { name: RECEIVERS.none },
+    ],
+  };
+}
+
+export interface PrometheusConfigOptions {
+  /** `host:port` of the API(s) exposing /metrics. */
+  readonly targets: readonly string[];
+  /** `host:port` of Alertmanager. */
+  readonly alertmanagers: readonly string[];
+  /** Rule files (globs allowed) as Prometheus will see them. */
+  readonly ruleFiles: readonly string[];
+  readonly jobName: string;
+  readonly scrapeInterval?: string;
+  readonly evaluationInterval?: string;
+}
+
+export function prometheusConfig(o: PrometheusConfigOptions): Record<string, unknown> {
+  return {
+    global: { scrape_interval: o.scrapeInterval ?? '15s', evaluation_interval: o.evaluationInterval ?? '15s' },
+    rule_files: [...o.ruleFiles],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [...o.alertmanagers] }] }] },
+    scrape_configs: [{ job_name: o.jobName, metrics_path: '/metrics', static_configs: [{ targets: [...o.targets] }] }],
+  };
+}
+
+/** The compose stack's Prometheus: service names from docker-compose.yml, rules mounted from alerts/. */
+export const COMPOSE_PROMETHEUS: PrometheusConfigOptions = {
+  targets: ['api:3000'],
+  alertmanagers: ['alertmanager:9093'],
+  ruleFiles: ['/etc/prometheus/rules/*.yml'],
+  jobName: 'api',
+  scrapeInterval: '5s',
+  evaluationInterval: '5s',
+};

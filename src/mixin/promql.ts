@@ -1,0 +1,102 @@
+/**
+ * PromQL building blocks shared by the recording and alert rules, so that the prefix, the target
+ * selector and the aggregation labels are applied in exactly one place.
+ */
+import type { MixinConfig } from './config';
+
+/** Origin label values that are not one origin: folded, unparseable or the opaque `null`. */
+export const NOT_ONE_ORIGIN = '__other__|__invalid__|null';
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
+
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: ReadonlyArray<RecordingRule | AlertingRule>;
+}
+
+export class Promql {
+  constructor(readonly c: MixinConfig) {}
+
+  /** A metric of the contract with its prefix, e.g. `cors_requests_total`. */
+  metric(name: string): string {
+    return this.c.prefix + name;
+  }
+
+  /** `name{<selector>, extra…}`: every raw series we read is restricted to our targets. */
+  sel(name: string, ...matchers: string[]): string {
+    return selector(this.metric(name), [this.c.selector, ...matchers]);
+  }
+
+  /** `{<selector>, extra…}` without a metric name, for selecting several metrics by `__name__`. */
+  braces(...matchers: string[]): string {
+    return selector('', [this.c.selector, ...matchers]);
+  }
+
+  /** `up` of our targets: Prometheus's own proof that it scraped them (cold-start guards). */
+  up(): string {
+    return selector('up', [this.c.selector]);
+  }
+
+  /** Labels of an aggregation: the configured ones (e.g. job) plus `extra`. */
+  labels(...extra: string[]): string {
+    return [...this.c.aggregationLabels, ...extra].join(', ');
+  }
+
+  /** `level:metric:operation`, the recording rule naming convention, e.g. `job_outcome:cors_requests:rate5m`. */
+  rec(extra: readonly string[], metric: string, operation: string): string {
+    return `${[...this.c.aggregationLabels, ...extra].join('_')}:${this.metric(metric)}:${operation}`;
+  }
+
+  /** `rate5m` for the configured rate window. */
+  get rateOp(): string {
+    return `rate${this.c.windows.rate}`;
+  }
+
+  sumRate(name: string, matchers: readonly string[], ...by: string[]): string {
+    return `sum by (${this.labels(...by)}) (rate(${this.sel(name, ...matchers)}[${this.c.windows.rate}]))`;
+  }
+
+  /**
+   * Series of counter `name` that increased within `window`, or appeared within it. A counter that
+   * is born at 1 (prom-client creates a child on its first increment) never shows an increase, so a
+   * single event would otherwise be invisible. "Appeared" needs `up` from `window` ago, so that a
+   * fresh Prometheus does not take every old series for a new one.
+   */
+  newOrIncreased(name: string, matchers: readonly string[], ownLabels: readonly string[], window: string): string {
+    const s = this.sel(name, ...matchers);
+    return [
+      `(increase(${s}[${window}]) > 0)`,
+      'or',
+      `(`,
+      `  (${s} unless ${s} offset ${window})`,
+      `  and ignoring (${ownLabels.join(', ')}) ${this.up()} offset ${window}`,
+      `)`,
+    ].join('\n');
+  }
+
+  runbook(alert: string): string {
+    return `${this.c.runbookUrl}#${alert.toLowerCase()}`;
+  }
+}
+
+function selector(metric: string, matchers: readonly string[]): string {
+  const parts = matchers.map((m) => m.trim().replace(/,\s*$/, '')).filter((m) => m !== '');
+  return parts.length === 0 ? metric : `${metric}{${parts.join(', ')}}`;
+}
+
+/** Indents every line of a sub-expression for readable multi-line rules. */
+export function indent(expr: string, spaces = 2): string {
+  const pad = ' '.repeat(spaces);
+  return expr.split('\n').map((l) => pad + l).join('\n');
+}

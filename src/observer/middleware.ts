@@ -1,0 +1,42 @@
+/**
+ * `corsObserver()`: Express / Connect middleware that audits an existing CORS layer without changing
+ * a byte of any response. Mount it before that layer (the `cors` package, hand-set headers, or nothing
+ * when a proxy adds them): it reads the response headers when they are about to be written — which
+ * also catches preflights that the other layer answers and ends itself — and records them in the
+ * same metric contract as enforce mode.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import onHeaders from 'on-headers';
+import { toCorsRequest, type NextFunction } from '../adapters/express';
+import { createObserver, type CorsObserverOptions, type Observer } from './observer';
+
+export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Observer;
+
+/**
+ * Validates `options` (throwing a CorsConfigError that lists every problem) and returns the middleware:
+ *
+ *     const observer = corsObserver({ expectedOrigins: ['https://app.example.com'] });
+ *     app.use(observer);
+ *     app.use(cors({ origin: ['https://app.example.com'], credentials: true }));
+ *     app.get('/metrics', observer.metricsHandler());
+ */
+export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMiddleware {
+  const observer = createObserver(options);
+
+  function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+    let observation;
+    try {
+      observation = observer.begin(toCorsRequest(req), req.headers.origin);
+    } catch {
+      next(); // an observer must never stand in the way of a request
+      return;
+    }
+    onHeaders(res, function onWrite(this: ServerResponse) {
+      // Read only: the listener runs inside writeHead and must leave status and headers untouched.
+      observation.complete({ status: this.statusCode, header: (name) => this.getHeader(name) });
+    });
+    next();
+  }
+
+  return Object.assign(middleware, observer);
+}

@@ -1,0 +1,169 @@
+/**
+ * The observer's framework-independent core: validated settings, the same instrumentation as enforce
+ * mode (metric contract, origin label guard, flood-safe log) and the report-only candidate. It never
+ * decides anything about a response; it judges what another layer wrote.
+ */
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import type winston from 'winston';
+import type { CorsRequest, Decision } from '../engine/decision';
+import { selectRoute } from '../engine/decide';
+import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from '../metrics/handler';
+import type { CorsMetrics } from '../metrics/metrics';
+import { compileOrigins, describe, type CompiledOrigins } from '../origin/matcher';
+import { compilePolicy } from '../policy/compile';
+import type { CompiledPolicy } from '../policy/compiled';
+import { CorsConfigError, ProblemCollector } from '../policy/errors';
+import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
+import { createInstrumentation, createShadowEvaluator } from '../sentinel';
+import { auditResponse, type AuditResponse, type AuditResult } from './audit';
+import { compileWithCandidate } from './report-only';
+
+export interface ObservedRoute {
+  /** `/exact`, `/prefix/*` or `/prefix*`, as in enforce mode's `routes`. */
+  path: string;
+  /** The `route` label. Default: the path pattern. */
+  name?: string;
+}
+
+export interface CorsObserverOptions {
+  /** Route patterns that name the `route` label (other keys of enforce-mode routes are ignored). */
+  routes?: readonly ObservedRoute[];
+  /** The `route` label of requests no pattern matches. Default `default`. */
+  defaultRouteName?: string;
+  /**
+   * Origins the operator means to trust (same syntax as `origins`, `null` allowed). An origin outside
+   * them that is granted with credentials counts as `reflected_origin_with_credentials`; exact ones
+   * always keep their own origin label.
+   */
+  expectedOrigins?: OriginSpec | readonly OriginSpec[];
+  /** Count credentialed grants to `*.invalid` probe origins as reflection. Default true. */
+  reflectionProbe?: boolean;
+  metrics?: MetricsOptions | false;
+  logger?: winston.Logger | false;
+  logging?: LoggingOptions;
+  /** A candidate policy to evaluate against what the existing layer actually answers. */
+  reportOnly?: ReportOnlyPolicyOptions;
+}
+
+const OBSERVER_KEYS = new Set<string>([
+  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly',
+]);
+
+/** One request under observation: `complete()` it with the response as its headers are written. */
+export interface Observation {
+  complete(response: AuditResponse): AuditResult | undefined;
+}
+
+export interface Observer {
+  readonly registry: Registry | undefined;
+  readonly metrics: CorsMetrics | undefined;
+  readonly logger: winston.Logger | undefined;
+  readonly candidate: CompiledPolicy | undefined;
+  /** Starts observing a request; `rawOrigin` is logged (escaped) for invalid origins. */
+  begin(request: CorsRequest, rawOrigin?: string): Observation;
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
+  serveMetrics(options: MetricsServerOptions): Promise<Server>;
+  settleReportOnly(): Promise<void>;
+  close(): void;
+}
+
+interface ObserverSettings {
+  readonly routes: CompiledPolicy;
+  readonly expected: CompiledOrigins | undefined;
+}
+
+/** Validates the options (one CorsConfigError listing every problem, candidate included). */
+function compileObserverSettings(options: CorsObserverOptions): ObserverSettings {
+  const problems = new ProblemCollector();
+  if (typeof options !== 'object' || options === null) {
+    problems.add('options', 'invalid_type', `expected an options object, got ${describe(options)}`);
+    problems.throwIfAny();
+  }
+  for (const key of Object.keys(options)) {
+    if (!OBSERVER_KEYS.has(key)) problems.add(key, 'unknown_option', `unknown observer option ${JSON.stringify(key)}`);
+  }
+  if (options.reflectionProbe !== undefined && typeof options.reflectionProbe !== 'boolean') {
+    problems.add('reflectionProbe', 'invalid_type', `expected true or false, got ${describe(options.reflectionProbe)}`);
+  }
+  let expected: CompiledOrigins | undefined;
+  if (options.expectedOrigins !== undefined) {
+    const specs = Array.isArray(options.expectedOrigins) ? options.expectedOrigins : [options.expectedOrigins];
+    // Listing `null` here says "I expect it", which is worth knowing, not a danger.
+    expected = compileOrigins(specs, 'expectedOrigins', { dangerouslyAllowNullOrigin: true }, problems);
+  }
+  // Route patterns get enforce mode's parser, ordering and errors: a policy that only names routes.
+  let routes: CompiledPolicy | undefined;
+  try {
+    routes = compilePolicy({
+      origin: false,
+      defaultRouteName: options.defaultRouteName,
+      routes: Array.isArray(options.routes)
+        ? options.routes.map((r) => (typeof r === 'object' && r !== null ? { path: r.path, ...(r.name !== undefined ? { name: r.name } : {}) } : r))
+        : options.routes,
+    });
+  } catch (err) {
+    if (!(err instanceof CorsConfigError)) throw err;
+    for (const p of err.problems) problems.add(p.path, p.code, p.message);
+  }
+  problems.throwIfAny();
+  return { routes: routes as CompiledPolicy, expected };
+}
+
+export function createObserver(options: CorsObserverOptions = {}): Observer {
+  const { live: settings, candidate } = compileWithCandidate(() => compileObserverSettings(options), options.reportOnly);
+  const inst = createInstrumentation(options, settings.expected?.exact ?? new Set());
+  const shadow = createShadowEvaluator(candidate, inst);
+  const auditOptions = { expectedOrigins: settings.expected, reflectionProbe: options.reflectionProbe };
+
+  function begin(request: CorsRequest, rawOrigin?: string): Observation {
+    const started = performance.now();
+    const check = shadow?.begin(request);
+    return {
+      complete(response) {
+        const seconds = (performance.now() - started) / 1000;
+        let result: AuditResult;
+        try {
+          result = auditResponse(request, response, auditOptions);
+        } catch {
+          return undefined; // observing must never break a response
+        }
+        const route = selectRoute(settings.routes, request.path).name;
+        const decision: Decision = {
+          route, requestType: result.requestType, outcome: result.outcome, reason: result.reason, origin: result.origin,
+          originSource: result.originSource, originPattern: result.originPattern, headers: [], vary: [],
+          status: response.status, passThrough: true,
+        };
+        inst.recorder?.record(decision, seconds);
+        if (decision.outcome === 'rejected') inst.violations.violation(decision, rawOrigin);
+        for (const finding of result.findings) {
+          inst.recorder?.finding(finding);
+          inst.violations.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });
+        }
+        check?.complete(decision);
+        return result;
+      },
+    };
+  }
+
+  return {
+    registry: inst.metrics?.registry,
+    metrics: inst.metrics,
+    logger: inst.logger,
+    candidate,
+    begin,
+    metricsHandler(handlerOptions) {
+      if (!inst.metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
+      return createMetricsHandler(inst.metrics.registry, handlerOptions);
+    },
+    serveMetrics(serverOptions) {
+      if (!inst.metrics) return Promise.reject(new Error('cors-sentinel: metrics are disabled (metrics: false)'));
+      return serveMetrics(inst.metrics.registry, serverOptions);
+    },
+    settleReportOnly: async () => shadow?.settled(),
+    close() {
+      inst.recorder?.close();
+      inst.violations.close();
+    },
+  };
+}

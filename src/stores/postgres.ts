@@ -1,0 +1,166 @@
+/**
+ * A PostgreSQL origin store: one row per (tenant, origin), a trigger that NOTIFYs on every change,
+ * and a LISTEN connection that invalidates cached tenants within milliseconds. `pg` is an optional
+ * peer dependency, loaded only when this store is used.
+ */
+import { loadOptional } from './optional';
+import { normaliseStoredOrigins } from './normalise';
+import type { OriginStore } from './types';
+
+/** The parts of a `pg` Pool this store uses (declared here so that users without `pg` types can compile). */
+export interface PgPool {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  connect(): Promise<PgClient>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  end(): Promise<void>;
+}
+export interface PgClient {
+  query(text: string): Promise<unknown>;
+  on(event: 'error' | 'end', listener: () => void): unknown;
+  on(event: 'notification', listener: (msg: { channel: string; payload?: string }) => void): unknown;
+  release(destroy?: boolean): void;
+}
+
+export interface PostgresOriginStoreOptions {
+  /** An existing pool, or settings for a new one (connectionString, host…). */
+  readonly pool?: PgPool;
+  /** `pg` PoolConfig: connectionString, host, user… */
+  readonly poolConfig?: Readonly<Record<string, unknown>>;
+  /** Default `cors_allowed_origins`. */
+  readonly table?: string;
+  /** NOTIFY channel. Default `cors_origins_changed`. */
+  readonly channel?: string;
+  /** Delay before re-opening a lost LISTEN connection. Default 500 ms. */
+  readonly reconnectDelayMs?: number;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The table and the trigger that reports changes. Idempotent. */
+export function postgresSchema(table = 'cors_allowed_origins', channel = 'cors_origins_changed'): string {
+  if (!IDENTIFIER.test(table) || !IDENTIFIER.test(channel)) throw new TypeError('cors-sentinel: invalid table or channel name');
+  return `
+CREATE TABLE IF NOT EXISTS ${table} (
+  tenant     text NOT NULL,
+  origin     text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant, origin)
+);
+CREATE OR REPLACE FUNCTION ${table}_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('${channel}', COALESCE(NEW.tenant, OLD.tenant));
+  IF TG_OP = 'UPDATE' AND NEW.tenant IS DISTINCT FROM OLD.tenant THEN
+    PERFORM pg_notify('${channel}', OLD.tenant);
+  END IF;
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS ${table}_changed ON ${table};
+CREATE TRIGGER ${table}_changed AFTER INSERT OR UPDATE OR DELETE ON ${table}
+  FOR EACH ROW EXECUTE FUNCTION ${table}_notify();
+`;
+}
+
+export class PostgresOriginStore implements OriginStore {
+  private readonly pool: PgPool;
+  private readonly ownsPool: boolean;
+  private readonly table: string;
+  private readonly channel: string;
+  private readonly reconnectDelayMs: number;
+  private readonly listeners = new Set<(tenant: string | undefined) => void>();
+  private listener: PgClient | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: PostgresOriginStoreOptions = {}) {
+    this.table = options.table ?? 'cors_allowed_origins';
+    this.channel = options.channel ?? 'cors_origins_changed';
+    if (!IDENTIFIER.test(this.table) || !IDENTIFIER.test(this.channel)) throw new TypeError('cors-sentinel: invalid table or channel name');
+    this.reconnectDelayMs = options.reconnectDelayMs ?? 500;
+    if (options.pool) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+    } else {
+      const pg = loadOptional<{ Pool: new (config: Record<string, unknown>) => PgPool }>('pg', 'the PostgreSQL origin store');
+      // Fail fast while the database is unreachable; the resolver's timeout covers slow queries.
+      this.pool = new pg.Pool({ connectionTimeoutMillis: 1000, max: 5, ...options.poolConfig });
+      this.ownsPool = true;
+    }
+    // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Creates the table and its change trigger (idempotent). */
+  async migrate(): Promise<void> {
+    await this.pool.query(postgresSchema(this.table, this.channel));
+  }
+
+  async originsFor(tenant: string): Promise<ReadonlySet<string>> {
+    const result = await this.pool.query<{ origin: string }>(`SELECT origin FROM ${this.table} WHERE tenant = $1`, [tenant]);
+    return normaliseStoredOrigins(result.rows.map((r) => r.origin));
+  }
+
+  async addOrigin(tenant: string, origin: string): Promise<void> {
+    const [normalised] = normaliseStoredOrigins([origin]);
+    if (normalised === undefined) throw new TypeError(`cors-sentinel: ${JSON.stringify(origin)} is not an origin`);
+    await this.pool.query(`INSERT INTO ${this.table} (tenant, origin) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tenant, normalised]);
+  }
+
+  async removeOrigin(tenant: string, origin: string): Promise<void> {
+    const [normalised] = normaliseStoredOrigins([origin]);
+    await this.pool.query(`DELETE FROM ${this.table} WHERE tenant = $1 AND origin = $2`, [tenant, normalised ?? origin]);
+  }
+
+  subscribe(onChange: (tenant: string | undefined) => void): () => void {
+    this.listeners.add(onChange);
+    if (this.listeners.size === 1) void this.listen(false);
+    return () => {
+      this.listeners.delete(onChange);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.listener?.release(true);
+    this.listener = undefined;
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  /** Opens the LISTEN connection; after a reconnect everything may have changed meanwhile. */
+  private async listen(reconnect: boolean): Promise<void> {
+    if (this.closed) return;
+    try {
+      const client = await this.pool.connect();
+      const lost = (): void => {
+        if (this.listener !== client) return;
+        this.listener = undefined;
+        client.release(true);
+        this.scheduleReconnect();
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (msg) => {
+        if (msg.channel === this.channel) this.emit(msg.payload ?? undefined);
+      });
+      await client.query(`LISTEN ${this.channel}`);
+      if (this.closed) return client.release(true);
+      this.listener = client;
+      if (reconnect) this.emit(undefined);
+    } catch {
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.listen(true);
+    }, this.reconnectDelayMs);
+    this.reconnectTimer.unref();
+  }
+
+  private emit(tenant: string | undefined): void {
+    for (const l of this.listeners) l(tenant);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * End to end: the demo API behind cors-sentinel, a real Prometheus (1 s scrape and evaluation)
+ * loaded with the generated rules, a real Alertmanager with the generated route, and a webhook
+ * receiver. Normal traffic must send nothing; a deploy that drops a real frontend from the policy
+ * must page on-call. The rules are generated with short windows and `for:` so that this takes
+ * seconds, from the same generator and config type as the committed files.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, Agent, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDemoApp } from '../../src/demo/app';
+import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../src/mixin/config';
+import { prometheusConfig } from '../../src/mixin/deploy';
+import { generateAlertmanager, generateRules, toYaml } from '../../src/mixin/generate';
+import { describeWithTools, freePort } from './tools';
+
+interface Received {
+  readonly path: string;
+  readonly at: number;
+  readonly body: { alerts: Array<{ status: string; labels: Record<string, string> }> };
+}
+
+const FRONTEND = 'https://app.example.com';
+const POLICY_BEFORE = { origins: [FRONTEND, 'https://admin.example.com'], maxAge: 600 };
+// The "deploy": someone rewrote the allowlist and lost the main frontend.
+const POLICY_AFTER = { origins: ['https://admin.example.com'], maxAge: 600 };
+
+describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Prometheus + Alertmanager + webhook)', () => {
+  jest.setTimeout(60_000);
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  const received: Received[] = [];
+  const agent = new Agent({ keepAlive: true });
+  let dir: string;
+  let api: string;
+  let prom: string;
+  let am: string;
+  let config: MixinConfig;
+  let handler: RequestListener;
+  let traffic: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cors-mixin-e2e-'));
+    const [apiPort, promPort, amPort, hookPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    api = `http://127.0.0.1:${apiPort}`;
+    prom = `http://127.0.0.1:${promPort}`;
+    am = `http://127.0.0.1:${amPort}`;
+
+    // Every alert takes part, with windows and `for:` scaled to seconds; absence waits longer than the
+    // test so that the seconds before the first scrape do not count.
+    config = resolveMixinConfig({
+      selector: 'job="cors-e2e"',
+      windows: { rate: '10s', event: '15s' },
+      for: { ...Object.fromEntries(ALERT_NAMES.map((n) => [n, '1s'])), CorsAllowedOriginNowRejected: '2s', CorsExporterAbsent: '2m' },
+      alertmanager: {
+        oncallWebhookUrl: `http://127.0.0.1:${hookPort}/alerts`,
+        defaultWebhookUrl: `http://127.0.0.1:${hookPort}/default`,
+        groupWait: '1s',
+        groupInterval: '1s',
+        repeatInterval: '1h',
+      },
+    });
+    const ruleFiles = Object.entries(generateRules(config)).map(([name, text]) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    });
+    writeFileSync(join(dir, 'alertmanager.yml'), generateAlertmanager(config));
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      toYaml(prometheusConfig({ targets: [`127.0.0.1:${apiPort}`], alertmanagers: [`127.0.0.1:${amPort}`], ruleFiles, jobName: 'cors-e2e', scrapeInterval: '1s', evaluationInterval: '1s' }), 'e2e'),
+    );
+
+    servers.push(await listen(hookPort, (req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', at: Date.now(), body: JSON.parse(body) as Received['body'] });
+        res.end();
+      });
+    }));
+    // One server whose handler a "deploy" swaps: a new app, a new registry, counters reset.
+    handler = createDemoApp({ policy: POLICY_BEFORE, logger: false }).app;
+    servers.push(await listen(apiPort, (req, res) => handler(req, res)));
+
+    children.push(start('prometheus-alertmanager', [
+      `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`,
+      `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
+    ]));
+    children.push(start('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s', '--log.level=warn',
+    ]));
+
+    // Browser-like traffic: a frontend's GETs and a preflight now and then, same-origin and non-CORS
+    // requests, and a stranger's occasional rejected request.
+    let tick = 0;
+    traffic = setInterval(() => {
+      tick += 1;
+      send('GET', '/api/products', { Origin: FRONTEND });
+      if (tick % 3 === 0) send('GET', '/public/status', {});
+      if (tick % 10 === 0) send('OPTIONS', '/api/orders/1', { Origin: FRONTEND, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' });
+      if (tick % 20 === 0) send('GET', '/api/products', { Origin: 'https://stranger.example' });
+    }, 100);
+  });
+
+  afterAll(async () => {
+    if (traffic) clearInterval(traffic);
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    agent.destroy();
+    for (const s of servers) s.closeAllConnections();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function send(method: string, path: string, headers: Record<string, string>): void {
+    const req = request(`${api}${path}`, { method, headers, agent }, (res) => res.resume());
+    req.on('error', () => undefined);
+    req.end();
+  }
+
+  async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+    const res = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+  }
+
+  it('stays quiet on normal traffic, then pages on-call when a deploy drops a real frontend', async () => {
+    const started = Date.now();
+    // Normal traffic: wait until the rules see it (the per-origin rate exists) and every alert has had
+    // several evaluations with its `for:` of 1-2 s.
+    const allowed = `job_origin_outcome:cors_requests:rate10s{job="cors-e2e", origin="${FRONTEND}", outcome="allowed"}`;
+    await waitFor(async () => (await query(`${allowed} > 5`)).length === 1, 30_000, 'the recorded per-origin rate of normal traffic');
+    await sleep(5_000);
+    const rules = (await (await fetch(`${prom}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string; state?: string }> }> } };
+    const all = rules.data.groups.flatMap((g) => g.rules);
+    expect(all.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);
+    expect(all.filter((r) => r.state === 'firing').map((r) => r.name)).toEqual([]);
+    expect(received).toEqual([]);
+
+    // The deploy.
+    const deployedAt = Date.now();
+    handler = createDemoApp({ policy: POLICY_AFTER, logger: false }).app;
+    const page = await waitFor(
+      async () => received.find((r) => r.path === '/alerts' && r.body.alerts.some((a) => a.status === 'firing' && a.labels.alertname === 'CorsAllowedOriginNowRejected')),
+      30_000,
+      'the page at the on-call webhook',
+    );
+    const alert = page.body.alerts.find((a) => a.labels.alertname === 'CorsAllowedOriginNowRejected');
+    expect(alert?.labels).toMatchObject({ severity: 'critical', job: 'cors-e2e', origin: FRONTEND });
+    // Only critical alerts reach the on-call webhook; warnings go to the default one.
+    for (const r of received.filter((x) => x.path === '/alerts')) for (const a of r.body.alerts) expect(a.labels.severity).toBe('critical');
+    for (const r of received.filter((x) => x.path === '/default')) for (const a of r.body.alerts) expect(a.labels.severity).toBe('warning');
+    console.log(`e2e: page ${((page.at - deployedAt) / 1000).toFixed(1)} s after the deploy, ${((page.at - started) / 1000).toFixed(1)} s after start`);
+  });
+
+  it('inhibits info alerts while a warning fires for the same job', async () => {
+    const labels = (severity: string, alertname: string) => ({ labels: { alertname, severity, job: 'inhibit-check' } });
+    const res = await fetch(`${am}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify([labels('warning', 'CorsRejectedRatioHigh'), labels('info', 'CorsNewOriginObserved'), { labels: { alertname: 'CorsNewOriginObserved', severity: 'info', job: 'other' } }]),
+    });
+    expect(res.status).toBe(200);
+    const states = await waitFor(async () => {
+      const list = (await (await fetch(`${am}/api/v2/alerts?filter=alertname="CorsNewOriginObserved"`)).json()) as Array<{ labels: Record<string, string>; status: { state: string } }>;
+      return list.length === 2 ? Object.fromEntries(list.map((a) => [a.labels.job, a.status.state])) : undefined;
+    }, 10_000, 'the synthetic alerts in Alertmanager');
+    expect(states).toEqual({ 'inhibit-check': 'suppressed', other: 'active' });
+  });
+});
+
+function start(cmd: string, args: string[]): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  child.on('exit', (code, signal) => {
+    if (signal !== 'SIGKILL' && code !== 0) console.error(`${cmd} exited with ${code ?? signal}:\n${err}`);
+  });
+  return child;
+}
+
+function listen(port: number, fn: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(fn);
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch {
+      // Not up yet.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
