@@ -1,4 +1,5 @@
 export { corsSentinel, type CorsSentinelMiddleware, type NextFunction } from './adapters/express';
+export { corsSentinelHandler, type CorsSentinelHandler, type RequestListener } from './adapters/node';
 export { createSentinel, type Sentinel } from './sentinel';
 export { compilePolicy, DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/compile';
 export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './policy/compiled';
@@ -29,3 +30,4 @@ export { MemoryOriginStore } from './stores/memory';
 export { PostgresOriginStore, postgresSchema, type PostgresOriginStoreOptions, type PgPool } from './stores/postgres';
 export { RedisOriginStore, type RedisOriginStoreOptions, type RedisClient } from './stores/redis';
 export { SlidingHyperLogLog } from './metrics/distinct-origins';
+export { clusterMetrics, joinClusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './cluster';

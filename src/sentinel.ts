@@ -16,6 +16,7 @@ import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
 import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
 import { MetricsRecorder } from './metrics/recorder';
+import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
 import { watchOriginStores } from './stores/subscribe';
 
@@ -73,7 +74,8 @@ export function createInstrumentation(options: InstrumentationOptions, configure
     const limit = m.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
     metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
-    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured));
+    const authority = m.cluster ? joinClusterMetrics(metrics.registry) : undefined;
+    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured, authority));
   }
   return { logger, violations, metrics, recorder };
 }

@@ -5,7 +5,7 @@ import type winston from 'winston';
 import { corsSentinel, type CorsSentinelMiddleware } from '../adapters/express';
 import type { MetricsAuth } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
-import { demoPolicy } from './policy';
+import { demoCandidatePolicy, demoPolicy } from './policy';
 
 export interface DemoAppOptions {
   readonly registry?: Registry;
@@ -14,6 +14,8 @@ export interface DemoAppOptions {
   readonly policy?: CorsSentinelOptions;
   /** Protects /metrics. */
   readonly metricsAuth?: MetricsAuth;
+  /** Do not serve /metrics on the API (it is served on a separate port instead). */
+  readonly metricsOnApi?: boolean;
 }
 
 export interface DemoApp {
@@ -24,6 +26,8 @@ export interface DemoApp {
 export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
   const policy = options.policy ?? demoPolicy();
   const cors = corsSentinel({
+    // A stricter candidate, reported but not enforced: no tenant wildcard, plus a partner.
+    reportOnly: options.policy ? undefined : demoCandidatePolicy(),
     ...policy,
     metrics: { ...(policy.metrics || {}), registry: options.registry },
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
@@ -31,9 +35,14 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
   const app = express();
   app.disable('x-powered-by');
   // Metrics and health first: scrapers are not browsers and need no CORS.
-  app.get('/metrics', cors.metricsHandler(options.metricsAuth ? { auth: options.metricsAuth } : {}));
+  if (options.metricsOnApi !== false) app.get('/metrics', cors.metricsHandler(options.metricsAuth ? { auth: options.metricsAuth } : {}));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+  // A legacy route whose old CORS code still runs first: cors-sentinel reports the stacked layer.
+  app.use('/legacy', (_req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    next();
   });
   app.use(cors);
   app.use((req, res, next) => {
@@ -59,6 +68,9 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
   });
   app.get('/api/orders', (_req, res) => {
     res.json([]);
+  });
+  app.get('/legacy/feed', (_req, res) => {
+    res.json({ items: [] });
   });
   app.get('/api/tenants/settings', (_req, res) => {
     res.json({ theme: 'dark' });

@@ -3,7 +3,7 @@
  * tenant wildcard, per-tenant custom domains from a "database", mobile app origins, a public route,
  * a credentialed route and per-service policies.
  */
-import type { CorsSentinelOptions, OriginResolver } from '../policy/options';
+import type { CorsSentinelOptions, OriginResolver, ReportOnlyPolicyOptions } from '../policy/options';
 
 export const DEMO_FRONTENDS = ['https://app.example.com', 'https://admin.example.com', 'http://localhost:5173'] as const;
 export const DEMO_MOBILE = ['capacitor://localhost', 'ionic://localhost'] as const;
@@ -38,4 +38,10 @@ export function demoPolicy(): CorsSentinelOptions {
       { path: '/api/orders*', name: 'orders' },
     ],
   };
+}
+
+/** The report-only candidate: drops the tenant wildcard and admits a partner, so both kinds of change show. */
+export function demoCandidatePolicy(): ReportOnlyPolicyOptions {
+  const { routes, ...policy } = demoPolicy();
+  return { ...policy, routes, origins: [...DEMO_FRONTENDS, ...DEMO_MOBILE, 'https://partner.example.net'] };
 }

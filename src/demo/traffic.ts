@@ -42,6 +42,7 @@ const NORMAL: readonly Scenario[] = [
   { name: 'account', weight: 5, calls: () => [{ method: 'GET', path: '/api/account/me', headers: { origin: 'https://app.example.com', cookie: 'session=demo' } }] },
   { name: 'public_reader', weight: 8, calls: () => [{ method: 'GET', path: '/public/status', headers: { origin: `https://blog-${Math.floor(Math.random() * 5)}.example.org` } }] },
   { name: 'server_to_server', weight: 25, calls: () => [{ method: 'GET', path: '/api/products', headers: {} }] },
+  { name: 'legacy_feed', weight: 2, calls: () => [{ method: 'GET', path: '/legacy/feed', headers: { origin: pick(FRONTENDS) } }] },
   { name: 'misconfigured_partner', weight: 2, calls: () => [{ method: 'GET', path: '/api/products', headers: { origin: 'https://partner.example.net' } }] },
   {
     name: 'admin_on_account',

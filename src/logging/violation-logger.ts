@@ -28,6 +28,12 @@ export function sanitizeForLog(value: string): string {
   return out;
 }
 
+function sanitizeAll(details: Readonly<Record<string, string>>): Record<string, string> {
+  const safe: Record<string, string> = {};
+  for (const [k, v] of Object.entries(details)) safe[k] = sanitizeForLog(v);
+  return safe;
+}
+
 export function createDefaultLogger(): winston.Logger {
   return winston.createLogger({
     level: 'info',
@@ -60,21 +66,19 @@ export class ViolationLogger {
   /** Logs a rejected decision (rate-limited per reason). `rawOrigin` is shown, escaped, for invalid origins. */
   violation(decision: Decision, rawOrigin: string | undefined): void {
     if (decision.reason === undefined) return;
-    this.emit(`violation:${decision.reason}`, {
+    this.emit(`violation:${decision.reason}`, () => ({
       message: 'cors violation',
       reason: decision.reason,
       route: sanitizeForLog(decision.route),
       requestType: decision.requestType,
       origin: sanitizeForLog(decision.origin ?? ''),
       ...(decision.origin === '__invalid__' && rawOrigin !== undefined ? { rawOrigin: sanitizeForLog(rawOrigin) } : {}),
-    });
+    }));
   }
 
   /** Logs a response finding (stacked CORS layers and the like), rate-limited per finding. */
   finding(finding: string, details: Readonly<Record<string, string>>): void {
-    const safe: Record<string, string> = {};
-    for (const [k, v] of Object.entries(details)) safe[k] = sanitizeForLog(v);
-    this.emit(`finding:${finding}`, { message: 'cors finding', finding, ...safe });
+    this.emit(`finding:${finding}`, () => ({ message: 'cors finding', finding, ...sanitizeAll(details) }));
   }
 
   /**
@@ -82,9 +86,7 @@ export class ViolationLogger {
    * rate-limited per kind of change, so that an operator can see which origins a switch would affect.
    */
   shadow(change: string, details: Readonly<Record<string, string>>): void {
-    const safe: Record<string, string> = {};
-    for (const [k, v] of Object.entries(details)) safe[k] = sanitizeForLog(v);
-    this.emit(`shadow:${change}`, { message: 'cors report-only difference', change, ...safe });
+    this.emit(`shadow:${change}`, () => ({ message: 'cors report-only difference', change, ...sanitizeAll(details) }));
   }
 
   /** Writes pending summaries and stops the timer. */
@@ -111,7 +113,8 @@ export class ViolationLogger {
     this.counts.clear();
   }
 
-  private emit(key: string, line: Record<string, unknown> & { message: string }): void {
+  /** Counts a line against its key's budget; builds and writes it only when within budget. */
+  private emit(key: string, build: () => Record<string, unknown> & { message: string }): void {
     if (!this.logger) return;
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.flush(), this.intervalMs);
@@ -120,7 +123,7 @@ export class ViolationLogger {
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
     if (count > this.maxPerInterval) return;
-    const { message, ...meta } = line;
+    const { message, ...meta } = build();
     this.logger.log(this.level, message, meta);
   }
 }

@@ -73,8 +73,8 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       ...c, help: 'Requests without CORS (no Origin, or same-origin), so that the cross-origin and preflight share of traffic is computable.',
       labelNames: ['route'] as const,
     })),
-    originLabelValues: once('origin_label_values', (c) => new Gauge({ ...c, help: 'Origin label slots in use by origins that are not configured exactly.' })),
-    originLabelLimit: once('origin_label_limit', (c) => new Gauge({ ...c, help: 'Origin label slots available before origins are folded into __other__.' })),
+    originLabelValues: once('origin_label_values', (c) => new Gauge({ ...c, aggregator: 'max', help: 'Origin label slots in use by origins that are not configured exactly.' })),
+    originLabelLimit: once('origin_label_limit', (c) => new Gauge({ ...c, aggregator: 'max', help: 'Origin label slots available before origins are folded into __other__.' })),
     originLabelOverflow: once('origin_label_overflow_total', (c) => new Counter({ ...c, help: 'Requests whose origin was folded into __other__ (or its wildcard pattern) because the label slots were full.' })),
     resolverDuration: once('resolver_duration_seconds', (c) => new Histogram({
       ...c, help: 'Origin resolver lookups (cache misses) by result: allowed, denied, error, timeout.',
@@ -107,7 +107,7 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       return gauge;
     }),
     configInfo: once('config_info', (c) => new Gauge({
-      ...c, help: 'The active CORS policy per route (value 1): its hash, origin policy and credentials.',
+      ...c, aggregator: 'max', help: 'The active CORS policy per route (value 1): its hash, origin policy and credentials.',
       labelNames: ['route', 'policy_hash', 'origin_policy', 'credentials'] as const,
     })),
   };

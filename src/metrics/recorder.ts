@@ -7,8 +7,9 @@ import { INVALID_ORIGIN_LABEL, type Decision } from '../engine/decision';
 import type { CacheResult, ResolverObserver, ResolverOutcome } from '../engine/resolver-cache';
 import type { CompiledPolicy } from '../policy/compiled';
 import { addDistinctSource, type CorsMetrics } from './metrics';
+import { v3 as murmur3 } from 'murmurhash';
 import { DEFAULT_WINDOWS, SlidingHyperLogLog } from './distinct-origins';
-import { OriginLabeler } from './origin-labeler';
+import type { LabelResult, OriginLabeler } from './origin-labeler';
 
 type CounterChild = Counter.Internal;
 
@@ -16,11 +17,28 @@ type CounterChild = Counter.Internal;
 export type ShadowChange = 'would_reject' | 'would_allow';
 type HistogramChild = Histogram.Internal<string>;
 
+interface RouteChildren {
+  nonCors: CounterChild | undefined;
+  /** [preflight allowed, preflight rejected, actual allowed, actual rejected] → by origin label. */
+  readonly requests: readonly Map<string, CounterChild>[];
+  /** [preflight, actual] → by reason. */
+  readonly violations: readonly Map<string, CounterChild>[];
+  /** [allowed, rejected] */
+  readonly preflight: Array<HistogramChild | undefined>;
+}
+
+function newRouteChildren(): RouteChildren {
+  return {
+    nonCors: undefined,
+    requests: [new Map(), new Map(), new Map(), new Map()],
+    violations: [new Map(), new Map()],
+    preflight: [undefined, undefined],
+  };
+}
+
 export class MetricsRecorder implements ResolverObserver {
-  private readonly requestChildren = new Map<string, CounterChild>();
-  private readonly violationChildren = new Map<string, CounterChild>();
-  private readonly nonCorsChildren = new Map<string, CounterChild>();
-  private readonly preflightChildren = new Map<string, HistogramChild>();
+  /** Label children per route, indexed without building string keys on the hot path. */
+  private readonly routes = new Map<string, RouteChildren>();
   private readonly findingChildren = new Map<string, CounterChild>();
   private readonly shadowChildren = new Map<string, CounterChild>();
 
@@ -55,38 +73,49 @@ export class MetricsRecorder implements ResolverObserver {
   /** Counts one decision. `seconds` is the time to answer, for preflights. */
   record(decision: Decision, seconds: number, rawOrigin?: string): void {
     const { route, requestType, outcome } = decision;
+    let children = this.routes.get(route);
+    if (children === undefined) this.routes.set(route, (children = newRouteChildren()));
     if (requestType === 'non_cors' || outcome === undefined) {
-      let child = this.nonCorsChildren.get(route);
-      if (child === undefined) this.nonCorsChildren.set(route, (child = this.metrics.nonCorsRequests.labels(route)));
-      child.inc();
+      (children.nonCors ??= this.metrics.nonCorsRequests.labels(route)).inc();
       return;
     }
+    const preflight = requestType === 'preflight';
     const labelled = this.labeler.label(decision);
-    if (labelled.overflow) this.metrics.originLabelOverflow.inc();
-    if (labelled.newSlot) this.metrics.originLabelValues.set(this.labeler.slotsUsed);
-
-    const key = `${route}\u0000${requestType}\u0000${outcome}\u0000${labelled.label}`;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) this.requestChildren.set(key, (child = this.metrics.requests.labels(route, requestType, outcome, labelled.label)));
-    child.inc();
+    if (labelled instanceof Promise) {
+      // A cluster primary is deciding on this origin's slot: count the request once it has.
+      void labelled.then((l) => this.countRequest(children, route, requestType, outcome, l));
+    } else {
+      this.countRequest(children, route, requestType, outcome, labelled);
+    }
 
     if (outcome === 'rejected') {
       // Invalid origins share one label but are distinct origins all the same.
       const seen = decision.origin === INVALID_ORIGIN_LABEL && rawOrigin !== undefined ? rawOrigin : (decision.origin ?? '');
-      for (const sketch of this.distinct) sketch.add(seen);
+      const hash = murmur3(seen);
+      for (const sketch of this.distinct) sketch.addHash(hash);
     }
-    if (decision.reason !== undefined) {
-      const vKey = `${route}\u0000${requestType}\u0000${decision.reason}`;
-      let v = this.violationChildren.get(vKey);
-      if (v === undefined) this.violationChildren.set(vKey, (v = this.metrics.violations.labels(route, requestType, decision.reason)));
+    const reason = decision.reason;
+    if (reason !== undefined) {
+      const byReason = children.violations[preflight ? 0 : 1] as Map<string, CounterChild>;
+      let v = byReason.get(reason);
+      if (v === undefined) byReason.set(reason, (v = this.metrics.violations.labels(route, requestType, reason)));
       v.inc();
     }
-    if (requestType === 'preflight') {
-      const pKey = `${route}\u0000${outcome}`;
-      let h = this.preflightChildren.get(pKey);
-      if (h === undefined) this.preflightChildren.set(pKey, (h = this.metrics.preflightDuration.labels(route, outcome)));
+    if (preflight) {
+      const i = outcome === 'allowed' ? 0 : 1;
+      let h = children.preflight[i];
+      if (h === undefined) children.preflight[i] = h = this.metrics.preflightDuration.labels(route, outcome);
       h.observe(seconds);
     }
+  }
+
+  private countRequest(children: RouteChildren, route: string, requestType: 'preflight' | 'actual', outcome: 'allowed' | 'rejected', labelled: LabelResult): void {
+    if (labelled.overflow) this.metrics.originLabelOverflow.inc();
+    if (labelled.newSlot) this.metrics.originLabelValues.set(this.labeler.slotsUsed);
+    const byOrigin = children.requests[(requestType === 'preflight' ? 0 : 2) + (outcome === 'allowed' ? 0 : 1)] as Map<string, CounterChild>;
+    let child = byOrigin.get(labelled.label);
+    if (child === undefined) byOrigin.set(labelled.label, (child = this.metrics.requests.labels(route, requestType, outcome, labelled.label)));
+    child.inc();
   }
 
   finding(finding: string): void {

@@ -122,6 +122,11 @@ export interface MetricsOptions {
   prefix?: string;
   /** Sticky first-come label slots for origins that are not configured exactly. Default 50. */
   originLabelLimit?: number;
+  /**
+   * In a `node:cluster` worker: take origin label slots from the primary (which runs
+   * `clusterMetrics()`) and offer this registry for aggregation, so that one `/metrics` sums all workers.
+   */
+  cluster?: boolean;
   /** Preflight latency buckets in seconds. */
   preflightBuckets?: readonly number[];
 }

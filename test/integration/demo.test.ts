@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { CLI, describeIfCommand, startProcess, type Started } from '../support/processes';
+import { sumSamples } from '../support/metrics-text';
 
 interface Reply {
   status: number;
@@ -23,16 +24,6 @@ function send(base: string, method: string, path: string, headers: Record<string
     r.on('error', reject);
     r.end();
   });
-}
-
-/** Sums the samples of a metric in the text format whose labels contain all of `labels`. */
-export function sumSamples(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
 }
 
 describe('demo (npm start)', () => {
@@ -93,6 +84,30 @@ describeIfCommand('promtool')('demo /metrics under promtool', () => {
       const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect(lint.stdout + lint.stderr).toBe('');
       expect(lint.status).toBe(0);
+    } finally {
+      await demo.stop();
+    }
+  });
+});
+
+describe('demo with /metrics on a separate, protected port', () => {
+  it('serves no metrics on the API port and refuses the metrics port without the token', async () => {
+    const demo = await startProcess('node', [CLI, 'demo', '--port', '0', '--metrics-port', '0', '--no-traffic'], /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*metrics: +curl -s -H 'Authorization: Bearer …' (http:\/\/127\.0\.0\.1:\d+)\/metrics/, 15_000, { METRICS_TOKEN: 'scrape-secret' });
+    try {
+      const [api, metricsBase] = [demo.match[1] as string, demo.match[2] as string];
+      expect(metricsBase).not.toBe(api);
+      await send(api, 'GET', '/api/products', { Origin: 'https://app.example.com' });
+      const onApi = await send(api, 'GET', '/metrics');
+      expect(onApi.status).toBe(404);
+      expect(onApi.body).not.toContain('cors_');
+      const anonymous = await send(metricsBase, 'GET', '/metrics');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body).not.toContain('cors_');
+      const wrong = await send(metricsBase, 'GET', '/metrics', { Authorization: 'Bearer guess' });
+      expect(wrong.status).toBe(401);
+      const scraper = await send(metricsBase, 'GET', '/metrics', { Authorization: 'Bearer scrape-secret' });
+      expect(scraper.status).toBe(200);
+      expect(sumSamples(scraper.body, 'cors_requests_total', { origin: 'https://app.example.com' })).toBe(1);
     } finally {
       await demo.stop();
     }

@@ -1,19 +1,24 @@
 import { Registry } from 'prom-client';
-import { OriginLabeler } from '../../src/metrics/origin-labeler';
+import { OriginLabeler, type LabelResult } from '../../src/metrics/origin-labeler';
+
+function sync(result: LabelResult | Promise<LabelResult>): LabelResult {
+  if (result instanceof Promise) throw new Error('expected a synchronous label');
+  return result;
+}
 import { decideSync, metricSum, preflight, req, testSentinel } from '../helpers/sentinel';
 
 describe('OriginLabeler', () => {
   const d = (origin: string, originSource?: 'wildcard', originPattern?: string) => ({ origin, originSource, originPattern });
   it('keeps configured origins, gives K sticky slots, then folds', () => {
     const l = new OriginLabeler(2, new Set(['https://app.example.com']));
-    expect(l.label(d('https://app.example.com')).label).toBe('https://app.example.com');
-    expect(l.label(d('https://a.example')).label).toBe('https://a.example');
-    expect(l.label(d('https://b.example')).label).toBe('https://b.example');
-    expect(l.label(d('https://c.example'))).toEqual({ label: '__other__', overflow: true, newSlot: false });
-    expect(l.label(d('https://x.tenant.example.com', 'wildcard', 'https://*.tenant.example.com')).label).toBe('https://*.tenant.example.com');
-    expect(l.label(d('https://a.example')).label).toBe('https://a.example');
-    expect(l.label(d('null')).label).toBe('null');
-    expect(l.label(d('__invalid__')).label).toBe('__invalid__');
+    expect(sync(l.label(d('https://app.example.com'))).label).toBe('https://app.example.com');
+    expect(sync(l.label(d('https://a.example'))).label).toBe('https://a.example');
+    expect(sync(l.label(d('https://b.example'))).label).toBe('https://b.example');
+    expect(sync(l.label(d('https://c.example')))).toEqual({ label: '__other__', overflow: true, newSlot: false });
+    expect(sync(l.label(d('https://x.tenant.example.com', 'wildcard', 'https://*.tenant.example.com'))).label).toBe('https://*.tenant.example.com');
+    expect(sync(l.label(d('https://a.example'))).label).toBe('https://a.example');
+    expect(sync(l.label(d('null'))).label).toBe('null');
+    expect(sync(l.label(d('__invalid__'))).label).toBe('__invalid__');
     expect(l.slotsUsed).toBe(2);
   });
 });
