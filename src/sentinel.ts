@@ -100,7 +100,8 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
   }
   const shadow = createShadowEvaluator(candidate, inst);
-  const stopWatchingStores = watchOriginStores(policy);
+  const stopWatchingLive = watchOriginStores(policy);
+  const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
 
   return {
     policy,
@@ -129,7 +130,8 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     beginReportOnly: (req) => shadow?.begin(req),
     settleReportOnly: async () => shadow?.settled(),
     close() {
-      stopWatchingStores();
+      stopWatchingLive();
+      stopWatchingCandidate();
       recorder?.close();
       violations.close();
     },

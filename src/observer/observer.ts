@@ -16,6 +16,7 @@ import type { CompiledPolicy } from '../policy/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
 import { createInstrumentation, createShadowEvaluator } from '../sentinel';
+import { watchOriginStores } from '../stores/subscribe';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
 import { compileWithCandidate } from './report-only';
 
@@ -114,6 +115,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
   const { live: settings, candidate } = compileWithCandidate(() => compileObserverSettings(options), options.reportOnly);
   const inst = createInstrumentation(options, settings.expected?.exact ?? new Set());
   const shadow = createShadowEvaluator(candidate, inst);
+  const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
   const auditOptions = { expectedOrigins: settings.expected, reflectionProbe: options.reflectionProbe };
 
   function begin(request: CorsRequest, rawOrigin?: string): Observation {
@@ -162,6 +164,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
     },
     settleReportOnly: async () => shadow?.settled(),
     close() {
+      stopWatchingCandidate();
       inst.recorder?.close();
       inst.violations.close();
     },
