@@ -5,7 +5,7 @@
  * the problems the headers show. It replays the browser's CORS check (Fetch standard, "CORS check"
  * and "CORS-preflight fetch") rather than the server's intent, because that is what users experience.
  */
-import { INVALID_ORIGIN_LABEL, type Outcome, type OriginSource, type Reason, type RequestType } from '../engine/decision';
+import { INVALID_ORIGIN_LABEL, type Decision, type Outcome, type OriginSource, type Reason, type RequestType } from '../engine/decision';
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
@@ -50,15 +50,11 @@ export interface AuditOptions {
   readonly reflectionProbe?: boolean;
 }
 
-export interface AuditResult {
-  readonly requestType: RequestType;
-  readonly outcome: Outcome | undefined;
-  readonly reason: Reason | undefined;
-  /** Normalised origin, `null`, `__invalid__`, or undefined without an Origin: the origin label's input. */
-  readonly origin: string | undefined;
-  /** How `expectedOrigins` recognises the origin (for the bounded label), if it does. */
-  readonly originSource: OriginSource | undefined;
-  readonly originPattern: string | undefined;
+/**
+ * The audited request in the engine's terms (so that it is counted exactly like an enforced one);
+ * `originSource`/`originPattern` say how `expectedOrigins` recognises the origin, if it does.
+ */
+export interface AuditResult extends Pick<Decision, 'requestType' | 'outcome' | 'reason' | 'origin' | 'originSource' | 'originPattern'> {
   readonly findings: readonly Finding[];
 }
 

@@ -3,7 +3,6 @@
  * a missing tool skips those tests; in CI (`CI` set) they always run, so a missing tool fails them.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export function hasTools(...names: string[]): boolean {
   return names.every((name) => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0);
@@ -19,18 +18,8 @@ export function run(cmd: string, args: readonly string[], cwd?: string): SpawnSy
   return Object.assign(r, { output: `${r.stdout ?? ''}${r.stderr ?? ''}` });
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A port that was free a moment ago on 127.0.0.1 (the stack runner's own helper). */
+export { freePort } from '../../src/stack/run';
 
 export interface RunResult {
   readonly status: number | null;
