@@ -13,7 +13,11 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Express is a peer dependency of the library but the demo's own framework: keep it (at its locked
+# version) as the one runtime dependency taken from the dev dependencies.
+RUN node -e "const fs=require('fs');const p=require('./package.json');p.dependencies.express=p.devDependencies.express;delete p.devDependencies;fs.writeFileSync('package.json',JSON.stringify(p,null,2))" \
+  && npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 9099
