@@ -1,14 +1,13 @@
 /**
  * A TCP proxy in front of a real server, to cut it off the way a network failure or a crashed
- * database would: `cut()` drops every connection and refuses new ones; `blackhole()` accepts
- * connections but forwards nothing (a hung server); `restore()` brings it back.
+ * database would: `cut()` drops every connection and refuses new ones; `restore()` brings it back.
+ * (A hung server is simulated on the server itself: a table lock, CLIENT PAUSE.)
  */
 import net, { type AddressInfo } from 'node:net';
 
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
-  private mode: 'open' | 'blackhole' = 'open';
   port = 0;
 
   constructor(private readonly targetPort: number, private readonly targetHost = '127.0.0.1') {}
@@ -28,15 +27,7 @@ export class TcpProxy {
     this.server = undefined;
   }
 
-  /** Keeps accepting connections but lets nothing through, like a server that hangs. */
-  blackhole(): void {
-    this.mode = 'blackhole';
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-  }
-
   async restore(): Promise<void> {
-    this.mode = 'open';
     if (!this.server) await this.start(this.port);
   }
 
@@ -48,7 +39,6 @@ export class TcpProxy {
     this.sockets.add(client);
     client.on('close', () => this.sockets.delete(client));
     client.on('error', () => client.destroy());
-    if (this.mode === 'blackhole') return;
     const upstream = net.connect(this.targetPort, this.targetHost);
     this.sockets.add(upstream);
     upstream.on('close', () => {
