@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
-import type { CorsRequest, Decision } from '../engine/decision';
+import type { CorsRequest, Decision, HeaderPair } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
 
@@ -23,7 +23,8 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
   const sentinel = createSentinel(options);
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    const started = performance.now();
+    // Only preflight answers are timed (cors_preflight_duration_seconds): other requests skip the clock.
+    const started = req.method === 'OPTIONS' ? performance.now() : -1;
     const origin = req.headers.origin;
     if (origin !== undefined && res.getHeader('access-control-allow-origin') !== undefined) {
       // Another CORS layer (an earlier middleware or the framework) answered before us.
@@ -52,10 +53,14 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     rawOrigin: string | undefined,
     shadow: { complete(live: Decision): void } | undefined,
   ): void {
-    if (d.vary.length > 0) vary(res, d.vary as string[]);
-    for (const [name, value] of d.headers) res.setHeader(name, value);
+    if (d.vary.length > 0) appendVary(res, d.vary);
+    const headers = d.headers;
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i] as HeaderPair;
+      res.setHeader(header[0], header[1]);
+    }
     if (d.passThrough) {
-      sentinel.record(d, (performance.now() - started) / 1000, rawOrigin);
+      sentinel.record(d, elapsedSeconds(started), rawOrigin);
       shadow?.complete(d);
       next();
       return;
@@ -64,11 +69,32 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     res.statusCode = d.status ?? 204;
     res.setHeader('Content-Length', '0');
     res.end();
-    sentinel.record(d, (performance.now() - started) / 1000, rawOrigin);
+    sentinel.record(d, elapsedSeconds(started), rawOrigin);
     shadow?.complete(d);
   }
 
   return Object.assign(middleware, sentinel);
+}
+
+function elapsedSeconds(started: number): number {
+  return started < 0 ? 0 : (performance.now() - started) / 1000;
+}
+
+/** Vary values per (frozen) field list of a route, as vary() would write them on an empty header. */
+const VARY_VALUES = new WeakMap<readonly string[], string>();
+
+/**
+ * Appends to Vary like the `vary` package, which re-parses the header on every call; when the
+ * response has no Vary yet (the usual case for a middleware mounted first), the value is precomputed.
+ */
+function appendVary(res: ServerResponse, fields: readonly string[]): void {
+  if (res.getHeader('vary') !== undefined) {
+    vary(res, fields as string[]);
+    return;
+  }
+  let value = VARY_VALUES.get(fields);
+  if (value === undefined) VARY_VALUES.set(fields, (value = vary.append('', fields as string[])));
+  if (value !== '') res.setHeader('Vary', value);
 }
 
 /** The engine's view of a Node request (shared with the observer). */

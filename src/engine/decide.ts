@@ -2,9 +2,10 @@
  * The CORS decision: pure, framework-free, synchronous unless an uncached origin must be resolved.
  * It predicts what the browser will do with the answer; adapters only write what it says.
  */
-import type { CompiledPolicy, CompiledRoutePolicy } from '../policy/compiled';
+import type { CompiledPolicy, CompiledRoutePolicy, HeaderVerdict } from '../policy/compiled';
 import { isLoopbackHost, parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
 import { matchOrigin } from '../origin/matcher';
+import { isSameOrigin } from '../origin/same-origin';
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import { routeMatches } from '../policy/routes';
 import type { ResolverOutcome } from './resolver-cache';
@@ -32,13 +33,21 @@ export function selectRoute(policy: CompiledPolicy, path: string): CompiledRoute
 }
 
 export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Promise<Decision> {
-  const route = selectRoute(policy, req.path);
+  const route = policy.routes.length === 0 ? policy.defaultRoute : selectRoute(policy, req.path);
   const origin = req.origin;
   if (origin === undefined || route.originPolicy === 'disabled') return route.nonCors;
 
   // Preflight = OPTIONS + Origin + Access-Control-Request-Method; any other OPTIONS is the app's.
   const type: RequestType = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
   if (type === 'actual' && isSameOrigin(origin, req.host)) return route.nonCors;
+
+  // Fast path: an exactly listed origin, sent as browsers send it (normalised), has its answers
+  // precomputed; parseRequestOrigin() of it would return it unchanged and matchOrigin() 'exact'.
+  const exact = route.anyOnly ? undefined : route.exactGrants.get(origin);
+  if (exact !== undefined) {
+    if (type === 'actual') return req.hasCookie === true && !route.credentials ? exact.actualRefused : exact.actual;
+    return grantPreflight(route, req, origin, 'exact', undefined, origin, exact.preflight);
+  }
 
   if (route.anyOnly) {
     // "*" answers every origin alike (so no Vary: Origin is needed); only a credentialed request fails.
@@ -123,6 +132,20 @@ function grant(
     };
   }
 
+  return grantPreflight(route, req, origin, source, pattern, allowOrigin, undefined);
+}
+
+/** An allowed origin's preflight: method, headers and PNA checks; `base` is the precomputed answer when nothing is echoed. */
+function grantPreflight(
+  route: CompiledRoutePolicy,
+  req: CorsRequest,
+  origin: string,
+  source: OriginSource,
+  pattern: string | undefined,
+  allowOrigin: string,
+  base: Decision | undefined,
+): Decision {
+  const type: RequestType = 'preflight';
   const method = req.accessControlRequestMethod as string;
   // Browsers accept the safelisted methods whatever Access-Control-Allow-Methods says.
   if (!route.methods.has(method) && !SAFELISTED_METHODS.has(method)) return reject(route, type, 'method_not_allowed', origin, source, pattern);
@@ -130,23 +153,15 @@ function grant(
   let echoedHeaders: string | undefined;
   const requested = req.accessControlRequestHeaders;
   if (requested !== undefined && requested !== '') {
-    const parsed = parseRequestedHeaders(requested);
-    if (!parsed.ok) return reject(route, type, parsed.tooLarge ? 'headers_too_large' : 'header_not_allowed', origin, source, pattern);
-    if (route.anyRequestHeader) {
-      if (route.authorizationNeedsListing && parsed.names.includes('authorization')) {
-        return reject(route, type, 'header_not_allowed', origin, source, pattern);
-      }
-      echoedHeaders = parsed.names.join(', ');
-    } else {
-      for (const name of parsed.names) {
-        if (!route.allowedHeaders.has(name)) return reject(route, type, 'header_not_allowed', origin, source, pattern);
-      }
-    }
+    const verdict = requestHeaderVerdict(route, requested);
+    if (!verdict.ok) return reject(route, type, verdict.reason, origin, source, pattern);
+    echoedHeaders = verdict.echoed;
   }
   const wantsPrivateNetwork = req.accessControlRequestPrivateNetwork === 'true';
   if (wantsPrivateNetwork && !route.privateNetworkAccess) {
     return reject(route, type, 'private_network_not_allowed', origin, source, pattern);
   }
+  if (base !== undefined && (echoedHeaders === undefined || echoedHeaders === '') && !wantsPrivateNetwork) return base;
 
   const headers: HeaderPair[] = [[ACAO, allowOrigin], ...route.preflightHeaders];
   if (echoedHeaders !== undefined && echoedHeaders !== '') headers.push(['Access-Control-Allow-Headers', echoedHeaders]);
@@ -156,6 +171,33 @@ function grant(
     originPattern: pattern, headers, vary: route.preflightVary, status: route.preflightStatus,
     passThrough: route.preflightContinue,
   };
+}
+
+/** Memo bounds: request text is attacker-controlled, so only this many short values are kept. */
+const MAX_VERDICTS = 64;
+const MAX_VERDICT_KEY_LENGTH = 256;
+
+/** The route's answer to an `Access-Control-Request-Headers` value (memoised: browsers repeat a few values). */
+function requestHeaderVerdict(route: CompiledRoutePolicy, requested: string): HeaderVerdict {
+  const memo = route.requestHeaderVerdicts;
+  const known = memo.get(requested);
+  if (known !== undefined) return known;
+  const verdict = judgeRequestedHeaders(route, requested);
+  if (memo.size < MAX_VERDICTS && requested.length <= MAX_VERDICT_KEY_LENGTH) memo.set(requested, verdict);
+  return verdict;
+}
+
+function judgeRequestedHeaders(route: CompiledRoutePolicy, requested: string): HeaderVerdict {
+  const parsed = parseRequestedHeaders(requested);
+  if (!parsed.ok) return { ok: false, reason: parsed.tooLarge ? 'headers_too_large' : 'header_not_allowed' };
+  if (route.anyRequestHeader) {
+    if (route.authorizationNeedsListing && parsed.names.includes('authorization')) return { ok: false, reason: 'header_not_allowed' };
+    return { ok: true, echoed: parsed.names.join(', ') };
+  }
+  for (const name of parsed.names) {
+    if (!route.allowedHeaders.has(name)) return { ok: false, reason: 'header_not_allowed' };
+  }
+  return { ok: true, echoed: undefined };
 }
 
 function reject(
@@ -175,23 +217,4 @@ function reject(
     status: preflight || route.rejectActualRequests ? route.rejectedStatus : undefined,
     passThrough: !preflight && !route.rejectActualRequests,
   };
-}
-
-/** An Origin whose host:port equals the Host header is the API's own page (browsers send Origin on same-origin POSTs). */
-function isSameOrigin(origin: string, host: string | undefined): boolean {
-  if (host === undefined || host === '') return false;
-  const sep = origin.indexOf('://');
-  if (sep === -1) return false;
-  const originHost = origin.slice(sep + 3);
-  if (originHost.length !== host.length) {
-    // Host may carry the default port that Origin elides, or the other way round.
-    return originHost.toLowerCase() === stripDefaultPort(host.toLowerCase(), origin.slice(0, sep));
-  }
-  return originHost.toLowerCase() === host.toLowerCase();
-}
-
-function stripDefaultPort(host: string, scheme: string): string {
-  if (scheme === 'https' && host.endsWith(':443')) return host.slice(0, -4);
-  if (scheme === 'http' && host.endsWith(':80')) return host.slice(0, -3);
-  return host;
 }

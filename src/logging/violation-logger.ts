@@ -4,7 +4,7 @@
  * so an attacker can neither flood the logs nor make violations disappear without trace.
  */
 import winston from 'winston';
-import type { Decision } from '../engine/decision';
+import { REASONS, type Decision, type Reason } from '../engine/decision';
 
 export const MAX_LOGGED_VALUE_LENGTH = 200;
 
@@ -43,6 +43,9 @@ export function createDefaultLogger(): winston.Logger {
   });
 }
 
+/** Rate-limit keys of violation lines, built once rather than per rejected request. */
+const VIOLATION_KEYS: ReadonlyMap<Reason, string> = new Map(REASONS.map((r) => [r, `violation:${r}`]));
+
 /** The field that names what was suppressed, per kind of line (matches the field of the lines themselves). */
 const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change' };
 
@@ -65,15 +68,19 @@ export class ViolationLogger {
 
   /** Logs a rejected decision (rate-limited per reason). `rawOrigin` is shown, escaped, for invalid origins. */
   violation(decision: Decision, rawOrigin: string | undefined): void {
-    if (decision.reason === undefined) return;
-    this.emit(`violation:${decision.reason}`, () => ({
+    const reason = decision.reason;
+    if (reason === undefined) return;
+    // Runs for every rejected request (a flood included): count first, with a prebuilt key, and
+    // build the line only when it is within budget.
+    if (!this.admit(VIOLATION_KEYS.get(reason) ?? `violation:${reason}`)) return;
+    this.write({
       message: 'cors violation',
-      reason: decision.reason,
+      reason,
       route: sanitizeForLog(decision.route),
       requestType: decision.requestType,
       origin: sanitizeForLog(decision.origin ?? ''),
       ...(decision.origin === '__invalid__' && rawOrigin !== undefined ? { rawOrigin: sanitizeForLog(rawOrigin) } : {}),
-    }));
+    });
   }
 
   /** Logs a response finding (stacked CORS layers and the like), rate-limited per finding. */
@@ -115,15 +122,23 @@ export class ViolationLogger {
 
   /** Counts a line against its key's budget; builds and writes it only when within budget. */
   private emit(key: string, build: () => Record<string, unknown> & { message: string }): void {
-    if (!this.logger) return;
+    if (this.admit(key)) this.write(build());
+  }
+
+  /** Counts a line against its key's budget: whether it may be written. */
+  private admit(key: string): boolean {
+    if (!this.logger) return false;
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.flush(), this.intervalMs);
       this.timer.unref();
     }
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
-    if (count > this.maxPerInterval) return;
-    const { message, ...meta } = build();
-    this.logger.log(this.level, message, meta);
+    return count <= this.maxPerInterval;
+  }
+
+  private write(line: Record<string, unknown> & { message: string }): void {
+    const { message, ...meta } = line;
+    this.logger?.log(this.level, message, meta);
   }
 }

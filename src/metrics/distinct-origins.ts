@@ -38,7 +38,7 @@ export class SlidingHyperLogLog {
   }
 
   add(value: string): void {
-    this.addHash(murmur3(value));
+    this.addHash(hashOrigin(value));
   }
 
   /** Adds a 32-bit hash: the top `precision` bits pick the register, the rest give the rank. */
@@ -81,4 +81,40 @@ export class SlidingHyperLogLog {
     if (raw > two32 / 30) return Math.round(-two32 * Math.log(1 - raw / two32));
     return Math.round(raw);
   }
+}
+
+/**
+ * MurmurHash3 (x86, 32-bit, seed 0) of a string's UTF-8 bytes: the same number as `murmurhash`'s
+ * `v3(value)`, which encodes every string with a new TextEncoder first. Origins are ASCII, so their
+ * UTF-16 code units are their bytes and are hashed in place; anything else goes through the package.
+ */
+export function hashOrigin(value: string): number {
+  const len = value.length;
+  for (let i = 0; i < len; i++) if (value.charCodeAt(i) >= 0x80) return murmur3(value);
+  let h = 0;
+  const tail = len & ~3;
+  for (let i = 0; i < tail; i += 4) {
+    let k = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 8) | (value.charCodeAt(i + 2) << 16) | (value.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = len & 3;
+  if (rest !== 0) {
+    let k = value.charCodeAt(tail);
+    if (rest > 1) k ^= value.charCodeAt(tail + 1) << 8;
+    if (rest > 2) k ^= value.charCodeAt(tail + 2) << 16;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  h ^= len;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

@@ -1,14 +1,15 @@
 /**
- * Observes decisions: counts them in the metric contract. Runs once per request, so label children
- * are cached (prom-client's `labels()` hashes its arguments on every call).
+ * Observes decisions: counts them in the metric contract. Runs once per request, so every series is
+ * found without building a string key and counted in a batch (./batch) rather than through
+ * prom-client's per-call label hashing.
  */
 import type { Counter, Histogram } from 'prom-client';
 import { INVALID_ORIGIN_LABEL, type Decision } from '../engine/decision';
 import type { CacheResult, ResolverObserver, ResolverOutcome } from '../engine/resolver-cache';
 import type { CompiledPolicy } from '../policy/compiled';
 import { addDistinctSource, type CorsMetrics } from './metrics';
-import { v3 as murmur3 } from 'murmurhash';
-import { DEFAULT_WINDOWS, SlidingHyperLogLog } from './distinct-origins';
+import { CounterBatch, type CounterSeries } from './batch';
+import { DEFAULT_WINDOWS, hashOrigin, SlidingHyperLogLog } from './distinct-origins';
 import type { LabelResult, OriginLabeler } from './origin-labeler';
 
 type CounterChild = Counter.Internal;
@@ -18,11 +19,11 @@ export type ShadowChange = 'would_reject' | 'would_allow';
 type HistogramChild = Histogram.Internal<string>;
 
 interface RouteChildren {
-  nonCors: CounterChild | undefined;
+  nonCors: CounterSeries | undefined;
   /** [preflight allowed, preflight rejected, actual allowed, actual rejected] → by origin label. */
-  readonly requests: readonly Map<string, CounterChild>[];
+  readonly requests: readonly Map<string, CounterSeries>[];
   /** [preflight, actual] → by reason. */
-  readonly violations: readonly Map<string, CounterChild>[];
+  readonly violations: readonly Map<string, CounterSeries>[];
   /** [allowed, rejected] */
   readonly preflight: Array<HistogramChild | undefined>;
 }
@@ -46,17 +47,33 @@ export class MetricsRecorder implements ResolverObserver {
   private readonly distinct = DEFAULT_WINDOWS.map((w) => new SlidingHyperLogLog(w));
   private readonly removeDistinctSource: () => void;
 
+  private readonly requests: CounterBatch<'route' | 'request_type' | 'outcome' | 'origin'>;
+  private readonly violations: CounterBatch<'route' | 'request_type' | 'reason'>;
+  private readonly nonCors: CounterBatch<'route'>;
+  private readonly overflow: CounterSeries;
+  private readonly overflowBatch: CounterBatch<string>;
+  /** A resolver's cache answers every request of its route. */
+  private readonly resolverCache: CounterBatch<'result'>;
+  private readonly cacheSeries = new Map<CacheResult, CounterSeries>();
+
   constructor(
     readonly metrics: CorsMetrics,
     readonly labeler: OriginLabeler,
   ) {
+    this.requests = new CounterBatch(metrics.requests);
+    this.violations = new CounterBatch(metrics.violations);
+    this.nonCors = new CounterBatch(metrics.nonCorsRequests);
+    this.overflowBatch = new CounterBatch(metrics.originLabelOverflow);
+    this.overflow = this.overflowBatch.open({});
+    this.resolverCache = new CounterBatch(metrics.resolverCache);
     metrics.originLabelLimit.set(labeler.limit);
     metrics.originLabelValues.set(labeler.slotsUsed);
     this.removeDistinctSource = addDistinctSource(metrics, () => this.distinct.map((h) => [h.spec.label, h.estimate()] as const));
   }
 
-  /** Stops contributing to scrape-time gauges. */
+  /** Hands over the pending counts and stops contributing to scrape-time gauges. */
   close(): void {
+    for (const batch of [this.requests, this.violations, this.nonCors, this.overflowBatch, this.resolverCache]) batch.close();
     this.removeDistinctSource();
   }
 
@@ -76,29 +93,37 @@ export class MetricsRecorder implements ResolverObserver {
     let children = this.routes.get(route);
     if (children === undefined) this.routes.set(route, (children = newRouteChildren()));
     if (requestType === 'non_cors' || outcome === undefined) {
-      (children.nonCors ??= this.metrics.nonCorsRequests.labels(route)).inc();
+      (children.nonCors ??= this.nonCors.open({ route })).inc();
       return;
     }
     const preflight = requestType === 'preflight';
-    const labelled = this.labeler.label(decision);
-    if (labelled instanceof Promise) {
-      // A cluster primary is deciding on this origin's slot: count the request once it has.
-      void labelled.then((l) => this.countRequest(children, route, requestType, outcome, l));
+    const byOrigin = children.requests[(preflight ? 0 : 2) + (outcome === 'allowed' ? 0 : 1)] as Map<string, CounterSeries>;
+    // Labels are sticky: a series keyed by the origin itself is that origin's series for good, so the
+    // common case (a known origin) needs no labeler. Patterns and __other__ are never origins.
+    const own = decision.origin === undefined ? undefined : byOrigin.get(decision.origin);
+    if (own !== undefined) {
+      own.inc();
     } else {
-      this.countRequest(children, route, requestType, outcome, labelled);
+      const labelled = this.labeler.label(decision);
+      if (labelled instanceof Promise) {
+        // A cluster primary is deciding on this origin's slot: count the request once it has.
+        void labelled.then((l) => this.countRequest(byOrigin, route, requestType, outcome, l));
+      } else {
+        this.countRequest(byOrigin, route, requestType, outcome, labelled);
+      }
     }
 
     if (outcome === 'rejected') {
       // Invalid origins share one label but are distinct origins all the same.
       const seen = decision.origin === INVALID_ORIGIN_LABEL && rawOrigin !== undefined ? rawOrigin : (decision.origin ?? '');
-      const hash = murmur3(seen);
+      const hash = hashOrigin(seen);
       for (const sketch of this.distinct) sketch.addHash(hash);
     }
     const reason = decision.reason;
     if (reason !== undefined) {
-      const byReason = children.violations[preflight ? 0 : 1] as Map<string, CounterChild>;
+      const byReason = children.violations[preflight ? 0 : 1] as Map<string, CounterSeries>;
       let v = byReason.get(reason);
-      if (v === undefined) byReason.set(reason, (v = this.metrics.violations.labels(route, requestType, reason)));
+      if (v === undefined) byReason.set(reason, (v = this.violations.open({ route, request_type: requestType, reason })));
       v.inc();
     }
     if (preflight) {
@@ -109,13 +134,19 @@ export class MetricsRecorder implements ResolverObserver {
     }
   }
 
-  private countRequest(children: RouteChildren, route: string, requestType: 'preflight' | 'actual', outcome: 'allowed' | 'rejected', labelled: LabelResult): void {
-    if (labelled.overflow) this.metrics.originLabelOverflow.inc();
+  private countRequest(
+    byOrigin: Map<string, CounterSeries>,
+    route: string,
+    requestType: 'preflight' | 'actual',
+    outcome: 'allowed' | 'rejected',
+    labelled: LabelResult,
+  ): void {
+    if (labelled.overflow) this.overflow.inc();
     if (labelled.newSlot) this.metrics.originLabelValues.set(this.labeler.slotsUsed);
-    const byOrigin = children.requests[(requestType === 'preflight' ? 0 : 2) + (outcome === 'allowed' ? 0 : 1)] as Map<string, CounterChild>;
-    let child = byOrigin.get(labelled.label);
-    if (child === undefined) byOrigin.set(labelled.label, (child = this.metrics.requests.labels(route, requestType, outcome, labelled.label)));
-    child.inc();
+    const label = labelled.label;
+    let series = byOrigin.get(label);
+    if (series === undefined) byOrigin.set(label, (series = this.requests.open({ route, request_type: requestType, outcome, origin: label })));
+    series.inc();
   }
 
   finding(finding: string): void {
@@ -137,6 +168,8 @@ export class MetricsRecorder implements ResolverObserver {
   }
 
   cache(result: CacheResult): void {
-    this.metrics.resolverCache.inc({ result });
+    let series = this.cacheSeries.get(result);
+    if (series === undefined) this.cacheSeries.set(result, (series = this.resolverCache.open({ result })));
+    series.inc();
   }
 }

@@ -48,33 +48,45 @@ export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
   const len = raw.length;
   if (len === 0 || len > MAX_ORIGIN_LENGTH) return undefined;
 
+  // Browsers send origins already normalised; `changed` records whether this one was not, so that
+  // the common case returns `raw` itself instead of a rebuilt copy.
+  let changed = false;
   let i = 0;
-  while (i < len && isSchemeChar(raw.charCodeAt(i), i === 0)) i++;
+  for (; i < len; i++) {
+    const c = raw.charCodeAt(i);
+    if (!isSchemeChar(c, i === 0)) break;
+    if (c >= 0x41 && c <= 0x5a) changed = true;
+  }
   if (i === 0 || i + 3 > len || raw.charCodeAt(i) !== 0x3a || raw.charCodeAt(i + 1) !== 0x2f || raw.charCodeAt(i + 2) !== 0x2f) {
     return undefined;
   }
-  const scheme = raw.slice(0, i).toLowerCase();
+  const scheme = changed ? raw.slice(0, i).toLowerCase() : raw.slice(0, i);
   const hostStart = i + 3;
   let j = hostStart;
-  let host: string;
+  let hostUpper = false;
 
   if (j < len && raw.charCodeAt(j) === 0x5b /* [ */) {
     j++;
-    while (j < len && isIPv6Char(raw.charCodeAt(j))) j++;
+    for (; j < len; j++) {
+      const c = raw.charCodeAt(j);
+      if (!isIPv6Char(c)) break;
+      if (c >= 0x41 && c <= 0x5a) hostUpper = true;
+    }
     if (j >= len || raw.charCodeAt(j) !== 0x5d /* ] */ || j === hostStart + 1) return undefined;
     j++;
-    host = raw.slice(hostStart, j).toLowerCase();
   } else {
     let prev = 0x2e; // a host may not start with '.'
     while (j < len) {
       const c = raw.charCodeAt(j);
       if (!isHostChar(c)) break;
       if (c === 0x2e && prev === 0x2e) return undefined; // empty label
+      if (c >= 0x41 && c <= 0x5a) hostUpper = true;
       prev = c;
       j++;
     }
-    host = raw.slice(hostStart, j).toLowerCase();
   }
+  const host = hostUpper ? raw.slice(hostStart, j).toLowerCase() : raw.slice(hostStart, j);
+  if (hostUpper) changed = true;
 
   let port = '';
   if (j < len) {
@@ -91,7 +103,11 @@ export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
     const value = Number(raw.slice(portStart, j));
     if (value > 65535) return undefined;
     port = String(value);
-    if (DEFAULT_PORTS[scheme] === port) port = '';
+    if (port.length !== digits) changed = true; // leading zeros
+    if (DEFAULT_PORTS[scheme] === port) {
+      port = '';
+      changed = true;
+    }
   }
 
   if (host === '') {
@@ -101,7 +117,7 @@ export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
     return undefined;
   }
 
-  const origin = port === '' ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+  const origin = !changed ? raw : port === '' ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
   return { origin, scheme, host, port };
 }
 

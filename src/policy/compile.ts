@@ -5,16 +5,14 @@
 import { createHash } from 'node:crypto';
 import type { Decision, HeaderPair } from '../engine/decision';
 import { ResolverCache, type ResolveFn } from '../engine/resolver-cache';
-import {
-  FORBIDDEN_METHODS,
-  FORBIDDEN_RESPONSE_HEADERS,
-  isForbiddenRequestHeader,
-  isToken,
-} from '../http/tokens';
+import { FORBIDDEN_METHODS, isToken } from '../http/tokens';
 import { compileOrigins, describe } from '../origin/matcher';
 import { isLoopbackHost } from '../origin/parse';
-import type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './compiled';
+import type { CompiledPolicy, CompiledRoutePolicy, ExactGrant, OriginPolicyKind } from './compiled';
+import { compileExactGrants } from '../engine/exact-grants';
 import { ProblemCollector } from './errors';
+import { readOrigins } from './origin-setting';
+import { checkHeaderName, normaliseMethod, readBoolean, readList, readPositive, readStatus } from './readers';
 import type { CorsOriginCallback, CorsSentinelOptions, PolicyOptions } from './options';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
 import { compileTenantSource } from '../stores/tenant';
@@ -123,67 +121,6 @@ function checkKeys(source: object, allowed: ReadonlySet<string>, prefix: string,
   for (const key of Object.keys(source)) {
     if (!allowed.has(key)) problems.add(`${prefix}${key}`, 'unknown_option', `unknown option ${JSON.stringify(key)}`);
   }
-}
-
-interface OriginSetting {
-  specs: readonly unknown[];
-  reflectAny: boolean;
-  disabled: boolean;
-  resolver: ResolveFn | undefined;
-  storeCache: TenantOriginCache | undefined;
-}
-
-/** Reads `origins` / `origin` / `resolveOrigin`, including the `cors` package's forms of `origin`. */
-function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector): OriginSetting {
-  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined };
-  if (o.origins !== undefined && o.origin !== undefined) {
-    problems.add(`${at}origin`, 'invalid_type', 'set either "origins" or its cors-package alias "origin", not both');
-  }
-  const value = o.origins ?? o.origin;
-  if (value === true) setting.reflectAny = true;
-  else if (value === false) setting.disabled = true;
-  else if (typeof value === 'function') setting.resolver = fromCorsCallback(value as CorsOriginCallback);
-  else if (Array.isArray(value)) setting.specs = value;
-  else if (value !== undefined) setting.specs = [value];
-  if (o.resolveOrigin !== undefined) {
-    if (typeof o.resolveOrigin !== 'function') {
-      problems.add(`${at}resolveOrigin`, 'invalid_type', `expected a function, got ${describe(o.resolveOrigin)}`);
-    } else if (setting.resolver) {
-      problems.add(`${at}resolveOrigin`, 'invalid_type', 'set either "resolveOrigin" or an "origin" function, not both');
-    } else {
-      setting.resolver = o.resolveOrigin as ResolveFn;
-    }
-  }
-  if (o.originStore !== undefined) {
-    const store = o.originStore as { originsFor?: unknown } | null;
-    if (typeof store !== 'object' || store === null || typeof store.originsFor !== 'function') {
-      problems.add(`${at}originStore`, 'invalid_type', `expected an origin store (with originsFor), got ${describe(o.originStore)}`);
-    } else if (setting.resolver) {
-      problems.add(`${at}originStore`, 'invalid_type', 'set either "originStore" or a resolver ("resolveOrigin" / an "origin" function), not both');
-    } else {
-      const cache = new TenantOriginCache(o.originStore, {
-        ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, new ProblemCollector(), true),
-        maxTenants: 10_000,
-        maxLoadsPerSecond: readPositive(o.originStoreMaxLoadsPerSecond, 200, `${at}originStoreMaxLoadsPerSecond`, problems, false),
-      });
-      setting.storeCache = cache;
-      setting.resolver = (origin, _raw, tenant) => cache.isAllowed(origin, tenant ?? '');
-    }
-  }
-  return setting;
-}
-
-/** Adapts `cors`'s `origin(requestOrigin, callback)` to a resolver. */
-function fromCorsCallback(fn: CorsOriginCallback): ResolveFn {
-  return (origin) =>
-    new Promise<boolean>((resolve, reject) => {
-      fn(origin, (err, allow) => {
-        if (err) return reject(err);
-        if (typeof allow === 'boolean' || allow === undefined) return resolve(allow === true);
-        const list = Array.isArray(allow) ? allow : [allow];
-        resolve(list.some((item) => (item instanceof RegExp ? new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(origin) : item === origin || item === '*')));
-      });
-    });
 }
 
 function compileRoute(
@@ -316,6 +253,11 @@ function compileRoute(
     vary: setting.disabled ? [] : actualVary,
   });
 
+  const preflightContinue = flag('preflightContinue');
+  const exactGrants = anyOnly || setting.disabled
+    ? new Map<string, ExactGrant>()
+    : compileExactGrants(name, origins.exact, { actualHeaders, preflightHeaders, actualVary, preflightVary, preflightStatus, preflightContinue });
+
   return Object.freeze({
     name,
     pattern,
@@ -336,13 +278,15 @@ function compileRoute(
     privateNetworkAccess: pna,
     preflightStatus,
     rejectedStatus,
-    preflightContinue: flag('preflightContinue'),
+    preflightContinue,
     rejectActualRequests: flag('rejectActualRequests'),
     actualHeaders: Object.freeze(actualHeaders),
     preflightHeaders: Object.freeze(preflightHeaders),
     actualVary: Object.freeze(actualVary),
     preflightVary: Object.freeze(preflightVary),
     nonCors,
+    exactGrants,
+    requestHeaderVerdicts: new Map(),
     summary: Object.freeze({
       name, path: pattern?.source, originPolicy, origins: origins.entries.map(entryText), credentials, methods,
       allowedHeaders, exposedHeaders, maxAge, pna, preflightStatus, rejectedStatus, reflectHeaders,
@@ -359,59 +303,4 @@ function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): str
     case 'any': return '*';
     case 'null': return 'null';
   }
-}
-
-/**
- * Methods as browsers send them: Fetch upper-cases DELETE, GET, HEAD, OPTIONS, POST and PUT in any
- * case, and sends every other method (PATCH included) exactly as the script wrote it.
- */
-function normaliseMethod(method: string): string {
-  const upper = method.toUpperCase();
-  return FETCH_NORMALISED_METHODS.has(upper) ? upper : method;
-}
-const FETCH_NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
-
-function checkHeaderName(h: string, path: string, request: boolean, problems: ProblemCollector): boolean {
-  if (!isToken(h)) return problems.add(path, 'invalid_header_name', `${JSON.stringify(h)} is not a header name`), false;
-  if (request ? isForbiddenRequestHeader(h) : FORBIDDEN_RESPONSE_HEADERS.has(h)) {
-    return problems.add(path, 'forbidden_header_name', `${h} is a forbidden header name: browsers never let scripts ${request ? 'set' : 'read'} it`), false;
-  }
-  return true;
-}
-
-function readBoolean(o: PolicyOptions, key: keyof PolicyOptions, at: string, problems: ProblemCollector): boolean {
-  const v = o[key];
-  if (v === undefined) return false;
-  if (typeof v !== 'boolean') {
-    problems.add(`${at}${key}`, 'invalid_type', `expected true or false, got ${describe(v)}`);
-    return false;
-  }
-  return v;
-}
-
-/** A list option given as an array or as a comma-separated string (the `cors` package accepts both). */
-function readList(v: unknown, fallback: readonly string[], path: string, problems: ProblemCollector): string[] {
-  if (v === undefined) return [...fallback];
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v.map((s: string) => s.trim());
-  problems.add(path, 'invalid_type', `expected a string or an array of strings, got ${describe(v)}`);
-  return [];
-}
-
-function readStatus(v: unknown, fallback: number, min: number, max: number, path: string, problems: ProblemCollector): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    problems.add(path, 'invalid_status', `expected an HTTP status from ${min} to ${max}, got ${describe(v)}`);
-    return fallback;
-  }
-  return v;
-}
-
-function readPositive(v: unknown, fallback: number, path: string, problems: ProblemCollector, zeroOk: boolean): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!zeroOk && v === 0)) {
-    problems.add(path, 'invalid_number', `expected a ${zeroOk ? 'non-negative' : 'positive'} number, got ${describe(v)}`);
-    return fallback;
-  }
-  return v;
 }

@@ -1,4 +1,4 @@
-import type { HeaderPair, Decision } from '../engine/decision';
+import type { HeaderPair, Decision, Reason } from '../engine/decision';
 import type { ResolverCache } from '../engine/resolver-cache';
 import type { TenantOriginCache } from '../stores/tenant-cache';
 import type { CompiledOrigins } from '../origin/matcher';
@@ -43,9 +43,34 @@ export interface CompiledRoutePolicy {
   readonly preflightVary: readonly string[];
   /** The frozen decision for requests without CORS on this route. */
   readonly nonCors: Decision;
+  /**
+   * Per exactly listed origin (its normalised form, which is what browsers send): the frozen answers
+   * that depend on nothing else, so that the common request costs one Map lookup, not a parse.
+   */
+  readonly exactGrants: ReadonlyMap<string, ExactGrant>;
+  /**
+   * Memo of `Access-Control-Request-Headers` verdicts for this route. Keys are request text, so it is
+   * bounded (count and key length, first come) and holds only what parseRequestedHeaders would answer.
+   */
+  readonly requestHeaderVerdicts: Map<string, HeaderVerdict>;
   /** A summary of the options for `explain()` and the config hash. */
   readonly summary: Readonly<Record<string, unknown>>;
 }
+
+/** The answers for one exactly listed origin on one route. */
+export interface ExactGrant {
+  /** An allowed actual request. */
+  readonly actual: Decision;
+  /** An actual request with cookies on a route without credentials (the browser will refuse it). */
+  readonly actualRefused: Decision;
+  /** An allowed preflight that needs no echoed request headers and no Private Network Access. */
+  readonly preflight: Decision;
+}
+
+/** What a route answers to one `Access-Control-Request-Headers` value. */
+export type HeaderVerdict =
+  | { readonly ok: true; readonly echoed: string | undefined }
+  | { readonly ok: false; readonly reason: Reason };
 
 export interface CompiledPolicy {
   readonly defaultRoute: CompiledRoutePolicy;

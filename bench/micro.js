@@ -1,0 +1,85 @@
+'use strict';
+/**
+ * Microbenchmark: `decide()` + `record()` per request, as the Express adapter runs them, on the
+ * built package (dist/cjs). Scenarios are interleaved over several rounds and the median is reported,
+ * because other processes share these machines.
+ *
+ *   node bench/micro.js [--json] [--rounds 7] [--iterations 500000]
+ */
+const { Writable } = require('node:stream');
+const winston = require('winston');
+const { createSentinel } = require('../dist/cjs');
+const P = require('./policy');
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const ROUNDS = opt('rounds', 7);
+const ITERATIONS = opt('iterations', 500_000);
+
+/** Violations go through winston as in production, into a sink (the rate limit keeps them rare). */
+function nullLogger() {
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  return winston.createLogger({ transports: [new winston.transports.Stream({ stream: sink })] });
+}
+
+const HOST = '127.0.0.1:8080';
+const rawReq = { headers: { [P.TENANT_HEADER]: P.TENANT }, url: '/api/items' };
+const get = (origin) => ({ method: 'GET', path: '/api/items', origin, host: HOST, hasCookie: false, raw: rawReq });
+const preflight = (origin) => ({
+  method: 'OPTIONS', path: '/api/items', origin, host: HOST, accessControlRequestMethod: 'PUT',
+  accessControlRequestHeaders: 'content-type, authorization', hasCookie: false, raw: rawReq,
+});
+
+const staticS = createSentinel(P.sentinelOptions({ logger: nullLogger() }));
+const wildcardS = createSentinel(P.sentinelOptions({ origins: ['https://*.example.com'], logger: nullLogger() }));
+const resolverS = createSentinel(P.resolverOptions({ logger: nullLogger() }));
+
+const SCENARIOS = [
+  ['allowed GET (exact)', staticS, get(P.ALLOWED_ORIGIN)],
+  ['allowed preflight (exact)', staticS, preflight(P.ALLOWED_ORIGIN)],
+  ['allowed GET (wildcard)', wildcardS, get('https://tenant-42.example.com')],
+  ['rejected GET', staticS, get(P.REJECTED_ORIGIN)],
+  ['rejected preflight', staticS, preflight(P.REJECTED_ORIGIN)],
+  ['allowed GET (cached async resolver)', resolverS, get(P.ALLOWED_ORIGIN)],
+  ['no Origin (non-CORS)', staticS, get(undefined)],
+];
+
+function run(s, req, n) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const d = s.decide(req);
+    s.record(d, 0.0001, req.origin);
+  }
+  return Number(process.hrtime.bigint() - t0) / n;
+}
+
+async function main() {
+  // Fill the resolver cache (the first lookup is async) and let every path warm up.
+  for (const [, s, req] of SCENARIOS) {
+    const d = await s.decide(req);
+    if (d.outcome === undefined && req.origin !== undefined) throw new Error('unexpected decision');
+    run(s, req, Math.min(ITERATIONS, 100_000));
+  }
+  const samples = SCENARIOS.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    SCENARIOS.forEach(([, s, req], i) => samples[i].push(run(s, req, ITERATIONS)));
+  }
+  const results = SCENARIOS.map(([name], i) => {
+    const sorted = samples[i].slice().sort((a, b) => a - b);
+    return { name, medianNs: sorted[Math.floor(sorted.length / 2)], minNs: sorted[0], maxNs: sorted[sorted.length - 1] };
+  });
+  for (const s of [staticS, wildcardS, resolverS]) s.close();
+  if (args.includes('--json')) {
+    process.stdout.write(JSON.stringify(results) + '\n');
+  } else {
+    for (const r of results) console.log(`${r.name.padEnd(38)} ${r.medianNs.toFixed(0).padStart(6)} ns  (min ${r.minNs.toFixed(0)}, max ${r.maxNs.toFixed(0)})`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,186 @@
+'use strict';
+/**
+ * One benchmarked server per process: `node bench/server.js KIND PORT`. Every kind serves
+ * GET /api/items (a small JSON) under the same CORS policy (bench/policy.js), and those with
+ * metrics serve GET /metrics. Prints `ready` on stdout once listening.
+ */
+const http = require('node:http');
+const P = require('./policy');
+
+const [kind, portArg] = process.argv.slice(2);
+const port = Number(portArg);
+const ROUTE = '/api/items';
+
+/** Violations are logged through winston as in production, to stderr (the runner sends it to a file). */
+function items(_req, res) {
+  res.json(JSON.parse(P.BODY));
+}
+
+/** The route for node:http servers. */
+function rawItems(req, res) {
+  if (req.url === ROUTE && req.method === 'GET') {
+    const body = JSON.stringify(JSON.parse(P.BODY));
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+    return;
+  }
+  res.statusCode = 404;
+  res.end();
+}
+
+const HAND_WRITTEN = {
+  allowed: new Set(P.ORIGINS),
+  methods: P.METHODS.join(', '),
+  headers: P.ALLOWED_HEADERS.join(', '),
+  maxAge: String(P.MAX_AGE),
+};
+
+/**
+ * The policy written by hand with nothing but a Set lookup, setting the same response headers: the
+ * floor for any CORS layer. Returns true when it answered the request itself (a preflight).
+ */
+function handWrittenCors(req, res) {
+  const origin = req.headers.origin;
+  const ok = origin !== undefined && HAND_WRITTEN.allowed.has(origin);
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+    if (ok) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Methods', HAND_WRITTEN.methods);
+      res.setHeader('Access-Control-Allow-Headers', HAND_WRITTEN.headers);
+      res.setHeader('Access-Control-Max-Age', HAND_WRITTEN.maxAge);
+    }
+    res.statusCode = ok ? 204 : 403;
+    res.setHeader('Content-Length', '0');
+    res.end();
+    return true;
+  }
+  res.setHeader('Vary', 'Origin');
+  if (ok) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+  }
+  return false;
+}
+
+function express() {
+  const e = require('express');
+  const app = e();
+  app.disable('x-powered-by');
+  return app;
+}
+
+function dist() {
+  return require('../dist/cjs');
+}
+
+const KINDS = {
+  /** The reference: Express 5, one route. OPTIONS is Express's own automatic answer. */
+  'express'() {
+    const app = express();
+    app.get(ROUTE, items);
+    return app;
+  },
+  /** What users run today. */
+  'express+cors'() {
+    const app = express();
+    app.use(require('cors')(P.corsOptions()));
+    app.get(ROUTE, items);
+    return app;
+  },
+  /**
+   * The floor for any CORS middleware: the same policy written by hand, with no checks beyond a Set
+   * lookup, setting the same response headers. What is left between this and bare Express is the
+   * cost of an Express middleware layer and of the headers themselves.
+   */
+  'express+hand-written CORS'() {
+    const app = express();
+    app.use((req, res, next) => {
+      if (!handWrittenCors(req, res)) next();
+    });
+    app.get(ROUTE, items);
+    return app;
+  },
+  /** What users assemble today for "CORS + metrics". */
+  'express+cors+prom-bundle'() {
+    const app = express();
+    app.use(require('express-prom-bundle')({ includeMethod: true, includePath: true, includeStatusCode: true }));
+    app.use(require('cors')(P.corsOptions()));
+    app.get(ROUTE, items);
+    return app;
+  },
+  /** cors-sentinel enforce mode, static allowlist, metrics and violation log on. */
+  'sentinel'() {
+    const app = express();
+    const cors = dist().corsSentinel(P.sentinelOptions());
+    app.use(cors);
+    app.get(ROUTE, items);
+    app.get('/metrics', cors.metricsHandler());
+    return app;
+  },
+  /** cors-sentinel with the origins behind an async per-tenant resolver (cached answers). */
+  'sentinel+resolver'() {
+    const app = express();
+    const cors = dist().corsSentinel(P.resolverOptions());
+    app.use(cors);
+    app.get(ROUTE, items);
+    app.get('/metrics', cors.metricsHandler());
+    return app;
+  },
+  /** cors-sentinel's observer auditing the `cors` package that users already run. */
+  'observer+cors'() {
+    const app = express();
+    const observer = dist().corsObserver({ expectedOrigins: P.ORIGINS });
+    app.use(observer);
+    app.use(require('cors')(P.corsOptions()));
+    app.get(ROUTE, items);
+    app.get('/metrics', observer.metricsHandler());
+    return app;
+  },
+  /** A naive "CORS + metrics": a counter labelled with the raw Origin (the anti-pattern, flood only). */
+  'naive-origin-label'() {
+    const client = require('prom-client');
+    const registry = new client.Registry();
+    const counter = new client.Counter({ name: 'naive_requests_total', help: 'x', labelNames: ['origin'], registers: [registry] });
+    const app = express();
+    app.use((req, _res, next) => {
+      if (req.headers.origin !== undefined) counter.inc({ origin: req.headers.origin });
+      next();
+    });
+    app.use(require('cors')(P.corsOptions()));
+    app.get(ROUTE, items);
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', registry.contentType).send(await registry.metrics());
+    });
+    return app;
+  },
+  /** The Node ceiling: raw node:http with the same CORS semantics written by hand. */
+  'node:http'() {
+    return http.createServer((req, res) => {
+      if (!handWrittenCors(req, res)) rawItems(req, res);
+    });
+  },
+  /** cors-sentinel's node:http entry point around the same hand-written handler. */
+  'sentinel node:http'() {
+    const { corsSentinelHandler } = dist();
+    const handler = corsSentinelHandler(P.sentinelOptions(), (req, res) => {
+      if (req.url === '/metrics') return metrics(req, res);
+      rawItems(req, res);
+    });
+    const metrics = handler.metricsHandler();
+    return http.createServer(handler);
+  },
+};
+
+const make = KINDS[kind];
+if (!make) {
+  console.error(`unknown server kind ${kind}; one of: ${Object.keys(KINDS).join(', ')}`);
+  process.exit(2);
+}
+const app = make();
+const server = typeof app.listen === 'function' && !(app instanceof http.Server) ? http.createServer(app) : app;
+server.keepAliveTimeout = 60_000;
+server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,71 @@
+/**
+ * Reads where a route's origins come from: a list, `true` / `false`, the `cors` package's callback,
+ * an async resolver, or an origin store (cached per tenant).
+ */
+import type { ResolveFn } from '../engine/resolver-cache';
+import { describe } from '../origin/matcher';
+import { TenantOriginCache } from '../stores/tenant-cache';
+import { ProblemCollector } from './errors';
+import type { CorsOriginCallback, PolicyOptions } from './options';
+import { readPositive } from './readers';
+
+export interface OriginSetting {
+  specs: readonly unknown[];
+  reflectAny: boolean;
+  disabled: boolean;
+  resolver: ResolveFn | undefined;
+  storeCache: TenantOriginCache | undefined;
+}
+
+/** Reads `origins` / `origin` / `resolveOrigin`, including the `cors` package's forms of `origin`. */
+export function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector): OriginSetting {
+  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined };
+  if (o.origins !== undefined && o.origin !== undefined) {
+    problems.add(`${at}origin`, 'invalid_type', 'set either "origins" or its cors-package alias "origin", not both');
+  }
+  const value = o.origins ?? o.origin;
+  if (value === true) setting.reflectAny = true;
+  else if (value === false) setting.disabled = true;
+  else if (typeof value === 'function') setting.resolver = fromCorsCallback(value as CorsOriginCallback);
+  else if (Array.isArray(value)) setting.specs = value;
+  else if (value !== undefined) setting.specs = [value];
+  if (o.resolveOrigin !== undefined) {
+    if (typeof o.resolveOrigin !== 'function') {
+      problems.add(`${at}resolveOrigin`, 'invalid_type', `expected a function, got ${describe(o.resolveOrigin)}`);
+    } else if (setting.resolver) {
+      problems.add(`${at}resolveOrigin`, 'invalid_type', 'set either "resolveOrigin" or an "origin" function, not both');
+    } else {
+      setting.resolver = o.resolveOrigin as ResolveFn;
+    }
+  }
+  if (o.originStore !== undefined) {
+    const store = o.originStore as { originsFor?: unknown } | null;
+    if (typeof store !== 'object' || store === null || typeof store.originsFor !== 'function') {
+      problems.add(`${at}originStore`, 'invalid_type', `expected an origin store (with originsFor), got ${describe(o.originStore)}`);
+    } else if (setting.resolver) {
+      problems.add(`${at}originStore`, 'invalid_type', 'set either "originStore" or a resolver ("resolveOrigin" / an "origin" function), not both');
+    } else {
+      const cache = new TenantOriginCache(o.originStore, {
+        ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, new ProblemCollector(), true),
+        maxTenants: 10_000,
+        maxLoadsPerSecond: readPositive(o.originStoreMaxLoadsPerSecond, 200, `${at}originStoreMaxLoadsPerSecond`, problems, false),
+      });
+      setting.storeCache = cache;
+      setting.resolver = (origin, _raw, tenant) => cache.isAllowed(origin, tenant ?? '');
+    }
+  }
+  return setting;
+}
+
+/** Adapts `cors`'s `origin(requestOrigin, callback)` to a resolver. */
+function fromCorsCallback(fn: CorsOriginCallback): ResolveFn {
+  return (origin) =>
+    new Promise<boolean>((resolve, reject) => {
+      fn(origin, (err, allow) => {
+        if (err) return reject(err);
+        if (typeof allow === 'boolean' || allow === undefined) return resolve(allow === true);
+        const list = Array.isArray(allow) ? allow : [allow];
+        resolve(list.some((item) => (item instanceof RegExp ? new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(origin) : item === origin || item === '*')));
+      });
+    });
+}
