@@ -182,5 +182,13 @@ if (!make) {
 const app = make();
 const server = typeof app.listen === 'function' && !(app instanceof http.Server) ? http.createServer(app) : app;
 server.keepAliveTimeout = 60_000;
+// A control port (PORT + 1000) for the flood phase: a full GC, then this process's memory, so that the
+// report can tell retained memory from heap V8 has grown and not returned. Never part of a timed run.
+const control = http.createServer((_req, res) => {
+  if (typeof global.gc === 'function') global.gc();
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(process.memoryUsage()));
+});
+control.listen(port + 1000, '127.0.0.1');
 server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
 process.on('SIGTERM', () => process.exit(0));

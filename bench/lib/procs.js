@@ -73,7 +73,7 @@ async function startServer(kind, port, plan, tmp) {
     // RSS is read from the worker, which serves the requests.
     return { kind, port, child, rssPid: () => nginxWorkerPid(child.pid) ?? child.pid };
   }
-  const [cmd, args] = pinned(plan.server, plan, process.execPath, [path.join(BENCH, 'server.js'), kind, String(port)]);
+  const [cmd, args] = pinned(plan.server, plan, process.execPath, ['--expose-gc', path.join(BENCH, 'server.js'), kind, String(port)]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', log], env: { ...process.env, NODE_ENV: 'production' } });
   await waitForLine(child, 'ready', 20_000);
   return { kind, port, child, rssPid: () => child.pid };
@@ -98,6 +98,13 @@ function stopServer(server) {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }, 3000).unref();
   });
+}
+
+/** Heap in use after a full GC, in bytes, from a Node server's control port (undefined for nginx). */
+async function retainedHeap(server) {
+  if (server.kind === 'nginx') return undefined;
+  const r = await get(server.port + 1000, '/', {}, 'GET', true);
+  return JSON.parse(r.body).heapUsed;
 }
 
 /** Resident set size in bytes. */
@@ -128,18 +135,25 @@ function wrk(plan, { port, script, seconds, connections, scriptArgs = [] }) {
   });
 }
 
-/** GET over loopback; resolves with status, headers, body size and wall time in ms. */
-function get(port, urlPath, headers = {}, method = 'GET') {
+/** GET over loopback; resolves with status, headers, body size and wall time in ms (and the body when asked). */
+function get(port, urlPath, headers = {}, method = 'GET', keepBody = false) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers, agent: false }, (res) => {
       let bytes = 0;
-      res.on('data', (d) => (bytes += d.length));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, bytes, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+      const chunks = [];
+      res.on('data', (d) => {
+        bytes += d.length;
+        if (keepBody) chunks.push(d);
+      });
+      res.on('end', () => resolve({
+        status: res.statusCode, headers: res.headers, bytes, ms: Number(process.hrtime.bigint() - started) / 1e6,
+        body: keepBody ? Buffer.concat(chunks).toString('utf8') : undefined,
+      }));
     });
     req.on('error', reject);
     req.end();
   });
 }
 
-module.exports = { have, cpuPlan, startServer, stopServer, rss, wrk, get, NGINX };
+module.exports = { have, cpuPlan, startServer, stopServer, rss, retainedHeap, wrk, get, NGINX };

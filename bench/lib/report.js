@@ -86,13 +86,13 @@ function renderReport(result) {
 
   if (floods.length > 0) {
     lines.push('## Origin flood (a new random Origin on every request)', '');
-    lines.push('| server | distinct origins | rps | RSS after allowed run | RSS after flood | growth | peak | /metrics before → after | scrape (median) |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| server | distinct origins | rps | RSS after allowed run | RSS after flood | growth | peak | heap retained after GC | /metrics before → after | scrape (median) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const f of floods) {
       const size = f.metricsBytes === undefined ? '–' : `${(f.metricsBefore / 1024).toFixed(1)} → ${(f.metricsBytes / 1024).toFixed(1)} KB`;
-      lines.push(`| ${f.kind} | ${f.origins} | ${Math.round(f.floodRps)} | ${mb(f.rssAllowed)} MB | ${mb(f.rssFlood)} MB | ${f.growth >= 0 ? '+' : ''}${mb(f.growth)} MB | ${mb(f.rssPeak)} MB | ${size} | ${f.scrapeMs === undefined ? '–' : `${fmt(f.scrapeMs)} ms`} |`);
+      lines.push(`| ${f.kind} | ${f.origins} | ${Math.round(f.floodRps)} | ${mb(f.rssAllowed)} MB | ${mb(f.rssFlood)} MB | ${f.growth >= 0 ? '+' : ''}${mb(f.growth)} MB | ${mb(f.rssPeak)} MB | ${f.heapRetained === undefined ? '–' : `${f.heapRetained >= 0 ? '+' : ''}${mb(f.heapRetained)} MB`} | ${size} | ${f.scrapeMs === undefined ? '–' : `${fmt(f.scrapeMs)} ms`} |`);
     }
-    lines.push('');
+    lines.push('', 'Heap retained: `heapUsed` after a full GC (bench servers run with `--expose-gc` and answer on a control port), after the flood minus after the allowed run — what the flood left behind, without the heap V8 has grown and not yet returned, which RSS includes.', '');
   }
   lines.push('## Microbenchmark: decide() + record() per request (dist/cjs, median of interleaved rounds)', '');
   lines.push('| request | ns/request (median) | min | max |', '|---|---:|---:|---:|');
