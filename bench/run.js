@@ -14,7 +14,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const P = require('./policy');
-const { have, cpuPlan, startServer, stopServer, rss, retainedHeap, wrk, get, NGINX } = require('./lib/procs');
+const { have, cpuPlan, startServer, stopServer, rss, memoryAfterGc, wrk, get, NGINX } = require('./lib/procs');
 const { median, renderReport, evaluateTargets, REFERENCE: REFERENCE_KIND } = require('./lib/report');
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -147,7 +147,7 @@ async function floodPhase(server, plan) {
   await wrk(plan, { port: server.port, script: 'get-allowed.lua', seconds: CONFIG.baselineSeconds, connections: CONFIG.connections });
   const rssAllowed = rss(pid);
   const before = server.metrics ? await scrape(server.port, 3) : undefined;
-  const heapAllowed = await retainedHeap(server);
+  const gcAllowed = await memoryAfterGc(server);
   let origins = 0;
   let seconds = 0;
   let peak = rssAllowed;
@@ -164,11 +164,13 @@ async function floodPhase(server, plan) {
   clearInterval(sampler);
   const rssFlood = rss(pid);
   const after = server.metrics ? await scrape(server.port, 7) : undefined;
-  const heapFlood = await retainedHeap(server);
+  const gcFlood = await memoryAfterGc(server);
   return {
     kind: server.kind, origins, floodRps: origins / seconds, rssAllowed, rssFlood, rssPeak: Math.max(peak, rssFlood),
     growth: rssFlood - rssAllowed, metricsBefore: before?.bytes, metricsBytes: after?.bytes, scrapeMs: after?.ms, scrapeMaxMs: after?.maxMs,
-    heapRetained: heapFlood !== undefined && heapAllowed !== undefined ? heapFlood - heapAllowed : undefined,
+    // Both points again right after a full GC: what the process holds, without garbage not yet collected.
+    growthAfterGc: gcFlood && gcAllowed ? gcFlood.rss - gcAllowed.rss : undefined,
+    heapRetained: gcFlood && gcAllowed ? gcFlood.heapUsed - gcAllowed.heapUsed : undefined,
   };
 }
 
@@ -211,7 +213,7 @@ async function main() {
       log(`origin flood: ${s.kind}`);
       const f = await floodPhase(s, plan);
       floods.push(f);
-      log(`  ${f.origins} origins at ${Math.round(f.floodRps)} rps; RSS +${(f.growth / 2 ** 20).toFixed(1)} MB; heap retained ${((f.heapRetained ?? NaN) / 2 ** 20).toFixed(1)} MB; /metrics ${f.metricsBytes ?? '-'} B in ${f.scrapeMs?.toFixed(2) ?? '-'} ms`);
+      log(`  ${f.origins} origins at ${Math.round(f.floodRps)} rps; RSS +${(f.growth / 2 ** 20).toFixed(1)} MB (after GC ${((f.growthAfterGc ?? NaN) / 2 ** 20).toFixed(1)} MB); heap retained ${((f.heapRetained ?? NaN) / 2 ** 20).toFixed(1)} MB; /metrics ${f.metricsBytes ?? '-'} B in ${f.scrapeMs?.toFixed(2) ?? '-'} ms`);
       // The flood leaves a server's metrics and caches in a state no later run should inherit.
       await stopServer(s);
     }

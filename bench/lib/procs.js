@@ -100,11 +100,11 @@ function stopServer(server) {
   });
 }
 
-/** Heap in use after a full GC, in bytes, from a Node server's control port (undefined for nginx). */
-async function retainedHeap(server) {
+/** `process.memoryUsage()` right after a full GC, from a Node server's control port (undefined for nginx). */
+async function memoryAfterGc(server) {
   if (server.kind === 'nginx') return undefined;
   const r = await get(server.port + 1000, '/', {}, 'GET', true);
-  return JSON.parse(r.body).heapUsed;
+  return JSON.parse(r.body);
 }
 
 /** Resident set size in bytes. */
@@ -156,4 +156,4 @@ function get(port, urlPath, headers = {}, method = 'GET', keepBody = false) {
   });
 }
 
-module.exports = { have, cpuPlan, startServer, stopServer, rss, retainedHeap, wrk, get, NGINX };
+module.exports = { have, cpuPlan, startServer, stopServer, rss, memoryAfterGc, wrk, get, NGINX };
