@@ -33,7 +33,7 @@ export function selectRoute(policy: CompiledPolicy, path: string): CompiledRoute
 }
 
 export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Promise<Decision> {
-  const route = policy.routes.length === 0 ? policy.defaultRoute : selectRoute(policy, req.path);
+  const route = selectRoute(policy, req.path);
   const origin = req.origin;
   if (origin === undefined || route.originPolicy === 'disabled') return route.nonCors;
 
