@@ -55,6 +55,7 @@ export class MetricsRecorder implements ResolverObserver {
   /** A resolver's cache answers every request of its route. */
   private readonly resolverCache: CounterBatch<'result'>;
   private readonly cacheSeries = new Map<CacheResult, CounterSeries>();
+  private slotsPublished: number;
 
   constructor(
     readonly metrics: CorsMetrics,
@@ -67,6 +68,7 @@ export class MetricsRecorder implements ResolverObserver {
     this.overflow = this.overflowBatch.open({});
     this.resolverCache = new CounterBatch(metrics.resolverCache);
     metrics.originLabelLimit.set(labeler.limit);
+    this.slotsPublished = labeler.slotsUsed;
     metrics.originLabelValues.set(labeler.slotsUsed);
     this.removeDistinctSource = addDistinctSource(metrics, () => this.distinct.map((h) => [h.spec.label, h.estimate()] as const));
   }
@@ -142,7 +144,13 @@ export class MetricsRecorder implements ResolverObserver {
     labelled: LabelResult,
   ): void {
     if (labelled.overflow) this.overflow.inc();
-    if (labelled.newSlot) this.metrics.originLabelValues.set(this.labeler.slotsUsed);
+    // Slots change when this process takes one, and in a cluster when the primary says they are
+    // full and lists them (that request is folded, not a new slot): follow the count, not the event.
+    const used = this.labeler.slotsUsed;
+    if (used !== this.slotsPublished) {
+      this.slotsPublished = used;
+      this.metrics.originLabelValues.set(used);
+    }
     const label = labelled.label;
     let series = byOrigin.get(label);
     if (series === undefined) byOrigin.set(label, (series = this.requests.open({ route, request_type: requestType, outcome, origin: label })));

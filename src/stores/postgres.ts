@@ -112,7 +112,7 @@ export class PostgresOriginStore implements OriginStore {
 
   subscribe(onChange: (tenant: string | undefined) => void): () => void {
     this.listeners.add(onChange);
-    if (this.listeners.size === 1) void this.listen(false);
+    if (this.listeners.size === 1) void this.listen();
     return () => {
       this.listeners.delete(onChange);
     };
@@ -126,8 +126,8 @@ export class PostgresOriginStore implements OriginStore {
     if (this.ownsPool) await this.pool.end();
   }
 
-  /** Opens the LISTEN connection; after a reconnect everything may have changed meanwhile. */
-  private async listen(reconnect: boolean): Promise<void> {
+  /** Opens the LISTEN connection; until it listens, anything may have changed unannounced. */
+  private async listen(): Promise<void> {
     if (this.closed) return;
     try {
       const client = await this.pool.connect();
@@ -145,7 +145,9 @@ export class PostgresOriginStore implements OriginStore {
       await client.query(`LISTEN ${this.channel}`);
       if (this.closed) return client.release(true);
       this.listener = client;
-      if (reconnect) this.emit(undefined);
+      // Changes made before LISTEN took effect were never announced to us (at start-up as after a
+      // reconnect), and a tenant loaded meanwhile may be stale: drop everything cached so far.
+      this.emit(undefined);
     } catch {
       this.scheduleReconnect();
     }
@@ -155,7 +157,7 @@ export class PostgresOriginStore implements OriginStore {
     if (this.closed || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.listen(true);
+      void this.listen();
     }, this.reconnectDelayMs);
     this.reconnectTimer.unref();
   }

@@ -118,8 +118,10 @@ export class RedisOriginStore implements OriginStore {
     sub.on('ready', () => {
       if (connectedBefore) return this.emit(undefined);
       connectedBefore = true;
-      void sub.subscribe(this.channel).catch(() => undefined);
-      void sub.psubscribe(`__keyspace@*__:${this.keyPrefix}*`).catch(() => undefined);
+      const steps = [sub.subscribe(this.channel), sub.psubscribe(`__keyspace@*__:${this.keyPrefix}*`), this.enableKeyspaceEvents()];
+      // A change made before we were listening was never announced to us, and a tenant loaded
+      // meanwhile may already be stale: once listening, drop everything cached so far.
+      void Promise.all(steps.map((step) => step.catch(() => undefined))).then(() => this.emit(undefined));
     });
     sub.on('message', (channel, tenant) => {
       if (channel === this.channel) this.emit(tenant);
@@ -128,17 +130,16 @@ export class RedisOriginStore implements OriginStore {
       const key = channel.slice(channel.indexOf(':') + 1);
       if (key.startsWith(this.keyPrefix)) this.emit(key.slice(this.keyPrefix.length));
     });
-    if (this.options.enableKeyspaceEvents) {
-      // Adds K (keyspace) and s (set commands) to whatever the server already publishes.
-      void this.firstReady
-        .then(() => this.client.config('GET', 'notify-keyspace-events'))
-        .then((reply) => {
-          const current = Array.isArray(reply) ? String(reply[1] ?? '') : '';
-          const flags = new Set([...current, 'K', 's']);
-          return this.client.config('SET', 'notify-keyspace-events', [...flags].join(''));
-        })
-        .catch(() => undefined);
-    }
+  }
+
+  /** Adds K (keyspace) and s (set commands) to whatever the server already publishes, when asked to. */
+  private async enableKeyspaceEvents(): Promise<void> {
+    if (!this.options.enableKeyspaceEvents) return;
+    await this.firstReady;
+    const reply = await this.client.config('GET', 'notify-keyspace-events');
+    const current = Array.isArray(reply) ? String(reply[1] ?? '') : '';
+    const flags = new Set([...current, 'K', 's']);
+    await this.client.config('SET', 'notify-keyspace-events', [...flags].join(''));
   }
 
   private emit(tenant: string | undefined): void {
