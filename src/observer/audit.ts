@@ -5,7 +5,7 @@
  * the problems the headers show. It replays the browser's CORS check (Fetch standard, "CORS check"
  * and "CORS-preflight fetch") rather than the server's intent, because that is what users experience.
  */
-import { INVALID_ORIGIN_LABEL, type Decision, type Outcome, type OriginSource, type Reason, type RequestType } from '../engine/decision';
+import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type Outcome, type OriginSource, type Reason, type RequestType } from '../engine/decision';
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
@@ -21,16 +21,8 @@ export const FINDINGS = [
 ] as const;
 export type Finding = (typeof FINDINGS)[number];
 
-/** The request as the audit needs it: header values as received. */
-export interface AuditRequest {
-  readonly method: string;
-  readonly origin: string | undefined;
-  readonly host?: string | undefined;
-  readonly accessControlRequestMethod?: string | undefined;
-  readonly accessControlRequestHeaders?: string | undefined;
-  readonly accessControlRequestPrivateNetwork?: string | undefined;
-  readonly hasCookie?: boolean;
-}
+/** The request as the audit needs it: the engine's view, header values as received, without path and raw request. */
+export type AuditRequest = Omit<CorsRequest, 'path' | 'raw'>;
 
 export type HeaderValue = string | number | readonly string[] | undefined;
 
