@@ -5,7 +5,6 @@
  * policy. Each case checks the CLI's JSON (and exit code), the exporter's metrics for the same target,
  * and that only the one URL was ever requested.
  */
-import { spawn } from 'node:child_process';
 import express from 'express';
 import cors from 'cors';
 import { Registry } from 'prom-client';
@@ -15,8 +14,8 @@ import { startExporter, type ProbeExporter } from '../../src/probe/exporter';
 import type { ProbeReport } from '../../src/probe/types';
 import { hasPythonModules } from '../support/gunicorn';
 import { hasNginx } from '../support/nginx';
-import { CLI } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
+import { runCli } from './run-cli';
 import { articleNginx, flaskDefault, flaskRegexCredentials, listenExpress, type TestServer } from './servers';
 
 jest.setTimeout(60_000);
@@ -28,23 +27,6 @@ function describeIf(available: boolean, what: string): jest.Describe {
   // eslint-disable-next-line no-console
   console.warn(`skipping prober tests against ${what}: not installed (apt-get install -y nginx-light python3-flask python3-flask-cors gunicorn); CI runs them`);
   return describe.skip;
-}
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function probeJson(url: string): Promise<{ report: ProbeReport; code: number | null }> {
@@ -65,6 +47,16 @@ async function scrape(exporter: ProbeExporter, target: string, module = 'app'): 
 
 const classes = (r: ProbeReport, severity?: string): string[] => r.findings.filter((f) => severity === undefined || f.severity === severity).map((f) => f.class).sort();
 
+/** The number of requests the server logged, once its log has stopped growing (gunicorn logs asynchronously). */
+async function settled(server: TestServer): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 50 && server.requests().length !== last; i++) {
+    last = server.requests().length;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return last;
+}
+
 /** Runs the CLI and the exporter against one server and hands both results to `check`. */
 async function probeBoth(start: () => Promise<TestServer>, check: (report: ProbeReport, code: number | null, metrics: string) => void): Promise<void> {
   const server = await start();
@@ -79,11 +71,11 @@ async function probeBoth(start: () => Promise<TestServer>, check: (report: Probe
     for (const f of report.findings) expect(sumSamples(scraped.text, 'cors_probe_findings', { class: f.class, severity: f.severity })).toBe(1);
     expect(sumSamples(scraped.text, 'cors_probe_findings')).toBe(report.findings.length);
     // It refuses a target that is not in its config, before contacting anything.
-    const before = server.requests().length;
+    const before = await settled(server);
     const refused = await scrape(exporter, `${server.url}?other=1`);
     expect(refused.status).toBe(403);
     expect(refused.text).toContain("not in the exporter's config");
-    expect(server.requests().length).toBe(before);
+    expect(await settled(server)).toBe(before);
     // Only the one URL was contacted, within the budget.
     const paths = server.requests();
     expect(new Set(paths)).toEqual(new Set(['/api/me']));
