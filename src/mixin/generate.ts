@@ -7,6 +7,7 @@ import { alertGroups } from './alerts';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { recordingGroups } from './recording';
+import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
 
 export const RULES_FILE = 'cors-sentinel-rules.yml';
 export const ALERTS_FILE = 'cors-sentinel-alerts.yml';
@@ -38,8 +39,12 @@ export function generateRepoFiles(config: MixinConfig = DEFAULT_MIXIN_CONFIG): R
   for (const [name, text] of Object.entries(generateRules(config))) out[`alerts/${name}`] = text;
   out[`deploy/alertmanager/${ALERTMANAGER_FILE}`] = generateAlertmanager(config);
   out['deploy/prometheus/prometheus.yml'] = toYaml(
-    prometheusConfig(COMPOSE_PROMETHEUS),
-    'Prometheus for the compose stack: scrapes the demo API and loads the mixin rules (alerts/ mounted at /etc/prometheus/rules).',
+    withProbeJob(prometheusConfig(COMPOSE_PROMETHEUS), COMPOSE_PROBE_JOB),
+    'Prometheus for the compose stack: scrapes the demo API and the CORS prober, and loads the mixin rules (alerts/ mounted at /etc/prometheus/rules).',
+  );
+  out['deploy/prometheus/probe-scrape.example.yml'] = toYaml(
+    { scrape_configs: [probeScrapeJob(EXAMPLE_PROBE_JOB)] },
+    'Example scrape job for `cors-sentinel probe --serve` (docs/prober.md): add it to your prometheus.yml; list the same URLs in the exporter config.',
   );
   return out;
 }

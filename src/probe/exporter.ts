@@ -72,10 +72,10 @@ function checkRequest(config: ExporterConfig, target: string | null, moduleName:
   return undefined;
 }
 
-/** Leave half a second of Prometheus's scrape timeout for the answer to travel back. */
+/** Finish within Prometheus's scrape timeout, leaving a quarter of it (at most 0.5 s) for the answer to travel back. */
 function scrapeDeadline(header: string | string[] | undefined): number | undefined {
-  const seconds = Number(Array.isArray(header) ? header[0] : header);
-  return Number.isFinite(seconds) && seconds > 1 ? Math.floor((seconds - 0.5) * 1000) : undefined;
+  const ms = Number(Array.isArray(header) ? header[0] : header) * 1000;
+  return Number.isFinite(ms) && ms > 0 ? Math.max(1, Math.floor(ms - Math.min(500, ms / 4))) : undefined;
 }
 
 async function probeOnce(target: string, module: ProbeModule | undefined, scrapeMs: number | undefined): Promise<Registry> {
