@@ -7,6 +7,7 @@ import { alertGroups } from './alerts';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { recordingGroups } from './recording';
+import { PROBE_ALERTS_FILE, probeAlertGroups } from './probe-alerts';
 import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
 
 export const RULES_FILE = 'cors-sentinel-rules.yml';
@@ -37,6 +38,7 @@ export function generateAlertmanager(config: MixinConfig): string {
 export function generateRepoFiles(config: MixinConfig = DEFAULT_MIXIN_CONFIG): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(generateRules(config))) out[`alerts/${name}`] = text;
+  out[`alerts/${PROBE_ALERTS_FILE}`] = toYaml({ groups: probeAlertGroups(config) }, 'Alert rules for the CORS prober (cors_probe_* from `cors-sentinel probe --serve`, job "cors-probe").');
   out[`deploy/alertmanager/${ALERTMANAGER_FILE}`] = generateAlertmanager(config);
   out['deploy/prometheus/prometheus.yml'] = toYaml(
     withProbeJob(prometheusConfig(COMPOSE_PROMETHEUS), COMPOSE_PROBE_JOB),
