@@ -33,14 +33,15 @@ function originObservations(plan: ProbePlan, responses: readonly ProbeResponse[]
     if (!mutation || granted(res) !== 'origin') continue;
     const obs: Observation = { class: mutation.class, response: res, credentials: withCredentials(res), mutation };
     const prior = best.get(mutation.class);
-    // Keep the worst instance of each class: credentials first, then the widest reach.
+    // Keep the worst instance of each class: credentials first, then the widest reach, then a read
+    // (actual request) over a preflight; responses arrive in plan order, so ties keep the first.
     if (!prior || rank(obs) > rank(prior)) best.set(mutation.class, obs);
   }
   return [...best.values()];
 }
 
 function rank(o: Observation): number {
-  return (o.credentials ? 10 : 0) + (o.mutation?.reach === 'anyone' ? 2 : o.mutation?.reach === 'subdomain' ? 0 : 1);
+  return (o.credentials ? 10 : 0) + (o.mutation?.reach === 'anyone' ? 4 : o.mutation?.reach === 'subdomain' ? 0 : 2) + (o.response.request.kind === 'actual' ? 1 : 0);
 }
 
 function wildcardObservations(responses: readonly ProbeResponse[]): Observation[] {
@@ -94,6 +95,8 @@ function preflightObservations(plan: ProbePlan, responses: readonly ProbeRespons
   return out;
 }
 
+/** CORS headers on a rejection: another origin in ACAO, or methods/headers listed. (A repeated echo of the origin is a stacked layer, not a revelation.) */
 function revealsPolicy(r: ProbeResponse): boolean {
+  if ((r.headers['access-control-allow-origin'] ?? []).some((v) => v.split(',').map((x) => x.trim()).includes(r.request.origin ?? ''))) return false;
   return ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-allow-credentials', 'access-control-max-age'].some((h) => r.headers[h] !== undefined);
 }

@@ -90,7 +90,7 @@ function parseModule(name: string, m: unknown, problems: string[]): ProbeModule 
     budget: m.budget as number | undefined,
     concurrency: m.concurrency as number | undefined,
     attackerDomain: optionalString(m.attackerDomain, `${at}.attackerDomain`, problems),
-    insecure: m.insecure === undefined ? undefined : m.insecure === true,
+    insecure: m.insecure === undefined || typeof m.insecure === 'boolean' ? m.insecure : void problems.push(`${at}.insecure: must be true or false`),
   };
   try {
     resolveProbeOptions({ ...module, url: 'http://127.0.0.1/' });

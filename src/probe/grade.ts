@@ -40,7 +40,10 @@ function judge(o: Observation): [Severity, string] {
   if (m) {
     const who = o.class === 'null_origin_trusted' ? 'any website (a sandboxed iframe sends Origin: null)' : WHO[m.reach];
     if (!o.credentials) return ['info', `${m.origin} may read responses, but without the user's cookies: no more than anyone could fetch directly.`];
-    return [m.reach === 'anyone' ? 'high' : 'medium', `${capitalise(who)} can read responses with the user's cookies: ${m.origin} is granted with credentials.`];
+    const severity = m.reach === 'anyone' ? 'high' : 'medium';
+    // Granted on preflights only: no read, but credentialed requests with the preflighted methods (writes).
+    if (o.response.request.kind === 'preflight') return [severity, `${capitalise(who)} can send credentialed ${o.response.request.requestMethod ?? ''} requests that change state: ${m.origin} passes the preflight with credentials.`];
+    return [severity, `${capitalise(who)} can read responses with the user's cookies: ${m.origin} is granted with credentials.`];
   }
   const age = o.maxAge !== undefined ? ` (cached for ${o.maxAge} s)` : '';
   switch (o.class) {

@@ -38,8 +38,9 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
   const method = req.kind === 'preflight' ? 'OPTIONS' : (req.requestMethod ?? 'GET');
   return new Promise((resolve, reject) => {
     const r = lib.request(url, { method, headers, agent: false, rejectUnauthorized: !settings.insecure, signal: settings.signal }, (res) => {
-      res.resume(); // the body is never needed: CORS lives in the headers
+      // The body is never needed (CORS lives in the headers), and a hostile target could stream it forever.
       res.on('error', () => undefined);
+      res.destroy();
       resolve({ request: req, status: res.statusCode ?? 0, headers: groupHeaders(res.rawHeaders) });
     });
     r.setTimeout(settings.timeoutMs, () => r.destroy(new ProbeFailure('timeout', `no answer from ${url.host} within ${settings.timeoutMs} ms: raise --timeout, or check that the service is up`)));

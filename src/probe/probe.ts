@@ -71,7 +71,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     insecure: options.insecure ?? false,
   });
   const order = (c: string): number => (PROBE_CLASSES as readonly string[]).indexOf(c);
-  const findings = grade(classify(plan, run.responses, r.siteOrigin)).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || order(a.class) - order(b.class));
+  // Requests finish in any order; classify them in plan order so that the evidence is deterministic.
+  const position = new Map(plan.requests.map((req, i) => [req, i]));
+  const responses = [...run.responses].sort((a, b) => (position.get(a.request) ?? 0) - (position.get(b.request) ?? 0));
+  const findings = grade(classify(plan, responses, r.siteOrigin)).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || order(a.class) - order(b.class));
   return {
     url: r.url.href,
     siteOrigin: r.siteOrigin,

@@ -20,7 +20,7 @@ export function formatSarif(r: ProbeReport): string {
           driver: {
             name: 'cors-sentinel probe',
             informationUri: HELP,
-            rules: PROBE_CLASSES.map((id) => ({ id, name: id, shortDescription: { text: CLASS_TITLES[id] }, helpUri: `${HELP}#${id.replace(/_/g, '-')}` })),
+            rules: PROBE_CLASSES.map((id) => ({ id, name: id, shortDescription: { text: CLASS_TITLES[id] }, helpUri: `${HELP}#classes-and-how-other-scanners-check-them` })),
           },
         },
         invocations: [{ executionSuccessful: true, startTimeUtc: r.startedAt }],
