@@ -3,12 +3,12 @@
  * the caller's app source is written to a temp directory and served by one sync worker on a free
  * port of 127.0.0.1. Uses `/usr/bin/python3 -m gunicorn`, so the Debian packages are the ones loaded.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/stack/run';
-import { stopChild, waitForPort } from './listening';
+import { spawnListening } from './listening';
 
 export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';
 
@@ -29,22 +29,7 @@ export async function startGunicorn(source: string): Promise<RunningGunicorn> {
   const dir = mkdtempSync(join(tmpdir(), 'cors-gunicorn-'));
   writeFileSync(join(dir, 'app.py'), source);
   const port = await freePort();
-  let out = '';
-  const child = spawn(PYTHON, ['-m', 'gunicorn', '--chdir', dir, '--bind', `127.0.0.1:${port}`, '--workers', '1', '--access-logfile', '-', 'app:app'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const stop = async (): Promise<void> => {
-    await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(child, port, () => out, 'gunicorn');
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { port, url: `http://127.0.0.1:${port}`, output: () => out, stop };
+  const args = ['-m', 'gunicorn', '--chdir', dir, '--bind', `127.0.0.1:${port}`, '--workers', '1', '--access-logfile', '-', 'app:app'];
+  const g = await spawnListening('gunicorn', PYTHON, args, port, dir, { PYTHONDONTWRITEBYTECODE: '1' });
+  return { port, url: `http://127.0.0.1:${port}`, output: g.output, stop: g.stop };
 }

@@ -1,5 +1,6 @@
 /** Waiting for a child process's TCP port, for servers that print nothing useful when ready (nginx, gunicorn). */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -29,4 +30,30 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 3000).unref();
   });
+}
+
+export interface ListeningChild {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Stops the child and removes its scratch directory. */
+  stop(): Promise<void>;
+}
+
+/** Spawns a server, collects its output, and resolves once it listens on `port`; cleans up if it never does. */
+export async function spawnListening(what: string, command: string, args: string[], port: number, scratchDir: string, env: NodeJS.ProcessEnv = {}): Promise<ListeningChild> {
+  let out = '';
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    rmSync(scratchDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(child, port, () => out, what);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, output: () => out, stop };
 }

@@ -3,12 +3,12 @@
  * temp paths inside it), `daemon off`, one worker, a free port on 127.0.0.1. The caller gives the
  * `server { … }` body; `@PORT@` in it is replaced by the port.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/stack/run';
-import { stopChild, waitForPort } from './listening';
+import { spawnListening } from './listening';
 
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
@@ -58,19 +58,6 @@ http {
 }
 `;
   writeFileSync(join(prefix, 'nginx.conf'), conf);
-  let out = '';
-  const child = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const stop = async (): Promise<void> => {
-    await stopChild(child);
-    rmSync(prefix, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(child, port, () => out, 'nginx');
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { port, url: `http://127.0.0.1:${port}`, prefix, accessLog: () => readFileSync(join(prefix, 'access.log'), 'utf8'), stop };
+  const nginx = await spawnListening('nginx', NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], port, prefix);
+  return { port, url: `http://127.0.0.1:${port}`, prefix, accessLog: () => readFileSync(join(prefix, 'access.log'), 'utf8'), stop: nginx.stop };
 }
