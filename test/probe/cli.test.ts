@@ -151,6 +151,19 @@ describe('cors-sentinel probe --serve (exporter)', () => {
     }
   });
 
+  it('runs at most maxConcurrentProbes probes at once and answers 429 beyond', async () => {
+    const slow = await listen((_req, res) => void setTimeout(() => res.end('ok'), 300));
+    try {
+      const { url } = await serve(`maxConcurrentProbes: 1\nmodules:\n  web: { budget: 4, concurrency: 1 }\ntargets: [${JSON.stringify(slow.url)}]\n`);
+      const probe = () => fetch(`${url}/probe?${new URLSearchParams({ target: slow.url, module: 'web' })}`).then((r) => r.status);
+      const statuses = await Promise.all([probe(), probe()]);
+      expect(statuses.sort()).toEqual([200, 429]);
+      expect(slow.count()).toBe(4);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('reports a failed probe as cors_probe_success 0 with its reason', async () => {
     const port = await freePort();
     const target = `http://127.0.0.1:${port}/api`;
