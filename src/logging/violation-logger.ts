@@ -47,7 +47,7 @@ export function createDefaultLogger(): winston.Logger {
 const VIOLATION_KEYS: ReadonlyMap<Reason, string> = new Map(REASONS.map((r) => [r, `violation:${r}`]));
 
 /** The field that names what was suppressed, per kind of line (matches the field of the lines themselves). */
-const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change' };
+const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change', cross_origin: 'decision' };
 
 export class ViolationLogger {
   private readonly maxPerInterval: number;
@@ -94,6 +94,11 @@ export class ViolationLogger {
    */
   shadow(change: string, details: Readonly<Record<string, string>>): void {
     this.emit(`shadow:${change}`, () => ({ message: 'cors report-only difference', change, ...sanitizeAll(details) }));
+  }
+
+  /** Logs a request cross-origin protection blocked or would block (Fetch Metadata), rate-limited per decision. */
+  crossOrigin(decision: string, details: Readonly<Record<string, string>>): void {
+    this.emit(`cross_origin:${decision}`, () => ({ message: 'cors cross-origin request', decision, ...sanitizeAll(details) }));
   }
 
   /** Writes pending summaries and stops the timer. */
