@@ -1,0 +1,62 @@
+/** The pure classifier: Go 1.25 CrossOriginProtection's rules, with a bounded site label. */
+import fc from 'fast-check';
+import { classifyRequest, SITES, type FetchMetadataRequest } from '../../src/fetch-metadata/classify';
+
+const post = (r: Partial<FetchMetadataRequest>): FetchMetadataRequest => ({ method: 'POST', origin: undefined, host: 'api.example.com', ...r });
+const judge = (r: Partial<FetchMetadataRequest>) => {
+  const c = classifyRequest(post(r));
+  return c === undefined ? 'not judged' : `${c.site} ${c.needsTrust ? 'needs-trust' : 'passes'} by ${c.by}`;
+};
+
+describe('classifyRequest', () => {
+  it('never judges GET, HEAD or OPTIONS, whatever the headers say', () => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS']) {
+      expect(classifyRequest({ method, origin: 'https://evil.example', secFetchSite: 'cross-site' })).toBeUndefined();
+    }
+  });
+
+  it('judges every other method, lower-case ones included (exact comparison, as Go)', () => {
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'post', 'get', 'PROPFIND']) {
+      expect(classifyRequest({ method, origin: undefined, secFetchSite: 'cross-site' })?.site).toBe('cross-site');
+    }
+  });
+
+  it('trusts Sec-Fetch-Site same-origin and none, and asks for trust on same-site and cross-site', () => {
+    expect(judge({ secFetchSite: 'same-origin', origin: 'https://evil.example' })).toBe('same-origin passes by sec-fetch-site');
+    expect(judge({ secFetchSite: 'none' })).toBe('none passes by sec-fetch-site');
+    expect(judge({ secFetchSite: 'same-site', origin: 'https://www.example.com' })).toBe('same-site needs-trust by sec-fetch-site');
+    expect(judge({ secFetchSite: 'cross-site', origin: 'https://evil.example' })).toBe('cross-site needs-trust by sec-fetch-site');
+  });
+
+  it('labels values no browser sends "unknown" and fails closed on them', () => {
+    for (const v of ['Cross-Site', 'same-origin, cross-site', 'constructor', '__proto__', 'toString', ' same-origin', 'same-origin\u0000', 'x'.repeat(10_000)]) {
+      expect(judge({ secFetchSite: v })).toBe('unknown needs-trust by sec-fetch-site');
+    }
+  });
+
+  it('without Sec-Fetch-Site and without Origin: not a browser cross-site request, passes as "none"', () => {
+    expect(judge({})).toBe('none passes by no-browser-signal');
+    expect(judge({ origin: '', secFetchSite: '' })).toBe('none passes by no-browser-signal');
+  });
+
+  it('without Sec-Fetch-Site compares Origin with Host (default ports, case)', () => {
+    expect(judge({ origin: 'https://api.example.com' })).toBe('same-origin passes by origin');
+    expect(judge({ origin: 'https://API.example.com', host: 'api.example.com:443' })).toBe('same-origin passes by origin');
+    expect(judge({ origin: 'https://app.example.com' })).toBe('same-site needs-trust by origin');
+    expect(judge({ origin: 'https://api.example.com:8443' })).toBe('same-site needs-trust by origin');
+    expect(judge({ origin: 'https://evil.example' })).toBe('cross-site needs-trust by origin');
+    expect(judge({ origin: 'https://a.github.io', host: 'b.github.io' })).toBe('cross-site needs-trust by origin');
+    expect(judge({ origin: 'null' })).toBe('cross-site needs-trust by origin');
+    expect(judge({ origin: 'https://evil.example/path' })).toBe('unknown needs-trust by origin');
+    expect(judge({ origin: 'https://api.example.com', host: undefined })).toBe('cross-site needs-trust by origin');
+    expect(judge({ origin: 'http://[::1]:3000', host: '[::1]:3000' })).toBe('same-origin passes by origin');
+  });
+
+  it('always returns a site of the fixed set and never throws, whatever the headers', () => {
+    const header = fc.option(fc.oneof(fc.string(), fc.constantFrom('same-origin', 'same-site', 'cross-site', 'none', 'null', 'https://api.example.com')), { nil: undefined });
+    fc.assert(fc.property(fc.string(), header, header, header, (method, origin, host, secFetchSite) => {
+      const c = classifyRequest({ method, origin, host, secFetchSite });
+      expect(c === undefined || (SITES as readonly string[]).includes(c.site)).toBe(true);
+    }), { numRuns: 2000 });
+  });
+});
