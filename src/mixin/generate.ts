@@ -7,6 +7,7 @@ import { alertGroups } from './alerts';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { recordingGroups } from './recording';
+import { FETCH_METADATA_RULES_FILE, fetchMetadataRuleGroups } from './fetch-metadata-alerts';
 
 export const RULES_FILE = 'cors-sentinel-rules.yml';
 export const ALERTS_FILE = 'cors-sentinel-alerts.yml';
@@ -25,6 +26,7 @@ export function generateRules(config: MixinConfig): Record<string, string> {
   return {
     [RULES_FILE]: toYaml({ groups: recordingGroups(config) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
     [ALERTS_FILE]: toYaml({ groups: alertGroups(config) }, `Alert rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
+    [FETCH_METADATA_RULES_FILE]: toYaml({ groups: fetchMetadataRuleGroups(config) }, `Cross-origin request protection (Fetch Metadata) rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
   };
 }
 
