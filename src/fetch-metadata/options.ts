@@ -163,7 +163,7 @@ function compileBypass(value: unknown, at: string, problems: ProblemCollector): 
   value.forEach((source: unknown, i) => {
     const pattern = parseRoutePattern(source, `${at}[${i}]`, problems);
     if (pattern === undefined) return;
-    if ((pattern.kind !== 'exact' && pattern.literal === '') || (pattern.kind === 'prefix' && pattern.literal === '/')) {
+    if (pattern.kind === 'subtree' && pattern.literal === '') {
       problems.add(`${at}[${i}]`, 'bypass_all_paths', `${JSON.stringify(source)} bypasses every path, which turns the protection off; list the paths other sites post to (e.g. '/webhooks/*'), or remove crossOriginProtection`);
       return;
     }
