@@ -5,10 +5,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
+import { CounterBatch, enableBatching, flushOnCollect, type CounterSeries } from '../metrics/batch';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin } from '../origin/parse';
 import { routeMatches } from '../policy/routes';
-import { classifyRequest, type FetchMetadataRequest, type ProtectionDecision, type Site } from './classify';
+import { classifyRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest, type ProtectionDecision, type Site } from './classify';
 import type { CompiledProtection } from './options';
 
 export interface ProtectionRequest extends FetchMetadataRequest {
@@ -63,13 +64,16 @@ export class CrossOriginProtector {
   /** Trusted: a parseable origin the extra list or (with trustCorsOrigins) the route's CORS origins name, never through '*'. */
   private trusted(origin: string | undefined, route: ProtectedRoute): boolean {
     if (origin === undefined || origin === 'null') return false;
+    // Browsers send origins normalised, so an exactly listed origin is one Set lookup, no parse.
+    const cors = this.compiled.trustCorsOrigins ? route.origins : undefined;
+    if (this.compiled.trusted.exact.has(origin) || cors?.exact.has(origin) === true) return true;
     const parsed = parseRequestOrigin(origin);
     if (parsed === undefined) return false;
     const named = (origins: CompiledOrigins | undefined): boolean => {
       const m = origins === undefined ? undefined : matchOrigin(origins, parsed);
       return m !== undefined && m.kind !== 'any';
     };
-    return named(this.compiled.trusted) || (this.compiled.trustCorsOrigins && named(route.origins));
+    return named(this.compiled.trusted) || named(cors);
   }
 }
 
@@ -87,32 +91,43 @@ export function crossOriginRequestsCounter(registry: Registry, prefix: string): 
   const name = prefix + CROSS_ORIGIN_REQUESTS_METRIC;
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<'route' | 'site' | 'decision'>;
-  return new Counter({
+  return enableBatching(new Counter({
     name,
     registers: [registry],
+    collect: flushOnCollect,
     help: 'Unsafe-method requests judged by cross-origin request protection (Fetch Metadata), by route, site (Sec-Fetch-Site, or Origin against Host) and decision.',
     labelNames: ['route', 'site', 'decision'] as const,
-  });
+  }));
 }
 
-/** Counts verdicts; one cached child per series, so labels are hashed once per series, not per request. */
+/**
+ * Counts verdicts in batches handed to prom-client when the registry is collected (../metrics/batch):
+ * a prom-client child hashes its labels on every `inc()`, which would cost more than the judging.
+ */
 export function countingObserver(counter: Counter<'route' | 'site' | 'decision'>): ProtectionObserver {
-  const children = new Map<string, Counter.Internal>();
+  const batch = new CounterBatch(counter);
+  // Per route, one slot per (site, decision): found without building a key string per request.
+  const byRoute = new Map<string, Array<CounterSeries | undefined>>();
   return (v) => {
-    const key = `${v.route}\u0000${v.site}\u0000${v.decision}`;
-    let child = children.get(key);
-    if (child === undefined) children.set(key, (child = counter.labels(v.route, v.site, v.decision)));
-    child.inc();
+    let slots = byRoute.get(v.route);
+    if (slots === undefined) byRoute.set(v.route, (slots = new Array<CounterSeries | undefined>(SITES.length * PROTECTION_DECISIONS.length)));
+    const i = (SITE_INDEX.get(v.site) as number) * PROTECTION_DECISIONS.length + (DECISION_INDEX.get(v.decision) as number);
+    let s = slots[i];
+    if (s === undefined) slots[i] = s = batch.open({ route: v.route, site: v.site, decision: v.decision });
+    s.inc();
   };
 }
 
-/** Where a rate-limited line about a request that was (or would be) blocked goes. */
-export type BlockLog = (decision: ProtectionDecision, details: Readonly<Record<string, string>>) => void;
+const SITE_INDEX: ReadonlyMap<Site, number> = new Map(SITES.map((s, i) => [s, i]));
+const DECISION_INDEX: ReadonlyMap<ProtectionDecision, number> = new Map(PROTECTION_DECISIONS.map((d, i) => [d, i]));
+
+/** Where a rate-limited line about a request that was (or would be) blocked goes; `details` is called only for lines within budget. */
+export type BlockLog = (decision: ProtectionDecision, details: () => Readonly<Record<string, string>>) => void;
 
 /** Logs would_block and blocked verdicts (the log itself is rate-limited per decision). */
 export function loggingObserver(log: BlockLog): ProtectionObserver {
   return (v, req) => {
     if (v.decision === 'allowed') return;
-    log(v.decision, { route: v.route, site: v.site, method: req.method, path: req.path, origin: req.origin ?? '', secFetchSite: req.secFetchSite ?? '' });
+    log(v.decision, () => ({ route: v.route, site: v.site, method: req.method, path: req.path, origin: req.origin ?? '', secFetchSite: req.secFetchSite ?? '' }));
   };
 }
