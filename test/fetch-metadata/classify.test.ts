@@ -1,6 +1,7 @@
 /** The pure classifier: Go 1.25 CrossOriginProtection's rules, with a bounded site label. */
 import fc from 'fast-check';
-import { classifyRequest, SITES, type FetchMetadataRequest } from '../../src/fetch-metadata/classify';
+import { classifyRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest } from '../../src/fetch-metadata/classify';
+import { createSentinel } from '../../src';
 
 const post = (r: Partial<FetchMetadataRequest>): FetchMetadataRequest => ({ method: 'POST', origin: undefined, host: 'api.example.com', ...r });
 const judge = (r: Partial<FetchMetadataRequest>) => {
@@ -58,5 +59,30 @@ describe('classifyRequest', () => {
       const c = classifyRequest({ method, origin, host, secFetchSite });
       expect(c === undefined || (SITES as readonly string[]).includes(c.site)).toBe(true);
     }), { numRuns: 2000 });
+  });
+});
+
+describe('sentinel.protect on arbitrary requests', () => {
+  it('never throws, and answers with a site and decision of the fixed sets, blocking only what needs trust', () => {
+    const sentinel = createSentinel({
+      origins: ['https://app.example.com', 'https://*.tenant.example.com', /^https:\/\/pr-\d+\.preview\.example\.com$/],
+      routes: [{ path: '/public/*', origins: '*' }],
+      crossOriginProtection: { mode: 'enforce', trustedOrigins: ['https://partner.example'], bypass: ['/webhooks/*'] },
+      logger: false,
+    });
+    const text = fc.oneof(fc.string(), fc.constantFrom('https://app.example.com', 'https://a.tenant.example.com', 'https://pr-7.preview.example.com', 'null', 'same-site', 'cross-site', '/webhooks/x', '/public/y'));
+    const optional = fc.option(text, { nil: undefined });
+    try {
+      fc.assert(fc.property(fc.constantFrom('GET', 'POST', 'DELETE', 'PATCH'), text, optional, optional, optional, (method, path, origin, host, secFetchSite) => {
+        const v = sentinel.protect({ method, path, origin, host, secFetchSite });
+        if (method === 'GET') return expect(v).toBeUndefined();
+        expect(SITES).toContain(v?.site);
+        expect(PROTECTION_DECISIONS).toContain(v?.decision);
+        const c = classifyRequest({ method, origin, host, secFetchSite });
+        if (v?.blocked) expect(c?.needsTrust).toBe(true);
+      }), { numRuns: 3000 });
+    } finally {
+      sentinel.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** `crossOriginProtection` is validated with the CORS policy: every problem in one CorsConfigError. */
-import { compilePolicy, CorsConfigError, crossOriginProtection } from '../../src';
+import { compilePolicy, CorsConfigError, corsSentinel, crossOriginProtection } from '../../src';
 
 function problemsOf(fn: () => unknown): Array<[string, string]> {
   try {
@@ -86,6 +86,14 @@ describe('crossOriginProtection options', () => {
     expect(problemsOf(() => crossOriginProtection({ trustedOrigins: ['*'], metrics: false, logger: false, routeName: 'api', extra: 1 } as never))).toEqual([
       ['extra', 'unknown_option'],
       ['trustedOrigins[0]', 'trusted_any_origin'],
+    ]);
+  });
+});
+
+describe('crossOriginProtection and the report-only candidate', () => {
+  it('is refused inside reportOnly (the live instance judges, the candidate only decides CORS)', () => {
+    expect(problemsOf(() => corsSentinel({ origins: ['https://a.example'], logger: false, metrics: false, reportOnly: { origins: ['https://a.example'], crossOriginProtection: { mode: 'enforce' } } as never }))).toEqual([
+      ['reportOnly.crossOriginProtection', 'unknown_option'],
     ]);
   });
 });
