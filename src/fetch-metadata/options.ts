@@ -179,7 +179,7 @@ function warnAboutUntrustedCorsOrigins(routes: readonly CompiledRoutePolicy[], a
       problems.warn(at, `route ${route.name} allows any origin for CORS; that does not make every site trusted to post with the user's cookies. List the sites that may in ${at}.trustedOrigins`);
     }
     if (route.resolver !== undefined) {
-      problems.warn(at, `route ${route.name}: origins its resolver or origin store allows are not trusted for unsafe cross-origin requests (a lookup per POST from any site would be an attacker's lever); watch decision="would_block" in report-only and list them in ${at}.trustedOrigins or bypass the route`);
+      problems.warn(at, `route ${route.name}: origins its resolver or origin store allows are not trusted for unsafe cross-origin requests (tenants register them, and a tenant is an untrusted party: trusting them would let one tenant's site post with another tenant's users' cookies); watch decision="would_block" in report-only and list the ones you vouch for in ${at}.trustedOrigins, or bypass the route`);
     }
   }
 }
