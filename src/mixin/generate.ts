@@ -9,6 +9,7 @@ import { alertmanagerConfig, COMPOSE_PROMETHEUS, prometheusConfig } from './depl
 import { recordingGroups } from './recording';
 import { PROBE_ALERTS_FILE, probeAlertGroups } from './probe-alerts';
 import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
+import { FETCH_METADATA_RULES_FILE, fetchMetadataRuleGroups } from './fetch-metadata-alerts';
 
 export const RULES_FILE = 'cors-sentinel-rules.yml';
 export const ALERTS_FILE = 'cors-sentinel-alerts.yml';
@@ -27,6 +28,7 @@ export function generateRules(config: MixinConfig): Record<string, string> {
   return {
     [RULES_FILE]: toYaml({ groups: recordingGroups(config) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
     [ALERTS_FILE]: toYaml({ groups: alertGroups(config) }, `Alert rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
+    [FETCH_METADATA_RULES_FILE]: toYaml({ groups: fetchMetadataRuleGroups(config) }, `Cross-origin request protection (Fetch Metadata) rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
   };
 }
 

@@ -24,7 +24,8 @@ export type ConfigProblemCode =
   | 'invalid_number'
   | 'invalid_route_path'
   | 'duplicate_route'
-  | 'unknown_option';
+  | 'unknown_option'
+  | import('../fetch-metadata/options').ProtectionProblemCode;
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

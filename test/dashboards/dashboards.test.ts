@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG } from '../../src/mixin/config';
+import { FETCH_METADATA_ALERT_NAMES } from '../../src/mixin/fetch-metadata-alerts';
 import { DEFAULT_DASHBOARDS_CONFIG, DEFAULT_DASHBOARD_INPUTS, fixedWindows } from '../../src/mixin/dashboards/config';
 import { generateDashboardRepoFiles } from '../../src/mixin/dashboards/generate';
 import { DEFAULT_PROBE_ALERTS, PROBE_ALERT_NAMES } from '../../src/mixin/probe-alerts';
@@ -113,7 +114,7 @@ describe.each(dashboards.map((d) => [d.file, d.json] as const))('%s', (_file, d)
     for (const url of panelLinks) {
       expect(url.startsWith(`${mixin.runbookUrl}#`)).toBe(true);
       const anchor = url.slice(mixin.runbookUrl.length + 1);
-      expect([...ALERT_NAMES, ...PROBE_ALERT_NAMES].map((n) => n.toLowerCase())).toContain(anchor);
+      expect([...ALERT_NAMES, ...PROBE_ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].map((n) => n.toLowerCase())).toContain(anchor);
       if (headings) expect(headings).toContain(anchor);
     }
   });

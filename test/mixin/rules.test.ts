@@ -10,6 +10,7 @@ import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixi
 import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../src/mixin/generate';
 import { PROBE_ALERT_NAMES } from '../../src/mixin/probe-alerts';
 import { describeWithTools, promtoolTest, run } from './tools';
+import { FETCH_METADATA_ALERT_NAMES } from '../../src/mixin/fetch-metadata-alerts';
 
 const ROOT = join(__dirname, '..', '..');
 const TESTS_DIR = join(ROOT, 'alerts', 'tests');
@@ -51,7 +52,7 @@ describe('generated files', () => {
         for (const a of t.alert_rule_test ?? []) ((a.exp_alerts ?? []).length > 0 ? firing : quiet).add(a.alertname);
       }
     }
-    const all = [...ALERT_NAMES, ...PROBE_ALERT_NAMES].sort();
+    const all = [...ALERT_NAMES, ...PROBE_ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].sort();
     expect([...firing].sort()).toEqual(all);
     expect([...quiet].sort()).toEqual(all);
   });
