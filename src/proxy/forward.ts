@@ -1,0 +1,98 @@
+/**
+ * One proxied exchange over the undici pool: the request body is the client's stream, the response
+ * body is piped back as it arrives (neither is ever buffered), and a failure is a 502/504 answer
+ * counted by kind — or, once the response has started, a cut connection, which is all HTTP allows.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import vary from 'vary';
+import { classifyUpstreamError, statusFor, type UpstreamErrorKind } from './metrics';
+import { connectionTokens, isHopByHop, upstreamRequestHeaders } from './headers';
+
+export interface ForwardSettings {
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+export interface ForwardHooks {
+  /** Whether a backend response header may be written (enforce mode replaces the CORS ones). */
+  keepResponseHeader(name: string): boolean;
+  /** Called once the response head is written; `dropped` lists the backend headers left out. */
+  responseStarted(dropped: readonly string[]): void;
+  upstreamError(kind: UpstreamErrorKind): void;
+  /** Set while the proxy drains: responses close their connection. */
+  readonly draining: boolean;
+}
+
+export function forward(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, settings: ForwardSettings, hooks: ForwardHooks): Promise<void> {
+  const url = req.url ?? '';
+  // Only origin-form targets: an absolute URL or `*` would make this an open forward proxy or confuse the backend.
+  if (!url.startsWith('/') || url.startsWith('//')) return Promise.resolve(answer(res, 400, 'Bad Request'));
+  const abort = new AbortController();
+  const clientGone = (): void => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.once('close', clientGone);
+  const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  return pool
+    .request({
+      path: url,
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: upstreamRequestHeaders(req),
+      body: hasBody ? req : null,
+      signal: abort.signal,
+      headersTimeout: settings.headersTimeoutMs,
+      bodyTimeout: settings.bodyTimeoutMs,
+    })
+    .then(
+      (upstream) => new Promise<void>((resolve) => {
+        writeHead(res, upstream.statusCode, upstream.headers, hooks);
+        pipeline(upstream.body, res, (err) => {
+          if (err && !abort.signal.aborted && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') hooks.upstreamError(classifyUpstreamError(err));
+          resolve();
+        });
+      }),
+      (err: unknown) => {
+        if (abort.signal.aborted) return; // the client left: nothing to answer, nothing upstream's fault
+        const kind = classifyUpstreamError(err);
+        hooks.upstreamError(kind);
+        if (res.headersSent) res.destroy();
+        else answer(res, statusFor(kind), kind === 'connect_timeout' || kind === 'response_timeout' ? 'Gateway Timeout' : 'Bad Gateway');
+      },
+    )
+    .finally(() => res.off('close', clientGone));
+}
+
+function writeHead(res: ServerResponse, status: number, headers: Record<string, string | string[] | undefined>, hooks: ForwardHooks): void {
+  const named = connectionTokens(headers.connection);
+  const dropped: string[] = [];
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || isHopByHop(name, named)) continue;
+    if (!hooks.keepResponseHeader(name)) {
+      dropped.push(name);
+      continue;
+    }
+    // The CORS layer may have written Vary already: append, never overwrite (security rule 6).
+    try {
+      if (name === 'vary' && res.getHeader('vary') !== undefined) vary(res, Array.isArray(value) ? value.join(', ') : value);
+      else res.setHeader(name, value);
+    } catch {
+      dropped.push(name); // a value Node refuses to write (control characters): the client never gets it
+    }
+  }
+  if (hooks.draining) res.setHeader('connection', 'close');
+  res.statusCode = status;
+  hooks.responseStarted(dropped);
+}
+
+/** A short plain-text answer of the proxy itself; keeps CORS headers a layer already set. */
+function answer(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = `${text}\n`;
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}
