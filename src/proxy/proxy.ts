@@ -13,7 +13,7 @@ import type { CorsSentinelOptions } from '../policy/options';
 import { forward } from './forward';
 import { createCorsLayer, type ProxyMode } from './layer';
 import { createProxyMetrics } from './metrics';
-import { pipeUpgrade, refuseUpgrade } from './websocket';
+import { isWebSocketUpgrade, pipeUpgrade, refuseUpgrade } from './websocket';
 
 export interface CorsProxyOptions {
   /** `http://host:port` (or https) of the backend. */
@@ -87,6 +87,7 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (draining) return refuseUpgrade(socket, 503);
+    if (!isWebSocketUpgrade(req)) return refuseUpgrade(socket, 400);
     layer.judgeUpgrade(req).then(
       ({ outcome, refuse }) => {
         metrics.upgrade(outcome, refuse ? 'refused' : 'forwarded');

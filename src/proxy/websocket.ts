@@ -25,6 +25,11 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
+/** Only WebSocket is tunnelled; `h2c` and other upgrades would turn the proxy into a blind tunnel. */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return (req.headers.upgrade ?? '').trim().toLowerCase() === 'websocket' && req.method === 'GET';
+}
+
 /** Connects upstream, replays the request head and pipes both ways; `onError` counts upstream failures. */
 export function pipeUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, settings: UpgradeSettings, onError: (kind: UpstreamErrorKind) => void): void {
   const { upstream: target } = settings;
@@ -38,9 +43,23 @@ export function pipeUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, 
     clearTimeout(timer);
     connected = true;
     upstream.write(upgradeRequestHead(req));
-    if (head.length > 0) upstream.write(head);
     upstream.pipe(client);
-    client.pipe(upstream);
+    let status = '';
+    const readStatus = (chunk: Buffer): void => {
+      status += chunk.subarray(0, 13 - status.length).toString('latin1');
+      if (status.length < 13) return;
+      upstream.off('data', readStatus);
+      // Only a 101 opens the tunnel; until then nothing of the client's goes upstream. Otherwise the
+      // backend answered an ordinary response: it is passed on and the connection carries nothing more,
+      // so that it cannot smuggle requests past the proxy.
+      if (/^HTTP\/1\.[01] 101 $/.test(status)) {
+        if (head.length > 0) upstream.write(head);
+        client.pipe(upstream);
+      } else {
+        upstream.end();
+      }
+    };
+    upstream.on('data', readStatus);
   });
   upstream.on('error', (err) => {
     clearTimeout(timer);
