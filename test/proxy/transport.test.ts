@@ -183,3 +183,46 @@ describe('WebSocket through the proxy (cross-site WebSocket hijacking)', () => {
     expect(await observe.metric('cors_proxy_websocket_upgrades_total', { outcome: 'rejected', action: 'forwarded' })).toBe(1);
   });
 });
+
+describe('bodies are streamed, never buffered', () => {
+  it('the client reads the first chunk while the backend still holds the rest, and the backend the first upload chunk before the client sends more', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let firstUploadChunk!: (text: string) => void;
+    const uploadStarted = new Promise<string>((r) => (firstUploadChunk = r));
+    const backend = http.createServer((req, res) => {
+      if (req.url === '/upload') {
+        req.once('data', (c: Buffer) => firstUploadChunk(c.toString()));
+        req.on('end', () => res.end('done'));
+        return;
+      }
+      res.write('first;');
+      void released.then(() => res.end('rest'));
+    });
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const proxy = await startProxy({ upstream: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`, policy: POLICY });
+    try {
+      const body = await new Promise<string>((resolve) => {
+        http.get(`${proxy.url}/download`, { agent: false }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            if (text === '') release(); // only possible if the first chunk came through alone
+            text += c.toString();
+          });
+          res.on('end', () => resolve(text));
+        });
+      });
+      expect(body).toBe('first;rest');
+
+      const upload = http.request(`${proxy.url}/upload`, { method: 'POST', agent: false });
+      const answered = new Promise<number>((resolve) => upload.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0))));
+      upload.write('part one');
+      expect(await uploadStarted).toBe('part one'); // the client has not finished the body yet
+      upload.end('part two');
+      expect(await answered).toBe(200);
+    } finally {
+      await proxy.stop();
+      await new Promise((r) => backend.close(r));
+    }
+  });
+});
