@@ -28,7 +28,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   logs: {
     summary: 'observe CORS from an nginx JSON access log (follows the file through rotation) and serve /metrics',
-    run: async (argv) => (await import('./logs/cli.js' as string)).main(argv),
+    run: async (argv) => (await import('./logs/cli.js')).main(argv),
   },
   stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
 };
