@@ -1,16 +1,18 @@
 /**
  * Follows a log file the way `tail -F` does, without losing or counting a line twice through
  * rotation:
- * - rename rotation (logrotate's default, then `nginx -s reopen`): the old file is read to its end
- *   through the still-open descriptor before the new file is opened and read from its start;
- * - copytruncate: the truncation is noticed (the file is shorter than what was read, or the bytes
- *   before the read position changed), and the lines that were still unread are taken from the copy
- *   (`FILE.1` by default) when its bytes up to the read position match what was read. Lines the
- *   writer adds between logrotate's copy and its truncation are lost to any reader: logrotate's
- *   documented caveat of copytruncate.
+ * - rename rotation (logrotate's default, then `nginx -s reopen`): the new file is read from its
+ *   start, and the renamed one keeps being read through its open descriptor until it has been quiet
+ *   for `retireAfterMs` — nginx's workers reopen a moment after the master creates the new file;
+ * - copytruncate: the truncation is noticed (the file is shorter than what was read, or its first
+ *   bytes or the bytes before the read position changed), and the lines that were still unread are
+ *   taken from the copy (`FILE.1` by default) when its bytes up to the read position match what was
+ *   read. Lines the writer adds between logrotate's copy and its truncation are lost to any reader:
+ *   logrotate's documented caveat of copytruncate.
  */
 import { constants, promises as fs, type Stats } from 'node:fs';
-import { LineSplitter, type LineSink } from './lines';
+import { OpenLog } from './open-log';
+import type { LineSink } from './lines';
 
 export interface FollowOptions {
   /** Read the file from its start instead of its end (default: the end, as `tail -f`). */
@@ -19,31 +21,28 @@ export interface FollowOptions {
   readonly pollMs?: number;
   /** Where copytruncate leaves the copy. Default `FILE.1`. */
   readonly copyPath?: string;
+  /** How long a renamed file must stay unchanged before it is closed. Default 5 000 ms. */
+  readonly retireAfterMs?: number;
   readonly maxLineBytes?: number;
 }
 
-/** Bytes before the read position kept to recognise the same file (and its copy). */
-const FINGERPRINT = 256;
-const CHUNK = 64 * 1024;
+interface Retired {
+  readonly log: OpenLog;
+  quietSince: number;
+}
 
 export class LogFollower {
-  private handle: fs.FileHandle | undefined;
-  private ino = -1;
-  private position = 0;
-  private fingerprint: Buffer = Buffer.alloc(0);
-  private readonly lines: LineSplitter;
-  private readonly buffer = Buffer.allocUnsafe(CHUNK);
+  private current: OpenLog | undefined;
+  private readonly retired: Retired[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly path: string, sink: LineSink, private readonly options: FollowOptions = {}) {
-    this.lines = new LineSplitter(sink, options.maxLineBytes);
-  }
+  constructor(private readonly path: string, private readonly sink: LineSink, private readonly options: FollowOptions = {}) {}
 
   /** Opens the file (at its end unless `fromStart`) and polls until `stop()`. */
   async start(): Promise<void> {
-    await this.open(this.options.fromStart === true ? 'start' : 'end');
+    this.current = await this.open(this.options.fromStart === true ? 'start' : 'end');
     const loop = (): void => {
       if (this.stopped) return;
       this.running = this.poll().catch(() => undefined);
@@ -56,20 +55,18 @@ export class LogFollower {
 
   /** Reads what has been written since the last poll, following rotations. */
   async poll(): Promise<void> {
-    if (this.handle === undefined) {
-      await this.open('start'); // the file appeared after we started: all of it is new
-      if (this.handle === undefined) return;
-    }
-    if (await this.truncated()) await this.recoverFromCopy();
-    await this.readToEnd();
-    const current = await statOrUndefined(this.path);
-    if (current !== undefined && current.ino !== this.ino) {
-      await this.readToEnd(); // the writer may have added lines before it reopened
-      this.lines.flush();
-      await this.handle?.close();
-      this.handle = undefined;
-      await this.open('start');
-      await this.readToEnd();
+    await this.readRetired();
+    // A file that appears after the start is new: all of it is read.
+    this.current ??= await this.open('start');
+    const log = this.current;
+    if (log === undefined) return;
+    if (await log.truncated()) await log.recoverFromCopy(this.options.copyPath ?? `${this.path}.1`);
+    await log.readToEnd();
+    const named = await statOrUndefined(this.path);
+    if (named !== undefined && named.ino !== log.ino) {
+      this.retired.push({ log, quietSince: Date.now() });
+      this.current = await this.open('start');
+      await this.current?.readToEnd();
     }
   }
 
@@ -77,84 +74,33 @@ export class LogFollower {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await this.handle?.close();
-    this.handle = undefined;
+    for (const { log } of this.retired.splice(0)) await log.close();
+    await this.current?.close();
+    this.current = undefined;
   }
 
-  private async open(at: 'start' | 'end'): Promise<void> {
+  /** Renamed files: read on until they have been quiet long enough, then flushed and closed. */
+  private async readRetired(): Promise<void> {
+    const grace = this.options.retireAfterMs ?? 5_000;
+    for (const entry of [...this.retired]) {
+      if ((await entry.log.readToEnd()) > 0) entry.quietSince = Date.now();
+      else if (Date.now() - entry.quietSince >= grace) {
+        this.retired.splice(this.retired.indexOf(entry), 1);
+        await entry.log.close();
+      }
+    }
+  }
+
+  private async open(at: 'start' | 'end'): Promise<OpenLog | undefined> {
+    let handle: fs.FileHandle;
     try {
-      this.handle = await fs.open(this.path, constants.O_RDONLY);
+      handle = await fs.open(this.path, constants.O_RDONLY);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const stat = await this.handle.stat();
-    this.ino = stat.ino;
-    this.position = at === 'end' ? stat.size : 0;
-    this.fingerprint = at === 'end' ? await readAt(this.handle, Math.max(0, stat.size - FINGERPRINT), Math.min(FINGERPRINT, stat.size)) : Buffer.alloc(0);
+    return OpenLog.open(handle, at, this.sink, this.options.maxLineBytes);
   }
-
-  private async readToEnd(): Promise<void> {
-    const handle = this.handle;
-    if (handle === undefined) return;
-    for (;;) {
-      const { bytesRead } = await handle.read(this.buffer, 0, CHUNK, this.position);
-      if (bytesRead === 0) return;
-      this.consume(this.buffer.subarray(0, bytesRead));
-    }
-  }
-
-  private consume(chunk: Buffer): void {
-    this.position += chunk.length;
-    this.fingerprint = chunk.length >= FINGERPRINT
-      ? Buffer.from(chunk.subarray(chunk.length - FINGERPRINT))
-      : Buffer.concat([this.fingerprint, chunk]).subarray(-FINGERPRINT);
-    this.lines.push(chunk);
-  }
-
-  /** Shorter than what was read, or no longer the bytes that were read: truncated (and maybe rewritten). */
-  private async truncated(): Promise<boolean> {
-    const handle = this.handle as fs.FileHandle;
-    const { size } = await handle.stat();
-    if (size < this.position) return true;
-    if (this.fingerprint.length === 0) return false;
-    const now = await readAt(handle, this.position - this.fingerprint.length, this.fingerprint.length);
-    return !now.equals(this.fingerprint);
-  }
-
-  /** Reads the unread rest from the copy when it is the file we were reading, then starts over at 0. */
-  private async recoverFromCopy(): Promise<void> {
-    const copyPath = this.options.copyPath ?? `${this.path}.1`;
-    let copy: fs.FileHandle | undefined;
-    try {
-      copy = await fs.open(copyPath, constants.O_RDONLY);
-      const { size } = await copy.stat();
-      const start = this.position - this.fingerprint.length;
-      const same = size >= this.position && (await readAt(copy, start, this.fingerprint.length)).equals(this.fingerprint);
-      if (same) {
-        for (let at = this.position; at < size; ) {
-          const { bytesRead } = await copy.read(this.buffer, 0, Math.min(CHUNK, size - at), at);
-          if (bytesRead === 0) break;
-          this.lines.push(this.buffer.subarray(0, bytesRead));
-          at += bytesRead;
-        }
-      }
-    } catch {
-      // no copy (or not readable): the unread lines are gone, as with any reader
-    } finally {
-      await copy?.close();
-    }
-    this.lines.flush();
-    this.position = 0;
-    this.fingerprint = Buffer.alloc(0);
-  }
-}
-
-async function readAt(handle: fs.FileHandle, position: number, length: number): Promise<Buffer> {
-  if (length <= 0) return Buffer.alloc(0);
-  const out = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(out, 0, length, position);
-  return out.subarray(0, bytesRead);
 }
 
 async function statOrUndefined(path: string): Promise<Stats | undefined> {

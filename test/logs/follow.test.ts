@@ -85,6 +85,19 @@ it('copytruncate: lines still unread when the copy was taken come from the copy,
   expect(seen).toEqual(expected(0, 42));
 });
 
+it('copytruncate rewritten to the same size with lines that end alike is still noticed', async () => {
+  const entry = (i: number) => `{"uri":"/${i}","status":"200","tail":"${'same'.repeat(100)}"}\n`;
+  writeFileSync(file, '');
+  await follow();
+  appendFileSync(file, entry(1) + entry(2));
+  await follower.poll();
+  copyFileSync(file, `${file}.1`);
+  truncateSync(file, 0);
+  appendFileSync(file, entry(3) + entry(4)); // exactly as long as before, same last 256 bytes
+  await follower.poll();
+  expect(seen.map((l) => JSON.parse(l as string).uri)).toEqual(['/1', '/2', '/3', '/4']);
+});
+
 it('copytruncate without a copy: the rest is lost, but the new content is read from its start, once', async () => {
   writeFileSync(file, '');
   await follow({ copyPath: path.join(dir, 'nowhere') });

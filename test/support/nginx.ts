@@ -4,7 +4,7 @@
  * `@PREFIX@` filled in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/stack/run';
@@ -23,6 +23,8 @@ export interface Nginx {
 
 export async function startNginx(http: string): Promise<Nginx> {
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'cors-nginx-'));
+  // Run as root, nginx's workers are `nobody`: they must reach the prefix to reopen logs (USR1).
+  chmodSync(prefix, 0o755);
   const port = await freePort();
   const conf = `daemon off;
 master_process on;
