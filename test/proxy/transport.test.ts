@@ -220,6 +220,14 @@ describe('bodies are streamed, never buffered', () => {
       expect(await uploadStarted).toBe('part one'); // the client has not finished the body yet
       upload.end('part two');
       expect(await answered).toBe(200);
+
+      // A client that leaves mid-response is not an upstream error, and the proxy goes on serving.
+      await new Promise<void>((resolve) => {
+        http.get(`${proxy.url}/held-again`, { agent: false }, (res) => res.once('data', () => (res.destroy(), resolve())));
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await proxy.metric('cors_proxy_upstream_errors_total')).toBe(0);
+      expect((await send(proxy.url, { path: '/upload', method: 'POST', body: 'x' })).status).toBe(200);
     } finally {
       await proxy.stop();
       await new Promise((r) => backend.close(r));
