@@ -47,6 +47,18 @@ describeIfCommand('gunicorn')('cors-sentinel proxy', () => {
     }
   });
 
+  it('refuses a dangerous policy file with the config error, before listening', async () => {
+    const policy = path.join(dir, 'bad.yaml');
+    writeFileSync(policy, "origins: '*'\ncredentials: true\n");
+    const child = spawn('node', [CLI, 'proxy', '--policy', policy, '--upstream', flask.url, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((r) => child.once('exit', r))).toBe(1);
+    expect(out).toMatch(/credentials_with_any_origin/);
+    expect(out).not.toMatch(/listening/);
+  });
+
   it('names every problem with its fix', async () => {
     const child = spawn('node', [CLI, 'proxy', '--mode', 'audit'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
