@@ -11,9 +11,9 @@ import type { MetricsAuth } from '../metrics/handler';
 import { createMetricsHandler } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { forward } from './forward';
-import { createCorsLayer, type ProxyMode } from './layer';
-import { createProxyMetrics } from './metrics';
-import { isWebSocketUpgrade, pipeUpgrade, refuseUpgrade } from './websocket';
+import { createCorsLayer, type CorsLayer, type ProxyMode } from './layer';
+import { createProxyMetrics, type ProxyMetrics } from './metrics';
+import { isWebSocketUpgrade, pipeUpgrade, refuseUpgrade, type UpgradeSettings } from './websocket';
 
 export interface CorsProxyOptions {
   /** `http://host:port` (or https) of the backend. */
@@ -53,14 +53,8 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   const pool = new Pool(upstream.origin, { connections: options.upstreamConnections ?? 64, connect: { timeout: connectTimeout }, pipelining: 1 });
   const settings = { headersTimeoutMs: options.responseTimeoutMs ?? 60_000, bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000 };
   let draining = false;
-  let inFlight = 0;
-  const idle: Array<() => void> = [];
+  const inFlight = new InFlight();
   const upgraded = new Set<Duplex>();
-
-  const finished = (): void => {
-    inFlight--;
-    if (inFlight === 0) for (const wake of idle.splice(0)) wake();
-  };
   const hooks = (req: IncomingMessage) => ({
     keepResponseHeader: layer.keepResponseHeader,
     responseStarted: (dropped: readonly string[]) => layer.responseStarted(req, dropped),
@@ -71,8 +65,7 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    inFlight++;
-    res.once('close', finished);
+    inFlight.track(res);
     if (draining) res.setHeader('connection', 'close');
     try {
       layer.handle(req, res, () => void forward(pool, req, res, settings, hooks(req)));
@@ -85,46 +78,19 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
     }
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
     if (draining) return refuseUpgrade(socket, 503);
-    if (!isWebSocketUpgrade(req)) return refuseUpgrade(socket, 400);
-    layer.judgeUpgrade(req).then(
-      ({ outcome, refuse }) => {
-        metrics.upgrade(outcome, refuse ? 'refused' : 'forwarded');
-        if (refuse) return refuseUpgrade(socket, 403);
-        upgraded.add(socket);
-        socket.once('close', () => upgraded.delete(socket));
-        pipeUpgrade(req, socket, head, { upstream, connectTimeoutMs: connectTimeout }, metrics.upstreamError);
-      },
-      () => refuseUpgrade(socket, 403), // fail closed
-    );
+    handleUpgrade(layer, metrics, { upstream, connectTimeoutMs: connectTimeout }, upgraded, req, socket, head);
   });
-  // Node's parser errors (oversized or malformed heads) get a 400/431, never a crash.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    else socket.destroy();
-  });
+  server.on('clientError', answerParserError);
 
-  const metricsHandler = createMetricsHandler(layer.registry, options.metricsAuth ? { auth: options.metricsAuth } : {});
-  const admin = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/metrics') return metricsHandler(req, res);
-    if (path === '/healthz') {
-      // 503 while draining, so that a load balancer stops sending before the listener goes away.
-      res.writeHead(draining ? 503 : 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      return res.end(draining ? 'draining\n' : 'ok\n');
-    }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Not Found\n');
-  });
+  const admin = createAdminServer(layer.registry, options.metricsAuth, () => draining);
 
   async function shutdown(): Promise<void> {
     if (draining) return;
     draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+    const drained = inFlight.idle();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 25_000).unref());
     await Promise.race([drained, deadline]);
     server.closeAllConnections();
@@ -136,6 +102,62 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   }
 
   return { registry: layer.registry, server, admin, shutdown };
+}
+
+/** Counts requests until their response closes; `idle()` resolves when none is left. */
+class InFlight {
+  private count = 0;
+  private waiting: Array<() => void> = [];
+
+  track(res: ServerResponse): void {
+    this.count++;
+    res.once('close', () => {
+      if (--this.count === 0) for (const wake of this.waiting.splice(0)) wake();
+    });
+  }
+
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+/** Judges a WebSocket upgrade's Origin, then refuses it or opens the tunnel (kept in `open` for shutdown). */
+function handleUpgrade(layer: CorsLayer, metrics: ProxyMetrics, settings: UpgradeSettings, open: Set<Duplex>, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  if (!isWebSocketUpgrade(req)) return refuseUpgrade(socket, 400);
+  layer.judgeUpgrade(req).then(
+    ({ outcome, refuse }) => {
+      metrics.upgrade(outcome, refuse ? 'refused' : 'forwarded');
+      if (refuse) return refuseUpgrade(socket, 403);
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+      pipeUpgrade(req, socket, head, settings, metrics.upstreamError);
+    },
+    () => refuseUpgrade(socket, 403), // fail closed
+  );
+}
+
+/** `/metrics` and `/healthz`, on their own listener so that they never shadow the backend's paths. */
+function createAdminServer(registry: Registry, auth: MetricsAuth | undefined, draining: () => boolean): Server {
+  const metricsHandler = createMetricsHandler(registry, auth ? { auth } : {});
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') return metricsHandler(req, res);
+    if (path === '/healthz') {
+      // 503 while draining, so that a load balancer stops sending before the listener goes away.
+      res.writeHead(draining() ? 503 : 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(draining() ? 'draining\n' : 'ok\n');
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Not Found\n');
+  });
+}
+
+/** Node's parser errors (oversized or malformed heads, smuggling attempts) get a 400/431, never a crash. */
+function answerParserError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
 }
 
 function parseUpstream(value: string): URL {
