@@ -26,6 +26,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'probe a URL for CORS misconfigurations (or --serve a blackbox-style /probe exporter)',
     run: async (argv) => (await import('./probe/cli.js')).main(argv),
   },
+  proxy: {
+    summary: 'run the sidecar reverse proxy that enforces or observes CORS for any backend (Flask, Django, Rails, Go…)',
+    run: async (argv) => (await import('./proxy/cli.js')).main(argv),
+  },
+  logs: {
+    summary: 'observe CORS from an nginx JSON access log (follows the file through rotation) and serve /metrics',
+    run: async (argv) => (await import('./logs/cli.js')).main(argv),
+  },
   stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
 };
 
