@@ -22,8 +22,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'generate Prometheus recording/alert rules (and an Alertmanager route) for your selector and thresholds',
     run: async (argv) => (await import('./mixin/cli.js')).main(argv),
   },
-  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
+  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js').catch(onlyInCheckout)).main(argv) },
 };
+
+/** The stack needs docker-compose.yml and deploy/, which the npm package does not ship. */
+function onlyInCheckout(err: unknown): never {
+  if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+  throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx cors-sentinel demo');
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
