@@ -27,7 +27,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 
 /** The stack needs docker-compose.yml and deploy/, which the npm package does not ship. */
 function onlyInCheckout(err: unknown): never {
-  if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+  const code = (err as { code?: string }).code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
   throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx cors-sentinel demo');
 }
 
