@@ -72,7 +72,8 @@ export function createExpressMountCheck(target: MountCheckTarget): ExpressMountC
       warning:
         `cors-sentinel is mounted after ${ahead.length} route(s) or router(s) that answer without it: ${summary}. ` +
         'Browsers get no CORS headers from them and Express answers their preflights itself. ' +
-        'Fix: call app.use(cors) before app.use(router) and app.get(...) (a /metrics route may stay before it).',
+        'Fix: call app.use(cors) before app.use(router) and app.get(...); a /metrics route may stay before it, ' +
+        'and routes browsers never call (health checks) pass through it untouched.',
     });
     const server = (req.socket as { server?: Server } | undefined)?.server;
     if (metrics && server && !COUNTING.has(server)) {
