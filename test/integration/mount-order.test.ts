@@ -29,6 +29,13 @@ describe.each([
   let running: Running | undefined;
   afterEach(async () => running?.close());
 
+  /** A fresh registry, a logger that keeps its lines, the middleware and an empty app. */
+  function setup() {
+    const registry = new Registry();
+    const { logger, lines } = memoryLogger();
+    return { registry, lines, mw: cors(registry, logger), app: express() };
+  }
+
   function apiRouter() {
     const router = express.Router();
     router.get('/items', (_req, res) => void res.json([]));
@@ -37,10 +44,7 @@ describe.each([
   }
 
   it('warns once, publishes the misplaced layers and counts the requests answered without a decision', async () => {
-    const registry = new Registry();
-    const { logger, lines } = memoryLogger();
-    const mw = cors(registry, logger);
-    const app = express();
+    const { registry, lines, mw, app } = setup();
     app.use('/api', apiRouter()); // the mistake
     app.use(mw);
     app.get('/metrics', mw.metricsHandler());
@@ -73,10 +77,7 @@ describe.each([
   });
 
   it('finds the mistake from the metrics handler alone, when the router answers every request', async () => {
-    const registry = new Registry();
-    const { logger, lines } = memoryLogger();
-    const mw = cors(registry, logger);
-    const app = express();
+    const { registry, lines, mw, app } = setup();
     app.get('/metrics', mw.metricsHandler()); // the metrics route ahead is expected, not a finding
     app.get('/status', (_req, res) => void res.send('ok'));
     app.use(express.Router().get('/', (_req, res) => void res.send('home')));
@@ -88,10 +89,7 @@ describe.each([
   });
 
   it('stays silent when the middleware comes first, and decides as before', async () => {
-    const registry = new Registry();
-    const { logger, lines } = memoryLogger();
-    const mw = cors(registry, logger);
-    const app = express();
+    const { registry, lines, mw, app } = setup();
     app.use(express.json());
     app.get('/metrics', mw.metricsHandler());
     app.use(mw);
@@ -108,10 +106,7 @@ describe.each([
   });
 
   it('inside a router, layers ahead of it in that router count too', async () => {
-    const registry = new Registry();
-    const { logger, lines } = memoryLogger();
-    const mw = cors(registry, logger);
-    const app = express();
+    const { registry, lines, mw, app } = setup();
     const api = express.Router();
     api.get('/early', (_req, res) => void res.send('early'));
     api.use(mw);
