@@ -54,6 +54,7 @@ export function createExpressMountCheck(target: MountCheckTarget): ExpressMountC
   const metrics = target.registry ? mountMetrics(target.registry, target.prefix ?? 'cors_') : undefined;
   const checkedApps = new WeakMap<object, string>();
   const triedApps = new WeakSet<object>();
+  let lastApp: unknown; // the hot path: one app, compared by identity
 
   function check(req: IncomingMessage, middleware: object): void {
     const app = (req as { app?: unknown }).app;
@@ -87,6 +88,8 @@ export function createExpressMountCheck(target: MountCheckTarget): ExpressMountC
     seen(req, middleware) {
       if (counting) SEEN.add(req);
       const app = (req as { app?: unknown }).app;
+      if (app === lastApp) return;
+      lastApp = app;
       if (!isObject(app) || triedApps.has(app)) return;
       triedApps.add(app);
       try {
