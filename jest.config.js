@@ -1,8 +1,9 @@
 /**
  * `npm test` runs every suite. `CORS_SENTINEL_TESTS=portable npm test` leaves out the suites listed in
  * PRIMARY_ONLY: those that start real servers (Chromium, Prometheus and Alertmanager, PostgreSQL and
- * Redis, cluster workers, nginx, gunicorn) or pack and install the package. .ci/run runs them once, on
- * the primary Node version, and the portable set on every other supported version (docs/node-versions.md).
+ * Redis, cluster workers, nginx, gunicorn), pack and install the package, or spend their time in
+ * promtool. .ci/run runs them once, on the primary Node version, and the portable set on every other
+ * supported version (docs/node-versions.md).
  * A new suite that starts such a server: add its path here, or name it `*.server.test.ts`.
  */
 const PRIMARY_ONLY = [
@@ -11,6 +12,7 @@ const PRIMARY_ONLY = [
   '/test/stores/(postgres|redis)\\.test\\.ts$',
   '/test/cluster/',
   '/test/mixin/e2e\\.test\\.ts$',
+  '/test/mixin/rules\\.test\\.ts$', // promtool runs the rule tests: the same on every Node
   '/test/observer/exporter-present\\.test\\.ts$',
   '/test/package/tarball\\.test\\.ts$',
   '\\.server\\.test\\.ts$',

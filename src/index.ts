@@ -15,7 +15,7 @@ export {
   type OriginSource, type HeaderPair,
 } from './engine/decision';
 export { parseRequestOrigin, type ParsedOrigin } from './origin/parse';
-export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics } from './metrics/metrics';
+export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics, type CreateMetricsOptions } from './metrics/metrics';
 export { OriginLabeler, OTHER_ORIGIN_LABEL, DEFAULT_ORIGIN_LABEL_LIMIT } from './metrics/origin-labeler';
 export {
   createMetricsHandler, serveMetrics, type MetricsAuth, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions,
