@@ -34,8 +34,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'observe CORS from an nginx JSON access log (follows the file through rotation) and serve /metrics',
     run: async (argv) => (await import('./logs/cli.js')).main(argv),
   },
-  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
+  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js').catch(onlyInCheckout)).main(argv) },
 };
+
+/** The stack needs docker-compose.yml and deploy/, which the npm package does not ship. */
+function onlyInCheckout(err: unknown): never {
+  const code = (err as { code?: string }).code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+  throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx cors-sentinel demo');
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));

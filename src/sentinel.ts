@@ -33,6 +33,7 @@ export interface Sentinel {
   record(decision: Decision, seconds: number, rawOrigin?: string): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
+  /** The decision with a sentence saying why: a Promise only when an origin must be looked up (see `explainSync`). */
   explain(req: CorsRequest): Explanation | Promise<Explanation>;
   /** A `(req, res)` handler for `/metrics`, usable with Express or node:http. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;

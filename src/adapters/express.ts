@@ -5,9 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import vary from 'vary';
 import type { CorsRequest, Decision, HeaderPair } from '../engine/decision';
+import type { MetricsHandlerOptions } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { answerBlocked } from '../fetch-metadata/protect';
+import { createExpressMountCheck } from './express-mount-check';
 
 export type NextFunction = (err?: unknown) => void;
 export type CorsSentinelMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Sentinel;
@@ -22,8 +24,10 @@ export type CorsSentinelMiddleware = ((req: IncomingMessage, res: ServerResponse
  */
 export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMiddleware {
   const sentinel = createSentinel(options);
+  const mountCheck = createExpressMountCheck({ logger: sentinel.logger, registry: sentinel.registry, prefix: sentinel.metrics?.prefix });
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
     // Only preflight answers are timed (cors_preflight_duration_seconds): other requests skip the clock.
     const started = req.method === 'OPTIONS' ? performance.now() : -1;
     const origin = req.headers.origin;
@@ -77,7 +81,7 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     shadow?.complete(d);
   }
 
-  return Object.assign(middleware, sentinel);
+  return Object.assign(middleware, sentinel, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(sentinel.metricsHandler(o), middleware) });
 }
 
 function elapsedSeconds(started: number): number {

@@ -8,6 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
 import { toCorsRequest, type NextFunction } from '../adapters/express';
+import { createExpressMountCheck } from '../adapters/express-mount-check';
+import type { MetricsHandlerOptions } from '../metrics/handler';
 import { createObserver, type CorsObserverOptions, type Observer } from './observer';
 
 export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Observer;
@@ -22,8 +24,10 @@ export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse
  */
 export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMiddleware {
   const observer = createObserver(options);
+  const mountCheck = createExpressMountCheck({ logger: observer.logger, registry: observer.registry, prefix: observer.metrics?.prefix });
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
     let observation;
     try {
       observation = observer.begin(toCorsRequest(req), req.headers.origin);
@@ -38,5 +42,5 @@ export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMid
     next();
   }
 
-  return Object.assign(middleware, observer);
+  return Object.assign(middleware, observer, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(observer.metricsHandler(o), middleware) });
 }
