@@ -14,12 +14,15 @@ interface Seen {
   readonly body: string;
 }
 
-/** Writes raw bytes and collects everything until the server closes or goes quiet. */
-function raw(port: number, text: string, quietMs = 400): Promise<string> {
+/**
+ * Writes raw bytes and collects everything until the server closes or goes quiet. The quiet window
+ * starts with the first byte: a loaded machine may take longer than it to answer at all.
+ */
+function raw(port: number, text: string, quietMs = 400, firstByteMs = 5000): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let out = '';
-    let timer = setTimeout(() => socket.destroy(), quietMs);
+    let timer = setTimeout(() => socket.destroy(), firstByteMs);
     socket.on('data', (d) => {
       out += d.toString('latin1');
       clearTimeout(timer);
