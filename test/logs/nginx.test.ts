@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LogFollower } from '../../src/logs/follow';
 import { NGINX_LOG_FORMAT } from '../../src/logs/nginx';
 import { createLogObserver, type LogObserver } from '../../src/logs/observer';
-import { startNginx, type Nginx } from '../proxy/support/nginx';
+import { startNginx, type RunningNginx } from '../support/nginx';
 import { describeIfCommand } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
 import { send } from '../proxy/support';
@@ -80,7 +80,7 @@ const ALLOWLIST = `
   }`;
 
 interface Setup {
-  nginx: Nginx;
+  nginx: RunningNginx;
   logs: LogObserver;
   follower: LogFollower;
   log: string;
@@ -88,7 +88,7 @@ interface Setup {
 }
 
 async function setup(config: string): Promise<Setup> {
-  const nginx = await startNginx(config);
+  const nginx = await startNginx({ httpBody: config });
   const log = path.join(nginx.prefix, 'cors.log');
   const logs = createLogObserver({ expectedOrigins: [TRUSTED], logger: false });
   const follower = new LogFollower(log, logs.line, { pollMs: 25 });

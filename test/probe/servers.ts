@@ -69,7 +69,7 @@ export async function flaskRegexCredentials(): Promise<TestServer> {
 }
 
 async function gunicornServer(source: string): Promise<TestServer> {
-  const g = await startGunicorn(source);
+  const g = await startGunicorn({ source });
   return {
     url: `${g.url}/api/me`,
     // gunicorn's access log: 127.0.0.1 - - [date] "GET /api/me HTTP/1.1" 200 …

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startGunicorn, type Gunicorn } from './support/gunicorn';
+import { startGunicorn, type RunningGunicorn } from '../support/gunicorn';
 import { sumSamples } from '../support/metrics-text';
 import { CLI, describeIfCommand, startProcess } from '../support/processes';
 import { send } from './support';
@@ -16,7 +16,7 @@ beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'cors-cli-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeIfCommand('gunicorn')('cors-sentinel proxy', () => {
-  let flask: Gunicorn;
+  let flask: RunningGunicorn;
   beforeAll(async () => (flask = await startGunicorn()));
   afterAll(() => flask?.stop());
 

@@ -2,7 +2,7 @@
  * Enforce mode in front of a real Flask app under gunicorn: the security rules (DESIGN.md §5) checked
  * on what actually goes over the wire through the proxy, and the backend's own CORS headers replaced.
  */
-import { startGunicorn, type Gunicorn } from './support/gunicorn';
+import { startGunicorn, type RunningGunicorn } from '../support/gunicorn';
 import { describeIfCommand } from '../support/processes';
 import { send, startProxy, type RunningProxy } from './support';
 
@@ -16,7 +16,7 @@ const POLICY = {
 const APP = 'https://app.example.com';
 
 describeIfCommand('gunicorn')('proxy enforce mode in front of plain Flask', () => {
-  let flask: Gunicorn;
+  let flask: RunningGunicorn;
   let proxy: RunningProxy;
   beforeAll(async () => {
     flask = await startGunicorn({ corsMode: 'none' });
@@ -85,7 +85,7 @@ describeIfCommand('gunicorn')('proxy enforce mode in front of plain Flask', () =
 });
 
 describeIfCommand('gunicorn')('proxy enforce mode in front of a Flask app that sets its own CORS headers', () => {
-  let flask: Gunicorn;
+  let flask: RunningGunicorn;
   let proxy: RunningProxy;
   beforeAll(async () => {
     flask = await startGunicorn({ corsMode: 'stacked' }); // Access-Control-Allow-Origin: * on everything

@@ -3,7 +3,7 @@
  * the backend's CORS answers are audited (findings), and the policy as report-only candidate counts
  * what a switch to enforce mode would change.
  */
-import { startGunicorn, type Gunicorn } from './support/gunicorn';
+import { startGunicorn, type RunningGunicorn } from '../support/gunicorn';
 import { describeIfCommand } from '../support/processes';
 import { send, startProxy, type RunningProxy } from './support';
 
@@ -12,7 +12,7 @@ const APP = 'https://app.example.com';
 const EVIL = ['https://evil.example', 'https://attacker.example.net', 'https://app.example.com.evil.com'];
 
 function observed(corsMode: 'open' | 'credentials') {
-  const ctx = {} as { flask: Gunicorn; proxy: RunningProxy };
+  const ctx = {} as { flask: RunningGunicorn; proxy: RunningProxy };
   beforeAll(async () => {
     ctx.flask = await startGunicorn({ corsMode });
     ctx.proxy = await startProxy({ upstream: ctx.flask.url, policy: POLICY, mode: 'observe' });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { startGunicorn, type Gunicorn } from './support/gunicorn';
+import { startGunicorn, type RunningGunicorn } from '../support/gunicorn';
 import { describeIfCommand } from '../support/processes';
 import { send, startProxy, type RunningProxy } from './support';
 
@@ -28,7 +28,7 @@ function download(url: string): Promise<{ status: number; bytes: number; sha: st
 }
 
 describeIfCommand('gunicorn')('proxy transport in front of Flask under gunicorn', () => {
-  let flask: Gunicorn;
+  let flask: RunningGunicorn;
   let proxy: RunningProxy;
   beforeAll(async () => {
     flask = await startGunicorn({ corsMode: 'none' });
