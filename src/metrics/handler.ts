@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { ProblemCollector } from '../policy/errors';
 
 export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
 
@@ -42,12 +43,32 @@ export function createMetricsHandler(registry: Registry, options: MetricsHandler
   };
 }
 
+/** Shorter secrets are refused: a scrape credential is guessed over the network, without a lockout. */
+export const MIN_METRICS_SECRET_LENGTH = 16;
+
+/** Refuses weak or malformed credentials when the handler is created, with every problem at once. */
 function expectedAuthorization(auth: MetricsAuth): string {
-  if ('bearerToken' in auth) {
-    if (!auth.bearerToken) throw new TypeError('cors-sentinel: metrics bearerToken must not be empty');
-    return `Bearer ${auth.bearerToken}`;
+  const problems = new ProblemCollector();
+  const secret = (path: string, value: unknown, what: string): void => {
+    if (typeof value !== 'string' || value.length < MIN_METRICS_SECRET_LENGTH) {
+      problems.add(path, 'weak_metrics_credentials', `the ${what} must be at least ${MIN_METRICS_SECRET_LENGTH} characters; generate one, e.g. \`openssl rand -hex 32\``);
+    } else if (/[\s\x00-\x1f\x7f]/.test(value)) {
+      problems.add(path, 'weak_metrics_credentials', `the ${what} contains whitespace or control characters, which an Authorization header cannot carry intact`);
+    }
+  };
+  if (typeof auth !== 'object' || auth === null) {
+    problems.add('auth', 'invalid_type', 'expected { bearerToken } or { username, password }');
+  } else if ('bearerToken' in auth) {
+    secret('auth.bearerToken', auth.bearerToken, 'bearer token');
+  } else {
+    const { username, password } = auth as { username?: unknown; password?: unknown };
+    if (typeof username !== 'string' || username === '' || username.includes(':')) {
+      problems.add('auth.username', 'weak_metrics_credentials', 'basic auth needs a non-empty username without ":"');
+    }
+    secret('auth.password', password, 'basic auth password');
   }
-  if (!auth.username || auth.password === undefined) throw new TypeError('cors-sentinel: metrics basic auth needs a username and a password');
+  problems.throwIfAny();
+  if ('bearerToken' in auth) return `Bearer ${auth.bearerToken}`;
   return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
 }
 

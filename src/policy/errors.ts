@@ -24,7 +24,14 @@ export type ConfigProblemCode =
   | 'invalid_number'
   | 'invalid_route_path'
   | 'duplicate_route'
-  | 'unknown_option';
+  | 'unknown_option'
+  | 'weak_metrics_credentials'
+  | 'credentials_with_request_chosen_tenant'
+  | 'tenant_header_unusable'
+  | 'unanchored_tenant_path'
+  | 'regexp_too_broad'
+  | 'regexp_not_linear'
+  | 'inherited_resolver';
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

@@ -1,35 +1,80 @@
-/** Compiles a `tenantFrom` declaration into a function over the raw request, and the Vary it needs. */
+/** Compiles a `tenantFrom` declaration into a function over the raw request, and how far a page can choose it. */
 import type { IncomingMessage } from 'node:http';
-import { isToken } from '../http/tokens';
 import type { ProblemCollector } from '../policy/errors';
-import { describe } from '../origin/matcher';
+import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
+import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
 import { MAX_TENANT_LENGTH, type TenantSource } from './types';
 
 export interface CompiledTenantSource {
   readonly tenantOf: (raw: unknown) => string | undefined;
   /** Header names the answer now depends on. */
   readonly vary: readonly string[];
+  /**
+   * `bound`: the tenant comes from where the request is sent (path or host), which a cross-site page
+   * cannot re-point at another tenant's data. `request-chosen`: any page picks it (query string).
+   */
+  readonly binding: 'bound' | 'request-chosen';
 }
+
+const EXPECTED = 'expected { path: /^\\/t\\/([^/]+)\\// }, { host: /^([a-z0-9-]+)\\.api\\.example\\.com$/ } or { query: name }';
 
 export function compileTenantSource(source: unknown, at: string, problems: ProblemCollector): CompiledTenantSource | undefined {
   if (source === undefined) return undefined;
-  const s = source as Partial<Record<'header' | 'query' | 'path', unknown>>;
-  if (typeof source === 'object' && source !== null) {
-    if (typeof s.header === 'string' && isToken(s.header)) {
-      const name = s.header.toLowerCase();
-      return { tenantOf: (raw) => clean((raw as IncomingMessage).headers?.[name]), vary: [s.header] };
-    }
-    if (typeof s.query === 'string' && s.query !== '') {
-      const name = s.query;
-      return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [] };
-    }
-    if (s.path instanceof RegExp && !s.path.global && !s.path.sticky && new RegExp(`${s.path.source}|`).exec('')!.length > 1) {
-      const regexp = s.path;
-      return { tenantOf: (raw) => clean(regexp.exec(pathOf(urlOf(raw)))?.[1]), vary: [] };
-    }
+  const s = (typeof source === 'object' && source !== null ? source : {}) as Partial<Record<'header' | 'query' | 'path' | 'host', unknown>>;
+  if (s.header !== undefined) {
+    problems.add(
+      `${at}.header`,
+      'tenant_header_unusable',
+      'a browser preflight carries only the names of the headers a script will send, never their values, so the tenant is unknown when the preflight ' +
+        'is judged and every cross-origin request that sets the header fails; bind the tenant in the path ({ path: /^\/t\/([^/]+)\// }) or the host instead',
+    );
+    return undefined;
   }
-  problems.add(at, 'invalid_type', `expected { header: name }, { query: name } or { path: RegExp with a capture group, no g/y flag }, got ${describe(source)}`);
+  if (typeof s.query === 'string' && s.query !== '') {
+    const name = s.query;
+    return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [], binding: 'request-chosen' };
+  }
+  if (s.path instanceof RegExp || s.host instanceof RegExp) {
+    const key = s.path instanceof RegExp ? 'path' : 'host';
+    const regexp = (s.path ?? s.host) as RegExp;
+    const linear = compileTenantRegExp(regexp, key, `${at}.${key}`, problems);
+    if (!linear) return undefined;
+    const read = key === 'path' ? (raw: unknown) => pathOf(urlOf(raw)) : hostOf;
+    return { tenantOf: (raw) => clean(linear.group(read(raw), 1)), vary: [], binding: 'bound' };
+  }
+  problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(source)}`);
   return undefined;
+}
+
+/** A tenant RegExp must capture the id and start at the beginning (and, for a host, end at its end). */
+function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, problems: ProblemCollector): LinearRegExp | undefined {
+  if (regexp.global || regexp.sticky || new RegExp(`${regexp.source}|`).exec('')!.length < 2) {
+    problems.add(at, 'invalid_type', `${String(regexp)}: expected a RegExp with a capture group for the tenant id and no g/y flag`);
+    return undefined;
+  }
+  const anchored = key === 'path' ? topLevelAlternatives(regexp.source).every((alt) => alt.startsWith('^')) : isAnchored(regexp.source);
+  if (!anchored) {
+    problems.add(
+      at,
+      'unanchored_tenant_path',
+      `${String(regexp)} is not anchored: a request could name a tenant anywhere in its ${key}; write it as ${key === 'path' ? '^/t/([^/]+)/' : '^([a-z0-9-]+)\\.api\\.example\\.com$'}`,
+    );
+    return undefined;
+  }
+  const linear = compileLinear(regexp);
+  if (!linear.ok) {
+    problems.add(at, 'regexp_not_linear', linear.message);
+    return undefined;
+  }
+  return linear.regexp;
+}
+
+/** The Host header without its port, lower-cased (what `{ host }` tenant patterns see). */
+function hostOf(raw: unknown): string {
+  const host = (raw as IncomingMessage | undefined)?.headers?.host;
+  if (typeof host !== 'string') return '';
+  const colon = host.lastIndexOf(':');
+  return (colon > host.lastIndexOf(']') ? host.slice(0, colon) : host).toLowerCase();
 }
 
 function urlOf(raw: unknown): string {
