@@ -17,9 +17,9 @@ export type BreadthKind =
   | 'other_tld'
   /** `app.example.com` → `app.example.com_.probe.net`: special host characters pass. */
   | 'special_character'
-  /** `abc.com` → `zq-probe.com`: every registrable domain under a top-level domain. */
+  /** `abc.com` → `zqprobe.com`: every registrable domain under a top-level domain. */
   | 'any_domain_under_tld'
-  /** `abc.github.io` → `zq-probe.github.io`: every site under a public suffix anyone can register under. */
+  /** `abc.github.io` → `zqprobe.github.io`: every site under a public suffix anyone can register under. */
   | 'any_domain_under_public_suffix';
 
 export interface BreadthFinding {
@@ -28,7 +28,7 @@ export interface BreadthFinding {
   readonly example: string;
 }
 
-const PROBE_LABEL = 'zq-probe';
+const PROBE_LABEL = 'zqprobe';
 const PROBE_DOMAIN = 'cors-probe.net';
 const OTHER_TLDS = ['net', 'org', 'io', 'co', 'evil'];
 /** Accepted in host names by at least one browser and by our request parser. */
@@ -36,8 +36,15 @@ const SPECIAL_HOST_CHARACTERS = ['_', '-'];
 const SAMPLES_WANTED = 4;
 const ATTEMPTS = 40;
 
+export interface Samples {
+  /** A few origins the pattern matches, to mutate. */
+  readonly origins: readonly ParsedOrigin[];
+  /** The registrable domains of every origin generated from the pattern: what its author wrote down. */
+  readonly domains: ReadonlySet<string>;
+}
+
 /** Origins the pattern matches, generated deterministically (seeded by the pattern) from its structure. */
-export function sampleOrigins(regexp: RegExp, test: (origin: string) => boolean): ParsedOrigin[] {
+export function sampleOrigins(regexp: RegExp, test: (origin: string) => boolean): Samples {
   let seed = 0;
   for (const c of String(regexp)) seed = (Math.imul(seed, 31) + c.charCodeAt(0)) | 0;
   const random = (): number => {
@@ -49,22 +56,49 @@ export function sampleOrigins(regexp: RegExp, test: (origin: string) => boolean)
   };
   let generator: RandExp;
   try {
-    generator = new RandExp(new RegExp(regexp.source, regexp.flags.replace(/[gy]/g, '')));
+    generator = new RandExp(new RegExp(literalDots(regexp.source), regexp.flags.replace(/[gy]/g, '')));
   } catch {
-    return [];
+    return { origins: [], domains: new Set() };
   }
   generator.max = 3;
-  // "." and negated classes draw from lower-case letters: host-like samples.
+  // Classes draw from what a host name holds (letters, digits, "-"): host-like samples.
   generator.defaultRange.subtract(32, 126);
   generator.defaultRange.add(97, 122);
+  generator.defaultRange.add(48, 57);
+  generator.defaultRange.add(45);
   generator.randInt = (from, to) => from + Math.floor(random() * (to - from + 1));
   const seen = new Map<string, ParsedOrigin>();
-  for (let i = 0; i < ATTEMPTS && seen.size < SAMPLES_WANTED; i++) {
+  const domains = new Set<string>();
+  for (let i = 0; i < ATTEMPTS; i++) {
     const candidate = generator.gen();
     const parsed = parseRequestOrigin(candidate);
-    if (parsed && parsed.origin === candidate && parsed.host.includes('.') && test(candidate)) seen.set(candidate, parsed);
+    if (!parsed || parsed.origin !== candidate || !parsed.host.includes('.') || !test(candidate)) continue;
+    if (seen.size < SAMPLES_WANTED) seen.set(candidate, parsed);
+    const domain = getDomain(parsed.host, { allowPrivateDomains: true });
+    if (domain) domains.add(domain);
   }
-  return [...seen.values()];
+  return { origins: [...seen.values()], domains };
+}
+
+/**
+ * The pattern as its author read it: every unescaped "." outside a class taken literally, so that
+ * samples look like `app.example.com` and not `appqexampleucom` (the real pattern matches both).
+ */
+function literalDots(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      out += source.slice(i, i + 2);
+      i++;
+    } else {
+      if (c === '[') inClass = true;
+      else if (c === ']') inClass = false;
+      out += c === '.' && !inClass ? '\\.' : c;
+    }
+  }
+  return out;
 }
 
 /** The mutations of one matched origin that a pattern should not match, by the kind of mistake they reveal. */
@@ -74,7 +108,8 @@ function mutations(sample: ParsedOrigin): [BreadthKind, string][] {
   const labels = host.split('.');
   const out: [BreadthKind, string][] = [];
   for (let i = host.indexOf('.'); i !== -1; i = host.indexOf('.', i + 1)) {
-    for (const c of ['x', '-']) out.push(['unescaped_dot', at(`${host.slice(0, i)}${c}${host.slice(i + 1)}`)]);
+    // Samples take "." literally, so a host with a digit or "-" in its place is never one of the author's own.
+    for (const c of ['0', '-']) out.push(['unescaped_dot', at(`${host.slice(0, i)}${c}${host.slice(i + 1)}`)]);
   }
   out.push(['appended_label', at(`${host}.${PROBE_DOMAIN}`)]);
   for (const c of SPECIAL_HOST_CHARACTERS) out.push(['special_character', at(`${host}${c}.${PROBE_DOMAIN}`)]);
@@ -96,16 +131,17 @@ function mutations(sample: ParsedOrigin): [BreadthKind, string][] {
  * What the pattern grants beyond the registrable domains of the origins it was written for.
  * Empty when no sample could be generated (see `sampleOrigins`); callers say so.
  */
-export function probeBreadth(samples: readonly ParsedOrigin[], test: (origin: string) => boolean): BreadthFinding[] {
+export function probeBreadth(samples: Samples, test: (origin: string) => boolean): BreadthFinding[] {
   const found = new Map<BreadthKind, BreadthFinding>();
-  for (const sample of samples) {
-    const own = getDomain(sample.host, { allowPrivateDomains: true });
+  for (const sample of samples.origins) {
     for (const [kind, origin] of mutations(sample)) {
       if (found.has(kind)) continue;
       const parsed = parseRequestOrigin(origin);
       if (!parsed || !test(parsed.origin)) continue;
-      // A mutation on the sample's own registrable domain is the pattern's business (a subdomain).
-      if (getDomain(parsed.host, { allowPrivateDomains: true }) === own && kind !== 'any_domain_under_public_suffix') continue;
+      // A mutation on a registrable domain the pattern was written for is its business (a subdomain,
+      // another listed alternative); on any other domain it is a site someone else can own.
+      const domain = getDomain(parsed.host, { allowPrivateDomains: true });
+      if (domain !== null && samples.domains.has(domain)) continue;
       found.set(kind, { kind, example: parsed.origin });
     }
   }

@@ -47,7 +47,7 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
   const base = pickPolicy(options);
   const defaultName = options.defaultRouteName ?? 'default';
   // With routes but no top-level origins, CORS applies only on the routes.
-  const routesOnly = Array.isArray(options.routes) && options.routes.length > 0 && base.origins === undefined && base.origin === undefined && base.resolveOrigin === undefined;
+  const routesOnly = Array.isArray(options.routes) && options.routes.length > 0 && base.origins === undefined && base.origin === undefined && base.resolveOrigin === undefined && base.originStore === undefined;
   const defaultProblems = new ProblemCollector();
   const defaultRoute = compileRoute(routesOnly ? { ...base, origin: false } : base, defaultName, undefined, '', defaultProblems);
   problems.merge(defaultProblems, '', new Set());

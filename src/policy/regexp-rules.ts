@@ -39,7 +39,7 @@ export function judgeRegExpBreadth(regexp: RegExp, test: (origin: string) => boo
     return { errors, warnings };
   }
   const samples = sampleOrigins(regexp, test);
-  if (samples.length === 0) {
+  if (samples.origins.length === 0) {
     if (universal === undefined) warnings.push(`${pattern}: no origin it matches could be generated, so its breadth was not probed; prefer exact origins or https://*.example.com`);
     return { errors, warnings };
   }

@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { ProblemCollector } from '../policy/errors';
 import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
 import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
-import { MAX_TENANT_LENGTH, type TenantSource } from './types';
+import { compileHostTemplate, compilePathTemplate } from './tenant-template';
+import { MAX_TENANT_LENGTH } from './types';
 
 export interface CompiledTenantSource {
   readonly tenantOf: (raw: unknown) => string | undefined;
@@ -16,7 +17,7 @@ export interface CompiledTenantSource {
   readonly binding: 'bound' | 'request-chosen';
 }
 
-const EXPECTED = 'expected { path: /^\\/t\\/([^/]+)\\// }, { host: /^([a-z0-9-]+)\\.api\\.example\\.com$/ } or { query: name }';
+const EXPECTED = 'expected { path: "/t/:tenant" }, { host: ":tenant.api.example.com" } (or an anchored RegExp with one capture group), or { query: name }';
 
 export function compileTenantSource(source: unknown, at: string, problems: ProblemCollector): CompiledTenantSource | undefined {
   if (source === undefined) return undefined;
@@ -26,7 +27,7 @@ export function compileTenantSource(source: unknown, at: string, problems: Probl
       `${at}.header`,
       'tenant_header_unusable',
       'a browser preflight carries only the names of the headers a script will send, never their values, so the tenant is unknown when the preflight ' +
-        'is judged and every cross-origin request that sets the header fails; bind the tenant in the path ({ path: /^\/t\/([^/]+)\// }) or the host instead',
+        'is judged and every cross-origin request that sets the header fails; bind the tenant in the path ({ path: "/t/:tenant" }) or the host ({ host: ":tenant.api.example.com" }) instead',
     );
     return undefined;
   }
@@ -34,17 +35,45 @@ export function compileTenantSource(source: unknown, at: string, problems: Probl
     const name = s.query;
     return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [], binding: 'request-chosen' };
   }
-  if (s.path instanceof RegExp || s.host instanceof RegExp) {
-    const key = s.path instanceof RegExp ? 'path' : 'host';
-    const regexp = (s.path ?? s.host) as RegExp;
-    const linear = compileTenantRegExp(regexp, key, `${at}.${key}`, problems);
-    if (!linear) return undefined;
-    const read = key === 'path' ? (raw: unknown) => pathOf(urlOf(raw)) : hostOf;
-    return { tenantOf: (raw) => clean(linear.group(read(raw), 1)), vary: [], binding: 'bound' };
+  const key = s.path !== undefined ? 'path' : s.host !== undefined ? 'host' : undefined;
+  if (key !== undefined) {
+    const read = compileBoundReader(s[key], key, `${at}.${key}`, problems);
+    if (!read) return undefined;
+    const input = key === 'path' ? (raw: unknown) => pathOf(urlOf(raw)) : hostOf;
+    return { tenantOf: (raw) => clean(read(input(raw))), vary: [], binding: 'bound' };
   }
   problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(source)}`);
   return undefined;
 }
+
+/** A template (`'/t/:tenant'`, `':tenant.api.example.com'`) or a RegExp, as a function from path or host to tenant id. */
+function compileBoundReader(spec: unknown, key: 'path' | 'host', at: string, problems: ProblemCollector): ((value: string) => string | undefined) | undefined {
+  if (typeof spec === 'string') {
+    const template = key === 'path' ? compilePathTemplate(spec) : compileHostTemplate(spec);
+    if (!template.ok) problems.add(at, 'invalid_type', template.message);
+    return template.ok ? template.read : undefined;
+  }
+  if (!(spec instanceof RegExp)) {
+    problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(spec)}`);
+    return undefined;
+  }
+  const linear = compileTenantRegExp(spec, key, at, problems);
+  if (!linear) return undefined;
+  // The linear-time engine needs microseconds to extract a group; hosts and paths repeat, so memoise
+  // (bounded: the input is the request's, so the memo is emptied when full and long inputs skip it).
+  const memo = new Map<string, string | undefined>();
+  return (value) => {
+    if (value.length > MAX_MEMO_KEY_LENGTH) return linear.group(value, 1);
+    if (memo.has(value)) return memo.get(value);
+    const tenant = linear.group(value, 1);
+    if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+    memo.set(value, tenant);
+    return tenant;
+  };
+}
+
+const MAX_MEMO_ENTRIES = 1_024;
+const MAX_MEMO_KEY_LENGTH = 256;
 
 /** A tenant RegExp must capture the id and start at the beginning (and, for a host, end at its end). */
 function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, problems: ProblemCollector): LinearRegExp | undefined {

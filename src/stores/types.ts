@@ -26,10 +26,13 @@ export interface OriginStore {
  * carry header names, never values. See docs/threat-model.md.
  */
 export type TenantSource =
-  /** A RegExp over the path, anchored with `^`, whose first capture group is the tenant id: `/^\/t\/([^/]+)\//`. */
-  | { readonly path: RegExp }
-  /** A RegExp over the Host header (lower-case, no port), anchored, whose first capture group is the tenant id. */
-  | { readonly host: RegExp }
+  /**
+   * The path: a template `'/t/:tenant'` (one whole segment; fast, nothing to get wrong), or a RegExp
+   * anchored with `^` whose first capture group is the tenant id, `/^\/t\/([^/]+)\//` (run on RE2).
+   */
+  | { readonly path: string | RegExp }
+  /** The Host header (lower-case, no port): a template `':tenant.api.example.com'`, or an anchored RegExp with a capture group. */
+  | { readonly host: string | RegExp }
   | { readonly query: string };
 
 /** Tenant ids longer than this, or with control characters, are ignored (no lookup). */
