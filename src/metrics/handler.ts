@@ -89,7 +89,12 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
 
 /** Starts a separate HTTP server that answers only the metrics path. Resolves once listening. */
 export function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<Server> {
-  const handler = createMetricsHandler(registry, options);
+  let handler: MetricsHandler;
+  try {
+    handler = createMetricsHandler(registry, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => {
     const url = req.url ?? '/';

@@ -152,7 +152,7 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
     return {
       ok: false,
       code: 'origin_has_path',
-      message: `${JSON.stringify(input)} has a path, query, fragment or credentials; an origin is scheme://host[:port] only`,
+      message: `${JSON.stringify(input)} has a path, query, fragment or credentials; an origin is scheme://host[:port] only${input.includes(',') ? suggestOrigin(',') : ''}`,
     };
   }
   let hostPart = rest;

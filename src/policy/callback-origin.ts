@@ -1,8 +1,9 @@
 /**
  * The `cors` package's `origin(origin, callback)` form, held to the rules static configuration obeys:
  * a RegExp answer must be anchored and (with credentials) not broader than a listed site, `'*'`
- * never comes with credentials, and a callback that allows every origin (found by asking it about an
- * origin nobody lists) is reflection, which needs `dangerouslyReflectAnyOrigin`. An answer that
+ * never comes with credentials, and a callback that vouches (`true`, or the origin itself) for an
+ * origin nobody lists — asked once, about a random `.invalid` origin — reflects every origin, which
+ * needs `dangerouslyReflectAnyOrigin`. An answer that
  * breaks a rule is a resolver error: the request fails closed and `cors_resolver_*` counts it.
  */
 import { randomBytes } from 'node:crypto';
@@ -37,7 +38,7 @@ export function fromCorsCallback(fn: CorsOriginCallback, rules: CallbackRules): 
   const probeOrigin = `https://cors-sentinel-probe-${randomBytes(6).toString('hex')}.invalid`;
   let reflects: Promise<boolean | undefined> | undefined;
   const probe = (): Promise<boolean | undefined> => {
-    reflects ??= withTimeout(ask(fn, probeOrigin).then((answer) => safely(() => grants(answer, probeOrigin, rules, verdicts))), rules.timeoutMs).then((r) => {
+    reflects ??= withTimeout(ask(fn, probeOrigin).then((answer) => vouchesFor(answer, probeOrigin)), rules.timeoutMs).then((r) => {
       if (r === undefined) reflects = undefined; // inconclusive: ask again on the next lookup
       return r;
     });
@@ -107,12 +108,13 @@ function regexpVerdict(regexp: RegExp, rules: CallbackRules, verdicts: Map<strin
   return verdict;
 }
 
-function safely(f: () => boolean): boolean {
-  try {
-    return f();
-  } catch {
-    return false;
-  }
+/**
+ * Whether the answer vouches for this very origin (`true`, or the origin itself): said of an origin
+ * nobody lists, that is reflection. `'*'` and RegExps answer for many origins and have rules of their own.
+ */
+function vouchesFor(answer: Answer, origin: string): boolean {
+  if (answer === true) return true;
+  return (Array.isArray(answer) ? answer : [answer]).some((item) => item === origin);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
