@@ -29,6 +29,8 @@ export interface BreadthFinding {
 }
 
 const PROBE_LABEL = 'zqprobe';
+/** Hosts our request parser accepts (e.g. a label ending in "-") count too: judge them, do not skip them. */
+const TLD_OPTIONS = { allowPrivateDomains: true, validateHostname: false } as const;
 const PROBE_DOMAIN = 'cors-probe.net';
 const OTHER_TLDS = ['net', 'org', 'io', 'co', 'evil'];
 /** Accepted in host names by at least one browser and by our request parser. */
@@ -74,7 +76,7 @@ export function sampleOrigins(regexp: RegExp, test: (origin: string) => boolean)
     const parsed = parseRequestOrigin(candidate);
     if (!parsed || parsed.origin !== candidate || !parsed.host.includes('.') || !test(candidate)) continue;
     if (seen.size < SAMPLES_WANTED) seen.set(candidate, parsed);
-    const domain = getDomain(parsed.host, { allowPrivateDomains: true });
+    const domain = getDomain(parsed.host, TLD_OPTIONS);
     if (domain) domains.add(domain);
   }
   return { origins: [...seen.values()], domains };
@@ -114,7 +116,7 @@ function mutations(sample: ParsedOrigin): [BreadthKind, string][] {
   out.push(['appended_label', at(`${host}.${PROBE_DOMAIN}`)]);
   for (const c of SPECIAL_HOST_CHARACTERS) out.push(['special_character', at(`${host}${c}.${PROBE_DOMAIN}`)]);
   for (const tld of OTHER_TLDS) out.push(['other_tld', at([...labels.slice(0, -1), tld].join('.'))]);
-  const suffix = getPublicSuffix(host, { allowPrivateDomains: true });
+  const suffix = getPublicSuffix(host, TLD_OPTIONS);
   if (suffix) {
     const registrable = labels.length - suffix.split('.').length - 1;
     if (registrable >= 0) {
@@ -140,7 +142,7 @@ export function probeBreadth(samples: Samples, test: (origin: string) => boolean
       if (!parsed || !test(parsed.origin)) continue;
       // A mutation on a registrable domain the pattern was written for is its business (a subdomain,
       // another listed alternative); on any other domain it is a site someone else can own.
-      const domain = getDomain(parsed.host, { allowPrivateDomains: true });
+      const domain = getDomain(parsed.host, TLD_OPTIONS);
       if (domain !== null && samples.domains.has(domain)) continue;
       found.set(kind, { kind, example: parsed.origin });
     }
