@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ProblemCollector } from '../policy/errors';
+import { AUTH_KEYS, checkKeys } from '../policy/nested-options';
 
 export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
 
@@ -58,7 +59,10 @@ function expectedAuthorization(auth: MetricsAuth): string {
   };
   if (typeof auth !== 'object' || auth === null) {
     problems.add('auth', 'invalid_type', 'expected { bearerToken } or { username, password }');
-  } else if ('bearerToken' in auth) {
+    problems.throwIfAny();
+  }
+  checkKeys(auth, AUTH_KEYS, 'auth.', problems);
+  if ('bearerToken' in auth) {
     secret('auth.bearerToken', auth.bearerToken, 'bearer token');
   } else {
     const { username, password } = auth as { username?: unknown; password?: unknown };

@@ -12,6 +12,7 @@ import { compileExactGrants } from '../engine/exact-grants';
 import { ProblemCollector } from './errors';
 import { readOrigins } from './origin-setting';
 import { checkOriginRules } from './origin-rules';
+import { checkKeys, checkNestedOptions } from './nested-options';
 import { checkHeaderName, normaliseMethod, readBoolean, readList, readPositive, readStatus } from './readers';
 import type { CorsOriginCallback, CorsSentinelOptions, PolicyOptions } from './options';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
@@ -44,6 +45,7 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
     problems.throwIfAny();
   }
   checkKeys(options, TOP_LEVEL_KEYS, '', problems);
+  checkNestedOptions(options, problems);
   const base = pickPolicy(options);
   const defaultName = options.defaultRouteName ?? 'default';
   // With routes but no top-level origins, CORS applies only on the routes.
@@ -119,12 +121,6 @@ function inherit(base: PolicyOptions, route: object): PolicyOptions {
   }
   for (const key of POLICY_KEYS) if (own(key)) merged[key] = (route as Record<string, unknown>)[key];
   return merged as PolicyOptions;
-}
-
-function checkKeys(source: object, allowed: ReadonlySet<string>, prefix: string, problems: ProblemCollector): void {
-  for (const key of Object.keys(source)) {
-    if (!allowed.has(key)) problems.add(`${prefix}${key}`, 'unknown_option', `unknown option ${JSON.stringify(key)}`);
-  }
 }
 
 function compileRoute(

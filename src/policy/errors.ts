@@ -30,8 +30,7 @@ export type ConfigProblemCode =
   | 'tenant_header_unusable'
   | 'unanchored_tenant_path'
   | 'regexp_too_broad'
-  | 'regexp_not_linear'
-  | 'inherited_resolver';
+  | 'regexp_not_linear';
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

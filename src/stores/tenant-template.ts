@@ -21,7 +21,8 @@ export function compilePathTemplate(template: string): TemplateResult {
   return {
     ok: true,
     read: (path) => {
-      if (path.length < before.length || path.slice(0, before.length).toLowerCase() !== before) return undefined;
+      // startsWith first: browsers send the case the app's links use, so lower-casing is rarely needed.
+      if (!path.startsWith(before) && (path.length < before.length || path.slice(0, before.length).toLowerCase() !== before)) return undefined;
       const end = path.indexOf('/', before.length);
       const tenant = end === -1 ? path.slice(before.length) : path.slice(before.length, end);
       if (after.length > 0) {

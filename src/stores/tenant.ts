@@ -39,8 +39,10 @@ export function compileTenantSource(source: unknown, at: string, problems: Probl
   if (key !== undefined) {
     const read = compileBoundReader(s[key], key, `${at}.${key}`, problems);
     if (!read) return undefined;
-    const input = key === 'path' ? (raw: unknown) => pathOf(urlOf(raw)) : hostOf;
-    return { tenantOf: (raw) => clean(read(input(raw))), vary: [], binding: 'bound' };
+    if (key === 'path') return { tenantOf: (raw) => clean(read(pathOf(urlOf(raw)))), vary: [], binding: 'bound' };
+    // A service answers on few host names: remember each Host header's tenant (bounded).
+    const byHost = memoise((host) => clean(read(hostName(host))));
+    return { tenantOf: (raw) => byHost((raw as IncomingMessage | undefined)?.headers?.host), vary: [], binding: 'bound' };
   }
   problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(source)}`);
   return undefined;
@@ -59,16 +61,25 @@ function compileBoundReader(spec: unknown, key: 'path' | 'host', at: string, pro
   }
   const linear = compileTenantRegExp(spec, key, at, problems);
   if (!linear) return undefined;
-  // The linear-time engine needs microseconds to extract a group; hosts and paths repeat, so memoise
-  // (bounded: the input is the request's, so the memo is emptied when full and long inputs skip it).
-  const memo = new Map<string, string | undefined>();
+  // The linear-time engine needs microseconds to extract a group, and paths repeat: memoise.
+  return key === 'path' ? memoise((path) => linear.group(path as string, 1)) : (host) => linear.group(host, 1);
+}
+
+/**
+ * A bounded memo over request text: emptied when full, and long inputs skip it, so an attacker's
+ * distinct values cost only the computation itself. `null` stands for "no tenant" so one lookup suffices.
+ */
+function memoise(compute: (value: string) => string | undefined): (value: unknown) => string | undefined {
+  const memo = new Map<string, string | null>();
   return (value) => {
-    if (value.length > MAX_MEMO_KEY_LENGTH) return linear.group(value, 1);
-    if (memo.has(value)) return memo.get(value);
-    const tenant = linear.group(value, 1);
+    if (typeof value !== 'string') return undefined;
+    if (value.length > MAX_MEMO_KEY_LENGTH) return compute(value);
+    const known = memo.get(value);
+    if (known !== undefined) return known ?? undefined;
+    const result = compute(value);
     if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
-    memo.set(value, tenant);
-    return tenant;
+    memo.set(value, result ?? null);
+    return result;
   };
 }
 
@@ -98,12 +109,20 @@ function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, p
   return linear.regexp;
 }
 
-/** The Host header without its port, lower-cased (what `{ host }` tenant patterns see). */
-function hostOf(raw: unknown): string {
-  const host = (raw as IncomingMessage | undefined)?.headers?.host;
-  if (typeof host !== 'string') return '';
+/** A Host header without its port, lower-cased (what `{ host }` tenant patterns see). */
+function hostName(host: string): string {
   const colon = host.lastIndexOf(':');
-  return (colon > host.lastIndexOf(']') ? host.slice(0, colon) : host).toLowerCase();
+  const name = colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
+  return hasUpperCase(name) ? name.toLowerCase() : name;
+}
+
+/** Browsers send lower-case hosts: checking is cheaper than lower-casing every time. */
+function hasUpperCase(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
 }
 
 function urlOf(raw: unknown): string {

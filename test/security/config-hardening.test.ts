@@ -88,3 +88,40 @@ describe('item 15: scheme-less origins and empty lists are refused with the like
     expect(found[0]?.message).toContain('is the environment variable it is built from unset?');
   });
 });
+
+describe('misspelled option keys, nested ones included, are reported with a suggestion', () => {
+  it('lists every unknown key in the one CorsConfigError', () => {
+    const found = problems({
+      origins: ['https://app.example.com'],
+      credential: true,
+      metrics: { originLabelLimt: 5 },
+      logging: { maxPerIntervall: 3 },
+      routes: [{ path: '/api/*', orgins: ['https://app.example.com'] }],
+    } as never);
+    expect(found.map((p) => [p.path, p.code])).toEqual([
+      ['credential', 'unknown_option'],
+      ['metrics.originLabelLimt', 'unknown_option'],
+      ['logging.maxPerIntervall', 'unknown_option'],
+      ['routes[0].orgins', 'unknown_option'],
+    ]);
+    expect(found.map((p) => p.message)).toEqual([
+      'unknown option "credential"; did you mean "credentials"?',
+      'unknown option "originLabelLimt"; did you mean "originLabelLimit"?',
+      'unknown option "maxPerIntervall"; did you mean "maxPerInterval"?',
+      'unknown option "orgins"; did you mean "origins"?',
+    ]);
+  });
+
+  it('refuses a metrics or logging value that is not an object, and misspelled metrics auth keys', () => {
+    expect(problems({ origins: ['https://app.example.com'], logging: 'verbose' } as never).map((p) => p.path)).toEqual(['logging']);
+    const cors = corsSentinel({ origins: ['https://app.example.com'], logger: false, metrics: { registry: new Registry() } });
+    try {
+      cors.metricsHandler({ auth: { bearerTokn: 'k'.repeat(MIN_METRICS_SECRET_LENGTH) } as never });
+      throw new Error('expected a CorsConfigError');
+    } catch (err) {
+      expect((err as CorsConfigError).problems[0]).toEqual(expect.objectContaining({ path: 'auth.bearerTokn', message: 'unknown option "bearerTokn"; did you mean "bearerToken"?' }));
+    } finally {
+      cors.close();
+    }
+  });
+});
