@@ -6,19 +6,19 @@
  * needs `dangerouslyReflectAnyOrigin`. An answer that
  * breaks a rule is a resolver error: the request fails closed and `cors_resolver_*` counts it.
  */
-import { randomBytes } from 'node:crypto';
 import type { ResolveFn } from '../engine/resolver-cache';
 import { compileLinear } from '../origin/linear-regexp';
 import { isAnchored } from '../origin/matcher';
 import { normaliseConfiguredOrigin } from '../origin/parse';
 import type { CorsOriginCallback } from './options';
+import { guardReflection, OriginRuleError } from './reflection-guard';
 import { judgeRegExpBreadth } from './regexp-rules';
 
 export interface CallbackRules {
   readonly credentials: boolean;
   readonly allowReflectAny: boolean;
   readonly allowPublicSuffix: boolean;
-  /** How long the reflection probe may take before the lookup fails closed (and is retried later). */
+  /** How long the reflection probe may take (reflection-guard.ts). */
   readonly timeoutMs: number;
 }
 
@@ -28,30 +28,14 @@ type RegExpVerdict = { readonly test: (origin: string) => boolean } | { readonly
 /** Callback RegExps are judged once per pattern; a callback that builds patterns per origin is bounded. */
 const MAX_REGEXP_VERDICTS = 256;
 
-export class CallbackRuleError extends Error {
-  override readonly name = 'CallbackRuleError';
-}
-
 /** Adapts `cors`'s `origin(requestOrigin, callback)` to a resolver that enforces the static rules. */
 export function fromCorsCallback(fn: CorsOriginCallback, rules: CallbackRules): ResolveFn {
   const verdicts = new Map<string, RegExpVerdict>();
-  const probeOrigin = `https://cors-sentinel-probe-${randomBytes(6).toString('hex')}.invalid`;
-  let reflects: Promise<boolean | undefined> | undefined;
-  const probe = (): Promise<boolean | undefined> => {
-    reflects ??= withTimeout(ask(fn, probeOrigin).then((answer) => vouchesFor(answer, probeOrigin)), rules.timeoutMs).then((r) => {
-      if (r === undefined) reflects = undefined; // inconclusive: ask again on the next lookup
-      return r;
-    });
-    return reflects;
-  };
-  return async (origin) => {
-    const reflectsAny = await probe();
-    if (reflectsAny === undefined) throw new CallbackRuleError('the origin callback did not answer the reflection probe in time');
-    if (reflectsAny && !rules.allowReflectAny) {
-      throw new CallbackRuleError('the origin callback allows origins nobody lists (it reflects any origin); set dangerouslyReflectAnyOrigin (never with credentials) or check the origin');
-    }
-    return grants(await ask(fn, origin), origin, rules, verdicts);
-  };
+  return guardReflection(
+    async (origin) => grants(await ask(fn, origin), origin, rules, verdicts),
+    async (origin) => vouchesFor(await ask(fn, origin), origin),
+    { allowReflectAny: rules.allowReflectAny, timeoutMs: rules.timeoutMs, what: 'the origin callback' },
+  );
 }
 
 function ask(fn: CorsOriginCallback, origin: string): Promise<Answer> {
@@ -60,7 +44,7 @@ function ask(fn: CorsOriginCallback, origin: string): Promise<Answer> {
   });
 }
 
-/** Whether the answer grants `origin`; throws CallbackRuleError when it breaks a rule. */
+/** Whether the answer grants `origin`; throws OriginRuleError when it breaks a rule. */
 function grants(answer: Answer, origin: string, rules: CallbackRules, verdicts: Map<string, RegExpVerdict>): boolean {
   if (answer === undefined || answer === null || answer === false) return false;
   if (answer === true) return true;
@@ -68,16 +52,16 @@ function grants(answer: Answer, origin: string, rules: CallbackRules, verdicts: 
   let granted = false;
   for (const item of items) {
     if (item === '*') {
-      if (rules.credentials) throw new CallbackRuleError('the origin callback answered "*" on a credentialed route');
+      if (rules.credentials) throw new OriginRuleError('the origin callback answered "*" on a credentialed route');
       granted = true;
     } else if (typeof item === 'string') {
       granted ||= item === origin || sameOrigin(item, origin);
     } else if (item instanceof RegExp) {
       const verdict = regexpVerdict(item, rules, verdicts);
-      if ('error' in verdict) throw new CallbackRuleError(verdict.error);
+      if ('error' in verdict) throw new OriginRuleError(verdict.error);
       granted ||= verdict.test(origin);
     } else {
-      throw new CallbackRuleError('the origin callback answered something other than a boolean, string, RegExp or array of them');
+      throw new OriginRuleError('the origin callback answered something other than a boolean, string, RegExp or array of them');
     }
   }
   return granted;
@@ -115,15 +99,4 @@ function regexpVerdict(regexp: RegExp, rules: CallbackRules, verdicts: Map<strin
 function vouchesFor(answer: Answer, origin: string): boolean {
   if (answer === true) return true;
   return (Array.isArray(answer) ? answer : [answer]).some((item) => item === origin);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    timer.unref();
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      () => (clearTimeout(timer), resolve(false as T)),
-    );
-  });
 }

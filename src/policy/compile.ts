@@ -209,7 +209,7 @@ function compileRoute(
     ? 'disabled'
     : anyOnly
       ? 'any'
-      : setting.reflectAny || (setting.callback && allowReflectAny)
+      : setting.reflectAny || ((setting.callback || setting.guardedResolver) && allowReflectAny)
         ? 'reflect'
         : resolver
           ? origins.entries.length > 0 ? 'list+resolver' : 'resolver'

@@ -32,7 +32,7 @@ export function checkOriginRules(
   const originAt = at.origin;
   if (flags.credentials) {
     if (origins.any) problems.add(originAt, 'credentials_with_any_origin', 'credentials cannot be combined with "*": any site could read responses with the user\'s cookies');
-    if (setting.reflectAny || (setting.callback && flags.allowReflectAny)) {
+    if (setting.reflectAny || ((setting.callback || setting.guardedResolver) && flags.allowReflectAny)) {
       problems.add(originAt, 'credentials_with_reflect_any', 'credentials cannot be combined with reflecting any origin: any site could read responses with the user\'s cookies');
     }
     if (tenant?.binding === 'request-chosen' && setting.resolver && !flags.allowQueryTenantWithCredentials) {

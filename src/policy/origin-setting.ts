@@ -7,6 +7,7 @@ import { describe } from '../origin/matcher';
 import { TenantOriginCache } from '../stores/tenant-cache';
 import { ProblemCollector } from './errors';
 import { fromCorsCallback, type CallbackRules } from './callback-origin';
+import { guardReflection } from './reflection-guard';
 import type { CorsOriginCallback, PolicyOptions } from './options';
 import { readPositive } from './readers';
 
@@ -18,13 +19,15 @@ export interface OriginSetting {
   storeCache: TenantOriginCache | undefined;
   /** The origins come from a `cors`-style `origin(origin, callback)` function. */
   callback: boolean;
+  /** A `resolveOrigin` function (held to the reflection rule like a callback). */
+  guardedResolver: boolean;
   /** `origins: []`, typically an unset environment variable split into nothing. */
   emptyList: boolean;
 }
 
 /** Reads `origins` / `origin` / `resolveOrigin`, including the `cors` package's forms of `origin`. */
 export function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector, rules: CallbackRules): OriginSetting {
-  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined, callback: false, emptyList: false };
+  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined, callback: false, guardedResolver: false, emptyList: false };
   if (o.origins !== undefined && o.origin !== undefined) {
     problems.add(`${at}origin`, 'invalid_type', 'set either "origins" or its cors-package alias "origin", not both');
   }
@@ -45,7 +48,9 @@ export function readOrigins(o: PolicyOptions, at: string, problems: ProblemColle
     } else if (setting.resolver) {
       problems.add(`${at}resolveOrigin`, 'invalid_type', 'set either "resolveOrigin" or an "origin" function, not both');
     } else {
-      setting.resolver = o.resolveOrigin as ResolveFn;
+      const fn = o.resolveOrigin as ResolveFn;
+      setting.resolver = guardReflection(fn, fn, { allowReflectAny: rules.allowReflectAny, timeoutMs: rules.timeoutMs, what: 'resolveOrigin' });
+      setting.guardedResolver = true;
     }
   }
   if (o.originStore !== undefined) {

@@ -87,6 +87,29 @@ describe('item 4: origin(origin, callback) answers are held to the static rules'
   });
 });
 
+describe('item 4 (rule 17): a resolveOrigin that says yes to everything is reflection too', () => {
+  it('fails closed with credentials, and keeps a selective resolver working (sync or async)', async () => {
+    const yes = api({ resolveOrigin: () => true, credentials: true });
+    expect((await get(yes.app, EVIL)).headers['access-control-allow-origin']).toBeUndefined();
+    expect(await metricSum(yes.registry, 'cors_violations_total', { reason: 'resolver_error' })).toBe(1);
+    yes.cors.close();
+    for (const resolveOrigin of [(o: string) => o === 'https://app.example.com', async (o: string) => o === 'https://app.example.com']) {
+      const selective = api({ resolveOrigin, credentials: true });
+      expect((await get(selective.app, 'https://app.example.com')).headers['access-control-allow-credentials']).toBe('true');
+      expect((await get(selective.app, EVIL)).headers['access-control-allow-origin']).toBeUndefined();
+      selective.cors.close();
+    }
+  });
+
+  it('is allowed only with dangerouslyReflectAnyOrigin, without credentials, and then reported as "reflect"', async () => {
+    expect(problems({ resolveOrigin: () => true, credentials: true, dangerouslyReflectAnyOrigin: true }).map((p) => p.code)).toEqual(['credentials_with_reflect_any']);
+    const { app, cors, registry } = api({ resolveOrigin: async () => true, dangerouslyReflectAnyOrigin: true });
+    expect((await get(app, EVIL)).headers['access-control-allow-origin']).toBe(EVIL);
+    expect(await metricSum(registry, 'cors_config_info', { origin_policy: 'reflect' })).toBe(1);
+    cors.close();
+  });
+});
+
 describe('item 5a: RegExp breadth is probed at start-up like wildcards', () => {
   it.each([
     [/^https:\/\/[a-z0-9-]+\.com$/, 'wildcard_too_broad', 'https://zqprobe.com'],
