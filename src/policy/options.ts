@@ -18,6 +18,8 @@ export type OriginSpec = string | RegExp;
  * Its answers are cached (positive and negative), concurrent lookups of one origin share one call,
  * and a call that throws or outlives `resolverTimeoutMs` rejects the request (fail closed).
  * The origin it receives is already parsed and normalised; `tenant` is set when `tenantFrom` is.
+ * It is asked once about a random `.invalid` origin: one that says yes to that reflects every origin
+ * and fails closed unless `dangerouslyReflectAnyOrigin` is set (never with credentials).
  */
 export type OriginResolver = (origin: string, req: IncomingMessage, tenant: string | undefined) => boolean | Promise<boolean>;
 
