@@ -22,6 +22,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'generate Prometheus recording/alert rules (and an Alertmanager route) for your selector and thresholds',
     run: async (argv) => (await import('./mixin/cli.js')).main(argv),
   },
+  probe: {
+    summary: 'probe a URL for CORS misconfigurations (or --serve a blackbox-style /probe exporter)',
+    run: async (argv) => (await import('./probe/cli.js')).main(argv),
+  },
   stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
 };
 

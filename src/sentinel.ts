@@ -19,6 +19,8 @@ import { MetricsRecorder } from './metrics/recorder';
 import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
 import { watchOriginStores } from './stores/subscribe';
+import { sentinelProtector } from './fetch-metadata/sentinel';
+import type { ProtectionVerdict } from './fetch-metadata/protect';
 
 export interface Sentinel {
   readonly policy: CompiledPolicy;
@@ -45,6 +47,12 @@ export interface Sentinel {
   beginReportOnly(req: CorsRequest): { complete(live: Decision): void } | undefined;
   /** Resolves once every report-only comparison started so far has been counted. */
   settleReportOnly(): Promise<void>;
+  /**
+   * Cross-origin request protection (`crossOriginProtection`): the verdict on an unsafe request,
+   * counted and logged; `blocked` ones must be answered with `status` before CORS and the app.
+   * Undefined when the option is off or the method is safe.
+   */
+  protect(req: CorsRequest): ProtectionVerdict | undefined;
   /** Flushes log summaries and stops timers. */
   close(): void;
 }
@@ -100,6 +108,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
   }
   const shadow = createShadowEvaluator(candidate, inst);
+  const protector = sentinelProtector(policy, inst);
   const stopWatchingLive = watchOriginStores(policy);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
 
@@ -129,6 +138,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     candidate,
     beginReportOnly: (req) => shadow?.begin(req),
     settleReportOnly: async () => shadow?.settled(),
+    protect: (req) => protector?.protect(req),
     close() {
       stopWatchingLive();
       stopWatchingCandidate();

@@ -7,6 +7,7 @@ import vary from 'vary';
 import type { CorsRequest, Decision, HeaderPair } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
+import { answerBlocked } from '../fetch-metadata/protect';
 
 export type NextFunction = (err?: unknown) => void;
 export type CorsSentinelMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Sentinel;
@@ -31,6 +32,9 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
       sentinel.reportFinding('acao_already_set', { origin, path: pathOf(req) });
     }
     const request = toCorsRequest(req);
+    // Cross-origin request protection (src/fetch-metadata): a blocked request goes no further.
+    const verdict = sentinel.protect(request);
+    if (verdict?.blocked === true) return answerBlocked(res, verdict);
     const result = sentinel.decide(request);
     // Started now so that a slow candidate lookup overlaps the live one; it is never awaited.
     const shadow = sentinel.beginReportOnly(request);
@@ -109,6 +113,7 @@ export function toCorsRequest(req: IncomingMessage): CorsRequest {
     accessControlRequestHeaders: single(h['access-control-request-headers']),
     accessControlRequestPrivateNetwork: single(h['access-control-request-private-network']),
     hasCookie: h.cookie !== undefined,
+    secFetchSite: single(h['sec-fetch-site']),
     raw: req,
   };
 }

@@ -30,7 +30,8 @@ export type ConfigProblemCode =
   | 'tenant_header_unusable'
   | 'unanchored_tenant_path'
   | 'regexp_too_broad'
-  | 'regexp_not_linear';
+  | 'regexp_not_linear'
+  | import('../fetch-metadata/options').ProtectionProblemCode;
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

@@ -7,7 +7,7 @@ import { probeBreadth, sampleOrigins, type BreadthFinding } from '../origin/rege
 import type { ConfigProblemCode } from './errors';
 
 /** Origins no policy means to trust: a RegExp that matches one is near-universal. */
-const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
+export const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
 
 export interface RegExpVerdict {
   readonly errors: readonly { readonly code: ConfigProblemCode; readonly message: string }[];
