@@ -72,7 +72,12 @@ export function sampleOrigins(regexp: RegExp, test: (origin: string) => boolean)
   const seen = new Map<string, ParsedOrigin>();
   const domains = new Set<string>();
   for (let i = 0; i < ATTEMPTS; i++) {
-    const candidate = generator.gen();
+    let candidate: string;
+    try {
+      candidate = generator.gen();
+    } catch {
+      break; // a construct the generator cannot expand: no samples, and the caller says so
+    }
     const parsed = parseRequestOrigin(candidate);
     if (!parsed || parsed.origin !== candidate || !parsed.host.includes('.') || !test(candidate)) continue;
     if (seen.size < SAMPLES_WANTED) seen.set(candidate, parsed);

@@ -135,6 +135,15 @@ describe('item 5a: RegExp breadth is probed at start-up like wildcards', () => {
   });
 });
 
+describe('item 5a: probing never crashes on exotic patterns', () => {
+  it.each([/^https:\/\/(?<sub>[a-z]+)\.example\.com$/u, /^https:\/\/\p{L}+\.example\.com$/u, /^https:\/\/[^\s]+\.example\.com$/, /^$/, /^https:\/\/\w{1,3}\.example\.com\b$/])(
+    '%s is compiled, warned about or refused, never thrown past CorsConfigError',
+    (regexp) => {
+      for (const credentials of [true, false]) expect(() => problems({ origins: [regexp], credentials })).not.toThrow();
+    },
+  );
+});
+
 describe('item 5b: no Origin can stall the event loop through a RegExp', () => {
   const redos = /^https:\/\/([a-z]+|[a-z0-9]+)+\.example\.com$/;
 
