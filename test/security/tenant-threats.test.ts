@@ -6,7 +6,9 @@ import express from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
+import { Client } from 'pg';
 import { MemoryOriginStore } from '../../src/stores/memory';
+import { PostgresOriginStore } from '../../src/stores/postgres';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 
@@ -118,6 +120,43 @@ describe('item 1: a tenant chosen by the query string never unlocks credentials'
     expect(configError({ originStore: store(), tenantFrom: { host: /^([a-z]+)\.api\.example\.test/ } }).problems[0]?.code).toBe('unanchored_tenant_path');
     expect(configError({ originStore: store(), tenantFrom: { path: '/t/:tenant/:tenant' } }).problems[0]?.code).toBe('invalid_type');
     expect(configError({ originStore: store(), tenantFrom: { host: 'api.:tenant*.test' } }).problems[0]?.code).toBe('invalid_type');
+  });
+});
+
+describe('item 1 against the real PostgreSQL store', () => {
+  const CONNECTION = { host: '127.0.0.1', port: 5432, user: process.env.PGUSER ?? 'postgres', database: process.env.PGDATABASE ?? 'test' };
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const table = `cors_tenant_threat_${suffix}`;
+  let pgStore: PostgresOriginStore;
+
+  beforeAll(async () => {
+    pgStore = new PostgresOriginStore({ poolConfig: CONNECTION, table, channel: `${table}_changed` });
+    await pgStore.migrate();
+    await pgStore.addOrigin('acme', 'https://shop.acme.example');
+    await pgStore.addOrigin('attacker', EVIL);
+  });
+  afterAll(async () => {
+    await pgStore.close();
+    const admin = new Client(CONNECTION);
+    await admin.connect();
+    await admin.query(`DROP TABLE IF EXISTS ${table}`);
+    await admin.query(`DROP FUNCTION IF EXISTS ${table}_notify()`);
+    await admin.end();
+  });
+
+  it("grants the attacker's registered origin nothing outside his tenant's path", async () => {
+    expect(configError({ originStore: pgStore, tenantFrom: { query: 'client_id' }, credentials: true }).problems[0]?.code).toBe('credentials_with_request_chosen_tenant');
+    const { app, cors } = api({ originStore: pgStore, tenantFrom: { path: '/t/:tenant' }, credentials: true });
+    for (const url of ['/api/me?client_id=attacker', '/t/acme/me']) {
+      const res = await request(app).get(url).set('Origin', EVIL).set('Cookie', VICTIM_COOKIE);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+    const own = await request(app).get('/t/attacker/me').set('Origin', EVIL).set('Cookie', VICTIM_COOKIE);
+    expect(own.headers['access-control-allow-origin']).toBe(EVIL);
+    expect(own.text).not.toContain('victim-private-data');
+    const real = await request(app).get('/t/acme/me').set('Origin', 'https://shop.acme.example').set('Cookie', VICTIM_COOKIE);
+    expect(real.body.secret).toBe('victim-private-data');
+    cors.close();
   });
 });
 
