@@ -26,7 +26,7 @@ function nullLogger() {
 }
 
 const HOST = '127.0.0.1:8080';
-const rawReq = { headers: { [P.TENANT_HEADER]: P.TENANT }, url: '/api/items' };
+const rawReq = { headers: { [P.TENANT_HEADER]: P.TENANT, host: HOST }, url: '/api/items' };
 const get = (origin) => ({ method: 'GET', path: '/api/items', origin, host: HOST, hasCookie: false, raw: rawReq });
 const preflight = (origin) => ({
   method: 'OPTIONS', path: '/api/items', origin, host: HOST, accessControlRequestMethod: 'PUT',

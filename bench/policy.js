@@ -10,11 +10,16 @@ const ORIGINS = [ALLOWED_ORIGIN, 'https://admin.example.com', 'https://partner.e
 const METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
 const ALLOWED_HEADERS = ['content-type', 'authorization'];
 const MAX_AGE = 600;
-/** The tenant header the resolver server reads; every workload sends it so that requests are alike. */
+/** A tenant header every workload still sends, so that requests stay alike (no server reads it any more). */
 const TENANT_HEADER = 'x-tenant-id';
 const TENANT = 'acme';
+/**
+ * The resolver server binds the tenant to the host the API is served on (a header tenant cannot pass a
+ * browser preflight, and a cross-site page cannot re-point a host): here the loopback address.
+ */
+const TENANT_HOST = '127.0.0.1';
 /** Tenants and their origins, as the async resolver would find them in a database. */
-const TENANT_ORIGINS = new Map([[TENANT, new Set(ORIGINS)]]);
+const TENANT_ORIGINS = new Map([[TENANT_HOST, new Set(ORIGINS)]]);
 const BODY = JSON.stringify({ ok: true, items: [1, 2, 3] });
 
 /** Options for cors-sentinel's enforce mode (static allowlist). */
@@ -33,7 +38,7 @@ function sentinelOptions(extra = {}) {
 function resolverOptions(extra = {}) {
   return {
     resolveOrigin: async (origin, _req, tenant) => TENANT_ORIGINS.get(tenant)?.has(origin) === true,
-    tenantFrom: { header: TENANT_HEADER },
+    tenantFrom: { host: /^(127\.0\.0\.1)$/ },
     credentials: true,
     maxAge: MAX_AGE,
     methods: METHODS,
@@ -48,6 +53,6 @@ function corsOptions() {
 }
 
 module.exports = {
-  ALLOWED_ORIGIN, REJECTED_ORIGIN, ORIGINS, METHODS, ALLOWED_HEADERS, MAX_AGE, TENANT_HEADER, TENANT, BODY,
+  ALLOWED_ORIGIN, REJECTED_ORIGIN, ORIGINS, METHODS, ALLOWED_HEADERS, MAX_AGE, TENANT_HEADER, TENANT, TENANT_HOST, BODY,
   sentinelOptions, resolverOptions, corsOptions,
 };

@@ -6,6 +6,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { ProblemCollector } from '../policy/errors';
+import { AUTH_KEYS, checkKeys } from '../policy/nested-options';
 
 export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
 
@@ -42,12 +44,35 @@ export function createMetricsHandler(registry: Registry, options: MetricsHandler
   };
 }
 
+/** Shorter secrets are refused: a scrape credential is guessed over the network, without a lockout. */
+export const MIN_METRICS_SECRET_LENGTH = 16;
+
+/** Refuses weak or malformed credentials when the handler is created, with every problem at once. */
 function expectedAuthorization(auth: MetricsAuth): string {
-  if ('bearerToken' in auth) {
-    if (!auth.bearerToken) throw new TypeError('cors-sentinel: metrics bearerToken must not be empty');
-    return `Bearer ${auth.bearerToken}`;
+  const problems = new ProblemCollector();
+  const secret = (path: string, value: unknown, what: string): void => {
+    if (typeof value !== 'string' || value.length < MIN_METRICS_SECRET_LENGTH) {
+      problems.add(path, 'weak_metrics_credentials', `the ${what} must be at least ${MIN_METRICS_SECRET_LENGTH} characters; generate one, e.g. \`openssl rand -hex 32\``);
+    } else if (/[\s\x00-\x1f\x7f]/.test(value)) {
+      problems.add(path, 'weak_metrics_credentials', `the ${what} contains whitespace or control characters, which an Authorization header cannot carry intact`);
+    }
+  };
+  if (typeof auth !== 'object' || auth === null) {
+    problems.add('auth', 'invalid_type', 'expected { bearerToken } or { username, password }');
+    problems.throwIfAny();
   }
-  if (!auth.username || auth.password === undefined) throw new TypeError('cors-sentinel: metrics basic auth needs a username and a password');
+  checkKeys(auth, AUTH_KEYS, 'auth.', problems);
+  if ('bearerToken' in auth) {
+    secret('auth.bearerToken', auth.bearerToken, 'bearer token');
+  } else {
+    const { username, password } = auth as { username?: unknown; password?: unknown };
+    if (typeof username !== 'string' || username === '' || username.includes(':')) {
+      problems.add('auth.username', 'weak_metrics_credentials', 'basic auth needs a non-empty username without ":"');
+    }
+    secret('auth.password', password, 'basic auth password');
+  }
+  problems.throwIfAny();
+  if ('bearerToken' in auth) return `Bearer ${auth.bearerToken}`;
   return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
 }
 
@@ -68,7 +93,12 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
 
 /** Starts a separate HTTP server that answers only the metrics path. Resolves once listening. */
 export function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<Server> {
-  const handler = createMetricsHandler(registry, options);
+  let handler: MetricsHandler;
+  try {
+    handler = createMetricsHandler(registry, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => {
     const url = req.url ?? '/';

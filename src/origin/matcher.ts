@@ -4,12 +4,13 @@
  */
 import { getPublicSuffix } from 'tldts';
 import type { ProblemCollector } from '../policy/errors';
+import { compileLinear } from './linear-regexp';
 import { normaliseConfiguredOrigin, type ParsedOrigin } from './parse';
 
 export type OriginEntry =
   | { readonly kind: 'exact'; readonly origin: string; readonly scheme: string; readonly host: string }
   | { readonly kind: 'wildcard'; readonly pattern: string; readonly scheme: string; readonly suffix: string; readonly publicSuffix: boolean }
-  | { readonly kind: 'regexp'; readonly pattern: string; readonly regexp: RegExp }
+  | { readonly kind: 'regexp'; readonly pattern: string; readonly regexp: RegExp; readonly test: (origin: string) => boolean }
   | { readonly kind: 'any' }
   | { readonly kind: 'null' };
 
@@ -20,8 +21,22 @@ export interface CompiledOrigins {
   readonly exact: ReadonlySet<string>;
   /** `scheme://suffix[:port]` → the pattern as written, for each `scheme://*.suffix[:port]`. */
   readonly wildcards: ReadonlyMap<string, string>;
-  readonly regexps: readonly RegExp[];
+  readonly regexps: readonly CompiledRegExp[];
+  /**
+   * Memo of RegExp verdicts per request origin (the matching pattern, or null): origins repeat, and
+   * even a linear-time match costs microseconds. Keys are attacker-chosen, so it is bounded and
+   * emptied when full (a flood then only costs the matches themselves).
+   */
+  readonly regexpVerdicts: Map<string, string | null>;
 }
+
+export interface CompiledRegExp {
+  readonly pattern: string;
+  readonly test: (origin: string) => boolean;
+}
+
+/** RegExp verdicts kept per route before the memo is emptied. */
+export const MAX_REGEXP_VERDICTS = 2_048;
 
 export type MatchKind = 'exact' | 'wildcard' | 'regexp' | 'any';
 
@@ -46,11 +61,28 @@ export function matchOrigin(compiled: CompiledOrigins, parsed: ParsedOrigin): Or
       if (pattern !== undefined) return { kind: 'wildcard', pattern };
     }
   }
-  for (const regexp of compiled.regexps) {
-    if (regexp.test(parsed.origin)) return { kind: 'regexp', pattern: String(regexp) };
+  if (compiled.regexps.length > 0) {
+    const pattern = matchRegExps(compiled, parsed.origin);
+    if (pattern !== null) return { kind: 'regexp', pattern };
   }
   if (compiled.any) return ANY;
   return undefined;
+}
+
+function matchRegExps(compiled: CompiledOrigins, origin: string): string | null {
+  const memo = compiled.regexpVerdicts;
+  const known = memo.get(origin);
+  if (known !== undefined) return known;
+  let verdict: string | null = null;
+  for (const r of compiled.regexps) {
+    if (r.test(origin)) {
+      verdict = r.pattern;
+      break;
+    }
+  }
+  if (memo.size >= MAX_REGEXP_VERDICTS) memo.clear();
+  memo.set(origin, verdict);
+  return verdict;
 }
 
 /**
@@ -58,6 +90,11 @@ export function matchOrigin(compiled: CompiledOrigins, parsed: ParsedOrigin): Or
  * `^https://a\.com|evil` is not anchored: its second alternative matches anywhere.
  */
 export function isAnchored(source: string): boolean {
+  return topLevelAlternatives(source).every((alt) => alt.startsWith('^') && alt.endsWith('$') && !endsWithEscapedDollar(alt));
+}
+
+/** The top-level alternatives of a RegExp source: `^a|b(c|d)` → `^a`, `b(c|d)`. */
+export function topLevelAlternatives(source: string): string[] {
   const alternatives: string[] = [];
   let depth = 0;
   let inClass = false;
@@ -81,7 +118,7 @@ export function isAnchored(source: string): boolean {
     }
   }
   alternatives.push(source.slice(start));
-  return alternatives.every((alt) => alt.startsWith('^') && alt.endsWith('$') && !endsWithEscapedDollar(alt));
+  return alternatives;
 }
 
 function endsWithEscapedDollar(alt: string): boolean {
@@ -109,17 +146,17 @@ export function compileOrigins(
   });
   const exact = new Set<string>();
   const wildcards = new Map<string, string>();
-  const regexps: RegExp[] = [];
+  const regexps: CompiledRegExp[] = [];
   let any = false;
   let allowNull = false;
   for (const e of entries) {
     if (e.kind === 'exact') exact.add(e.origin);
     else if (e.kind === 'wildcard') wildcards.set(`${e.scheme}://${e.suffix}`, e.pattern);
-    else if (e.kind === 'regexp') regexps.push(e.regexp);
+    else if (e.kind === 'regexp') regexps.push({ pattern: e.pattern, test: e.test });
     else if (e.kind === 'any') any = true;
     else allowNull = true;
   }
-  return Object.freeze({ entries: Object.freeze(entries), any, allowNull, exact, wildcards, regexps: Object.freeze(regexps) });
+  return Object.freeze({ entries: Object.freeze(entries), any, allowNull, exact, wildcards, regexps: Object.freeze(regexps), regexpVerdicts: new Map() });
 }
 
 function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, problems: ProblemCollector): OriginEntry | undefined {
@@ -132,7 +169,12 @@ function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, proble
       problems.add(at, 'unanchored_regexp', `${String(spec)} is not anchored: write it as ^…$ (every alternative) so it cannot match a prefix or suffix of an attacker's origin`);
       return undefined;
     }
-    return { kind: 'regexp', pattern: String(spec), regexp: new RegExp(spec.source, spec.flags) };
+    const linear = compileLinear(spec);
+    if (!linear.ok) {
+      problems.add(at, 'regexp_not_linear', linear.message);
+      return undefined;
+    }
+    return { kind: 'regexp', pattern: String(spec), regexp: new RegExp(spec.source, spec.flags), test: linear.regexp.test };
   }
   if (typeof spec !== 'string') {
     problems.add(at, 'invalid_type', `expected an origin string or RegExp, got ${describe(spec)}`);
@@ -180,11 +222,17 @@ function compileWildcard(spec: string, scheme: string, rest: string, at: string,
     return undefined;
   }
   const suffix = parsed.host.slice(2);
-  if (!suffix.includes('.') && suffix !== 'localhost') {
+  // `example.com.` is the fully qualified form of `example.com`: check the name without its root dot,
+  // or `https://*.com.` would pass as a two-label suffix and grant `https://attacker.com.`.
+  const name = suffix.endsWith('.') ? suffix.slice(0, -1) : suffix;
+  if (!name.includes('.') && name !== 'localhost') {
     problems.add(at, 'wildcard_too_broad', `${JSON.stringify(spec)} matches a whole top-level domain`);
     return undefined;
   }
-  const publicSuffix = getPublicSuffix(suffix, { allowPrivateDomains: true }) === suffix;
+  if (name !== suffix) {
+    problems.warn(at, `${JSON.stringify(spec)} ends with a dot: it matches only hosts written with a trailing dot; did you mean "${parsed.scheme}://*.${name}"?`);
+  }
+  const publicSuffix = getPublicSuffix(name, { allowPrivateDomains: true }) === name;
   const port = parsed.port === '' ? '' : `:${parsed.port}`;
   return { kind: 'wildcard', pattern: `${parsed.scheme}://*.${suffix}${port}`, scheme: parsed.scheme, suffix: `${suffix}${port}`, publicSuffix };
 }

@@ -131,12 +131,15 @@ export type ConfiguredOriginResult =
  */
 export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult {
   const trimmed = input.trim();
-  if (trimmed !== input || trimmed === '') {
-    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has surrounding whitespace or is empty` };
+  if (trimmed === '') {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is empty: is the environment variable it comes from unset?` };
+  }
+  if (trimmed !== input) {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has surrounding whitespace; did you mean ${JSON.stringify(trimmed)}?` };
   }
   const schemeEnd = trimmed.indexOf('://');
   if (schemeEnd <= 0) {
-    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not an origin (expected scheme://host[:port])` };
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not an origin (expected scheme://host[:port])${suggestOrigin(trimmed)}` };
   }
   const scheme = trimmed.slice(0, schemeEnd).toLowerCase();
   let rest = trimmed.slice(schemeEnd + 3);
@@ -149,7 +152,7 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
     return {
       ok: false,
       code: 'origin_has_path',
-      message: `${JSON.stringify(input)} has a path, query, fragment or credentials; an origin is scheme://host[:port] only`,
+      message: `${JSON.stringify(input)} has a path, query, fragment or credentials; an origin is scheme://host[:port] only${input.includes(',') ? suggestOrigin(',') : ''}`,
     };
   }
   let hostPart = rest;
@@ -170,6 +173,18 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
     return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not a valid origin` };
   }
   return { ok: true, parsed, hadTrailingSlash };
+}
+
+/**
+ * The likely fix for a value that is not an origin: a list joined by commas, or a host without its
+ * scheme (`example.com` → https, `localhost:3000` → http, as development servers run).
+ */
+function suggestOrigin(value: string): string {
+  if (value.includes(',')) return '; did you mean a list? split it: origins: value.split(",")';
+  if (!/^[a-z0-9.[\]:-]+$/i.test(value) || !/[a-z0-9]/i.test(value)) return '';
+  const host = value.replace(/:\d+$/, '').toLowerCase();
+  const scheme = isLoopbackHost(host) || host === '[::1]' ? 'http' : 'https';
+  return `; did you mean "${scheme}://${value.toLowerCase()}"?`;
 }
 
 /** Loopback hosts, where plain http is not a downgrade: localhost, *.localhost, 127/8, ::1. */

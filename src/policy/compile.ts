@@ -7,11 +7,12 @@ import type { Decision, HeaderPair } from '../engine/decision';
 import { ResolverCache, type ResolveFn } from '../engine/resolver-cache';
 import { FORBIDDEN_METHODS, isToken } from '../http/tokens';
 import { compileOrigins, describe } from '../origin/matcher';
-import { isLoopbackHost } from '../origin/parse';
 import type { CompiledPolicy, CompiledRoutePolicy, ExactGrant, OriginPolicyKind } from './compiled';
 import { compileExactGrants } from '../engine/exact-grants';
 import { ProblemCollector } from './errors';
 import { readOrigins } from './origin-setting';
+import { checkOriginRules } from './origin-rules';
+import { checkKeys, checkNestedOptions } from './nested-options';
 import { checkHeaderName, normaliseMethod, readBoolean, readList, readPositive, readStatus } from './readers';
 import type { CorsOriginCallback, CorsSentinelOptions, PolicyOptions } from './options';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
@@ -24,13 +25,13 @@ const POLICY_KEYS = [
   'resolverTimeoutMs', 'originStore', 'originStoreMaxLoadsPerSecond', 'tenantFrom', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'privateNetworkAccess',
   'optionsSuccessStatus', 'rejectedPreflightStatus', 'preflightContinue', 'rejectActualRequests',
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
-  'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards',
+  'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards', 'dangerouslyAllowCredentialsWithQueryTenant',
 ] as const;
 const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection']);
-const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name']);
-
-/** Origins no policy means to trust: a RegExp that matches one is near-universal. */
-export const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
+const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name', 'inheritOriginResolver']);
+/** What a route that lists its own origins does not take from the default policy unless it opts in. */
+const RESOLVER_KEYS = ['resolveOrigin', 'originStore', 'tenantFrom'] as const;
+export { NEAR_UNIVERSAL_PROBES } from './regexp-rules';
 
 export const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] as const;
 export const DEFAULT_ALLOWED_HEADERS = ['content-type'] as const;
@@ -46,10 +47,11 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
     problems.throwIfAny();
   }
   checkKeys(options, TOP_LEVEL_KEYS, '', problems);
+  checkNestedOptions(options, problems);
   const base = pickPolicy(options);
   const defaultName = options.defaultRouteName ?? 'default';
   // With routes but no top-level origins, CORS applies only on the routes.
-  const routesOnly = Array.isArray(options.routes) && options.routes.length > 0 && base.origins === undefined && base.origin === undefined && base.resolveOrigin === undefined;
+  const routesOnly = Array.isArray(options.routes) && options.routes.length > 0 && base.origins === undefined && base.origin === undefined && base.resolveOrigin === undefined && base.originStore === undefined;
   const defaultProblems = new ProblemCollector();
   const defaultRoute = compileRoute(routesOnly ? { ...base, origin: false } : base, defaultName, undefined, '', defaultProblems);
   problems.merge(defaultProblems, '', new Set());
@@ -71,6 +73,8 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
       return;
     }
     checkKeys(route, ROUTE_KEYS, `${at}.`, problems);
+    const inheritFlag = (route as { inheritOriginResolver?: unknown }).inheritOriginResolver;
+    if (inheritFlag !== undefined && typeof inheritFlag !== 'boolean') problems.add(`${at}.inheritOriginResolver`, 'invalid_type', `expected true or false, got ${describe(inheritFlag)}`);
     const pattern = parseRoutePattern(route.path, `${at}.path`, problems);
     if (!pattern) return;
     const key = `${pattern.kind}:${pattern.literal}`;
@@ -114,15 +118,12 @@ function inherit(base: PolicyOptions, route: object): PolicyOptions {
   if (own('origins') || own('origin')) {
     delete merged.origins;
     delete merged.origin;
+    // A route that narrows the origins must not keep trusting the default policy's tenants unnoticed:
+    // it consults the default resolver or store only with `inheritOriginResolver: true`.
+    if ((route as { inheritOriginResolver?: unknown }).inheritOriginResolver !== true) for (const key of RESOLVER_KEYS) delete merged[key];
   }
   for (const key of POLICY_KEYS) if (own(key)) merged[key] = (route as Record<string, unknown>)[key];
   return merged as PolicyOptions;
-}
-
-function checkKeys(source: object, allowed: ReadonlySet<string>, prefix: string, problems: ProblemCollector): void {
-  for (const key of Object.keys(source)) {
-    if (!allowed.has(key)) problems.add(`${prefix}${key}`, 'unknown_option', `unknown option ${JSON.stringify(key)}`);
-  }
 }
 
 function compileRoute(
@@ -141,36 +142,22 @@ function compileRoute(
   const pna = flag('privateNetworkAccess');
   const originAt = `${at}${o.origins !== undefined ? 'origins' : 'origin'}`;
 
-  const setting = readOrigins(o, at, problems);
+  const allowReflectAny = flag('dangerouslyReflectAnyOrigin');
+  const timeoutMs = readPositive(o.resolverTimeoutMs, 500, `${at}resolverTimeoutMs`, new ProblemCollector(), false);
+  const setting = readOrigins(o, at, problems, { credentials, allowReflectAny, allowPublicSuffix, timeoutMs });
   const tenant = compileTenantSource(o.tenantFrom, `${at}tenantFrom`, problems);
   const origins = compileOrigins(setting.specs, originAt, { dangerouslyAllowNullOrigin: allowNull }, problems);
-  if (setting.reflectAny && !flag('dangerouslyReflectAnyOrigin')) {
+  if (setting.reflectAny && !allowReflectAny) {
     problems.add(originAt, 'reflect_any_not_enabled', 'origin: true reflects every origin; use "*" for a public resource, or set dangerouslyReflectAnyOrigin');
   }
   if (!setting.disabled && !setting.reflectAny && !setting.resolver && origins.entries.length === 0 && setting.specs.length === 0) {
-    problems.add(originAt, 'no_origins', 'no origins are allowed: list them in "origins", use "*" for a public resource, or give a "resolveOrigin" function');
+    const why = setting.emptyList ? 'the list is empty (is the environment variable it is built from unset?); ' : '';
+    problems.add(originAt, 'no_origins', `no origins are allowed: ${why}list them in "origins", use "*" for a public resource, or give a "resolveOrigin" function`);
   }
-  if (credentials) {
-    if (origins.any) problems.add(originAt, 'credentials_with_any_origin', 'credentials cannot be combined with "*": any site could read responses with the user\'s cookies');
-    if (setting.reflectAny) problems.add(originAt, 'credentials_with_reflect_any', 'credentials cannot be combined with reflecting any origin: any site could read responses with the user\'s cookies');
-    origins.entries.forEach((e) => {
-      const insecure = (e.kind === 'exact' && e.scheme === 'http' && !isLoopbackHost(e.host)) || (e.kind === 'wildcard' && e.scheme === 'http' && !isLoopbackHost(e.suffix.replace(/:\d+$/, '')));
-      if (insecure && !allowInsecure) {
-        const shown = e.kind === 'exact' ? e.origin : e.pattern;
-        problems.add(originAt, 'credentials_with_insecure_origin', `${shown} is plain http: a network attacker can impersonate it and read credentialed responses; use https or set dangerouslyAllowInsecureOriginsWithCredentials`);
-      }
-      if (e.kind === 'regexp' && NEAR_UNIVERSAL_PROBES.some((probe) => e.regexp.test(probe))) {
-        problems.add(originAt, 'wildcard_too_broad', `${e.pattern} matches origins nobody listed (such as ${NEAR_UNIVERSAL_PROBES.find((p) => e.regexp.test(p))}); with credentials that lets any site read users' data`);
-      }
-      if (e.kind === 'wildcard' && e.publicSuffix && !allowPublicSuffix) {
-        problems.add(originAt, 'credentials_with_public_suffix_wildcard', `${e.pattern} covers a public suffix: anyone can register a site under it; set dangerouslyAllowPublicSuffixWildcards if you really mean it`);
-      }
-    });
-  } else {
-    origins.entries.forEach((e) => {
-      if (e.kind === 'wildcard' && e.publicSuffix) problems.warn(originAt, `${e.pattern} covers a public suffix: anyone can register a site under it`);
-    });
-  }
+  checkOriginRules(origins, setting, tenant, {
+    credentials, allowInsecure, allowPublicSuffix, allowReflectAny,
+    allowQueryTenantWithCredentials: flag('dangerouslyAllowCredentialsWithQueryTenant'),
+  }, { origin: originAt, route: at }, problems);
   if (pna && (origins.any || setting.reflectAny)) {
     problems.add(`${at}privateNetworkAccess`, 'private_network_with_any_origin', 'Private Network Access cannot be granted to any origin');
   }
@@ -225,7 +212,7 @@ function compileRoute(
     ? 'disabled'
     : anyOnly
       ? 'any'
-      : setting.reflectAny
+      : setting.reflectAny || ((setting.callback || setting.guardedResolver) && allowReflectAny)
         ? 'reflect'
         : resolver
           ? origins.entries.length > 0 ? 'list+resolver' : 'resolver'
@@ -240,8 +227,9 @@ function compileRoute(
   const anyRequestHeader = reflectHeaders || (anyHeaderListed && !credentials);
   if (!anyRequestHeader && allowedHeaders.length > 0) preflightHeaders.push(['Access-Control-Allow-Headers', allowedHeaders.join(', ')]);
 
-  const preflightVary = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'];
-  if (pna) preflightVary.push('Access-Control-Request-Private-Network');
+  // The preflight answer depends on Access-Control-Request-Private-Network whether PNA is on (grant)
+  // or off (403 when it is asked for): a cache must keep the two apart.
+  const preflightVary = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers', 'Access-Control-Request-Private-Network'];
   const actualVary = anyOnly ? [] : ['Origin'];
   // A tenant header changes the answer as much as Origin does.
   if (tenant && resolver && !anyOnly) {
@@ -294,6 +282,7 @@ function compileRoute(
       allowedHeaders, exposedHeaders, maxAge, pna, preflightStatus, rejectedStatus, reflectHeaders,
       allowNull, allowInsecure, allowPublicSuffix, hasResolver: resolver !== undefined,
       hasStore: setting.storeCache !== undefined, tenantFrom: tenant ? String(Object.entries(o.tenantFrom ?? {})[0]) : undefined,
+      tenantBinding: tenant?.binding, callbackOrigins: setting.callback,
     }),
   });
 }

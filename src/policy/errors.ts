@@ -25,6 +25,12 @@ export type ConfigProblemCode =
   | 'invalid_route_path'
   | 'duplicate_route'
   | 'unknown_option'
+  | 'weak_metrics_credentials'
+  | 'credentials_with_request_chosen_tenant'
+  | 'tenant_header_unusable'
+  | 'unanchored_tenant_path'
+  | 'regexp_too_broad'
+  | 'regexp_not_linear'
   | import('../fetch-metadata/options').ProtectionProblemCode;
 
 export interface ConfigProblem {

@@ -7,7 +7,8 @@ import type { IncomingMessage } from 'node:http';
  * - a wildcard-subdomain pattern, `https://*.example.com` — one or more whole labels before
  *   `example.com`, never `example.com` itself (list the apex separately if it is a frontend too);
  * - an anchored RegExp without the `g` or `y` flag, `/^https:\/\/pr-\d+\.preview\.example\.com$/`,
- *   tested against the normalised origin;
+ *   tested against the normalised origin on a linear-time engine (RE2: no lookarounds, no
+ *   back-references) and probed at start-up for breadth (unescaped dots, other TLDs, appended labels);
  * - `'*'`: any origin, for public, non-credentialed resources only.
  */
 export type OriginSpec = string | RegExp;
@@ -17,6 +18,8 @@ export type OriginSpec = string | RegExp;
  * Its answers are cached (positive and negative), concurrent lookups of one origin share one call,
  * and a call that throws or outlives `resolverTimeoutMs` rejects the request (fail closed).
  * The origin it receives is already parsed and normalised; `tenant` is set when `tenantFrom` is.
+ * It is asked once about a random `.invalid` origin: one that says yes to that reflects every origin
+ * and fails closed unless `dangerouslyReflectAnyOrigin` is set (never with credentials).
  */
 export type OriginResolver = (origin: string, req: IncomingMessage, tenant: string | undefined) => boolean | Promise<boolean>;
 
@@ -33,7 +36,10 @@ export interface PolicyOptions {
   /**
    * `cors`-package alias of `origins`: string, RegExp, array, `'*'`, a `(origin, callback)` function,
    * or `true` (reflect any origin — needs `dangerouslyReflectAnyOrigin`). `false` disables CORS handling
-   * for the route.
+   * for the route. Callback answers obey the static rules: RegExps anchored (and, with credentials,
+   * no broader than a listed site), `'*'` never with credentials, and a callback that allows an origin
+   * nobody lists is reflection (needs `dangerouslyReflectAnyOrigin`); an answer that breaks a rule is a
+   * resolver error and the request fails closed.
    */
   origin?: OriginSpec | readonly OriginSpec[] | boolean | CorsOriginCallback;
   /** Per-tenant or database-backed origins, consulted for origins the static list does not allow. */
@@ -54,9 +60,11 @@ export interface PolicyOptions {
   /** Loads of tenant sets from the store per second, beyond which lookups fail closed. Default 200. */
   originStoreMaxLoadsPerSecond?: number;
   /**
-   * Where the tenant id comes from (`{ query: 'client_id' }`, `{ header: 'x-tenant-id' }`,
-   * `{ path: /^\/t\/([^/]+)/ }`). Resolver answers are cached per tenant; a header is added to Vary.
-   * A request without a tenant id is not looked up (origin_not_allowed).
+   * Where the tenant id comes from: `{ path: /^\/t\/([^/]+)\// }`, `{ host: /^([a-z0-9-]+)\.api\.example\.com$/ }`
+   * or `{ query: 'client_id' }`. Resolver answers are cached per tenant. A request without a tenant id
+   * is not looked up (origin_not_allowed). A tenant is untrusted: with `credentials`, a query tenant
+   * (which any page chooses) needs `dangerouslyAllowCredentialsWithQueryTenant`; a header tenant is
+   * refused, as preflights never carry header values (docs/threat-model.md).
    */
   tenantFrom?: import('../stores/types').TenantSource;
 
@@ -76,7 +84,10 @@ export interface PolicyOptions {
    * Capped at 86 400 (Firefox's cap); values above 7 200 (Chromium's cap) are kept with a warning.
    */
   maxAge?: number;
-  /** Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default false. */
+  /**
+   * Answer Private Network Access preflights (`Access-Control-Allow-Private-Network`). Default false:
+   * Chrome replaced PNA preflights with a Local Network Access permission prompt, so few browsers send them.
+   */
   privateNetworkAccess?: boolean;
 
   /** Status of an allowed preflight. Default 204. (`cors` name.) */
@@ -102,6 +113,11 @@ export interface PolicyOptions {
   dangerouslyReflectRequestHeaders?: boolean;
   /** Allow wildcard patterns under a public suffix (`https://*.github.io`) with credentials. */
   dangerouslyAllowPublicSuffixWildcards?: boolean;
+  /**
+   * Allow `tenantFrom: { query }` with credentials. Any page can put any tenant id in the query, so
+   * only safe when every response on the route is scoped to that tenant (docs/threat-model.md).
+   */
+  dangerouslyAllowCredentialsWithQueryTenant?: boolean;
 }
 
 /** A policy that applies to the paths it names. */
@@ -113,6 +129,12 @@ export interface RoutePolicyOptions extends PolicyOptions {
   path: string;
   /** The `route` label in metrics and logs. Default: the path pattern. */
   name?: string;
+  /**
+   * A route that sets its own `origins`/`origin` does not consult the default policy's
+   * `resolveOrigin`, `originStore` or `tenantFrom`: narrowing a route must not keep trusting every
+   * tenant. Set this to `true` to consult them too. Default false.
+   */
+  inheritOriginResolver?: boolean;
 }
 
 export interface MetricsOptions {

@@ -6,6 +6,8 @@ import type { ResolveFn } from '../engine/resolver-cache';
 import { describe } from '../origin/matcher';
 import { TenantOriginCache } from '../stores/tenant-cache';
 import { ProblemCollector } from './errors';
+import { fromCorsCallback, type CallbackRules } from './callback-origin';
+import { guardReflection } from './reflection-guard';
 import type { CorsOriginCallback, PolicyOptions } from './options';
 import { readPositive } from './readers';
 
@@ -15,19 +17,30 @@ export interface OriginSetting {
   disabled: boolean;
   resolver: ResolveFn | undefined;
   storeCache: TenantOriginCache | undefined;
+  /** The origins come from a `cors`-style `origin(origin, callback)` function. */
+  callback: boolean;
+  /** A `resolveOrigin` function (held to the reflection rule like a callback). */
+  guardedResolver: boolean;
+  /** `origins: []`, typically an unset environment variable split into nothing. */
+  emptyList: boolean;
 }
 
 /** Reads `origins` / `origin` / `resolveOrigin`, including the `cors` package's forms of `origin`. */
-export function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector): OriginSetting {
-  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined };
+export function readOrigins(o: PolicyOptions, at: string, problems: ProblemCollector, rules: CallbackRules): OriginSetting {
+  const setting: OriginSetting = { specs: [], reflectAny: false, disabled: false, resolver: undefined, storeCache: undefined, callback: false, guardedResolver: false, emptyList: false };
   if (o.origins !== undefined && o.origin !== undefined) {
     problems.add(`${at}origin`, 'invalid_type', 'set either "origins" or its cors-package alias "origin", not both');
   }
   const value = o.origins ?? o.origin;
   if (value === true) setting.reflectAny = true;
   else if (value === false) setting.disabled = true;
-  else if (typeof value === 'function') setting.resolver = fromCorsCallback(value as CorsOriginCallback);
-  else if (Array.isArray(value)) setting.specs = value;
+  else if (typeof value === 'function') {
+    setting.resolver = fromCorsCallback(value as CorsOriginCallback, rules);
+    setting.callback = true;
+  } else if (Array.isArray(value)) {
+    setting.specs = value;
+    setting.emptyList = value.length === 0;
+  }
   else if (value !== undefined) setting.specs = [value];
   if (o.resolveOrigin !== undefined) {
     if (typeof o.resolveOrigin !== 'function') {
@@ -35,7 +48,9 @@ export function readOrigins(o: PolicyOptions, at: string, problems: ProblemColle
     } else if (setting.resolver) {
       problems.add(`${at}resolveOrigin`, 'invalid_type', 'set either "resolveOrigin" or an "origin" function, not both');
     } else {
-      setting.resolver = o.resolveOrigin as ResolveFn;
+      const fn = o.resolveOrigin as ResolveFn;
+      setting.resolver = guardReflection(fn, fn, { allowReflectAny: rules.allowReflectAny, timeoutMs: rules.timeoutMs, what: 'resolveOrigin' });
+      setting.guardedResolver = true;
     }
   }
   if (o.originStore !== undefined) {
@@ -55,17 +70,4 @@ export function readOrigins(o: PolicyOptions, at: string, problems: ProblemColle
     }
   }
   return setting;
-}
-
-/** Adapts `cors`'s `origin(requestOrigin, callback)` to a resolver. */
-function fromCorsCallback(fn: CorsOriginCallback): ResolveFn {
-  return (origin) =>
-    new Promise<boolean>((resolve, reject) => {
-      fn(origin, (err, allow) => {
-        if (err) return reject(err);
-        if (typeof allow === 'boolean' || allow === undefined) return resolve(allow === true);
-        const list = Array.isArray(allow) ? allow : [allow];
-        resolve(list.some((item) => (item instanceof RegExp ? new RegExp(item.source, item.flags.replace(/[gy]/g, '')).test(origin) : item === origin || item === '*')));
-      });
-    });
 }

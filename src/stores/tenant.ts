@@ -1,35 +1,128 @@
-/** Compiles a `tenantFrom` declaration into a function over the raw request, and the Vary it needs. */
+/** Compiles a `tenantFrom` declaration into a function over the raw request, and how far a page can choose it. */
 import type { IncomingMessage } from 'node:http';
-import { isToken } from '../http/tokens';
 import type { ProblemCollector } from '../policy/errors';
-import { describe } from '../origin/matcher';
-import { MAX_TENANT_LENGTH, type TenantSource } from './types';
+import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
+import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
+import { compileHostTemplate, compilePathTemplate } from './tenant-template';
+import { MAX_TENANT_LENGTH } from './types';
 
 export interface CompiledTenantSource {
   readonly tenantOf: (raw: unknown) => string | undefined;
   /** Header names the answer now depends on. */
   readonly vary: readonly string[];
+  /**
+   * `bound`: the tenant comes from where the request is sent (path or host), which a cross-site page
+   * cannot re-point at another tenant's data. `request-chosen`: any page picks it (query string).
+   */
+  readonly binding: 'bound' | 'request-chosen';
 }
+
+const EXPECTED = 'expected { path: "/t/:tenant" }, { host: ":tenant.api.example.com" } (or an anchored RegExp with one capture group), or { query: name }';
 
 export function compileTenantSource(source: unknown, at: string, problems: ProblemCollector): CompiledTenantSource | undefined {
   if (source === undefined) return undefined;
-  const s = source as Partial<Record<'header' | 'query' | 'path', unknown>>;
-  if (typeof source === 'object' && source !== null) {
-    if (typeof s.header === 'string' && isToken(s.header)) {
-      const name = s.header.toLowerCase();
-      return { tenantOf: (raw) => clean((raw as IncomingMessage).headers?.[name]), vary: [s.header] };
-    }
-    if (typeof s.query === 'string' && s.query !== '') {
-      const name = s.query;
-      return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [] };
-    }
-    if (s.path instanceof RegExp && !s.path.global && !s.path.sticky && new RegExp(`${s.path.source}|`).exec('')!.length > 1) {
-      const regexp = s.path;
-      return { tenantOf: (raw) => clean(regexp.exec(pathOf(urlOf(raw)))?.[1]), vary: [] };
-    }
+  const s = (typeof source === 'object' && source !== null ? source : {}) as Partial<Record<'header' | 'query' | 'path' | 'host', unknown>>;
+  if (s.header !== undefined) {
+    problems.add(
+      `${at}.header`,
+      'tenant_header_unusable',
+      'a browser preflight carries only the names of the headers a script will send, never their values, so the tenant is unknown when the preflight ' +
+        'is judged and every cross-origin request that sets the header fails; bind the tenant in the path ({ path: "/t/:tenant" }) or the host ({ host: ":tenant.api.example.com" }) instead',
+    );
+    return undefined;
   }
-  problems.add(at, 'invalid_type', `expected { header: name }, { query: name } or { path: RegExp with a capture group, no g/y flag }, got ${describe(source)}`);
+  if (typeof s.query === 'string' && s.query !== '') {
+    const name = s.query;
+    return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [], binding: 'request-chosen' };
+  }
+  const key = s.path !== undefined ? 'path' : s.host !== undefined ? 'host' : undefined;
+  if (key !== undefined) {
+    const read = compileBoundReader(s[key], key, `${at}.${key}`, problems);
+    if (!read) return undefined;
+    if (key === 'path') return { tenantOf: (raw) => clean(read(pathOf(urlOf(raw)))), vary: [], binding: 'bound' };
+    // A service answers on few host names: remember each Host header's tenant (bounded).
+    const byHost = memoise((host) => clean(read(hostName(host))));
+    return { tenantOf: (raw) => byHost((raw as IncomingMessage | undefined)?.headers?.host), vary: [], binding: 'bound' };
+  }
+  problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(source)}`);
   return undefined;
+}
+
+/** A template (`'/t/:tenant'`, `':tenant.api.example.com'`) or a RegExp, as a function from path or host to tenant id. */
+function compileBoundReader(spec: unknown, key: 'path' | 'host', at: string, problems: ProblemCollector): ((value: string) => string | undefined) | undefined {
+  if (typeof spec === 'string') {
+    const template = key === 'path' ? compilePathTemplate(spec) : compileHostTemplate(spec);
+    if (!template.ok) problems.add(at, 'invalid_type', template.message);
+    return template.ok ? template.read : undefined;
+  }
+  if (!(spec instanceof RegExp)) {
+    problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(spec)}`);
+    return undefined;
+  }
+  const linear = compileTenantRegExp(spec, key, at, problems);
+  if (!linear) return undefined;
+  // The linear-time engine needs microseconds to extract a group, and paths repeat: memoise.
+  return key === 'path' ? memoise((path) => linear.group(path as string, 1)) : (host) => linear.group(host, 1);
+}
+
+/**
+ * A bounded memo over request text: emptied when full, and long inputs skip it, so an attacker's
+ * distinct values cost only the computation itself. `null` stands for "no tenant" so one lookup suffices.
+ */
+function memoise(compute: (value: string) => string | undefined): (value: unknown) => string | undefined {
+  const memo = new Map<string, string | null>();
+  return (value) => {
+    if (typeof value !== 'string') return undefined;
+    if (value.length > MAX_MEMO_KEY_LENGTH) return compute(value);
+    const known = memo.get(value);
+    if (known !== undefined) return known ?? undefined;
+    const result = compute(value);
+    if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+    memo.set(value, result ?? null);
+    return result;
+  };
+}
+
+const MAX_MEMO_ENTRIES = 1_024;
+const MAX_MEMO_KEY_LENGTH = 256;
+
+/** A tenant RegExp must capture the id and start at the beginning (and, for a host, end at its end). */
+function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, problems: ProblemCollector): LinearRegExp | undefined {
+  if (regexp.global || regexp.sticky || new RegExp(`${regexp.source}|`).exec('')!.length < 2) {
+    problems.add(at, 'invalid_type', `${String(regexp)}: expected a RegExp with a capture group for the tenant id and no g/y flag`);
+    return undefined;
+  }
+  const anchored = key === 'path' ? topLevelAlternatives(regexp.source).every((alt) => alt.startsWith('^')) : isAnchored(regexp.source);
+  if (!anchored) {
+    problems.add(
+      at,
+      'unanchored_tenant_path',
+      `${String(regexp)} is not anchored: a request could name a tenant anywhere in its ${key}; write it as ${key === 'path' ? '^/t/([^/]+)/' : '^([a-z0-9-]+)\\.api\\.example\\.com$'}`,
+    );
+    return undefined;
+  }
+  const linear = compileLinear(regexp);
+  if (!linear.ok) {
+    problems.add(at, 'regexp_not_linear', linear.message);
+    return undefined;
+  }
+  return linear.regexp;
+}
+
+/** A Host header without its port, lower-cased (what `{ host }` tenant patterns see). */
+function hostName(host: string): string {
+  const colon = host.lastIndexOf(':');
+  const name = colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
+  return hasUpperCase(name) ? name.toLowerCase() : name;
+}
+
+/** Browsers send lower-case hosts: checking is cheaper than lower-casing every time. */
+function hasUpperCase(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
 }
 
 function urlOf(raw: unknown): string {

@@ -16,14 +16,24 @@ export interface OriginStore {
 }
 
 /**
- * Where the tenant id of a request comes from. A header is added to `Vary` (caches must keep
- * tenants apart); a query parameter or a path segment is part of the URL already.
+ * Where the tenant id of a request comes from.
+ *
+ * A tenant is an untrusted party (a customer who registers his own origins). With credentials, the
+ * tenant must be bound where a cross-site page cannot re-point it: the path (`/t/acme/...`, and the
+ * app serves only that tenant's data there) or the host (`acme.api.example.com`, with host-only
+ * cookies). A query parameter is chosen by whoever builds the URL, so `{ query }` with credentials
+ * needs `dangerouslyAllowCredentialsWithQueryTenant`. A header cannot be used at all: preflights
+ * carry header names, never values. See docs/threat-model.md.
  */
 export type TenantSource =
-  | { readonly header: string }
-  | { readonly query: string }
-  /** A RegExp over the path whose first capture group is the tenant id: `/^\/t\/([^/]+)/`. */
-  | { readonly path: RegExp };
+  /**
+   * The path: a template `'/t/:tenant'` (one whole segment; fast, nothing to get wrong), or a RegExp
+   * anchored with `^` whose first capture group is the tenant id, `/^\/t\/([^/]+)\//` (run on RE2).
+   */
+  | { readonly path: string | RegExp }
+  /** The Host header (lower-case, no port): a template `':tenant.api.example.com'`, or an anchored RegExp with a capture group. */
+  | { readonly host: string | RegExp }
+  | { readonly query: string };
 
 /** Tenant ids longer than this, or with control characters, are ignored (no lookup). */
 export const MAX_TENANT_LENGTH = 128;

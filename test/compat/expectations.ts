@@ -58,7 +58,7 @@ const withHeaders = (r: MatrixRequest, method: string, change: Record<string, st
   const kept = Object.entries(r.headers).filter(([k]) => !(k.toLowerCase() in change));
   return { name: `${r.name} (as ${method})`, method, headers: { ...Object.fromEntries(kept), ...change } };
 };
-const PREFLIGHT_VARY = ['access-control-request-headers', 'access-control-request-method', 'origin'];
+const PREFLIGHT_VARY = ['access-control-request-headers', 'access-control-request-method', 'origin', 'access-control-request-private-network'].sort();
 
 /** The core's expected answer to `request` under `set`, given cors's answers (`cors` may be asked about variants). */
 export async function expectCore(

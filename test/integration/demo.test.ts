@@ -96,7 +96,7 @@ describeIfCommand('promtool')('demo /metrics under promtool', () => {
 
 describe('demo with /metrics on a separate, protected port', () => {
   it('serves no metrics on the API port and refuses the metrics port without the token', async () => {
-    const demo = await startProcess('node', [CLI, 'demo', '--port', '0', '--metrics-port', '0', '--no-traffic'], /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*metrics: +curl -s -H 'Authorization: Bearer …' (http:\/\/127\.0\.0\.1:\d+)\/metrics/, 15_000, { METRICS_TOKEN: 'scrape-secret' });
+    const demo = await startProcess('node', [CLI, 'demo', '--port', '0', '--metrics-port', '0', '--no-traffic'], /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*metrics: +curl -s -H 'Authorization: Bearer …' (http:\/\/127\.0\.0\.1:\d+)\/metrics/, 15_000, { METRICS_TOKEN: 'scrape-secret-0123456789' });
     try {
       const [api, metricsBase] = [demo.match[1] as string, demo.match[2] as string];
       expect(metricsBase).not.toBe(api);
@@ -109,7 +109,7 @@ describe('demo with /metrics on a separate, protected port', () => {
       expect(anonymous.body).not.toContain('cors_');
       const wrong = await send(metricsBase, 'GET', '/metrics', { Authorization: 'Bearer guess' });
       expect(wrong.status).toBe(401);
-      const scraper = await send(metricsBase, 'GET', '/metrics', { Authorization: 'Bearer scrape-secret' });
+      const scraper = await send(metricsBase, 'GET', '/metrics', { Authorization: 'Bearer scrape-secret-0123456789' });
       expect(scraper.status).toBe(200);
       expect(sumSamples(scraper.body, 'cors_requests_total', { origin: 'https://app.example.com' })).toBe(1);
     } finally {

@@ -109,13 +109,13 @@ describe.each([
 describe('/metrics protection', () => {
   it('refuses without the bearer token or basic credentials, in constant time', async () => {
     const cors = corsSentinel({ origins: '*', logger: false });
-    const bearer = express5().get('/metrics', cors.metricsHandler({ auth: { bearerToken: 's3cret' } }));
+    const bearer = express5().get('/metrics', cors.metricsHandler({ auth: { bearerToken: 's3cret-0123456789abcdef' } }));
     await request(bearer).get('/metrics').expect(401).expect('WWW-Authenticate', 'Bearer');
     await request(bearer).get('/metrics').set('Authorization', 'Bearer wrong').expect(401);
-    await request(bearer).get('/metrics').set('Authorization', 'Bearer s3cret').expect(200);
-    const basic = express5().get('/metrics', cors.metricsHandler({ auth: { username: 'prom', password: 'pw' } }));
+    await request(bearer).get('/metrics').set('Authorization', 'Bearer s3cret-0123456789abcdef').expect(200);
+    const basic = express5().get('/metrics', cors.metricsHandler({ auth: { username: 'prom', password: 'pw-0123456789abcdef' } }));
     await request(basic).get('/metrics').auth('prom', 'nope').expect(401);
-    await request(basic).get('/metrics').auth('prom', 'pw').expect(200);
+    await request(basic).get('/metrics').auth('prom', 'pw-0123456789abcdef').expect(200);
   });
 
   it('serves on a separate port, and only the metrics path', async () => {

@@ -81,7 +81,8 @@ describe('report-only candidate in enforce mode', () => {
     const lookup = new Promise<boolean>((resolve) => (answer = resolve));
     const mw = corsSentinel({
       origins: [APP], logger: false, metrics: { registry },
-      reportOnly: { origins: [APP], resolveOrigin: () => lookup, resolverTimeoutMs: 60_000 },
+      // Selective, as a real resolver is (one that says yes to everything is refused as reflection).
+      reportOnly: { origins: [APP], resolveOrigin: (o) => lookup.then((allowed) => allowed && o === NEWAPP), resolverTimeoutMs: 60_000 },
     });
     const [res] = await play([mw], [[1, get(NEWAPP)]]);
     // The response is complete while the candidate's lookup is still pending.

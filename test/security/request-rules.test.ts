@@ -93,7 +93,7 @@ describe('rule 6: Vary: Origin is appended whenever the answer depends on Origin
   it('varies preflights on the request method and headers too, rejections included', async () => {
     for (const origin of ['https://app.example.com', 'https://evil.example.com']) {
       const res = await request(app).options('/x').set('Origin', origin).set('Access-Control-Request-Method', 'PUT');
-      expect(res.headers.vary).toBe('Accept-Encoding, Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+      expect(res.headers.vary).toBe('Accept-Encoding, Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network');
     }
   });
   it('does not vary a "*" policy, whose answer is the same for everyone', async () => {

@@ -23,15 +23,15 @@ describe('MemoryOriginStore', () => {
 });
 
 describe('per-tenant origins through the policy', () => {
-  it('looks origins up per tenant, varies on a tenant header and applies changes at once', async () => {
+  it('looks origins up per tenant (bound by the host) and applies changes at once', async () => {
     const store = new MemoryOriginStore({ acme: ['https://shop.acme.example'], globex: ['https://portal.globex.example'] });
-    const s = testSentinel({ origins: ['https://app.example.com'], originStore: store, tenantFrom: { header: 'X-Tenant' } });
+    const s = testSentinel({ origins: ['https://app.example.com'], originStore: store, tenantFrom: { host: /^([a-z0-9-]+)\.api\.example\.com$/ } });
     const ask = (tenant: string | undefined, origin: string) =>
-      s.decide({ method: 'GET', path: '/', origin, raw: { url: '/', headers: tenant ? { 'x-tenant': tenant } : {} } });
+      s.decide({ method: 'GET', path: '/', origin, raw: { url: '/', headers: { host: tenant ? `${tenant}.api.example.com:8443` : 'api.example.com' } } });
     expect((await ask('acme', 'https://shop.acme.example')).outcome).toBe('allowed');
     expect((await ask('globex', 'https://shop.acme.example')).outcome).toBe('rejected');
     expect((await ask(undefined, 'https://shop.acme.example')).outcome).toBe('rejected');
-    expect((await ask('acme', 'https://shop.acme.example')).vary).toEqual(['Origin', 'X-Tenant']);
+    expect((await ask('acme', 'https://shop.acme.example')).vary).toEqual(['Origin']);
     store.add('globex', 'https://shop.acme.example');
     expect((await ask('globex', 'https://shop.acme.example')).outcome).toBe('allowed');
     store.remove('acme', 'https://shop.acme.example');

@@ -24,7 +24,7 @@ describe('configuration errors', () => {
     expect((error as CorsConfigError).message).toBe(
       [
         'cors-sentinel: invalid configuration (8 problems):',
-        '  - allowHeaders: unknown option "allowHeaders" [unknown_option]',
+        '  - allowHeaders: unknown option "allowHeaders"; did you mean "allowedHeaders"? [unknown_option]',
         '  - origins[0]: "https://app.example.com/login" has a path, query, fragment or credentials; an origin is scheme://host[:port] only [origin_has_path]',
         "  - origins: credentials cannot be combined with \"*\": any site could read responses with the user's cookies [credentials_with_any_origin]",
         '  - methods[1]: TRACE is forbidden by the Fetch standard; browsers never send it [forbidden_method]',
