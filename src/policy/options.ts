@@ -51,7 +51,11 @@ export interface PolicyOptions {
    * Use either this or `resolveOrigin`.
    */
   originStore?: import('../stores/types').OriginStore;
-  /** Loads of tenant sets from the store per second, beyond which lookups fail closed. Default 200. */
+  /**
+   * Loads per second of tenants not known to have origins (new or random tenant ids), beyond which
+   * their lookups fail closed. Reloads of tenants known to have origins have a budget of their own
+   * of the same size, so a flood of random ids cannot starve them. Default 200.
+   */
   originStoreMaxLoadsPerSecond?: number;
   /**
    * Where the tenant id comes from (`{ query: 'client_id' }`, `{ header: 'x-tenant-id' }`,
