@@ -127,6 +127,12 @@ export interface MetricsOptions {
   /** Sticky first-come label slots for origins that are not configured exactly. Default 50. */
   originLabelLimit?: number;
   /**
+   * The origin label guard's time scale: a slot is held at least this long, counts are halved this
+   * often, and an unused label is released after 5× this (docs/metrics.md, the origin label guard).
+   * Keep it longer than the scrape interval. Default 60 000 ms.
+   */
+  originLabelHoldMs?: number;
+  /**
    * In a `node:cluster` worker: take origin label slots from the primary (which runs
    * `clusterMetrics()`) and offer this registry for aggregation, so that one `/metrics` sums all workers.
    */
