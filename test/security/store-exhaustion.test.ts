@@ -18,6 +18,11 @@ import { TcpProxy, within } from '../support/tcp-proxy';
 const PG = { host: '127.0.0.1', port: 5432, user: process.env.PGUSER ?? 'postgres', database: process.env.PGDATABASE ?? 'test' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The middleware over an origin store with tenant ids from the query, without a logger. */
+function tenantCors(store: PostgresOriginStore, options: { resolverCacheTtlMs: number; resolverTimeoutMs?: number; originStoreMaxLoadsPerSecond?: number }): CorsSentinelMiddleware {
+  return corsSentinel({ originStore: store, tenantFrom: { query: 'client_id' }, logger: false, ...options });
+}
+
 async function api(cors: CorsSentinelMiddleware): Promise<{ port: number; close(): Promise<void> }> {
   const app = express();
   app.use(cors);
@@ -49,14 +54,8 @@ describe('origin store exhaustion (real PostgreSQL, real sockets)', () => {
 
   it('a flood of random tenant ids does not starve a real tenant whose entry keeps expiring', async () => {
     const store = new PostgresOriginStore({ poolConfig: PG, table, channel });
-    const cors = corsSentinel({
-      originStore: store,
-      tenantFrom: { query: 'client_id' },
-      // The real tenant's entry expires every 200 ms, so it is reloaded again and again during the flood.
-      resolverCacheTtlMs: 200,
-      originStoreMaxLoadsPerSecond: 20,
-      logger: false,
-    });
+    // The real tenant's entry expires every 200 ms, so it is reloaded again and again during the flood.
+    const cors = tenantCors(store, { resolverCacheTtlMs: 200, originStoreMaxLoadsPerSecond: 20 });
     const server = await api(cors);
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
     const real = async (count: number): Promise<number> => {
@@ -137,13 +136,7 @@ describe('origin store exhaustion (real PostgreSQL, real sockets)', () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
-    const cors = corsSentinel({
-      originStore: store,
-      tenantFrom: { query: 'client_id' },
-      resolverTimeoutMs: 300,
-      resolverCacheTtlMs: 60_000,
-      logger: false,
-    });
+    const cors = tenantCors(store, { resolverTimeoutMs: 300, resolverCacheTtlMs: 60_000 });
     const server = await api(cors);
     const ask = async (tenant: string, origin: string): Promise<boolean> =>
       allowedBy((await send(server.port, `/api/data?client_id=${tenant}`, { Origin: origin })).headers['access-control-allow-origin'], origin);
