@@ -1,7 +1,9 @@
 /**
  * Metrics for an API running as `node:cluster` workers: one `/metrics` in the primary with the sums
- * across workers (prom-client's AggregatorRegistry), and origin label slots handed out by the
- * primary so that every worker labels an origin alike.
+ * across workers (prom-client's AggregatorRegistry), origin label slots owned by the primary (its
+ * LabelGuard; workers claim slots, report their counts and follow the label set it broadcasts) so
+ * that every worker labels an origin alike, and one HyperLogLog seed handed out by the primary so
+ * that the workers' distinct-origin sketches are merged, not their estimates summed.
  *
  *     if (cluster.isPrimary) {
  *       await clusterMetrics({ port: 9464 });        // aggregated /metrics + the slot authority
@@ -11,59 +13,81 @@
  *     }
  */
 import cluster from 'node:cluster';
+import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { createMetricsHandler, type MetricsAuth } from './metrics/handler';
-import { DEFAULT_ORIGIN_LABEL_LIMIT, type ClaimAnswer, type SlotAuthority } from './metrics/origin-labeler';
+import { distinctRegisters } from './metrics/metrics';
+import { estimateRegisters, mergeRegisters, setHashSeed } from './metrics/distinct-origins';
+import { DEFAULT_LABEL_HOLD_MS, LabelGuard, type GuardState } from './metrics/label-guard';
+import { DEFAULT_ORIGIN_LABEL_LIMIT, type SlotAuthority, type SlotReport } from './metrics/origin-labeler';
 
+const HELLO = 'cors-sentinel:hello';
 const CLAIM = 'cors-sentinel:claim-slot';
 const RESULT = 'cors-sentinel:slot-result';
+const REPORT = 'cors-sentinel:slot-report';
+const STATE = 'cors-sentinel:label-state';
+const SKETCH_ASK = 'cors-sentinel:sketch-ask';
+const SKETCH = 'cors-sentinel:sketch';
 /** A worker whose primary does not answer folds that request's origin (counts stay exact, under `__other__`). */
 const CLAIM_TIMEOUT_MS = 5000;
+const SKETCH_TIMEOUT_MS = 2000;
 
-interface ClaimMessage {
-  readonly type: typeof CLAIM;
-  readonly id: number;
-  readonly origin: string;
-}
-interface ResultMessage {
-  readonly type: typeof RESULT;
-  readonly id: number;
-  readonly granted: boolean;
-  /** With a refusal: every origin that holds a slot (the list is final once the slots are full). */
-  readonly slots?: readonly string[];
-}
+type Message = { readonly type?: unknown } & Record<string, unknown>;
+const send = (message: object): void => void process.send?.(message);
 
-/** In a worker: asks the primary for slots over IPC. */
+/** In a worker: asks the primary for slots and its seed over IPC, and answers its sketch requests. */
 export class ClusterSlotAuthority implements SlotAuthority {
   private nextId = 0;
-  private readonly waiting = new Map<number, (answer: ClaimAnswer) => void>();
+  private readonly waiting = new Map<number, (answer: { granted: boolean; state: GuardState }) => void>();
+  private readonly followers: Array<(state: GuardState) => void> = [];
 
-  constructor() {
-    process.on('message', (msg: unknown) => {
-      const m = msg as Partial<ResultMessage> | null;
-      if (m?.type !== RESULT || typeof m.id !== 'number') return;
-      this.waiting.get(m.id)?.(m.granted === true ? { kind: 'granted' } : { kind: 'full', slots: Array.isArray(m.slots) ? m.slots : [] });
-      this.waiting.delete(m.id);
-    });
+  constructor(private readonly registries: ReadonlySet<Registry>) {
+    process.on('message', (msg: unknown) => this.receive(msg as Message | null));
+    send({ type: HELLO });
   }
 
-  claim(origin: string): Promise<ClaimAnswer> {
+  claim(origin: string, allowed: boolean): Promise<{ granted: boolean; state: GuardState } | undefined> {
     return new Promise((resolve) => {
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        resolve({ kind: 'unanswered' });
+        resolve(undefined);
       }, CLAIM_TIMEOUT_MS);
       timer.unref();
       this.waiting.set(id, (answer) => {
         clearTimeout(timer);
         resolve(answer);
       });
-      const message: ClaimMessage = { type: CLAIM, id, origin };
-      process.send?.(message);
+      send({ type: CLAIM, id, origin, allowed });
     });
   }
+
+  report(report: SlotReport): void {
+    send({ type: REPORT, ...report });
+  }
+
+  follow(onState: (state: GuardState) => void): void {
+    this.followers.push(onState);
+  }
+
+  private receive(m: Message | null): void {
+    if (m?.type === RESULT && typeof m.id === 'number' && isState(m.state)) {
+      this.waiting.get(m.id)?.({ granted: m.granted === true, state: m.state });
+      this.waiting.delete(m.id);
+    } else if (m?.type === STATE && isState(m.state)) {
+      if (typeof m.seed === 'number') setHashSeed(m.seed);
+      for (const f of this.followers) f(m.state);
+    } else if (m?.type === SKETCH_ASK) {
+      const sketches = [...this.registries].flatMap((r) => distinctRegisters(r));
+      send({ type: SKETCH, id: m.id, sketches: sketches.map((s) => ({ name: s.name, window: s.window, registers: Buffer.from(s.registers).toString('base64') })) });
+    }
+  }
+}
+
+function isState(value: unknown): value is GuardState {
+  const s = value as Partial<GuardState> | null;
+  return typeof s === 'object' && s !== null && Array.isArray(s.labels) && Array.isArray(s.reserved);
 }
 
 const workerRegistries = new Set<Registry>();
@@ -79,7 +103,7 @@ export function joinClusterMetrics(registry: Registry): SlotAuthority | undefine
   if (workerAuthority === undefined) new AggregatorRegistry();
   workerRegistries.add(registry);
   AggregatorRegistry.setRegistries([...workerRegistries]);
-  return (workerAuthority ??= new ClusterSlotAuthority());
+  return (workerAuthority ??= new ClusterSlotAuthority(workerRegistries));
 }
 
 export interface ClusterMetricsOptions {
@@ -91,6 +115,8 @@ export interface ClusterMetricsOptions {
   readonly auth?: MetricsAuth;
   /** Must equal the workers' `metrics.originLabelLimit`. Default 50. */
   readonly originLabelLimit?: number;
+  /** Must equal the workers' `metrics.originLabelHoldMs`. Default 60 000. */
+  readonly originLabelHoldMs?: number;
 }
 
 export interface ClusterMetrics {
@@ -99,26 +125,105 @@ export interface ClusterMetrics {
   close(): Promise<void>;
 }
 
-/** In the primary: serves the workers' summed metrics and hands out origin label slots. */
+interface WorkerHandle {
+  send(message: object): unknown;
+}
+
+/**
+ * The primary's label guard: answers claims, adds up the workers' reports, rebalances on a timer
+ * and broadcasts every change of the label set (with the hash seed) to all workers.
+ */
+function serveLabelSlots(limit: number, holdMs: number, seed: number): { onMessage(worker: WorkerHandle, m: Message): void; stop(): void } {
+  const guard = new LabelGuard(limit, holdMs, Date.now());
+  const broadcast = (): void => {
+    const message = { type: STATE, seed, state: guard.state() };
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message);
+  };
+  const timer = setInterval(() => {
+    if (guard.tick(Date.now()).length > 0) broadcast();
+  }, Math.max(10, Math.floor(holdMs / 6)));
+  timer.unref();
+  return {
+    onMessage(worker, m) {
+      if (m.type === HELLO) {
+        worker.send({ type: STATE, seed, state: guard.state() });
+      } else if (m.type === CLAIM && typeof m.id === 'number' && typeof m.origin === 'string') {
+        const before = guard.used;
+        const { granted, released } = guard.claim(m.origin, m.allowed === true);
+        worker.send({ type: RESULT, id: m.id, granted, state: guard.state() });
+        if (guard.used !== before || released !== undefined) broadcast();
+      } else if (m.type === REPORT && Array.isArray(m.labelled) && Array.isArray(m.candidates)) {
+        for (const [origin, n, allowed] of m.labelled as Array<[unknown, unknown, unknown]>) {
+          if (typeof origin !== 'string' || typeof n !== 'number') continue;
+          guard.seen(origin, false, n);
+          if (typeof allowed === 'number' && allowed > 0) guard.seen(origin, true, 0);
+        }
+        for (const [origin, n] of m.candidates as Array<[unknown, unknown]>) {
+          if (typeof origin === 'string' && typeof n === 'number' && n > 0) guard.observe(origin, n);
+        }
+      }
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Asks every worker for its distinct-origin registers and merges them (register maximum) per gauge and window. */
+async function mergedDistinct(): Promise<string> {
+  const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined && w.isConnected());
+  const id = randomInt(2 ** 31);
+  const merged = new Map<string, Map<string, Uint8Array>>();
+  await new Promise<void>((resolve) => {
+    let pending = workers.length;
+    if (pending === 0) return resolve();
+    const timer = setTimeout(resolve, SKETCH_TIMEOUT_MS);
+    const collect = (m: Message): void => {
+      if (m.id !== id || !Array.isArray(m.sketches)) return;
+      for (const s of m.sketches as Array<{ name?: unknown; window?: unknown; registers?: unknown }>) {
+        if (typeof s.name !== 'string' || typeof s.window !== 'string' || typeof s.registers !== 'string') continue;
+        const registers = new Uint8Array(Buffer.from(s.registers, 'base64'));
+        const byWindow = merged.get(s.name) ?? new Map<string, Uint8Array>();
+        merged.set(s.name, byWindow);
+        const into = byWindow.get(s.window);
+        if (into === undefined) byWindow.set(s.window, registers);
+        else mergeRegisters(into, registers);
+      }
+      if (--pending === 0) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    sketchCollectors.set(id, collect);
+    for (const w of workers) w?.send({ type: SKETCH_ASK, id });
+  });
+  sketchCollectors.delete(id);
+  let text = '';
+  for (const [name, byWindow] of merged) {
+    text += `# HELP ${name} Estimated distinct rejected origins per sliding window (HyperLogLog, merged across workers).\n# TYPE ${name} gauge\n`;
+    for (const [window, registers] of byWindow) text += `${name}{window="${window.replace(/["\\\n]/g, '')}"} ${estimateRegisters(registers)}\n`;
+  }
+  return text;
+}
+
+const sketchCollectors = new Map<number, (m: Message) => void>();
+
+/** In the primary: serves the workers' summed metrics, owns the origin label slots and the hash seed. */
 export async function clusterMetrics(options: ClusterMetricsOptions): Promise<ClusterMetrics> {
   if (!cluster.isPrimary) throw new Error('cors-sentinel: clusterMetrics() runs in the cluster primary');
-  const limit = options.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
-  const slots = new Set<string>();
-  const onMessage = (worker: { send(message: ResultMessage): unknown }, msg: unknown): void => {
-    const m = msg as Partial<ClaimMessage> | null;
-    if (m?.type !== CLAIM || typeof m.id !== 'number' || typeof m.origin !== 'string') return;
-    let granted = slots.has(m.origin);
-    if (!granted && slots.size < limit) {
-      slots.add(m.origin);
-      granted = true;
-    }
-    worker.send(granted ? { type: RESULT, id: m.id, granted } : { type: RESULT, id: m.id, granted, slots: [...slots] });
+  const slots = serveLabelSlots(options.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT, options.originLabelHoldMs ?? DEFAULT_LABEL_HOLD_MS, randomInt(2 ** 32));
+  const onMessage = (worker: WorkerHandle, msg: unknown): void => {
+    const m = msg as Message | null;
+    if (m === null || typeof m !== 'object') return;
+    if (m.type === SKETCH && typeof m.id === 'number') sketchCollectors.get(m.id)?.(m);
+    else slots.onMessage(worker, m);
   };
   cluster.on('message', onMessage);
 
   const registry: AggregatorRegistry<Registry['contentType']> = new AggregatorRegistry();
-  // The handler asks for `metrics()`; an aggregator answers with every worker's metrics summed.
-  const aggregated = { metrics: () => registry.clusterMetrics(), contentType: registry.contentType } as unknown as Registry;
+  // The handler asks for `metrics()`: every worker's metrics summed, plus the merged distinct-origin sketches.
+  const aggregated = {
+    metrics: async () => (await registry.clusterMetrics()) + (await mergedDistinct()),
+    contentType: registry.contentType,
+  } as unknown as Registry;
   const handler = createMetricsHandler(aggregated, options.auth ? { auth: options.auth } : {});
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => {
@@ -138,6 +243,7 @@ export async function clusterMetrics(options: ClusterMetricsOptions): Promise<Cl
     close: () =>
       new Promise((resolve) => {
         cluster.off('message', onMessage);
+        slots.stop();
         server.close(() => resolve());
       }),
   };

@@ -11,11 +11,12 @@ import { explain, type Explanation } from './engine/explain';
 import { compilePolicy } from './policy/compile';
 import type { CompiledPolicy } from './policy/compiled';
 import type { CorsSentinelOptions, LoggingOptions, MetricsOptions } from './policy/options';
-import { createDefaultLogger, ViolationLogger } from './logging/violation-logger';
+import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
 import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
 import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
 import { MetricsRecorder } from './metrics/recorder';
+import { DEFAULT_LABEL_HOLD_MS } from './metrics/label-guard';
 import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
 import { watchOriginStores } from './stores/subscribe';
@@ -29,8 +30,11 @@ export interface Sentinel {
   readonly metrics: CorsMetrics | undefined;
   readonly logger: winston.Logger | undefined;
   decide(req: CorsRequest): Decision | Promise<Decision>;
-  /** Counts and logs a decision; `seconds` is the time to answer a preflight. */
-  record(decision: Decision, seconds: number, rawOrigin?: string): void;
+  /**
+   * Counts and logs a decision; `seconds` is the time to answer a preflight. `request` (its method
+   * and path) is named in violation lines.
+   */
+  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
   /** The decision with a sentence saying why: a Promise only when an origin must be looked up (see `explainSync`). */
@@ -72,8 +76,16 @@ export interface InstrumentationOptions {
   readonly logging?: LoggingOptions;
 }
 
-/** Sets up the logger, the flood-safe violation log and the metric contract; `configured` origins keep their own label. */
-export function createInstrumentation(options: InstrumentationOptions, configured: ReadonlySet<string>): Instrumentation {
+/**
+ * Sets up the logger, the flood-safe violation log and the metric contract; `configured` origins keep
+ * their own label. Rejections of configured origins, of origins allowed before (the label guard's
+ * reserved slots) and on `credentialedRoutes` are logged on budgets of their own.
+ */
+export function createInstrumentation(
+  options: InstrumentationOptions,
+  configured: ReadonlySet<string>,
+  credentialedRoutes: ReadonlySet<string> = new Set(),
+): Instrumentation {
   const logger = options.logger === false ? undefined : (options.logger ?? createDefaultLogger());
   const violations = new ViolationLogger(logger, options.logging);
   let metrics: CorsMetrics | undefined;
@@ -82,10 +94,18 @@ export function createInstrumentation(options: InstrumentationOptions, configure
     const m = options.metrics ?? {};
     const limit = m.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
+    const holdMs = m.originLabelHoldMs ?? DEFAULT_LABEL_HOLD_MS;
+    if (!Number.isInteger(holdMs) || holdMs < 100) throw new TypeError('cors-sentinel: metrics.originLabelHoldMs must be a whole number of milliseconds ≥ 100 (default 60000)');
     metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
     const authority = m.cluster ? joinClusterMetrics(metrics.registry) : undefined;
-    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured, authority));
+    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured, authority, holdMs));
   }
+  const labeler = recorder?.labeler;
+  violations.setPriority((d) => {
+    const origin = d.origin;
+    if (origin !== undefined && (configured.has(origin) || labeler?.wasAllowed(origin) === true)) return 'previously_allowed';
+    return credentialedRoutes.has(d.route) ? 'credentialed_route' : undefined;
+  });
   return { logger, violations, metrics, recorder };
 }
 
@@ -100,7 +120,7 @@ export function createShadowEvaluator(candidate: CompiledPolicy | undefined, ins
 
 export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   const { live: policy, candidate } = compileWithCandidate(() => compilePolicy(options), options.reportOnly);
-  const inst = createInstrumentation(options, configuredOrigins(policy));
+  const inst = createInstrumentation(options, configuredOrigins(policy), credentialedRoutes(policy));
   const { logger, violations, metrics, recorder } = inst;
   for (const w of policy.warnings) logger?.warn('cors-sentinel configuration warning', { path: w.path, warning: w.message });
   for (const w of candidate?.warnings ?? []) logger?.warn('cors-sentinel configuration warning', { path: `reportOnly.${w.path}`, warning: w.message });
@@ -119,9 +139,9 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     metrics,
     logger,
     decide: (req) => decide(policy, req),
-    record(decision, seconds, rawOrigin) {
+    record(decision, seconds, rawOrigin, request) {
       recorder?.record(decision, seconds, rawOrigin);
-      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin);
+      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
     },
     reportFinding(finding, details) {
       recorder?.finding(finding);
@@ -147,6 +167,13 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       violations.close();
     },
   };
+}
+
+/** Routes whose responses may carry credentials: their rejections are logged on a budget of their own. */
+export function credentialedRoutes(policy: CompiledPolicy): Set<string> {
+  const out = new Set<string>();
+  for (const route of [policy.defaultRoute, ...policy.routes]) if (route.credentials) out.add(route.name);
+  return out;
 }
 
 /** Origins listed exactly anywhere in the policy: they always keep their own metric label. */

@@ -44,12 +44,12 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     const shadow = sentinel.beginReportOnly(request);
     if (result instanceof Promise) {
       result.then(
-        (decision) => apply(decision, res, next, started, origin, shadow),
+        (decision) => apply(decision, res, next, started, request, shadow),
         // decide() turns resolver failures into decisions; anything else is a bug: fail closed, never a 500.
         () => next(),
       );
     } else {
-      apply(result, res, next, started, origin, shadow);
+      apply(result, res, next, started, request, shadow);
     }
   }
 
@@ -58,7 +58,7 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     res: ServerResponse,
     next: NextFunction,
     started: number,
-    rawOrigin: string | undefined,
+    request: CorsRequest,
     shadow: { complete(live: Decision): void } | undefined,
   ): void {
     if (d.vary.length > 0) appendVary(res, d.vary);
@@ -68,7 +68,7 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
       res.setHeader(header[0], header[1]);
     }
     if (d.passThrough) {
-      sentinel.record(d, elapsedSeconds(started), rawOrigin);
+      sentinel.record(d, elapsedSeconds(started), request.origin, request);
       shadow?.complete(d);
       next();
       return;
@@ -77,7 +77,7 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
     res.statusCode = d.status ?? 204;
     res.setHeader('Content-Length', '0');
     res.end();
-    sentinel.record(d, elapsedSeconds(started), rawOrigin);
+    sentinel.record(d, elapsedSeconds(started), request.origin, request);
     shadow?.complete(d);
   }
 

@@ -148,13 +148,13 @@ function grantPreflight(
   const type: RequestType = 'preflight';
   const method = req.accessControlRequestMethod as string;
   // Browsers accept the safelisted methods whatever Access-Control-Allow-Methods says.
-  if (!route.methods.has(method) && !SAFELISTED_METHODS.has(method)) return reject(route, type, 'method_not_allowed', origin, source, pattern);
+  if (!route.methods.has(method) && !SAFELISTED_METHODS.has(method)) return reject(route, type, 'method_not_allowed', origin, source, pattern, method);
 
   let echoedHeaders: string | undefined;
   const requested = req.accessControlRequestHeaders;
   if (requested !== undefined && requested !== '') {
     const verdict = requestHeaderVerdict(route, requested);
-    if (!verdict.ok) return reject(route, type, verdict.reason, origin, source, pattern);
+    if (!verdict.ok) return reject(route, type, verdict.reason, origin, source, pattern, verdict.offending);
     echoedHeaders = verdict.echoed;
   }
   const wantsPrivateNetwork = req.accessControlRequestPrivateNetwork === 'true';
@@ -191,11 +191,11 @@ function judgeRequestedHeaders(route: CompiledRoutePolicy, requested: string): H
   const parsed = parseRequestedHeaders(requested);
   if (!parsed.ok) return { ok: false, reason: parsed.tooLarge ? 'headers_too_large' : 'header_not_allowed' };
   if (route.anyRequestHeader) {
-    if (route.authorizationNeedsListing && parsed.names.includes('authorization')) return { ok: false, reason: 'header_not_allowed' };
+    if (route.authorizationNeedsListing && parsed.names.includes('authorization')) return { ok: false, reason: 'header_not_allowed', offending: 'authorization' };
     return { ok: true, echoed: parsed.names.join(', ') };
   }
   for (const name of parsed.names) {
-    if (!route.allowedHeaders.has(name)) return { ok: false, reason: 'header_not_allowed' };
+    if (!route.allowedHeaders.has(name)) return { ok: false, reason: 'header_not_allowed', offending: name };
   }
   return { ok: true, echoed: undefined };
 }
@@ -207,6 +207,7 @@ function reject(
   origin: string,
   source: OriginSource | undefined,
   pattern?: string,
+  offending?: string,
 ): Decision {
   const preflight = type === 'preflight';
   return {
@@ -216,5 +217,6 @@ function reject(
     vary: preflight ? route.preflightVary : route.actualVary,
     status: preflight || route.rejectActualRequests ? route.rejectedStatus : undefined,
     passThrough: !preflight && !route.rejectActualRequests,
+    ...(offending !== undefined ? { offending } : {}),
   };
 }

@@ -66,6 +66,12 @@ export interface Decision {
   readonly status: number | undefined;
   /** For preflights: whether the adapter should pass the request on (`preflightContinue`). */
   readonly passThrough: boolean;
+  /**
+   * For the violation log only, on some rejections: the request's token that failed — the requested
+   * method (`method_not_allowed`) or the first header name not allowed (`header_not_allowed`).
+   * Request text: escape and cap it before writing it anywhere.
+   */
+  readonly offending?: string | undefined;
 }
 
 export const INVALID_ORIGIN_LABEL = '__invalid__';

@@ -18,7 +18,7 @@ export interface ResolverCacheOptions {
   readonly failureTtlMs: number;
   readonly maxEntries: number;
   readonly timeoutMs: number;
-  /** Beyond this many unanswered lookups, new ones fail at once as `error`. */
+  /** Beyond this many lookups in flight (neither answered nor timed out), new ones fail at once as `error`. */
   readonly maxConcurrent: number;
 }
 
@@ -91,7 +91,14 @@ export class ResolverCache {
     }
     if (!isPromiseLike(answer)) return this.settle(key, answer === true ? 'allowed' : 'denied', started);
 
+    // The slot is held until the lookup answers or times out, whichever comes first: a lookup that
+    // never answers (a hung connection) must not keep its slot, or a few of them refuse everything for good.
     this.running++;
+    let holdsSlot = true;
+    const releaseSlot = (): void => {
+      if (holdsSlot) this.running--;
+      holdsSlot = false;
+    };
     const call = Promise.resolve(answer).then(
       (allowed): ResolverOutcome => (allowed === true ? 'allowed' : 'denied'),
       (): ResolverOutcome => 'error',
@@ -104,13 +111,14 @@ export class ResolverCache {
     let timedOut = false;
     const shared = Promise.race([call, timeout]).then((outcome) => {
       clearTimeout(timer);
+      releaseSlot();
       this.inflight.delete(key);
       timedOut = outcome === 'timeout';
       return this.settle(key, outcome, started);
     });
     // A slow answer that arrives after the timeout still fills the cache for the next request.
     void call.then((outcome) => {
-      this.running--;
+      releaseSlot();
       if (timedOut && outcome !== 'error') this.store(key, outcome);
     });
     this.inflight.set(key, shared);

@@ -2,11 +2,30 @@
  * Structured, flood-safe violation lines through winston. Each reason has its own budget per
  * interval; what exceeds it is counted and reported as one summary line per reason and interval,
  * so an attacker can neither flood the logs nor make violations disappear without trace.
+ *
+ * Nor can an attacker spend the budget to hide (a blinder sending 10 junk rejections per interval):
+ * - rejections that matter most — of an origin that was allowed before, or on a credentialed route —
+ *   have budgets of their own, which junk from unknown origins cannot spend;
+ * - every interval in which lines were suppressed ends with a line naming the origins rejected most
+ *   often (escaped, capped), counted in bounded memory (./heavy-hitters), so whoever is bursting
+ *   now is named even when none of its lines got through.
  */
 import winston from 'winston';
 import { REASONS, type Decision, type Reason } from '../engine/decision';
+import { HeavyHitters } from '../metrics/heavy-hitters';
 
 export const MAX_LOGGED_VALUE_LENGTH = 200;
+/** Origins named in the per-interval summary of rejected origins. */
+export const TOP_ORIGINS_LOGGED = 10;
+
+/** What a violation line says about the request, beyond the decision. */
+export interface RequestSummary {
+  readonly method: string;
+  readonly path: string;
+}
+
+/** Why a rejection is logged on a budget of its own (undefined: the reason's budget). */
+export type PriorityBudget = 'previously_allowed' | 'credentialed_route';
 
 export interface ViolationLoggerOptions {
   readonly maxPerInterval?: number;
@@ -45,18 +64,24 @@ export function createDefaultLogger(): winston.Logger {
 
 /** Rate-limit keys of violation lines, built once rather than per rejected request. */
 const VIOLATION_KEYS: ReadonlyMap<Reason, string> = new Map(REASONS.map((r) => [r, `violation:${r}`]));
+const PRIORITY_KEYS: Readonly<Record<PriorityBudget, string>> = { previously_allowed: 'priority:previously_allowed', credentialed_route: 'priority:credentialed_route' };
 
 /** Rate-limit keys of cross-origin protection lines (decisions that are logged). */
 const CROSS_ORIGIN_KEYS: ReadonlyMap<string, string> = new Map(['would_block', 'blocked'].map((d) => [d, `cross_origin:${d}`]));
 
 /** The field that names what was suppressed, per kind of line (matches the field of the lines themselves). */
-const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change', cross_origin: 'decision' };
+const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change', priority: 'priority', cross_origin: 'decision' };
 
 export class ViolationLogger {
   private readonly maxPerInterval: number;
   private readonly intervalMs: number;
   private readonly level: string;
   private readonly counts = new Map<string, number>();
+  /** Rejected origins of the current interval, most frequent first in the summary. */
+  private readonly rejectedOrigins = new HeavyHitters(4 * TOP_ORIGINS_LOGGED);
+  private rejectedInInterval = 0;
+  private violationsSuppressed = false;
+  private priorityOf: (decision: Decision) => PriorityBudget | undefined = () => undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -69,20 +94,38 @@ export class ViolationLogger {
     if (!(this.maxPerInterval >= 0) || !(this.intervalMs > 0)) throw new TypeError('cors-sentinel: invalid logging rate limit');
   }
 
-  /** Logs a rejected decision (rate-limited per reason). `rawOrigin` is shown, escaped, for invalid origins. */
-  violation(decision: Decision, rawOrigin: string | undefined): void {
+  /** Says which rejections are logged on a budget of their own (set by the sentinel, which knows the policy). */
+  setPriority(priorityOf: (decision: Decision) => PriorityBudget | undefined): void {
+    this.priorityOf = priorityOf;
+  }
+
+  /**
+   * Logs a rejected decision (rate-limited per reason, or on a priority budget). `rawOrigin` is shown,
+   * escaped, for invalid origins; `request` adds the method and path.
+   */
+  violation(decision: Decision, rawOrigin: string | undefined, request?: RequestSummary): void {
     const reason = decision.reason;
-    if (reason === undefined) return;
+    if (reason === undefined || !this.logger) return;
     // Runs for every rejected request (a flood included): count first, with a prebuilt key, and
     // build the line only when it is within budget.
-    if (!this.admit(VIOLATION_KEYS.get(reason) ?? `violation:${reason}`)) return;
+    const origin = decision.origin ?? '';
+    this.rejectedOrigins.add(origin === '__invalid__' && rawOrigin !== undefined ? rawOrigin : origin);
+    this.rejectedInInterval++;
+    const priority = this.priorityOf(decision);
+    if (!this.admit(priority !== undefined ? PRIORITY_KEYS[priority] : (VIOLATION_KEYS.get(reason) ?? `violation:${reason}`))) {
+      this.violationsSuppressed = true;
+      return;
+    }
     this.write({
       message: 'cors violation',
       reason,
       route: sanitizeForLog(decision.route),
       requestType: decision.requestType,
-      origin: sanitizeForLog(decision.origin ?? ''),
+      origin: sanitizeForLog(origin),
       ...(decision.origin === '__invalid__' && rawOrigin !== undefined ? { rawOrigin: sanitizeForLog(rawOrigin) } : {}),
+      ...(request !== undefined ? { method: sanitizeForLog(request.method), path: sanitizeForLog(request.path) } : {}),
+      ...(decision.offending !== undefined ? { offending: sanitizeForLog(decision.offending) } : {}),
+      ...(priority !== undefined ? { priority } : {}),
     });
   }
 
@@ -111,9 +154,19 @@ export class ViolationLogger {
     this.timer = undefined;
   }
 
-  /** Ends the current interval: one summary line per key that had lines suppressed. */
+  /** Ends the current interval: one summary line per key that had lines suppressed, and the top rejected origins. */
   flush(): void {
     if (!this.logger) return;
+    if (this.violationsSuppressed) {
+      this.logger.log(this.level, 'cors rejected origins', {
+        rejected: this.rejectedInInterval,
+        topOrigins: this.rejectedOrigins.top(TOP_ORIGINS_LOGGED).map((o) => ({ origin: sanitizeForLog(o.key), count: o.count })),
+        intervalMs: this.intervalMs,
+      });
+    }
+    this.rejectedOrigins.clear();
+    this.rejectedInInterval = 0;
+    this.violationsSuppressed = false;
     for (const [key, count] of this.counts) {
       const suppressed = count - this.maxPerInterval;
       if (suppressed > 0) {

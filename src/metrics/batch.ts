@@ -75,6 +75,19 @@ export class CounterBatch<L extends string> {
     return s;
   }
 
+  /**
+   * Drops a series for good (an origin that lost its label): its pending count is handed over, then
+   * the label set is removed from the counter, so that series never pile up.
+   */
+  remove(series: CounterSeries): void {
+    if (!(series instanceof PendingSeries)) return;
+    const i = this.series.indexOf(series);
+    if (i === -1) return;
+    this.series.splice(i, 1);
+    if (series.pending > 0) this.counter.inc(series.labels as Partial<Record<L, string>>, series.pending);
+    this.counter.remove(series.labels as Partial<Record<L, string>>);
+  }
+
   /** Hands over what is pending and stops taking part in collection: nothing counted is lost. */
   close(): void {
     this.flush();

@@ -2,8 +2,35 @@
  * Estimated distinct rejected origins over sliding windows, in fixed memory: a HyperLogLog sketch
  * per time slice (2^precision one-byte registers), merged at scrape time over the slices still in
  * the window. The label guard caps origin series; this keeps an origin scan visible beyond the cap.
+ *
+ * The hash seed is random per process: with a public seed, origins can be crafted offline to land
+ * in one register (400 origins reading as 1). Cluster workers take one seed from the primary, so
+ * that their sketches can be merged (register by register, the maximum) rather than their
+ * estimates summed, which counts an origin seen by two workers twice.
  */
+import { randomInt } from 'node:crypto';
 import { v3 as murmur3 } from 'murmurhash';
+
+let hashSeed = randomInt(2 ** 32);
+const seedListeners = new Set<() => void>();
+
+/** This process's hash seed for origin sketches. */
+export function getHashSeed(): number {
+  return hashSeed;
+}
+
+/** Adopts a seed (a cluster worker, from its primary); sketches filled with the old one start over. */
+export function setHashSeed(seed: number): void {
+  if (seed === hashSeed || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) return;
+  hashSeed = seed;
+  for (const l of seedListeners) l();
+}
+
+/** Calls `listener` when the seed changes; returns a function that stops it. */
+export function onHashSeedChange(listener: () => void): () => void {
+  seedListeners.add(listener);
+  return () => seedListeners.delete(listener);
+}
 
 export interface WindowSpec {
   /** The `window` label, e.g. `5m`. */
@@ -38,7 +65,12 @@ export class SlidingHyperLogLog {
   }
 
   add(value: string): void {
-    this.addHash(hashOrigin(value));
+    this.addHash(hashOrigin(value, hashSeed));
+  }
+
+  clear(): void {
+    for (const s of this.slices) s.fill(0);
+    this.sliceIds.fill(-1);
   }
 
   /** Adds a 32-bit hash: the top `precision` bits pick the register, the rest give the rank. */
@@ -58,40 +90,56 @@ export class SlidingHyperLogLog {
 
   /** The estimated number of distinct values added within the window. */
   estimate(): number {
+    return estimateRegisters(this.registers());
+  }
+
+  /** The window's registers (the maximum over its slices): merge these across processes, then estimate. */
+  registers(): Uint8Array {
     const current = Math.floor(this.now() / this.sliceMs);
     const merged = new Uint8Array(this.m);
     for (let s = 0; s < this.spec.slices; s++) {
       const id = this.sliceIds[s] as number;
       if (id < 0 || current - id >= this.spec.slices) continue;
-      const registers = this.slices[s] as Uint8Array;
-      for (let r = 0; r < this.m; r++) if ((registers[r] as number) > (merged[r] as number)) merged[r] = registers[r] as number;
+      mergeRegisters(merged, this.slices[s] as Uint8Array);
     }
+    return merged;
+  }
+}
+
+/** Merges `from` into `into`, register by register (the union of the two sets). */
+export function mergeRegisters(into: Uint8Array, from: Uint8Array): void {
+  const n = Math.min(into.length, from.length);
+  for (let r = 0; r < n; r++) if ((from[r] as number) > (into[r] as number)) into[r] = from[r] as number;
+}
+
+/** The HyperLogLog estimate of a register array (2^p registers). */
+export function estimateRegisters(merged: Uint8Array): number {
+  const m = merged.length;
     let sum = 0;
     let zeros = 0;
-    for (let r = 0; r < this.m; r++) {
+    for (let r = 0; r < m; r++) {
       const v = merged[r] as number;
       sum += 2 ** -v;
       if (v === 0) zeros++;
     }
-    const alpha = 0.7213 / (1 + 1.079 / this.m);
-    const raw = (alpha * this.m * this.m) / sum;
+    const alpha = 0.7213 / (1 + 1.079 / m);
+    const raw = (alpha * m * m) / sum;
     // Small-range correction (linear counting) as in the original paper.
-    if (raw <= 2.5 * this.m && zeros > 0) return Math.round(this.m * Math.log(this.m / zeros));
+    if (raw <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
     const two32 = 2 ** 32;
     if (raw > two32 / 30) return Math.round(-two32 * Math.log(1 - raw / two32));
     return Math.round(raw);
-  }
 }
 
 /**
- * MurmurHash3 (x86, 32-bit, seed 0) of a string's UTF-8 bytes: the same number as `murmurhash`'s
- * `v3(value)`, which encodes every string with a new TextEncoder first. Origins are ASCII, so their
- * UTF-16 code units are their bytes and are hashed in place; anything else goes through the package.
+ * MurmurHash3 (x86, 32-bit) of a string's UTF-8 bytes: the same number as `murmurhash`'s
+ * `v3(value, seed)`, which encodes every string with a new TextEncoder first. Origins are ASCII, so
+ * their UTF-16 code units are their bytes and are hashed in place; anything else goes through the package.
  */
-export function hashOrigin(value: string): number {
+export function hashOrigin(value: string, seed = hashSeed): number {
   const len = value.length;
-  for (let i = 0; i < len; i++) if (value.charCodeAt(i) >= 0x80) return murmur3(value);
-  let h = 0;
+  for (let i = 0; i < len; i++) if (value.charCodeAt(i) >= 0x80) return murmur3(value, seed);
+  let h = seed | 0;
   const tail = len & ~3;
   for (let i = 0; i < tail; i += 4) {
     let k = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 8) | (value.charCodeAt(i + 2) << 16) | (value.charCodeAt(i + 3) << 24);

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { enableBatching, flushOnCollect } from './batch';
+import { estimateRegisters, mergeRegisters } from './distinct-origins';
 
 export const DEFAULT_PREFIX = 'cors_';
 export const DEFAULT_PREFLIGHT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -27,9 +28,36 @@ export interface CorsMetrics {
   readonly distinctRejectedOrigins: Gauge<'window'>;
 }
 
-/** Reports `[window, estimate]` pairs at scrape time. */
-export type DistinctSource = () => Iterable<readonly [string, number]>;
+/** Reports `[window, HyperLogLog registers]` pairs at scrape time. */
+export type DistinctSource = () => Iterable<readonly [string, Uint8Array]>;
 const DISTINCT_SOURCES = new WeakMap<object, Set<DistinctSource>>();
+
+/**
+ * The merged registers per window of every sentinel on a registry's distinct-origins gauge (what a
+ * cluster worker hands its primary), with the gauge's name.
+ */
+export function distinctRegisters(registry: Registry): Array<{ name: string; window: string; registers: Uint8Array }> {
+  const out: Array<{ name: string; window: string; registers: Uint8Array }> = [];
+  for (const metric of registry.getMetricsAsArray()) {
+    const sources = DISTINCT_SOURCES.get(metric);
+    if (sources === undefined) continue;
+    for (const [window, registers] of mergeSources(sources)) out.push({ name: (metric as unknown as { name: string }).name, window, registers });
+  }
+  return out;
+}
+
+/** Sketches of one process share its hash seed: the union of what they saw is their register maximum. */
+function mergeSources(sources: Iterable<DistinctSource>): Map<string, Uint8Array> {
+  const merged = new Map<string, Uint8Array>();
+  for (const source of sources) {
+    for (const [window, registers] of source()) {
+      const into = merged.get(window);
+      if (into === undefined) merged.set(window, Uint8Array.from(registers));
+      else mergeRegisters(into, registers);
+    }
+  }
+  return merged;
+}
 
 /** Adds a source to the distinct-rejected-origins gauge (several sentinels may share a registry). */
 export function addDistinctSource(metrics: CorsMetrics, source: DistinctSource): () => void {
@@ -101,10 +129,11 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       const gauge = new Gauge({
         ...c, help: 'Estimated distinct rejected origins per sliding window (HyperLogLog), beyond the origin label cap.',
         labelNames: ['window'] as const,
+        // Summing workers' estimates would count an origin seen by two workers twice: a cluster
+        // primary merges the workers' registers instead (../cluster) and publishes this gauge itself.
+        aggregator: 'omit',
         collect() {
-          const totals = new Map<string, number>();
-          for (const source of sources) for (const [window, n] of source()) totals.set(window, (totals.get(window) ?? 0) + n);
-          for (const [window, n] of totals) this.set({ window }, n);
+          for (const [window, registers] of mergeSources(sources)) this.set({ window }, estimateRegisters(registers));
         },
       });
       DISTINCT_SOURCES.set(gauge, sources);

@@ -9,7 +9,7 @@ import type { CacheResult, ResolverObserver, ResolverOutcome } from '../engine/r
 import type { CompiledPolicy } from '../policy/compiled';
 import { addDistinctSource, type CorsMetrics } from './metrics';
 import { CounterBatch, type CounterSeries } from './batch';
-import { DEFAULT_WINDOWS, hashOrigin, SlidingHyperLogLog } from './distinct-origins';
+import { DEFAULT_WINDOWS, getHashSeed, hashOrigin, onHashSeedChange, SlidingHyperLogLog } from './distinct-origins';
 import type { LabelResult, OriginLabeler } from './origin-labeler';
 
 type CounterChild = Counter.Internal;
@@ -18,10 +18,16 @@ type CounterChild = Counter.Internal;
 export type ShadowChange = 'would_reject' | 'would_allow';
 type HistogramChild = Histogram.Internal<string>;
 
+/** A request series of one origin label; `slotted`: the origin holds a guard slot (its requests feed the guard). */
+interface OriginSeries {
+  readonly series: CounterSeries;
+  readonly slotted: boolean;
+}
+
 interface RouteChildren {
   nonCors: CounterSeries | undefined;
   /** [preflight allowed, preflight rejected, actual allowed, actual rejected] → by origin label. */
-  readonly requests: readonly Map<string, CounterSeries>[];
+  readonly requests: readonly Map<string, OriginSeries>[];
   /** [preflight, actual] → by reason. */
   readonly violations: readonly Map<string, CounterSeries>[];
   /** [allowed, rejected] */
@@ -46,6 +52,7 @@ export class MetricsRecorder implements ResolverObserver {
   /** Distinct rejected origins per window, in fixed memory (the label guard folds them). */
   private readonly distinct = DEFAULT_WINDOWS.map((w) => new SlidingHyperLogLog(w));
   private readonly removeDistinctSource: () => void;
+  private readonly stopFollowingSeed: () => void;
 
   private readonly requests: CounterBatch<'route' | 'request_type' | 'outcome' | 'origin'>;
   private readonly violations: CounterBatch<'route' | 'request_type' | 'reason'>;
@@ -56,6 +63,8 @@ export class MetricsRecorder implements ResolverObserver {
   private readonly resolverCache: CounterBatch<'result'>;
   private readonly cacheSeries = new Map<CacheResult, CounterSeries>();
   private slotsPublished: number;
+  /** Series of origins that lost their label, kept (not counted into) until Prometheus has scraped their last value. */
+  private readonly retiring = new Map<string, { timer: NodeJS.Timeout; parts: Array<readonly [Map<string, OriginSeries>, OriginSeries]> }>();
 
   constructor(
     readonly metrics: CorsMetrics,
@@ -70,13 +79,56 @@ export class MetricsRecorder implements ResolverObserver {
     metrics.originLabelLimit.set(labeler.limit);
     this.slotsPublished = labeler.slotsUsed;
     metrics.originLabelValues.set(labeler.slotsUsed);
-    this.removeDistinctSource = addDistinctSource(metrics, () => this.distinct.map((h) => [h.spec.label, h.estimate()] as const));
+    this.removeDistinctSource = addDistinctSource(metrics, () => this.distinct.map((h) => [h.spec.label, h.registers()] as const));
+    // Registers filled with another seed cannot be merged with the new seed's: start over.
+    this.stopFollowingSeed = onHashSeedChange(() => {
+      for (const sketch of this.distinct) sketch.clear();
+    });
+    labeler.onRelease((origins) => this.retire(origins));
+  }
+
+  /**
+   * Origins lost their label: their requests are folded from now on, and their series are removed
+   * after one hold period (time for Prometheus to scrape their last value), unless the origin wins a
+   * label back meanwhile. This bounds the series an origin scan leaves behind.
+   */
+  private retire(origins: readonly string[]): void {
+    for (const origin of origins) {
+      const parts: Array<readonly [Map<string, OriginSeries>, OriginSeries]> = [];
+      for (const children of this.routes.values()) {
+        for (const byOrigin of children.requests) {
+          const s = byOrigin.get(origin);
+          if (s === undefined) continue;
+          byOrigin.delete(origin);
+          parts.push([byOrigin, s]);
+        }
+      }
+      if (parts.length === 0) continue;
+      const timer = setTimeout(() => {
+        this.retiring.delete(origin);
+        for (const [, s] of parts) this.requests.remove(s.series);
+      }, this.labeler.holdMs);
+      timer.unref();
+      this.retiring.set(origin, { timer, parts });
+    }
+    this.publishSlots();
+  }
+
+  private publishSlots(): void {
+    const used = this.labeler.slotsUsed;
+    if (used === this.slotsPublished) return;
+    this.slotsPublished = used;
+    this.metrics.originLabelValues.set(used);
   }
 
   /** Hands over the pending counts and stops contributing to scrape-time gauges. */
   close(): void {
     for (const batch of [this.requests, this.violations, this.nonCors, this.overflowBatch, this.resolverCache]) batch.close();
     this.removeDistinctSource();
+    this.stopFollowingSeed();
+    this.labeler.close();
+    for (const { timer } of this.retiring.values()) clearTimeout(timer);
+    this.retiring.clear();
   }
 
   /** Publishes the policy's posture in `config_info`. */
@@ -103,12 +155,14 @@ export class MetricsRecorder implements ResolverObserver {
       return;
     }
     const preflight = requestType === 'preflight';
-    const byOrigin = children.requests[(preflight ? 0 : 2) + (outcome === 'allowed' ? 0 : 1)] as Map<string, CounterSeries>;
-    // Labels are sticky: a series keyed by the origin itself is that origin's series for good, so the
-    // common case (a known origin) needs no labeler. Patterns and __other__ are never origins.
+    const byOrigin = children.requests[(preflight ? 0 : 2) + (outcome === 'allowed' ? 0 : 1)] as Map<string, OriginSeries>;
+    // A series keyed by the origin itself is that origin's series while it holds its label (it is
+    // dropped from the map when the label goes), so the common case is one lookup. Patterns and
+    // __other__ are never origins.
     const own = decision.origin === undefined ? undefined : byOrigin.get(decision.origin);
     if (own !== undefined) {
-      own.inc();
+      own.series.inc();
+      if (own.slotted) this.labeler.seen(decision.origin as string, outcome === 'allowed');
     } else {
       const labelled = this.labeler.label(decision);
       if (labelled instanceof Promise) {
@@ -122,7 +176,7 @@ export class MetricsRecorder implements ResolverObserver {
     if (outcome === 'rejected') {
       // Invalid origins share one label but are distinct origins all the same.
       const seen = decision.origin === INVALID_ORIGIN_LABEL && rawOrigin !== undefined ? rawOrigin : (decision.origin ?? '');
-      const hash = hashOrigin(seen);
+      const hash = hashOrigin(seen, getHashSeed());
       for (const sketch of this.distinct) sketch.addHash(hash);
     }
     const reason = decision.reason;
@@ -141,24 +195,36 @@ export class MetricsRecorder implements ResolverObserver {
   }
 
   private countRequest(
-    byOrigin: Map<string, CounterSeries>,
+    byOrigin: Map<string, OriginSeries>,
     route: string,
     requestType: 'preflight' | 'actual',
     outcome: 'allowed' | 'rejected',
     labelled: LabelResult,
   ): void {
     if (labelled.overflow) this.overflow.inc();
-    // Slots change when this process takes one, and in a cluster when the primary says they are
-    // full and lists them (that request is folded, not a new slot): follow the count, not the event.
-    const used = this.labeler.slotsUsed;
-    if (used !== this.slotsPublished) {
-      this.slotsPublished = used;
-      this.metrics.originLabelValues.set(used);
-    }
+    // Slots change when this process takes one, and in a cluster when the primary's label state
+    // arrives with an answer: follow the count, not the event.
+    this.publishSlots();
     const label = labelled.label;
-    let series = byOrigin.get(label);
-    if (series === undefined) byOrigin.set(label, (series = this.requests.open({ route, request_type: requestType, outcome, origin: label })));
-    series.inc();
+    let entry = byOrigin.get(label);
+    if (entry === undefined) {
+      this.unretire(label);
+      entry = byOrigin.get(label);
+    }
+    if (entry === undefined) {
+      const slotted = !labelled.overflow && !this.labeler.isFixed(label);
+      byOrigin.set(label, (entry = { series: this.requests.open({ route, request_type: requestType, outcome, origin: label }), slotted }));
+    }
+    entry.series.inc();
+  }
+
+  /** An origin won its label back before its old series were removed: count into them again. */
+  private unretire(origin: string): void {
+    const retiring = this.retiring.get(origin);
+    if (retiring === undefined) return;
+    clearTimeout(retiring.timer);
+    this.retiring.delete(origin);
+    for (const [map, s] of retiring.parts) map.set(origin, s);
   }
 
   finding(finding: string): void {

@@ -156,7 +156,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
           status: response.status, passThrough: true,
         };
         inst.recorder?.record(decision, seconds);
-        if (decision.outcome === 'rejected') inst.violations.violation(decision, rawOrigin);
+        if (decision.outcome === 'rejected') inst.violations.violation(decision, rawOrigin, request);
         for (const finding of result.findings) {
           inst.recorder?.finding(finding);
           inst.violations.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });

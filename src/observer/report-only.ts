@@ -100,11 +100,11 @@ export class ShadowEvaluator {
       complete: (live) => {
         if (decided === undefined || live.requestType === 'non_cors' || live.outcome === undefined) return;
         if (!(decided instanceof Promise)) {
-          this.compare(live, decided);
+          this.compare(live, decided, request);
           return;
         }
         const settled = decided.then(
-          (d) => this.compare(live, d),
+          (d) => this.compare(live, d, request),
           () => undefined,
         );
         this.pending.add(settled);
@@ -118,7 +118,7 @@ export class ShadowEvaluator {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private compare(live: LiveAnswer, d: Decision): void {
+  private compare(live: LiveAnswer, d: Decision, request: CorsRequest): void {
     // A candidate that turns CORS off for the route would leave the browser without a grant: a rejection.
     const candidateOutcome: Outcome = d.requestType === 'non_cors' ? 'rejected' : (d.outcome ?? 'rejected');
     if (candidateOutcome === live.outcome) return;
@@ -129,6 +129,9 @@ export class ShadowEvaluator {
         requestType: live.requestType,
         origin: d.origin ?? '',
         candidateRoute: d.route,
+        method: request.method,
+        path: request.path,
+        ...(d.offending !== undefined ? { offending: d.offending } : {}),
         ...(live.reason !== undefined ? { liveReason: live.reason } : {}),
         ...(d.reason !== undefined ? { candidateReason: d.reason } : d.requestType === 'non_cors' ? { candidateReason: 'cors_disabled' } : {}),
       });

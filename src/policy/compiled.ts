@@ -70,7 +70,7 @@ export interface ExactGrant {
 /** What a route answers to one `Access-Control-Request-Headers` value. */
 export type HeaderVerdict =
   | { readonly ok: true; readonly echoed: string | undefined }
-  | { readonly ok: false; readonly reason: Reason };
+  | { readonly ok: false; readonly reason: Reason; readonly offending?: string | undefined };
 
 export interface CompiledPolicy {
   readonly defaultRoute: CompiledRoutePolicy;

@@ -3,14 +3,23 @@
  * limit unless someone says so. Every unknown key is a problem in the one CorsConfigError, with the
  * closest known key as a suggestion.
  *
- * When an options interface gains a key (MetricsOptions, LoggingOptions, MetricsAuth), add it here.
+ * The key lists are typed by the options interfaces, so a new option that is not listed fails to compile.
  */
+import type { MetricsAuth } from '../metrics/handler';
 import { describe } from '../origin/matcher';
 import type { ProblemCollector } from './errors';
+import type { LoggingOptions, MetricsOptions } from './options';
 
-export const METRICS_KEYS: readonly string[] = ['registry', 'prefix', 'originLabelLimit', 'cluster', 'preflightBuckets'];
-export const LOGGING_KEYS: readonly string[] = ['maxPerInterval', 'intervalMs', 'level'];
-export const AUTH_KEYS: readonly string[] = ['bearerToken', 'username', 'password'];
+/** Every key of T (of each member, for a union), listed once: a key missing here fails to compile. */
+type KeyList<T> = Record<T extends unknown ? keyof T : never, true>;
+
+const METRICS_KEY_LIST: KeyList<MetricsOptions> = { registry: true, prefix: true, originLabelLimit: true, originLabelHoldMs: true, cluster: true, preflightBuckets: true };
+const LOGGING_KEY_LIST: KeyList<LoggingOptions> = { maxPerInterval: true, intervalMs: true, level: true };
+const AUTH_KEY_LIST: KeyList<MetricsAuth> = { bearerToken: true, username: true, password: true };
+
+export const METRICS_KEYS: readonly string[] = Object.keys(METRICS_KEY_LIST);
+export const LOGGING_KEYS: readonly string[] = Object.keys(LOGGING_KEY_LIST);
+export const AUTH_KEYS: readonly string[] = Object.keys(AUTH_KEY_LIST);
 
 /** Reports every key of `source` not in `allowed` under `prefix`, suggesting the closest allowed key. */
 export function checkKeys(source: object, allowed: ReadonlySet<string> | readonly string[], prefix: string, problems: ProblemCollector): void {

@@ -57,7 +57,11 @@ export interface PolicyOptions {
    * Use either this or `resolveOrigin`.
    */
   originStore?: import('../stores/types').OriginStore;
-  /** Loads of tenant sets from the store per second, beyond which lookups fail closed. Default 200. */
+  /**
+   * Loads per second of tenants not known to have origins (new or random tenant ids), beyond which
+   * their lookups fail closed. Reloads of tenants known to have origins have a budget of their own
+   * of the same size, so a flood of random ids cannot starve them. Default 200.
+   */
   originStoreMaxLoadsPerSecond?: number;
   /**
    * Where the tenant id comes from: `{ path: /^\/t\/([^/]+)\// }`, `{ host: /^([a-z0-9-]+)\.api\.example\.com$/ }`
@@ -142,8 +146,14 @@ export interface MetricsOptions {
   registry?: import('prom-client').Registry;
   /** Metric name prefix. Default `cors_`. */
   prefix?: string;
-  /** Sticky first-come label slots for origins that are not configured exactly. Default 50. */
+  /** Origin label slots for origins not configured exactly (half reserved for allowed origins, the rest heavy hitters). Default 50. */
   originLabelLimit?: number;
+  /**
+   * The origin label guard's time scale: a slot is held at least this long, counts are halved this
+   * often, and an unused label is released after 5× this (docs/metrics.md, the origin label guard).
+   * Keep it longer than the scrape interval. Default 60 000 ms.
+   */
+  originLabelHoldMs?: number;
   /**
    * In a `node:cluster` worker: take origin label slots from the primary (which runs
    * `clusterMetrics()`) and offer this registry for aggregation, so that one `/metrics` sums all workers.

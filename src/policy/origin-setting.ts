@@ -64,6 +64,8 @@ export function readOrigins(o: PolicyOptions, at: string, problems: ProblemColle
         ttlMs: readPositive(o.resolverCacheTtlMs, 60_000, `${at}resolverCacheTtlMs`, new ProblemCollector(), true),
         maxTenants: 10_000,
         maxLoadsPerSecond: readPositive(o.originStoreMaxLoadsPerSecond, 200, `${at}originStoreMaxLoadsPerSecond`, problems, false),
+        // Tenants without origins are remembered as long as denied origins are (problems reported by compile).
+        unknownTtlMs: readPositive(o.resolverNegativeCacheTtlMs, 10_000, `${at}resolverNegativeCacheTtlMs`, new ProblemCollector(), true),
       });
       setting.storeCache = cache;
       setting.resolver = (origin, _raw, tenant) => cache.isAllowed(origin, tenant ?? '');

@@ -8,14 +8,21 @@ import { normaliseStoredOrigins } from './normalise';
 import type { OriginStore } from './types';
 
 /** The parts of a `pg` Pool this store uses (declared here so that users without `pg` types can compile). */
+/** A query with pg's client-side read timeout (`query_timeout`), honoured by every pg Client. */
+export interface PgQuery {
+  readonly text: string;
+  readonly values?: unknown[];
+  readonly query_timeout?: number;
+}
+
 export interface PgPool {
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(query: string | PgQuery, values?: unknown[]): Promise<{ rows: R[] }>;
   connect(): Promise<PgClient>;
   on(event: 'error', listener: (err: Error) => void): unknown;
   end(): Promise<void>;
 }
 export interface PgClient {
-  query(text: string): Promise<unknown>;
+  query(query: string | PgQuery): Promise<unknown>;
   on(event: 'error' | 'end', listener: () => void): unknown;
   on(event: 'notification', listener: (msg: { channel: string; payload?: string }) => void): unknown;
   release(destroy?: boolean): void;
@@ -32,6 +39,17 @@ export interface PostgresOriginStoreOptions {
   readonly channel?: string;
   /** Delay before re-opening a lost LISTEN connection. Default 500 ms. */
   readonly reconnectDelayMs?: number;
+  /**
+   * A query without an answer after this long fails and its connection is dropped and replaced
+   * (pg's `query_timeout`; with a pool of its own also the server's `statement_timeout`). This is
+   * what detects a connection whose network went silent: nothing closes it. Default 2000 ms.
+   */
+  readonly queryTimeoutMs?: number;
+  /**
+   * The LISTEN connection is otherwise idle: it is checked with `SELECT 1` this often, and replaced
+   * (caches dropped, since changes may have gone unannounced) when the check fails. Default 5000 ms.
+   */
+  readonly heartbeatMs?: number;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -69,6 +87,9 @@ export class PostgresOriginStore implements OriginStore {
   private readonly listeners = new Set<(tenant: string | undefined) => void>();
   private listener: PgClient | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly queryTimeoutMs: number;
+  private readonly heartbeatMs: number;
   private closed = false;
 
   constructor(options: PostgresOriginStoreOptions = {}) {
@@ -76,13 +97,26 @@ export class PostgresOriginStore implements OriginStore {
     this.channel = options.channel ?? 'cors_origins_changed';
     if (!IDENTIFIER.test(this.table) || !IDENTIFIER.test(this.channel)) throw new TypeError('cors-sentinel: invalid table or channel name');
     this.reconnectDelayMs = options.reconnectDelayMs ?? 500;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 2000;
+    this.heartbeatMs = options.heartbeatMs ?? 5000;
     if (options.pool) {
       this.pool = options.pool;
       this.ownsPool = false;
     } else {
       const pg = loadOptional<{ Pool: new (config: Record<string, unknown>) => PgPool }>('pg', 'the PostgreSQL origin store');
-      // Fail fast while the database is unreachable; the resolver's timeout covers slow queries.
-      this.pool = new pg.Pool({ connectionTimeoutMillis: 1000, max: 5, ...options.poolConfig });
+      this.pool = new pg.Pool({
+        // Fail fast while the database is unreachable (also bounds the wait for a free connection).
+        connectionTimeoutMillis: 1000,
+        max: 5,
+        idleTimeoutMillis: 10_000,
+        // A silent network is detected by the query timeout (the client drops the connection) and,
+        // for idle connections the kernel still believes in, by TCP keep-alive probes.
+        query_timeout: this.queryTimeoutMs,
+        statement_timeout: this.queryTimeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        ...options.poolConfig,
+      });
       this.ownsPool = true;
     }
     // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash the process.
@@ -95,7 +129,12 @@ export class PostgresOriginStore implements OriginStore {
   }
 
   async originsFor(tenant: string): Promise<ReadonlySet<string>> {
-    const result = await this.pool.query<{ origin: string }>(`SELECT origin FROM ${this.table} WHERE tenant = $1`, [tenant]);
+    const result = await this.pool.query<{ origin: string }>({
+      text: `SELECT origin FROM ${this.table} WHERE tenant = $1`,
+      values: [tenant],
+      // Also with a pool supplied by the caller: a query on a dead connection must fail, not hang.
+      query_timeout: this.queryTimeoutMs,
+    });
     return normaliseStoredOrigins(result.rows.map((r) => r.origin));
   }
 
@@ -121,6 +160,7 @@ export class PostgresOriginStore implements OriginStore {
   async close(): Promise<void> {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.listener?.release(true);
     this.listener = undefined;
     if (this.ownsPool) await this.pool.end();
@@ -129,28 +169,43 @@ export class PostgresOriginStore implements OriginStore {
   /** Opens the LISTEN connection; until it listens, anything may have changed unannounced. */
   private async listen(): Promise<void> {
     if (this.closed) return;
+    let client: PgClient | undefined;
     try {
-      const client = await this.pool.connect();
+      const connected = await this.pool.connect();
+      client = connected;
       const lost = (): void => {
-        if (this.listener !== client) return;
+        if (this.listener !== connected) return;
         this.listener = undefined;
-        client.release(true);
+        if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+        this.heartbeatTimer = undefined;
+        connected.release(true);
         this.scheduleReconnect();
       };
-      client.on('error', lost);
-      client.on('end', lost);
-      client.on('notification', (msg) => {
+      connected.on('error', lost);
+      connected.on('end', lost);
+      connected.on('notification', (msg) => {
         if (msg.channel === this.channel) this.emit(msg.payload ?? undefined);
       });
-      await client.query(`LISTEN ${this.channel}`);
-      if (this.closed) return client.release(true);
-      this.listener = client;
+      await connected.query({ text: `LISTEN ${this.channel}`, query_timeout: this.queryTimeoutMs });
+      if (this.closed) return connected.release(true);
+      this.listener = connected;
+      this.startHeartbeat(connected, lost);
       // Changes made before LISTEN took effect were never announced to us (at start-up as after a
       // reconnect), and a tenant loaded meanwhile may be stale: drop everything cached so far.
       this.emit(undefined);
     } catch {
+      // A connection that could not LISTEN (timed out on a silent network) goes back destroyed, not kept.
+      if (client !== undefined && this.listener !== client) client.release(true);
       this.scheduleReconnect();
     }
+  }
+
+  /** An idle LISTEN connection on a silent network looks healthy forever: ask it something now and then. */
+  private startHeartbeat(client: PgClient, lost: () => void): void {
+    this.heartbeatTimer = setInterval(() => {
+      client.query({ text: 'SELECT 1', query_timeout: this.queryTimeoutMs }).catch(lost);
+    }, this.heartbeatMs);
+    this.heartbeatTimer.unref();
   }
 
   private scheduleReconnect(): void {

@@ -58,4 +58,46 @@ describe('cluster workers', () => {
     expect(sumSamples(text, 'cors_origin_label_limit')).toBe(5);
     expect(sumSamples(text, 'cors_violations_total', { reason: 'origin_not_allowed' })).toBe(300);
   });
+
+  it('merges the workers\' distinct-origin sketches: 12 origins seen by both workers read as 12, not 24', async () => {
+    for (let o = 0; o < 12; o++) {
+      const origin = `https://scan${o}.merge.test`;
+      const seenBy = new Set<unknown>();
+      for (let tries = 0; seenBy.size < 2 && tries < 50; tries++) seenBy.add((await get(api, '/x', { Origin: origin })).headers['x-worker']);
+      expect(seenBy.size).toBe(2);
+    }
+    const text = (await get(metrics, '/metrics')).body;
+    // The first test rejected 30 other origins within the same 5-minute window.
+    const estimate = sumSamples(text, 'cors_distinct_rejected_origins', { window: '5m' });
+    expect(estimate).toBeGreaterThanOrEqual(30 + 12 - 1);
+    expect(estimate).toBeLessThanOrEqual(30 + 12 + 1);
+    expect(text.match(/^cors_distinct_rejected_origins\{window="5m"\}/gm)).toHaveLength(1);
+  });
+});
+
+describe('cluster workers under a blinder', () => {
+  let stack: Started;
+  let api: number;
+  let metrics: number;
+
+  beforeAll(async () => {
+    stack = await startProcess('node', [path.join(__dirname, 'fixture.js')], /READY api=(\d+) metrics=(\d+)/, 20_000, { WORKERS: '2', LABEL_LIMIT: '5', HOLD_MS: '300' });
+    api = Number(stack.match[1]);
+    metrics = Number(stack.match[2]);
+  });
+  afterAll(() => stack?.stop());
+
+  it('junk that took the primary\'s slots slowly cannot keep a bursting attacker out, in any worker', async () => {
+    for (let i = 0; i < 5; i++) await get(api, '/x', { Origin: `https://junk${i}.blinder.test` });
+    await new Promise((r) => setTimeout(r, 400));
+    let own = 0;
+    const deadline = Date.now() + 5000;
+    while (own === 0 && Date.now() < deadline) {
+      await Promise.all(Array.from({ length: 40 }, () => get(api, '/x', { Origin: 'https://attacker.evil.test' })));
+      own = sumSamples((await get(metrics, '/metrics')).body, 'cors_requests_total', { origin: 'https://attacker.evil.test' });
+    }
+    expect(own).toBeGreaterThan(0);
+    const text = (await get(metrics, '/metrics')).body;
+    expect(sumSamples(text, 'cors_origin_label_values')).toBeLessThanOrEqual(5);
+  });
 });

@@ -7,10 +7,11 @@ const { corsSentinel, clusterMetrics } = require('../../dist/cjs/index.js');
 
 const WORKERS = Number(process.env.WORKERS || 2);
 const LIMIT = Number(process.env.LABEL_LIMIT || 5);
+const HOLD_MS = Number(process.env.HOLD_MS || 60000);
 
 if (cluster.isPrimary) {
   void (async () => {
-    const metrics = await clusterMetrics({ port: 0, originLabelLimit: LIMIT });
+    const metrics = await clusterMetrics({ port: 0, originLabelLimit: LIMIT, originLabelHoldMs: HOLD_MS });
     let listening = 0;
     for (let i = 0; i < WORKERS; i++) {
       cluster.fork().on('message', (msg) => {
@@ -26,7 +27,7 @@ if (cluster.isPrimary) {
   })();
 } else {
   const app = express();
-  app.use(corsSentinel({ origins: ['https://app.example.com'], logger: false, metrics: { cluster: true, originLabelLimit: LIMIT } }));
+  app.use(corsSentinel({ origins: ['https://app.example.com'], logger: false, metrics: { cluster: true, originLabelLimit: LIMIT, originLabelHoldMs: HOLD_MS } }));
   app.get('/x', (_req, res) => {
     res.set('X-Worker', String(cluster.worker.id)).json({});
   });

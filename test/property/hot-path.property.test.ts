@@ -74,8 +74,9 @@ describe('hot path shortcuts', () => {
 
   it('hashes origins in place exactly as murmurhash v3 hashes their UTF-8 bytes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.webUrl()), (value) => {
-        expect(hashOrigin(value)).toBe(murmur3(value));
+      fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.webUrl()), fc.nat({ max: 2 ** 32 - 1 }), (value, seed) => {
+        expect(hashOrigin(value, seed)).toBe(murmur3(value, seed));
+        expect(hashOrigin(value, 0)).toBe(murmur3(value));
       }),
       { numRuns: 20_000 },
     );

@@ -65,3 +65,23 @@ describe('TenantOriginCache', () => {
     expect(await cache.isAllowed('https://a.example', 't4')).toBe(true);
   });
 });
+
+describe('TenantOriginCache under a flood of unknown tenant ids', () => {
+  it('caches unknown tenants as negative, never evicts known ones for them, and reloads known tenants on their own budget', async () => {
+    let now = 0;
+    let loads = 0;
+    const store = { originsFor: (t: string) => (loads++, t === 'acme' ? new Set(['https://shop.acme.example']) : new Set<string>()) };
+    const cache = new TenantOriginCache(store, { ttlMs: 100, maxTenants: 3, maxLoadsPerSecond: 5, unknownTtlMs: 1000 }, () => now);
+    expect(await cache.isAllowed('https://shop.acme.example', 'acme')).toBe(true);
+    // acme's first load and four unknown ids spend the budget of tenants not known yet; each unknown one is cached as negative.
+    for (let i = 0; i < 4; i++) expect(await cache.isAllowed('https://x.example', `rnd${i}`)).toBe(false);
+    await expect(cache.isAllowed('https://x.example', 'rnd-over-budget')).rejects.toBeInstanceOf(StoreOverloadedError);
+    const before = loads;
+    expect(cache.isAllowed('https://x.example', 'rnd1')).toBe(false); // negative, synchronous, no load
+    expect(loads).toBe(before);
+    // acme's entry expires: more unknown ids than maxTenants did not push it out, and its reload is on the known budget.
+    now += 150;
+    expect(await cache.isAllowed('https://shop.acme.example', 'acme')).toBe(true);
+    expect(loads).toBe(before + 1);
+  });
+});
