@@ -3,7 +3,7 @@
  * test compares them with the committed files.
  */
 import { stringify } from 'yaml';
-import { alertGroups } from './alerts';
+import { alertGroups } from './alerts/registry';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { recordingGroups } from './recording';

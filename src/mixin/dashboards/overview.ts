@@ -32,9 +32,9 @@ export function overviewDashboard(inputs: DashboardInputs): Dashboard {
     queries: [{ expr: dq.ratio(rejected, all), instant: true }],
   }));
   b.withPanel(L.stat({
-    title: 'Preflights of all traffic', unit: 'percentunit', runbook: 'CorsPreflightShareHigh', alertAt: t.preflightShare,
-    description: `Preflights as a share of all requests, CORS or not. A high share means browsers do not cache preflights (max-age missing or too short); the alert fires above ${t.preflightShare * 100} %.`,
-    queries: [{ expr: dq.ratio(dq.sumRate(req('request_type="preflight"')), allTraffic), instant: true }],
+    title: 'Preflights per actual request', unit: 'none', runbook: 'CorsPreflightRatioHigh', alertAt: t.preflightsPerActual,
+    description: `CORS preflights per cross-origin actual request (non-CORS traffic does not dilute it). A high value means browsers do not cache preflights (max-age missing or too short); the alert fires above ${t.preflightsPerActual}.`,
+    queries: [{ expr: dq.ratio(dq.sumRate(req('request_type="preflight"')), dq.sumRate(req('request_type="actual"'))), instant: true }],
   }));
   b.withPanel(L.stat({
     title: `Preflight ${pct(t.preflightLatencyQuantile)}`, unit: 's', runbook: 'CorsPreflightLatencyHigh', alertAt: t.preflightLatencySeconds,
