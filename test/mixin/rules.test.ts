@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../src/mixin/config';
 import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../src/mixin/generate';
+import { alertFor } from '../../src/mixin/alerts/registry';
 import { describeWithTools, promtoolTest, run } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
@@ -146,7 +147,7 @@ describeWithTools('promtool')('promtool', () => {
     const immediate = Object.fromEntries(ALERT_NAMES.map((n) => [n, '0s']));
     const r = await promtoolTest(join(layout('no-for', { for: immediate }), 'tests'), testFiles());
     expect(r.status).not.toBe(0);
-    const delayed = ALERT_NAMES.filter((n) => DEFAULT_MIXIN_CONFIG.for[n] !== '0s');
+    const delayed = ALERT_NAMES.filter((n) => alertFor(DEFAULT_MIXIN_CONFIG, n) !== '0s');
     for (const name of delayed) expect(r.output).toContain(`alertname: ${name},`);
   });
 });

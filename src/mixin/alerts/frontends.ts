@@ -13,12 +13,24 @@ function established(x: AlertContext): string {
   return `max_over_time(${x.n.requestsByOriginType}{outcome="allowed"}[${w.recentlyAllowed}] offset ${w.rollout}) > 0`;
 }
 
+/**
+ * Instances on which the (origin, request type) is served normally now. When there are some, a
+ * rejection confined to the other instances is the per-instance alert's; when there are none, it
+ * is the fleet's.
+ */
+function healthyInstances(x: AlertContext): string {
+  const s = x.n.instanceRequestsByOriginType;
+  return `count by (${x.q.labels('origin', 'request_type')}) (${rejectedShare(s)} <= ${x.c.thresholds.originRejectedRatio})`;
+}
+
 /** Share of each (origin, request type) that is rejected, from a recorded rate by origin, type and outcome. */
 function rejectedShare(series: string): string {
+  const all = `sum without (outcome) (${series}{origin!~"${NOT_ONE_ORIGIN}"})`;
+  // Zero-filled: an instance that rejects nothing has a share of 0 (a healthy instance), not none.
   return [
     '(',
-    `  sum without (outcome) (${series}{outcome="rejected", origin!~"${NOT_ONE_ORIGIN}"})`,
-    `  / sum without (outcome) (${series}{origin!~"${NOT_ONE_ORIGIN}"})`,
+    `  (sum without (outcome) (${series}{outcome="rejected", origin!~"${NOT_ONE_ORIGIN}"}) or 0 * ${all})`,
+    `  / ${all}`,
     ')',
   ].join('\n');
 }
@@ -40,6 +52,7 @@ export const frontendAlerts: AlertModule = {
             `${rejectedShare(s)} > ${t.originRejectedRatio}`,
             `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.originRejectedMinRate}`,
             `and ${x.on('origin', 'request_type')} ${established(x)}`,
+            `unless ${x.on('origin', 'request_type')} ${healthyInstances(x)}`,
           ].join('\n'),
           summary: 'An origin that was allowed is now rejected on the whole fleet: a deploy or policy change may have broken a real frontend.',
           description: `{{ $value | humanizePercentage }} of {{ $labels.request_type }} requests from {{ $labels.origin }} to ${x.job} are rejected now (on any instance), though they were allowed within the last ${x.c.windows.recentlyAllowed}.`,
@@ -54,13 +67,13 @@ export const frontendAlerts: AlertModule = {
         const t = x.c.thresholds;
         const s = x.n.instanceRequestsByOriginType;
         return {
-          // "While the others serve it": when no instance allows the origin any more, the fleet-wide
-          // alert above pages once instead of one page per instance.
+          // "While the others serve it": when no instance serves the origin normally any more, the
+          // fleet-wide alert above pages once instead of one page per instance.
           expr: [
             `${rejectedShare(s)} > ${t.originRejectedRatio}`,
             `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.instanceRejectedMinRate}`,
             `and ${x.on('origin', 'request_type')} ${established(x)}`,
-            `and ${x.on('origin', 'request_type')} ${x.n.requestsByOriginType}{outcome="allowed"} > 0`,
+            `and ${x.on('origin', 'request_type')} ${healthyInstances(x)}`,
           ].join('\n'),
           summary: 'Some instances reject an origin that the others allow: one instance runs a different (broken) policy.',
           description: `Instance ${x.instance} of ${x.job} rejects {{ $value | humanizePercentage }} of {{ $labels.request_type }} requests from {{ $labels.origin }}, which other instances allow.`,
