@@ -41,6 +41,10 @@ export function recordedNames(c: MixinConfig) {
     rejected: q.rec([], 'requests_rejected', r),
     rejectedAvg: q.rec([], 'requests_rejected', `avg_${r}_${c.windows.baseline}`),
     rejectedStddev: q.rec([], 'requests_rejected', `stddev_${r}_${c.windows.baseline}`),
+    // Per route, for the dashboards' band: a route filter compares like with like.
+    rejectedByRoute: q.rec(['route'], 'requests_rejected', r),
+    rejectedByRouteAvg: q.rec(['route'], 'requests_rejected', `avg_${r}_${c.windows.baseline}`),
+    rejectedByRouteStddev: q.rec(['route'], 'requests_rejected', `stddev_${r}_${c.windows.baseline}`),
   };
 }
 
@@ -113,6 +117,9 @@ export function recordingGroups(c: MixinConfig): RuleGroup[] {
     },
     { record: n.rejectedAvg, expr: `avg_over_time(${n.rejected}[${c.windows.baseline}])` },
     { record: n.rejectedStddev, expr: `stddev_over_time(${n.rejected}[${c.windows.baseline}])` },
+    { record: n.rejectedByRoute, expr: `${q.sumRate(req, ['outcome="rejected"'], 'route')}\nor 0 * ${q.sumRate(req, [], 'route')}` },
+    { record: n.rejectedByRouteAvg, expr: `avg_over_time(${n.rejectedByRoute}[${c.windows.baseline}])` },
+    { record: n.rejectedByRouteStddev, expr: `stddev_over_time(${n.rejectedByRoute}[${c.windows.baseline}])` },
   ];
   return [
     { name: RECORDING_GROUP, rules },
