@@ -111,10 +111,11 @@ function loadDashboardGenerator(): typeof import('./dashboards/generate') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when dashboards are asked for
     return require('./dashboards/generate') as typeof import('./dashboards/generate');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(SDK)) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    if (String((err as Error).message).includes(SDK)) {
       throw new Error(`mixin: the dashboards need ${SDK}: run \`npm install --save-dev ${SDK}@0.0.21\`, or pass --no-dashboards to write the rules only`);
     }
-    throw err;
+    throw new Error('mixin: this installation has no dashboard generator: pass --no-dashboards, and import the packaged dashboards/*.json (their $job variable adapts them)');
   }
 }
 
