@@ -42,6 +42,25 @@ describe('generated files', () => {
     }
   });
 
+  it('point runbook links at the repository package.json declares, with PromQL not tied to the demo job', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { repository: { url: string }; homepage: string; bugs: { url: string } };
+    const repo = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(DEFAULT_MIXIN_CONFIG.runbookUrl.startsWith(`${repo}/`)).toBe(true);
+    expect(pkg.homepage.startsWith(repo)).toBe(true);
+    expect(pkg.bugs.url).toBe(`${repo}/issues`);
+    const runbook = readFileSync(join(ROOT, 'docs', 'runbook.md'), 'utf8');
+    expect(runbook).not.toContain('job="api"');
+    expect(runbook).toContain('job="$JOB"');
+    expect(generateRules(resolveMixinConfig({ runbookUrl: 'https://wiki.example/cors' }))[ALERTS_FILE]).toContain('runbook_url: https://wiki.example/cors#corsallowedoriginnowrejected');
+  });
+
+  it('tell users to regenerate with the CLI they have, not with maintainer scripts or src/ paths', () => {
+    for (const text of Object.values(generateRules(DEFAULT_MIXIN_CONFIG))) {
+      expect(text).toContain('npx cors-sentinel mixin');
+      expect(text).not.toMatch(/npm run|src\//);
+    }
+  });
+
   it('have a firing and a quiet promtool case for every alert', () => {
     const firing = new Set<string>();
     const quiet = new Set<string>();

@@ -72,7 +72,8 @@ export const operationAlerts: AlertModule = {
       build: (x) => ({
         expr: `absent(${x.q.sel('config_info')})`,
         summary: 'No cors-sentinel metrics are scraped: CORS decisions are not observed.',
-        description: `Prometheus has scraped no ${x.q.sel('config_info')} series: every target is down, gone from discovery, or running without cors-sentinel metrics.`,
+        // absent() keeps only equality matchers' labels: under a regex selector there is no job to name.
+        description: `Prometheus has scraped no ${x.q.sel('config_info')} series{{ if $labels.job }} (job {{ $labels.job }}){{ end }}: every target is down, gone from discovery, or running without cors-sentinel metrics.`,
       }),
     },
   ],
