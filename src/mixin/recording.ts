@@ -24,6 +24,8 @@ export function recordedNames(c: MixinConfig) {
     requestsByRoute: q.rec(['route', 'outcome'], 'requests', r),
     requestsByOrigin: q.rec(['origin', 'outcome'], 'requests', r),
     requestsByOriginType: q.rec(['origin', 'request_type', 'outcome'], 'requests', r),
+    requestsByOriginRouteType: q.rec(['origin', 'route', 'request_type', 'outcome'], 'requests', r),
+    violationsByRouteTypeReason: q.rec(['route', 'request_type', 'reason'], 'violations', r),
     instanceRequestsByOriginType: q.rec([i, 'origin', 'request_type', 'outcome'], 'requests', r),
     instanceRequestsByOutcome: q.rec([i, 'outcome'], 'requests', r),
     requestsByOutcomeCount: q.rec(['outcome'], 'requests', low),
@@ -72,6 +74,9 @@ export function recordingGroups(c: MixinConfig): RuleGroup[] {
     { record: n.requestsByRoute, expr: q.sumRate(req, [], 'route', 'outcome') },
     { record: n.requestsByOrigin, expr: q.sumRate(req, [], 'origin', 'outcome') },
     { record: n.requestsByOriginType, expr: q.sumRate(req, [], 'origin', 'request_type', 'outcome') },
+    // Violations carry no origin (bounded series); joined on (route, request type) they say why an origin is rejected.
+    { record: n.requestsByOriginRouteType, expr: q.sumRate(req, [], 'origin', 'route', 'request_type', 'outcome') },
+    { record: n.violationsByRouteTypeReason, expr: q.sumRate('violations_total', [], 'route', 'request_type', 'reason') },
     // Per instance: one misconfigured pod among healthy ones is invisible in the job's sums.
     { record: n.instanceRequestsByOriginType, expr: q.sumRate(req, [], i, 'origin', 'request_type', 'outcome') },
     { record: n.instanceRequestsByOutcome, expr: q.sumRate(req, [], i, 'outcome') },

@@ -4,7 +4,7 @@
  * judged up to `windows.rollout` ago, so that a pod-by-pod rollout of a policy that allows a NEW
  * frontend (old pods reject it until replaced) never pages.
  */
-import { NOT_ONE_ORIGIN } from '../promql';
+import { NOT_ONE_ORIGIN, indent } from '../promql';
 import type { AlertContext, AlertModule } from './types';
 
 /** `(origin, request_type)` allowed at some point within `recentlyAllowed`, before the last rollout window. */
@@ -21,6 +21,21 @@ function established(x: AlertContext): string {
 function healthyInstances(x: AlertContext): string {
   const s = x.n.instanceRequestsByOriginType;
   return `count by (${x.q.labels('origin', 'request_type')}) (${rejectedShare(s)} <= ${x.c.thresholds.originRejectedRatio})`;
+}
+
+/**
+ * (origin, route, request type) of an established origin rejected above the rate floor, on a
+ * (route, request type) whose rejections are for a header or a method the policy no longer allows.
+ */
+function headerOrMethodRejected(x: AlertContext): string {
+  const t = x.c.thresholds;
+  const s = x.n.requestsByOriginRouteType;
+  return [
+    `${rejectedShare(s)} > 0`,
+    `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.originRejectedMinRate}`,
+    `and ${x.on('origin', 'request_type')} ${established(x)}`,
+    `and ${x.on('route', 'request_type')} sum without (reason) (${x.n.violationsByRouteTypeReason}{reason=~"header_not_allowed|method_not_allowed"}) > ${t.originRejectedMinRate}`,
+  ].join('\n');
 }
 
 /** Share of each (origin, request type) that is rejected, from a recorded rate by origin, type and outcome. */
@@ -45,17 +60,31 @@ export const frontendAlerts: AlertModule = {
       build: (x) => {
         const t = x.c.thresholds;
         const s = x.n.requestsByOriginType;
+        const byShare = [
+          `${rejectedShare(s)} > ${t.originRejectedRatio}`,
+          `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.originRejectedMinRate}`,
+          `and ${x.on('origin', 'request_type')} ${established(x)}`,
+        ].join('\n');
         return {
           // Per (origin, request type): a dropped header breaks all of a frontend's writes (its
           // preflights) while its reads pass, which a ratio over all its requests dilutes.
+          // Second way in: on a route where the frontend's requests fail for a header or a method
+          // (not its origin), any share above the rate floor counts — one broken endpoint among many.
           expr: [
-            `${rejectedShare(s)} > ${t.originRejectedRatio}`,
-            `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.originRejectedMinRate}`,
-            `and ${x.on('origin', 'request_type')} ${established(x)}`,
-            `unless ${x.on('origin', 'request_type')} ${healthyInstances(x)}`,
+            '(',
+            indent(byShare),
+            `  unless ${x.on('origin', 'request_type')} ${healthyInstances(x)}`,
+            ')',
+            'or',
+            '(',
+            indent(headerOrMethodRejected(x)),
+            `  unless ${x.on('origin', 'request_type')} (`,
+            indent(byShare, 4),
+            '  )',
+            ')',
           ].join('\n'),
           summary: 'An origin that was allowed is now rejected on the whole fleet: a deploy or policy change may have broken a real frontend.',
-          description: `{{ $value | humanizePercentage }} of {{ $labels.request_type }} requests from {{ $labels.origin }} to ${x.job} are rejected now (on any instance), though they were allowed within the last ${x.c.windows.recentlyAllowed}.`,
+          description: `{{ $value | humanizePercentage }} of {{ $labels.request_type }} requests from {{ $labels.origin }} to ${x.job}{{ if $labels.route }} on route {{ $labels.route }} (a header or method it sends is no longer allowed){{ end }} are rejected now (on any instance), though they were allowed within the last ${x.c.windows.recentlyAllowed}.`,
         };
       },
     },
