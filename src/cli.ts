@@ -19,7 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: async (argv) => (await import('./demo/traffic-cli.js')).main(argv),
   },
   mixin: {
-    summary: 'generate Prometheus recording/alert rules (and an Alertmanager route) for your selector and thresholds',
+    summary: 'generate recording and alert rules, dashboards and an Alertmanager sub-route for your selector (or prometheus-operator resources)',
     run: async (argv) => (await import('./mixin/cli.js')).main(argv),
   },
   probe: {

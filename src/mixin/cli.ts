@@ -1,35 +1,50 @@
 /**
- * `cors-sentinel mixin`: regenerate the recording and alert rules (and optionally the Alertmanager
- * route) for a user's own selector and thresholds.
+ * `cors-sentinel mixin`: write the recording rules, the alert rules and the dashboards for a user's
+ * own selector and thresholds — as plain files or as prometheus-operator resources — plus the
+ * Alertmanager sub-route on request.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveMixinConfig, type PartialMixinConfig } from './config';
-import { ALERTMANAGER_FILE, generateAlertmanager, generateRepoFiles, generateRules } from './generate';
+import { resolveMixinConfig, type MixinConfig, type PartialMixinConfig } from './config';
+import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, REGENERATE } from './generate';
+import { operatorFiles } from './operator';
 
 const HELP = `usage: cors-sentinel mixin [options]
 
-Writes Prometheus recording and alert rules for cors-sentinel metrics:
-  <out>/cors-sentinel-rules.yml, <out>/cors-sentinel-alerts.yml, <out>/cors-sentinel-fetch-metadata.yml
-  (and alertmanager.yml with --alertmanager)
+Writes Prometheus recording and alert rules and Grafana dashboards for cors-sentinel metrics of
+your targets:
+  <out>/cors-sentinel-rules.yml, <out>/cors-sentinel-alerts.yml,
+  <out>/cors-sentinel-fetch-metadata.yml, <out>/dashboards/*.json
+  (and <out>/alertmanager-route.yml with --alertmanager)
+With --format prometheus-operator: <out>/prometheusrule.yaml, servicemonitor.example.yaml,
+podmonitor.example.yaml and grafana-dashboards.yaml (ConfigMaps for the Grafana sidecar).
 
 options:
   --out DIR               output directory (default ./monitoring)
   --selector MATCHERS     label matchers of your targets, without braces (default job="api")
   --prefix PREFIX         metric prefix configured in the middleware (default cors_)
   --runbook-url URL       base URL of the runbook; alert names are appended as anchors
-  --config FILE           JSON file with a partial mixin config (see src/mixin/config.ts)
+  --config FILE           JSON file with a partial mixin config (every field: docs/alerting.md)
   --set PATH=VALUE        override one field, e.g. --set thresholds.rejectedRatio=0.3
                           --set for.CorsRejectedRatioHigh=5m  (repeatable; applied after --config)
-  --alertmanager          also write the Alertmanager route (alertmanager.yml)
+  --format FORMAT         files (default) or prometheus-operator
+  --namespace NS          namespace of the prometheus-operator resources (default monitoring)
+  --resource-label K=V    label of every prometheus-operator resource, e.g. release=kube-prometheus-stack
+                          (repeatable; a PrometheusRule must match your Prometheus's ruleSelector)
+  --no-dashboards         write the rules only
+  --alertmanager          also write the Alertmanager sub-route to nest into your config
   --oncall-webhook URL    webhook of critical alerts (with --alertmanager)
   --default-webhook URL   webhook of warnings (with --alertmanager)
-  --repo DIR              maintainers: regenerate the committed files of a cors-sentinel checkout
   --check                 write nothing; exit 1 if the files on disk differ from the generated ones
+  --repo DIR              maintainers: regenerate the committed files of a cors-sentinel checkout
+
+Dashboards need the optional peer dependency @grafana/grafana-foundation-sdk@0.0.21.
 
 example:
   npx cors-sentinel mixin --selector 'job="checkout-api"' --set thresholds.rejectedRatio=0.3 --out ./monitoring`;
+
+const SDK = '@grafana/grafana-foundation-sdk';
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -41,6 +56,10 @@ export async function main(argv: string[]): Promise<void> {
       'runbook-url': { type: 'string' },
       config: { type: 'string' },
       set: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'files' },
+      namespace: { type: 'string', default: 'monitoring' },
+      'resource-label': { type: 'string', multiple: true },
+      'no-dashboards': { type: 'boolean', default: false },
       alertmanager: { type: 'boolean', default: false },
       'oncall-webhook': { type: 'string' },
       'default-webhook': { type: 'string' },
@@ -54,27 +73,61 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  if (values.format !== 'files' && values.format !== 'prometheus-operator') throw new Error(`mixin: --format must be files or prometheus-operator, got ${JSON.stringify(values.format)}`);
 
   let files: Record<string, string>;
   if (values.repo !== undefined) {
     files = prefixed(resolve(values.repo), generateRepoFiles());
   } else {
-    const partial: Record<string, unknown> = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>) : {};
-    for (const assignment of values.set ?? []) applySet(partial, assignment);
-    if (values.selector !== undefined) partial.selector = values.selector;
-    if (values.prefix !== undefined) partial.prefix = values.prefix;
-    if (values['runbook-url'] !== undefined) partial.runbookUrl = values['runbook-url'];
-    const am = { ...(partial.alertmanager as object | undefined) } as Record<string, unknown>;
-    if (values['oncall-webhook'] !== undefined) am.oncallWebhookUrl = values['oncall-webhook'];
-    if (values['default-webhook'] !== undefined) am.defaultWebhookUrl = values['default-webhook'];
-    partial.alertmanager = am;
-    const config = resolveMixinConfig(partial as PartialMixinConfig);
+    const config = configFrom(values);
+    const dashboards = values['no-dashboards'] ? {} : loadDashboardGenerator().dashboardsFor(config);
     const out = resolve(values.out);
-    files = prefixed(out, generateRules(config));
-    if (values.alertmanager) files[join(out, ALERTMANAGER_FILE)] = generateAlertmanager(config);
+    if (values.format === 'prometheus-operator') {
+      const labels = Object.fromEntries((values['resource-label'] ?? []).map(keyValue));
+      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels }, REGENERATE));
+    } else {
+      files = { ...prefixed(out, generateRules(config)), ...prefixed(join(out, 'dashboards'), dashboards) };
+    }
+    if (values.alertmanager) files[join(out, ALERTMANAGER_ROUTE_FILE)] = generateAlertmanagerRoute(config);
   }
+  writeOrCheck(files, values.check);
+}
 
-  if (values.check) {
+function configFrom(values: { config?: string; set?: string[]; selector?: string; prefix?: string; 'runbook-url'?: string; 'oncall-webhook'?: string; 'default-webhook'?: string }): MixinConfig {
+  const partial: Record<string, unknown> = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as Record<string, unknown>) : {};
+  for (const assignment of values.set ?? []) applySet(partial, assignment);
+  if (values.selector !== undefined) partial.selector = values.selector;
+  if (values.prefix !== undefined) partial.prefix = values.prefix;
+  if (values['runbook-url'] !== undefined) partial.runbookUrl = values['runbook-url'];
+  const am = { ...(partial.alertmanager as object | undefined) } as Record<string, unknown>;
+  if (values['oncall-webhook'] !== undefined) am.oncallWebhookUrl = values['oncall-webhook'];
+  if (values['default-webhook'] !== undefined) am.defaultWebhookUrl = values['default-webhook'];
+  partial.alertmanager = am;
+  return resolveMixinConfig(partial as PartialMixinConfig);
+}
+
+/** The dashboard generator needs the Grafana SDK, an optional peer dependency: say how to get it. */
+function loadDashboardGenerator(): typeof import('./dashboards/generate') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when dashboards are asked for
+    return require('./dashboards/generate') as typeof import('./dashboards/generate');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    if (String((err as Error).message).includes(SDK)) {
+      throw new Error(`mixin: the dashboards need ${SDK}: run \`npm install --save-dev ${SDK}@0.0.21\`, or pass --no-dashboards to write the rules only`);
+    }
+    throw new Error('mixin: this installation has no dashboard generator: pass --no-dashboards, and import the packaged dashboards/*.json (their $job variable adapts them)');
+  }
+}
+
+function keyValue(assignment: string): [string, string] {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new Error(`mixin: --resource-label expects KEY=VALUE, got ${JSON.stringify(assignment)}`);
+  return [assignment.slice(0, eq), assignment.slice(eq + 1)];
+}
+
+function writeOrCheck(files: Record<string, string>, check: boolean | undefined): void {
+  if (check) {
     const stale = Object.entries(files).filter(([path, text]) => !existsSync(path) || readFileSync(path, 'utf8') !== text);
     for (const [path] of stale) console.error(`out of date: ${path}`);
     if (stale.length > 0) process.exitCode = 1;

@@ -3,15 +3,24 @@
  * scrapes the API and loads the generated rules. The compose stack mounts the committed files; the
  * end-to-end test and a native runner generate loopback variants from the same functions.
  */
-import type { MixinConfig } from './config';
+import { MIXIN_LABEL, type MixinConfig } from './config';
 
-/** Receiver names, also what `amtool config routes test` prints. */
-export const RECEIVERS = { oncall: 'oncall', default: 'default', none: 'blackhole' } as const;
+/** Receiver names, also what `amtool config routes test` prints; prefixed so that they never clash with a user's. */
+export const RECEIVERS = { oncall: 'cors-sentinel-oncall', default: 'cors-sentinel-default', none: 'cors-sentinel-none' } as const;
 
-export function alertmanagerConfig(c: MixinConfig): Record<string, unknown> {
+/** Matches the mixin's own alerts and nothing else (every alert carries the label). */
+export const MIXIN_MATCHER = `${MIXIN_LABEL.name}="${MIXIN_LABEL.value}"`;
+
+/**
+ * The part a user nests into an existing Alertmanager routing tree: a sub-route that matches only
+ * the mixin's alerts (critical pages, warning notifies, info goes nowhere), its receivers and an
+ * inhibit rule. A foreign critical alert never matches it.
+ */
+export function alertmanagerFragment(c: MixinConfig): { route: Record<string, unknown>; receivers: Array<Record<string, unknown>>; inhibit_rules: Array<Record<string, unknown>> } {
   const am = c.alertmanager;
   return {
     route: {
+      matchers: [MIXIN_MATCHER],
       receiver: RECEIVERS.default,
       group_by: [...am.groupBy],
       group_wait: am.groupWait,
@@ -24,15 +33,29 @@ export function alertmanagerConfig(c: MixinConfig): Record<string, unknown> {
         { receiver: RECEIVERS.none, matchers: ['severity="info"'] },
       ],
     },
-    // While something is on fire, the informational noise about the same job waits.
-    inhibit_rules: [
-      { source_matchers: ['severity=~"critical|warning"'], target_matchers: ['severity="info"'], equal: [...c.aggregationLabels] },
-    ],
     receivers: [
       { name: RECEIVERS.oncall, webhook_configs: [{ url: am.oncallWebhookUrl, send_resolved: true }] },
       { name: RECEIVERS.default, webhook_configs: [{ url: am.defaultWebhookUrl, send_resolved: true }] },
       { name: RECEIVERS.none },
     ],
+    // While something is on fire, the informational noise about the same job waits.
+    inhibit_rules: [
+      {
+        source_matchers: [MIXIN_MATCHER, 'severity=~"critical|warning"'],
+        target_matchers: [MIXIN_MATCHER, 'severity="info"'],
+        equal: [...c.aggregationLabels],
+      },
+    ],
+  };
+}
+
+/** A whole Alertmanager config for the demo stack only: the fragment nested under a root that drops everything else. */
+export function alertmanagerConfig(c: MixinConfig): Record<string, unknown> {
+  const fragment = alertmanagerFragment(c);
+  return {
+    route: { receiver: RECEIVERS.none, group_by: [...c.alertmanager.groupBy], routes: [fragment.route] },
+    inhibit_rules: fragment.inhibit_rules,
+    receivers: fragment.receivers,
   };
 }
 

@@ -10,18 +10,22 @@ export const NOT_ONE_ORIGIN = '__other__|__invalid__|null';
 export interface RecordingRule {
   readonly record: string;
   readonly expr: string;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface AlertingRule {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
+  readonly keep_firing_for?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
 }
 
 export interface RuleGroup {
   readonly name: string;
+  /** Evaluation interval of this group, when it differs from Prometheus's global one. */
+  readonly interval?: string;
   readonly rules: ReadonlyArray<RecordingRule | AlertingRule>;
 }
 

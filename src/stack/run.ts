@@ -142,7 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const webhook = start('oncall-webhook', node, [cli, 'stack', 'webhook', '--host', '127.0.0.1', '--port', String(ports['oncall-webhook'])], {}, (l) => {
       if (!l.startsWith('on-call webhook receiver listening')) onAlert(l);
     });
-    const api = start('api', node, [cli, 'demo', '--host', '127.0.0.1', '--port', String(ports.api), '--no-traffic']);
+    const api = start('api', node, [cli, 'demo', '--host', '127.0.0.1', '--port', String(ports.api), '--no-traffic', '--json-log']);
     const alertmanager = start('alertmanager', alertmanagerBin, [
       `--config.file=${configs.alertmanagerConfig}`,
       `--storage.path=${join(dir, 'data', 'alertmanager')}`,

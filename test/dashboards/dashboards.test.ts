@@ -93,17 +93,32 @@ describe.each(dashboards.map((d) => [d.file, d.json] as const))('%s', (_file, d)
     }
   });
 
-  it('has the datasource, job, instance and route variables', () => {
+  it('has the datasource, job, instance, route and origin variables, job a real multi-value one', () => {
     const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
-    expect(Object.keys(vars)).toEqual(['datasource', 'job', 'instance', 'route']);
+    expect(Object.keys(vars)).toEqual(['datasource', 'job', 'instance', 'route', 'origin']);
     expect(vars.datasource?.type).toBe('datasource');
     expect(String(vars.job?.query)).toContain(`{${mixin.selector}}`);
+    expect(vars.job).toMatchObject({ multi: true, includeAll: true, allValue: '.*' });
+    // Several picked jobs reach every query as a regex alternative, never as an equality.
+    expect(JSON.stringify(d)).not.toMatch(/job=\\"\$job\\"/);
   });
 
-  it('annotates firing CORS alerts and links to the runbook and the other dashboards', () => {
-    const expr = d.annotations.list.map((a) => a.expr ?? '').join('\n');
-    expect(expr).toContain('ALERTS{alertstate="firing"');
-    expect(expr).toContain('CorsAllowedOriginNowRejected');
+  it('shares the crosshair, and shows last and max in every time-series legend', () => {
+    expect(d.graphTooltip).toBe(1);
+    for (const p of content.filter((x) => x.type === 'timeseries')) expect([p.title, p.options?.legend?.calcs]).toEqual([p.title, ['lastNotNull', 'max']]);
+  });
+
+  it('counts and annotates only the mixin\'s warning and critical alerts of the selected jobs, and annotates policy changes', () => {
+    const alerts = 'ALERTS{alertstate="firing", mixin="cors-sentinel", severity=~"critical|warning", job=~"$job"}';
+    const names = d.annotations.list.map((a) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['Firing CORS alerts', 'Policy changes']));
+    expect(d.annotations.list.find((a) => a.name === 'Firing CORS alerts')?.expr).toBe(alerts);
+    expect(d.annotations.list.find((a) => a.name === 'Policy changes')?.expr).toContain('policy_hash');
+    const stat = content.find((p) => p.title === 'Firing CORS alerts');
+    expect(stat?.targets?.[0]?.expr).toContain(alerts);
+  });
+
+  it('links to the runbook and the other dashboards', () => {
     expect(d.links.find((l) => l.title === 'Runbook')?.url).toBe(mixin.runbookUrl);
     expect(d.links.some((l) => l.type === 'dashboards')).toBe(true);
     const panelLinks = content.flatMap((p) => p.links ?? []).map((l) => l.url ?? '');
@@ -117,6 +132,34 @@ describe.each(dashboards.map((d) => [d.file, d.json] as const))('%s', (_file, d)
       expect([...ALERT_NAMES, ...PROBE_ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].map((n) => n.toLowerCase())).toContain(anchor);
       if (headings) expect(headings).toContain(anchor);
     }
+  });
+});
+
+describe('the 3 a.m. questions', () => {
+  const overview = dashboards.find((x) => x.json.uid === DEFAULT_DASHBOARDS_CONFIG.uids.overview)!.json;
+  const anomalies = dashboards.find((x) => x.json.uid === DEFAULT_DASHBOARDS_CONFIG.uids.anomalies)!.json;
+  const titles = allPanels(overview).map((p) => p.title);
+
+  it('has a per-instance breakdown right after the headline', () => {
+    const rows = allPanels(overview).filter(isRow).map((p) => p.title);
+    expect(rows.slice(0, 2)).toEqual(['Headline', 'Per instance']);
+    expect(titles).toEqual(expect.arrayContaining(['Rejected ratio by instance', 'Instances']));
+  });
+
+  it('answers "since when is $origin rejected, and why" per origin and request type', () => {
+    const origin = allPanels(overview).filter((p) => (p.targets ?? []).some((t) => t.expr.includes('origin=~"$origin"')));
+    expect(origin.map((p) => p.title)).toEqual(expect.arrayContaining(['Requests from $origin by type and outcome', 'Why: rejection reasons where $origin is rejected']));
+    expect(origin.every((p) => p.type === 'timeseries')).toBe(true);
+  });
+
+  it('has a preflight-vs-actual time series', () => {
+    const p = allPanels(overview).find((x) => x.title === 'Preflights vs actual requests');
+    expect(p?.targets?.map((t) => t.expr).join('\n')).toMatch(/request_type="actual"/);
+  });
+
+  it('filters the anomaly band by route like the line it frames', () => {
+    const band = allPanels(anomalies).find((p) => p.title?.startsWith('Rejected rate against'));
+    for (const t of band?.targets ?? []) expect([t.legendFormat, t.expr]).toEqual([t.legendFormat, expect.stringContaining('route=~"$route"')]);
   });
 });
 

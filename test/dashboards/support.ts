@@ -8,6 +8,7 @@ export interface Target {
   readonly expr: string;
   readonly instant?: boolean;
   readonly datasource?: { type?: string; uid?: string };
+  readonly legendFormat?: string;
 }
 
 export interface Panel {
@@ -21,6 +22,7 @@ export interface Panel {
   readonly gridPos?: { x: number; y: number; w: number; h: number };
   readonly links?: ReadonlyArray<{ url?: string }>;
   readonly panels?: readonly Panel[];
+  readonly options?: { legend?: { calcs?: readonly string[] } };
 }
 
 export interface DashboardJson {
@@ -84,6 +86,8 @@ export interface Substitutions {
   readonly job: string;
   readonly instance: string;
   readonly route: string;
+  /** Defaults to All (`.*`). */
+  readonly origin?: string;
 }
 
 /** What Grafana does before sending a query: macros and variables replaced by concrete values. */
@@ -92,5 +96,6 @@ export function substitute(expr: string, s: Substitutions): string {
     .replaceAll('$__rate_interval', s.rateInterval)
     .replaceAll('$job', s.job)
     .replaceAll('$instance', s.instance)
-    .replaceAll('$route', s.route);
+    .replaceAll('$route', s.route)
+    .replaceAll('$origin', s.origin ?? '.*');
 }

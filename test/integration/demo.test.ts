@@ -3,6 +3,9 @@
  * traffic simulator as a separate process, and the /metrics text linted by the real promtool.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { CLI, describeIfCommand, startProcess, type Started } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
@@ -88,6 +91,28 @@ describeIfCommand('promtool')('demo /metrics under promtool', () => {
       const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
       expect(lint.stdout + lint.stderr).toBe('');
       expect(lint.status).toBe(0);
+    } finally {
+      await demo.stop();
+    }
+  });
+});
+
+describe('demo terminal summary (npm start)', () => {
+  it('prints a compact summary instead of JSON lines, and writes the violation log to a file', async () => {
+    const logFile = join(mkdtempSync(join(tmpdir(), 'cors-demo-log-')), 'demo.log');
+    const demo = await startProcess(
+      'node',
+      [CLI, 'demo', '--port', '0', '--rate', '40', '--profile', 'attack', '--summary-interval', '1', '--log-file', logFile],
+      /last 1s: (\d+) cross-origin \(allowed (\d+), rejected (\d+)\)[^\n]*preflights per actual request\n {2}top rejected origins: \S+/,
+      20_000,
+    );
+    try {
+      expect(Number(demo.match[1])).toBe(Number(demo.match[2]) + Number(demo.match[3]));
+      expect(demo.output()).toContain(`logged as JSON lines to ${logFile}`);
+      expect(demo.output()).not.toMatch(/^\{"/m);
+      await new Promise((r) => setTimeout(r, 300));
+      const lines = readFileSync(logFile, 'utf8').trim().split('\n');
+      expect(JSON.parse(lines[0] as string)).toHaveProperty('level');
     } finally {
       await demo.stop();
     }

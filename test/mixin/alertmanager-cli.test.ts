@@ -6,15 +6,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applySet, main } from '../../src/mixin/cli';
 import { resolveMixinConfig } from '../../src/mixin/config';
-import { RECEIVERS } from '../../src/mixin/deploy';
-import { ALERTS_FILE, generateAlertmanager, generateRules, RULES_FILE } from '../../src/mixin/generate';
+import { parse, stringify } from 'yaml';
+import { MIXIN_MATCHER, RECEIVERS, type alertmanagerFragment } from '../../src/mixin/deploy';
+import { ALERTMANAGER_ROUTE_FILE, ALERTS_FILE, generateAlertmanager, generateAlertmanagerRoute, generateRules, RULES_FILE } from '../../src/mixin/generate';
 import { describeWithTools, run } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
 const COMMITTED = join(ROOT, 'deploy', 'alertmanager', 'alertmanager.yml');
 
+/** A team's existing Alertmanager config, with a page for every critical alert of its own. */
+function existingTree(fragment: ReturnType<typeof alertmanagerFragment>): Record<string, unknown> {
+  return {
+    route: {
+      receiver: 'team-default',
+      group_by: ['alertname'],
+      // The documented nesting: the CORS sub-route first, then the team's own severity routes.
+      routes: [fragment.route, { receiver: 'team-pager', matchers: ['severity="critical"'] }],
+    },
+    receivers: [{ name: 'team-default' }, { name: 'team-pager' }, ...fragment.receivers],
+    inhibit_rules: fragment.inhibit_rules,
+  };
+}
+
 describeWithTools('amtool')('Alertmanager route (amtool)', () => {
-  it('passes amtool check-config', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cors-mixin-am-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const routeOf = (file: string, ...labels: string[]) => run('amtool', ['config', 'routes', 'test', `--config.file=${file}`, ...labels]).stdout.trim();
+
+  it('passes amtool check-config (the demo stack config)', () => {
     const r = run('amtool', ['check-config', COMMITTED]);
     expect(r.output).toContain('SUCCESS');
     expect(r.status).toBe(0);
@@ -24,31 +46,36 @@ describeWithTools('amtool')('Alertmanager route (amtool)', () => {
     ['critical', RECEIVERS.oncall],
     ['warning', RECEIVERS.default],
     ['info', RECEIVERS.none],
-  ])('routes severity=%s to %s', (severity, receiver) => {
-    const r = run('amtool', ['config', 'routes', 'test', `--config.file=${COMMITTED}`, `--verify.receivers=${receiver}`, `severity=${severity}`, 'alertname=CorsTest', 'job=api']);
-    expect(r.stdout.trim()).toBe(receiver);
-    expect(r.status).toBe(0);
+  ])('routes the mixin\'s severity=%s alerts to %s', (severity, receiver) => {
+    expect(routeOf(COMMITTED, MIXIN_MATCHER, `severity=${severity}`, 'alertname=CorsTest', 'job=api')).toBe(receiver);
   });
 
-  it('never pages on-call for a warning, and gives info no webhook', () => {
-    const r = run('amtool', ['config', 'routes', 'test', `--config.file=${COMMITTED}`, '--verify.receivers=oncall', 'severity=warning']);
-    expect(r.status).not.toBe(0);
-    const text = readFileSync(COMMITTED, 'utf8');
-    expect(text).toContain('url: http://oncall-webhook:9099/alerts');
-    expect(text).toMatch(/- name: blackhole\s*$/);
+  it('nests into an existing routing tree: a foreign critical alert still reaches its own pager, never the CORS receiver', () => {
+    const file = join(dir, 'nested.yml');
+    const fragment = parse(generateAlertmanagerRoute(resolveMixinConfig({}))) as ReturnType<typeof alertmanagerFragment>;
+    writeFileSync(file, stringify(existingTree(fragment)));
+    expect(run('amtool', ['check-config', file]).status).toBe(0);
+    expect(routeOf(file, 'alertname=DiskFull', 'severity=critical', 'job=node')).toBe('team-pager');
+    expect(routeOf(file, 'alertname=CorsLikeName', 'severity=critical', 'job=api')).toBe('team-pager');
+    const foreign = run('amtool', ['config', 'routes', 'test', `--config.file=${file}`, `--verify.receivers=${RECEIVERS.oncall}`, 'alertname=DiskFull', 'severity=critical']);
+    expect(foreign.status).not.toBe(0);
+    expect(routeOf(file, MIXIN_MATCHER, 'alertname=CorsAllowedOriginNowRejected', 'severity=critical', 'job=api')).toBe(RECEIVERS.oncall);
+    expect(routeOf(file, MIXIN_MATCHER, 'alertname=CorsOriginProbing', 'severity=warning', 'job=api')).toBe(RECEIVERS.default);
+    expect(routeOf(file, 'alertname=DiskAlmostFull', 'severity=warning')).toBe('team-default');
+  });
+
+  it('keeps the demo config\'s foreign alerts away from on-call, and its docker host names in the demo only', () => {
+    expect(routeOf(COMMITTED, 'alertname=DiskFull', 'severity=critical')).toBe(RECEIVERS.none);
+    expect(readFileSync(COMMITTED, 'utf8')).toContain('url: http://oncall-webhook:9099/alerts');
+    const fragment = generateAlertmanagerRoute(resolveMixinConfig({ alertmanager: { oncallWebhookUrl: 'https://pager.example/hook' } }));
+    expect(fragment).toContain('url: https://pager.example/hook');
   });
 
   it('checks a loopback variant generated for a native stack', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cors-mixin-am-'));
-    try {
-      const file = join(dir, 'alertmanager.yml');
-      const config = resolveMixinConfig({ alertmanager: { oncallWebhookUrl: 'http://127.0.0.1:9099/alerts', groupWait: '1s' } });
-      writeFileSync(file, generateAlertmanager(config));
-      const r = run('amtool', ['check-config', file]);
-      expect(r.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const file = join(dir, 'alertmanager.yml');
+    const config = resolveMixinConfig({ alertmanager: { oncallWebhookUrl: 'http://127.0.0.1:9099/alerts', groupWait: '1s' } });
+    writeFileSync(file, generateAlertmanager(config));
+    expect(run('amtool', ['check-config', file]).status).toBe(0);
   });
 });
 
@@ -65,7 +92,7 @@ describe('cors-sentinel mixin', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes rules for a user selector and thresholds, identical to generateRules()', async () => {
+  it('writes rules, alerts and dashboards for a user selector and thresholds, identical to the generators', async () => {
     await main(['--selector', 'job="checkout-api"', '--set', 'thresholds.rejectedRatio=0.3', '--set', 'for.CorsRejectedRatioHigh=5m', '--out', dir]);
     const expected = generateRules(resolveMixinConfig({ selector: 'job="checkout-api"', thresholds: { rejectedRatio: 0.3 }, for: { CorsRejectedRatioHigh: '5m' } }));
     expect(readFileSync(join(dir, RULES_FILE), 'utf8')).toBe(expected[RULES_FILE]);
@@ -73,14 +100,24 @@ describe('cors-sentinel mixin', () => {
     expect(alerts).toBe(expected[ALERTS_FILE]);
     expect(alerts).toContain('job:cors_requests_rejected:ratio_rate5m > 0.3');
     expect(alerts).toContain('cors_config_info{job="checkout-api"}');
-    expect(existsSync(join(dir, 'alertmanager.yml'))).toBe(false);
+    expect(existsSync(join(dir, ALERTMANAGER_ROUTE_FILE))).toBe(false);
+    const overview = readFileSync(join(dir, 'dashboards', 'cors-overview.json'), 'utf8');
+    expect(overview).toContain('cors_requests_total{job=\\"checkout-api\\"');
+    expect(overview).not.toContain('job=\\"api\\"');
   });
 
-  it('writes the Alertmanager route with the given webhooks, from a JSON config file', async () => {
+  it('--no-dashboards writes the rules only', async () => {
+    await main(['--no-dashboards', '--out', dir]);
+    expect(existsSync(join(dir, RULES_FILE))).toBe(true);
+    expect(existsSync(join(dir, 'dashboards'))).toBe(false);
+  });
+
+  it('writes the Alertmanager sub-route with the given webhooks, from a JSON config file', async () => {
     const configFile = join(dir, 'mixin.json');
     writeFileSync(configFile, JSON.stringify({ prefix: 'shop_cors_', alertmanager: { groupWait: '30s' } }));
     await main(['--config', configFile, '--alertmanager', '--oncall-webhook', 'https://pager.example/hook', '--out', dir]);
-    const am = readFileSync(join(dir, 'alertmanager.yml'), 'utf8');
+    const am = readFileSync(join(dir, ALERTMANAGER_ROUTE_FILE), 'utf8');
+    expect(am).toContain(`- ${MIXIN_MATCHER}`);
     expect(am).toContain('url: https://pager.example/hook');
     expect(am).toContain('group_wait: 30s');
     expect(readFileSync(join(dir, ALERTS_FILE), 'utf8')).toContain('shop_cors_config_info');

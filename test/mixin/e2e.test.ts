@@ -52,7 +52,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
     // test so that the seconds before the first scrape do not count.
     config = resolveMixinConfig({
       selector: 'job="cors-e2e"',
-      windows: { rate: '10s', event: '15s' },
+      windows: { rate: '10s', event: '15s', baselineInterval: '1s', rollout: '3s', lowTraffic: '30s' },
       for: { ...Object.fromEntries(ALERT_NAMES.map((n) => [n, '1s'])), CorsAllowedOriginNowRejected: '2s', CorsExporterAbsent: '2m' },
       alertmanager: {
         oncallWebhookUrl: `http://127.0.0.1:${hookPort}/alerts`,
@@ -156,11 +156,11 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
   });
 
   it('inhibits info alerts while a warning fires for the same job', async () => {
-    const labels = (severity: string, alertname: string) => ({ labels: { alertname, severity, job: 'inhibit-check' } });
+    const labels = (severity: string, alertname: string) => ({ labels: { alertname, severity, job: 'inhibit-check', mixin: 'cors-sentinel' } });
     const res = await fetch(`${am}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify([labels('warning', 'CorsRejectedRatioHigh'), labels('info', 'CorsNewOriginObserved'), { labels: { alertname: 'CorsNewOriginObserved', severity: 'info', job: 'other' } }]),
+      body: JSON.stringify([labels('warning', 'CorsRejectedRatioHigh'), labels('info', 'CorsNewOriginObserved'), { labels: { alertname: 'CorsNewOriginObserved', severity: 'info', job: 'other', mixin: 'cors-sentinel' } }]),
     });
     expect(res.status).toBe(200);
     const states = await waitFor(async () => {

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../src/mixin/config';
 import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../src/mixin/generate';
 import { PROBE_ALERT_NAMES } from '../../src/mixin/probe-alerts';
+import { alertFor } from '../../src/mixin/alerts/registry';
 import { describeWithTools, promtoolTest, run } from './tools';
 import { FETCH_METADATA_ALERT_NAMES } from '../../src/mixin/fetch-metadata-alerts';
 
@@ -40,6 +41,25 @@ describe('generated files', () => {
       const [base, anchor] = String(r.annotations.runbook_url).split('#');
       expect(base).toBe(DEFAULT_MIXIN_CONFIG.runbookUrl);
       expect(anchors).toContain(anchor);
+    }
+  });
+
+  it('point runbook links at the repository package.json declares, with PromQL not tied to the demo job', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { repository: { url: string }; homepage: string; bugs: { url: string } };
+    const repo = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(DEFAULT_MIXIN_CONFIG.runbookUrl.startsWith(`${repo}/`)).toBe(true);
+    expect(pkg.homepage.startsWith(repo)).toBe(true);
+    expect(pkg.bugs.url).toBe(`${repo}/issues`);
+    const runbook = readFileSync(join(ROOT, 'docs', 'runbook.md'), 'utf8');
+    expect(runbook).not.toContain('job="api"');
+    expect(runbook).toContain('job="$JOB"');
+    expect(generateRules(resolveMixinConfig({ runbookUrl: 'https://wiki.example/cors' }))[ALERTS_FILE]).toContain('runbook_url: https://wiki.example/cors#corsallowedoriginnowrejected');
+  });
+
+  it('tell users to regenerate with the CLI they have, not with maintainer scripts or src/ paths', () => {
+    for (const text of Object.values(generateRules(DEFAULT_MIXIN_CONFIG))) {
+      expect(text).toContain('npx cors-sentinel mixin');
+      expect(text).not.toMatch(/npm run|src\//);
     }
   });
 
@@ -149,7 +169,7 @@ describeWithTools('promtool')('promtool', () => {
     const immediate = Object.fromEntries(ALERT_NAMES.map((n) => [n, '0s']));
     const r = await promtoolTest(join(layout('no-for', { for: immediate }), 'tests'), testFiles());
     expect(r.status).not.toBe(0);
-    const delayed = ALERT_NAMES.filter((n) => DEFAULT_MIXIN_CONFIG.for[n] !== '0s');
+    const delayed = ALERT_NAMES.filter((n) => alertFor(DEFAULT_MIXIN_CONFIG, n) !== '0s');
     for (const name of delayed) expect(r.output).toContain(`alertname: ${name},`);
   });
 });

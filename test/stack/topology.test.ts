@@ -35,7 +35,13 @@ describe('native stack configuration', () => {
     expect(prom.global).toMatchObject({ scrape_interval: '1s', evaluation_interval: '1s' });
     expect(prom.scrape_configs[0]?.static_configs[0]?.targets).toEqual(['127.0.0.1:41000']);
     expect(prom.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['127.0.0.1:41002']);
-    expect(prom.rule_files).toEqual([path.join(ROOT, 'alerts', '*.yml')]);
+    // Copies of the repository's rules, without the baseline group's own 5-minute interval.
+    expect(prom.rule_files).toEqual([path.join(dir, 'prometheus', 'rules', '*.yml')]);
+    const committed = readFileSync(path.join(ROOT, 'alerts', 'cors-sentinel-rules.yml'), 'utf8');
+    const copy = readFileSync(path.join(dir, 'prometheus', 'rules', 'cors-sentinel-rules.yml'), 'utf8');
+    expect(committed).toMatch(/^\s+interval: 5m$/m);
+    expect(copy).not.toMatch(/interval:/);
+    expect((parse(copy) as { groups: unknown[] }).groups).toHaveLength((parse(committed) as { groups: unknown[] }).groups.length);
     const am = readFileSync(c.alertmanagerConfig, 'utf8');
     expect(am).toContain('http://127.0.0.1:41003/alerts');
     expect(am).not.toContain('oncall-webhook:');

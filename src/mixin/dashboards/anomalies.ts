@@ -19,13 +19,18 @@ export function anomaliesDashboard(inputs: DashboardInputs): Dashboard {
   const L = new Layout(mixin.runbookUrl);
   const req = (...m: string[]): string => dq.s('requests_total', ...m);
   const rejected = dq.sumRate(req('outcome="rejected"'));
-  const avg = dq.rec(r.rejectedAvg);
-  const stddev = `clamp_min(${dq.rec(r.rejectedStddev)}, ${t.anomalyStddevFloor})`;
-  const zscore = `(${dq.rec(r.rejected)} - ${avg})\n/ ${stddev}`;
+  // The band is recorded per (job, route), so the route filter applies to it as to the line it
+  // frames: the mean of a sum is the sum of the means; its deviation is taken as the root of the
+  // summed variances (routes treated as independent).
+  const route = 'route=~"$route"';
+  const recordedRejected = `sum by (job) (${dq.rec(r.rejectedByRoute, route)})`;
+  const avg = `sum by (job) (${dq.rec(r.rejectedByRouteAvg, route)})`;
+  const stddev = `clamp_min(sqrt(sum by (job) (${dq.rec(r.rejectedByRouteStddev, route)} ^ 2)), ${t.anomalyStddevFloor})`;
+  const zscore = `(${recordedRejected} - ${avg})\n/ ${stddev}`;
   // An origin series that exists now but did not `newOriginWindow` ago. Without that much history
   // every origin counts as new, which is what Prometheus can know; the descriptions say so.
   const newOrigins = `sum by (origin) (${req()})\nunless on (origin)\nsum by (origin) (${req()} offset ${d.newOriginWindow})`;
-  const baselineNote = `Reads the mixin's recording rules (${r.rejected}, ${r.rejectedAvg}, ${r.rejectedStddev}): per job, so the instance and route variables do not apply, and the band fills in as ${w.baseline} of history accumulates.`;
+  const baselineNote = `Reads the mixin's recording rules per route (${r.rejectedByRoute}, ${r.rejectedByRouteAvg}, ${r.rejectedByRouteStddev}): the job and route variables apply, the instance variable does not, and the band fills in as ${w.baseline} of history accumulates. The alert itself judges the whole job.`;
 
   const b = scaffold(inputs, d.uids.anomalies, d.titles.anomalies, `Rejected CORS traffic against its ${w.baseline} baseline, week-over-week, new origins and a per-route drill-down: for spotting a broken frontend or an origin probe.`);
 
@@ -47,16 +52,16 @@ export function anomaliesDashboard(inputs: DashboardInputs): Dashboard {
   }, 6));
   b.withPanel(L.stat({
     title: 'Firing CORS alerts', unit: 'short',
-    description: 'Alerts of the cors-sentinel mixin firing now (all jobs).',
+    description: 'Warning and critical alerts of the cors-sentinel mixin firing now for the selected jobs (info alerts excluded).',
     queries: [{ expr: `count(${dq.alertsSelector()}) or vector(0)`, instant: true }],
   }, 6));
 
   b.withRow(L.row('Baseline'));
   b.withPanel(L.timeseries({
     title: `Rejected rate against its ${w.baseline} baseline`, unit: 'reqps', runbook: 'CorsRejectedRateAnomalous',
-    description: `Rejected requests per second with the ${w.baseline} average and a band of ±${t.anomalyZScore} standard deviations: outside the band for long, the anomaly alert fires. ${baselineNote}`,
+    description: `Rejected requests per second (recorded over ${w.rate}) with the ${w.baseline} average and a band of ±${t.anomalyZScore} standard deviations: outside the band for long, the anomaly alert fires. ${baselineNote}`,
     queries: [
-      { expr: rejected, legend: 'rejected' },
+      { expr: `sum(${recordedRejected})`, legend: 'rejected' },
       { expr: `sum(${avg})`, legend: `${w.baseline} average` },
       { expr: `sum(${avg} + ${t.anomalyZScore} * ${stddev})`, legend: 'band upper' },
       { expr: `sum(clamp_min(${avg} - ${t.anomalyZScore} * ${stddev}, 0))`, legend: 'band lower' },

@@ -8,6 +8,7 @@ import { Layout } from './panels';
 import { DashQueries } from './queries';
 import { scaffold } from './scaffold';
 import { addFetchMetadataRow } from './fetch-metadata-row';
+import { instanceSection, originSection } from './drilldown';
 
 export function overviewDashboard(inputs: DashboardInputs): Dashboard {
   const { mixin, dashboards: d } = inputs;
@@ -17,7 +18,6 @@ export function overviewDashboard(inputs: DashboardInputs): Dashboard {
   const req = (...m: string[]): string => dq.s('requests_total', ...m);
   const all = dq.sumRate(req());
   const rejected = dq.sumRate(req('outcome="rejected"'));
-  const allTraffic = `(${all} + (${dq.sumRate(dq.s('non_cors_requests_total'))} or vector(0)))`;
   const buckets = dq.s('preflight_duration_seconds_bucket');
   const resolverCount = (...m: string[]): string => dq.sNoRoute('resolver_duration_seconds_count', ...m);
   const cache = (...m: string[]): string => dq.sNoRoute('resolver_cache_total', ...m);
@@ -33,9 +33,9 @@ export function overviewDashboard(inputs: DashboardInputs): Dashboard {
     queries: [{ expr: dq.ratio(rejected, all), instant: true }],
   }));
   b.withPanel(L.stat({
-    title: 'Preflights of all traffic', unit: 'percentunit', runbook: 'CorsPreflightShareHigh', alertAt: t.preflightShare,
-    description: `Preflights as a share of all requests, CORS or not. A high share means browsers do not cache preflights (max-age missing or too short); the alert fires above ${t.preflightShare * 100} %.`,
-    queries: [{ expr: dq.ratio(dq.sumRate(req('request_type="preflight"')), allTraffic), instant: true }],
+    title: 'Preflights per actual request', unit: 'none', runbook: 'CorsPreflightRatioHigh', alertAt: t.preflightsPerActual,
+    description: `CORS preflights per cross-origin actual request (non-CORS traffic does not dilute it). A high value means browsers do not cache preflights (max-age missing or too short); the alert fires above ${t.preflightsPerActual}.`,
+    queries: [{ expr: dq.ratio(dq.sumRate(req('request_type="preflight"')), dq.sumRate(req('request_type="actual"'))), instant: true }],
   }));
   b.withPanel(L.stat({
     title: `Preflight ${pct(t.preflightLatencyQuantile)}`, unit: 's', runbook: 'CorsPreflightLatencyHigh', alertAt: t.preflightLatencySeconds,
@@ -54,10 +54,12 @@ export function overviewDashboard(inputs: DashboardInputs): Dashboard {
   }));
   b.withPanel(L.stat({
     title: 'Firing CORS alerts', unit: 'short', alertAt: 1,
-    description: 'Alerts of the cors-sentinel mixin firing now (all jobs): see the annotations on the graphs and the runbook.',
+    description: 'Warning and critical alerts of the cors-sentinel mixin firing now for the selected jobs (info alerts excluded): see the annotations on the graphs and the runbook.',
     queries: [{ expr: `count(${dq.alertsSelector()}) or vector(0)`, instant: true }],
   }));
   b.withPanel(L.stat({ title: 'Rejected requests', unit: 'reqps', description: 'Rejected cross-origin requests per second (preflights answered 403 and actual requests without CORS headers).', queries: [{ expr: `${rejected} or vector(0)`, instant: true }] }));
+
+  instanceSection(b, L, dq, mixin);
 
   b.withRow(L.row('Traffic and violations'));
   b.withPanel(L.timeseries({
@@ -104,9 +106,19 @@ export function overviewDashboard(inputs: DashboardInputs): Dashboard {
     ],
   }));
 
+  originSection(b, L, dq);
+
   b.withRow(L.row('Preflights'));
   b.withPanel(L.timeseries({
-    title: 'Preflight rate', unit: 'reqps', runbook: 'CorsPreflightShareHigh',
+    title: 'Preflights vs actual requests', unit: 'reqps', runbook: 'CorsPreflightRatioHigh', alertAt: t.preflightsPerActual,
+    description: `Preflights and cross-origin actual requests per second, and preflights per actual request (right axis; the alert fires above ${t.preflightsPerActual}). After maxAge is removed, the preflight line climbs to the actual line.`,
+    queries: [
+      { expr: dq.sumRate(req(), ['request_type']), legend: '{{request_type}}' },
+      { expr: dq.ratio(dq.sumRate(req('request_type="preflight"')), dq.sumRate(req('request_type="actual"'))), legend: 'preflights per actual request' },
+    ],
+  }, 24, 8).overrideByName('preflights per actual request', [{ id: 'unit', value: 'none' }, { id: 'custom.axisPlacement', value: 'right' }]));
+  b.withPanel(L.timeseries({
+    title: 'Preflight rate', unit: 'reqps', runbook: 'CorsPreflightRatioHigh',
     description: 'Preflights answered per second by route and outcome. Browsers cache allowed preflights for max-age; a steady high rate means they do not.',
     queries: [{ expr: dq.sumRate(dq.s('preflight_duration_seconds_count'), ['route', 'outcome']), legend: '{{route}} {{outcome}}' }],
   }, 8));

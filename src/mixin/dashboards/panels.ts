@@ -93,7 +93,8 @@ export class Layout {
 
   timeseries(spec: PanelSpec, w = 12, h = 8, stacked = false): TimeseriesPanel {
     const panel = this.common(new TimeseriesPanel(), spec, w, h)
-      .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+      // Last and max in the legend: "what is it now, and how bad did it get" without hovering.
+      .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Bottom).calcs(['lastNotNull', 'max']))
       .fillOpacity(stacked ? 30 : 10)
       .min(0);
     if (stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));

@@ -4,9 +4,8 @@
  * from raw series would be a week-long subquery per point). The mixin's selector and prefix come from
  * the shared `Promql`, and the dashboard variables are added as matchers.
  */
-import { ALERT_NAMES, type MixinConfig } from '../config';
+import { MIXIN_LABEL, type MixinConfig } from '../config';
 import { Promql } from '../promql';
-import { FETCH_METADATA_ALERT_NAMES } from '../fetch-metadata-alerts';
 import { recordedNames } from '../recording';
 
 export const RATE = '$__rate_interval';
@@ -15,6 +14,15 @@ export const RATE = '$__rate_interval';
 const JOB = 'job=~"$job"';
 const INSTANCE = 'instance=~"$instance"';
 const ROUTE = 'route=~"$route"';
+const ORIGIN = 'origin=~"$origin"';
+
+/**
+ * Aggregation labels other than job (a cluster, a namespace) get a variable of their own, named like
+ * the label; every query filters on them.
+ */
+export function extraLevels(c: MixinConfig): string[] {
+  return c.aggregationLabels.filter((l) => l !== 'job');
+}
 
 export class DashQueries {
   readonly q: Promql;
@@ -25,14 +33,19 @@ export class DashQueries {
     this.recorded = recordedNames(c);
   }
 
+  /** Matchers of the extra level variables (e.g. `cluster=~"$cluster"`). */
+  get levels(): string[] {
+    return extraLevels(this.c).map((l) => `${l}=~"$${l}"`);
+  }
+
   /** A metric with the selector, job, instance and route matchers. */
   s(name: string, ...matchers: string[]): string {
-    return this.q.sel(name, JOB, INSTANCE, ROUTE, ...matchers);
+    return this.q.sel(name, ...this.levels, JOB, INSTANCE, ROUTE, ...matchers);
   }
 
   /** For metrics without a `route` label (guard, resolver, findings). */
   sNoRoute(name: string, ...matchers: string[]): string {
-    return this.q.sel(name, JOB, INSTANCE, ...matchers);
+    return this.q.sel(name, ...this.levels, JOB, INSTANCE, ...matchers);
   }
 
   /** `sum [by (...)] (rate(sel[$__rate_interval]))`. */
@@ -54,14 +67,17 @@ export class DashQueries {
     return `histogram_quantile(${quantile}, ${this.sumRate(bucketSelector, ['le', ...by])})`;
   }
 
-  /** Recording rules are per aggregation level (job): only the job variable applies to them. */
-  rec(name: string): string {
-    return `${name}{${JOB}}`;
+  /** Recording rules are per aggregation level (job): only the job variable (and route, where recorded) applies. */
+  rec(name: string, ...matchers: string[]): string {
+    return `${name}{${[...this.levels, JOB, ...matchers].join(', ')}}`;
   }
 
-  /** Every alert of the mixin, exact: other teams' alerts never show up on these dashboards. */
+  /**
+   * The mixin's alerts (by the label every one of them carries) of the selected jobs, warning and
+   * above: other teams' alerts and info alerts never turn these dashboards red.
+   */
   alertsSelector(state = 'firing'): string {
-    return `ALERTS{alertstate="${state}", alertname=~"${[...ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].join('|')}"}`;
+    return `ALERTS{${[`alertstate="${state}"`, `${MIXIN_LABEL.name}="${MIXIN_LABEL.value}"`, 'severity=~"critical|warning"', ...this.levels, JOB].join(', ')}}`;
   }
 
   /** Variable query values (Grafana `label_values`), scoped to the mixin's selector; `metric` without the prefix. */
@@ -70,4 +86,4 @@ export class DashQueries {
   }
 }
 
-export const VARIABLE_MATCHERS = { job: JOB, instance: INSTANCE, route: ROUTE } as const;
+export const VARIABLE_MATCHERS = { job: JOB, instance: INSTANCE, route: ROUTE, origin: ORIGIN } as const;

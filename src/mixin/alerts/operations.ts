@@ -1,0 +1,80 @@
+/** Running the middleware: preflight cost and latency, the origin resolver, and whether we see the targets at all. */
+import type { AlertModule } from './types';
+
+export const operationAlerts: AlertModule = {
+  name: 'operations',
+  alerts: [
+    {
+      name: 'CorsPreflightRatioHigh',
+      for: '15m',
+      severity: 'warning',
+      build: (x) => {
+        const t = x.c.thresholds;
+        return {
+          expr: `${x.n.preflightsPerActual} > ${t.preflightsPerActual}\nand ${x.on()} sum without (request_type, outcome) (${x.n.requestsByType}{request_type="preflight"}) > ${t.minRequestRate}`,
+          summary: 'Many preflights per cross-origin request: Access-Control-Max-Age is missing or ineffective.',
+          description: `${x.job} answers {{ $value | printf "%.2f" }} CORS preflights per cross-origin actual request.`,
+        };
+      },
+    },
+    {
+      name: 'CorsPreflightLatencyHigh',
+      for: '10m',
+      severity: 'warning',
+      build: (x) => {
+        const t = x.c.thresholds;
+        return {
+          expr: `${x.n.preflightQuantile}{quantile="${t.preflightLatencyQuantile}"} > ${t.preflightLatencySeconds}\nand ${x.on()} sum by (${x.by}) (${x.n.requestsByType}{request_type="preflight"}) > ${t.minRequestRate}`,
+          summary: 'CORS preflights are slow.',
+          description: `The p${t.preflightLatencyQuantile * 100} preflight latency of ${x.job} is {{ $value | humanizeDuration }}.`,
+        };
+      },
+    },
+    {
+      name: 'CorsOriginResolverFailing',
+      for: '5m',
+      severity: 'warning',
+      build: (x) => {
+        const t = x.c.thresholds;
+        return {
+          expr: `${x.n.resolverFailureRatio} > ${t.resolverFailureRatio}\nand ${x.on()} sum by (${x.by}) (${x.n.resolverLookups}{result=~"error|timeout"}) > ${t.resolverFailureMinRate}`,
+          summary: 'The async origin resolver is failing or timing out: tenant origins are being rejected.',
+          description: `{{ $value | humanizePercentage }} of origin resolver lookups on ${x.job} fail or time out.`,
+        };
+      },
+    },
+    {
+      name: 'CorsTargetDown',
+      for: '10m',
+      severity: 'warning',
+      build: (x) => {
+        const i = x.c.instanceLabel;
+        const up = x.q.up();
+        // Down, or scraped but without our metrics (a deploy that dropped the middleware or /metrics).
+        const bad = `(${up} == 0 or (${up} unless ${x.on(i)} ${x.q.sel('config_info')}))`;
+        return {
+          // One series per bad instance (it names the instance), valued with the job's down ratio.
+          expr: [
+            `group by (${x.q.labels(i)}) ${bad}`,
+            `* ${x.on()} group_left ()`,
+            `(count by (${x.by}) ${bad} / count by (${x.by}) (${up}))`,
+            `> ${x.c.thresholds.targetDownRatio}`,
+          ].join('\n'),
+          summary: 'Targets are down or export no cors-sentinel metrics: their CORS decisions are not observed.',
+          description: `Instance ${x.instance} of ${x.job} is down or has no cors-sentinel metrics; {{ $value | humanizePercentage }} of the job's targets are affected.`,
+        };
+      },
+    },
+    {
+      name: 'CorsExporterAbsent',
+      for: '5m',
+      severity: 'warning',
+      build: (x) => ({
+        expr: `absent(${x.q.sel('config_info')})`,
+        summary: 'No cors-sentinel metrics are scraped: CORS decisions are not observed.',
+        // absent() keeps only equality matchers' labels: under a regex selector there is no job to name.
+        description: `Prometheus has scraped no ${x.q.sel('config_info')} series{{ if $labels.job }} (job {{ $labels.job }}){{ end }}: every target is down, gone from discovery, or running without cors-sentinel metrics.`,
+      }),
+    },
+  ],
+};
