@@ -19,8 +19,10 @@ import { MetricsRecorder } from './metrics/recorder';
 import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
 import { watchOriginStores } from './stores/subscribe';
+import { createPort, type Port } from './port';
 
-export interface Sentinel {
+/** The compiled policy, its observers and the port (`handle`/`serve`) that adapters go through. */
+export interface Sentinel extends Port {
   readonly policy: CompiledPolicy;
   /** The registry the metrics live on (undefined with `metrics: false`). */
   readonly registry: Registry | undefined;
@@ -103,20 +105,26 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   const stopWatchingLive = watchOriginStores(policy);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
 
+  const parts = {
+    decide: (req: CorsRequest) => decide(policy, req),
+    record(decision: Decision, seconds: number, rawOrigin?: string) {
+      recorder?.record(decision, seconds, rawOrigin);
+      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin);
+    },
+    reportFinding(finding: string, details: Readonly<Record<string, string>>) {
+      recorder?.finding(finding);
+      violations.finding(finding, details);
+    },
+    beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
+  };
+
   return {
+    ...parts,
+    ...createPort(parts),
     policy,
     registry: metrics?.registry,
     metrics,
     logger,
-    decide: (req) => decide(policy, req),
-    record(decision, seconds, rawOrigin) {
-      recorder?.record(decision, seconds, rawOrigin);
-      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin);
-    },
-    reportFinding(finding, details) {
-      recorder?.finding(finding);
-      violations.finding(finding, details);
-    },
     explain: (req) => explain(policy, req),
     metricsHandler(handlerOptions) {
       if (!metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
@@ -127,7 +135,6 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       return serveMetrics(metrics.registry, serverOptions);
     },
     candidate,
-    beginReportOnly: (req) => shadow?.begin(req),
     settleReportOnly: async () => shadow?.settled(),
     close() {
       stopWatchingLive();

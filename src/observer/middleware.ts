@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
-import { toCorsRequest, type NextFunction } from '../adapters/express';
+import type { NextFunction } from '../adapters/express';
+import { corsRequestOf } from '../adapters/node-request';
 import { createObserver, type CorsObserverOptions, type Observer } from './observer';
 
 export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Observer;
@@ -26,7 +27,8 @@ export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMid
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     let observation;
     try {
-      observation = observer.begin(toCorsRequest(req), req.headers.origin);
+      const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      observation = observer.begin(corsRequestOf(req.method, req.headers, target, req), req.headers.origin);
     } catch {
       next(); // an observer must never stand in the way of a request
       return;

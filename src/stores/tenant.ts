@@ -1,12 +1,12 @@
-/** Compiles a `tenantFrom` declaration into a function over the raw request, and the Vary it needs. */
-import type { IncomingMessage } from 'node:http';
+/** Compiles a `tenantFrom` declaration into a function over the neutral request, and the Vary it needs. */
+import type { CorsRequest } from '../engine/decision';
 import { isToken } from '../http/tokens';
 import type { ProblemCollector } from '../policy/errors';
 import { describe } from '../origin/matcher';
 import { MAX_TENANT_LENGTH, type TenantSource } from './types';
 
 export interface CompiledTenantSource {
-  readonly tenantOf: (raw: unknown) => string | undefined;
+  readonly tenantOf: (req: CorsRequest) => string | undefined;
   /** Header names the answer now depends on. */
   readonly vary: readonly string[];
 }
@@ -17,29 +17,19 @@ export function compileTenantSource(source: unknown, at: string, problems: Probl
   if (typeof source === 'object' && source !== null) {
     if (typeof s.header === 'string' && isToken(s.header)) {
       const name = s.header.toLowerCase();
-      return { tenantOf: (raw) => clean((raw as IncomingMessage).headers?.[name]), vary: [s.header] };
+      return { tenantOf: (req) => clean(req.headers?.[name]), vary: [s.header] };
     }
     if (typeof s.query === 'string' && s.query !== '') {
       const name = s.query;
-      return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [] };
+      return { tenantOf: (req) => clean(queryParam(req.target ?? req.path, name)), vary: [] };
     }
     if (s.path instanceof RegExp && !s.path.global && !s.path.sticky && new RegExp(`${s.path.source}|`).exec('')!.length > 1) {
       const regexp = s.path;
-      return { tenantOf: (raw) => clean(regexp.exec(pathOf(urlOf(raw)))?.[1]), vary: [] };
+      return { tenantOf: (req) => clean(regexp.exec(req.path)?.[1]), vary: [] };
     }
   }
   problems.add(at, 'invalid_type', `expected { header: name }, { query: name } or { path: RegExp with a capture group, no g/y flag }, got ${describe(source)}`);
   return undefined;
-}
-
-function urlOf(raw: unknown): string {
-  const r = raw as { originalUrl?: string; url?: string } | undefined;
-  return r?.originalUrl ?? r?.url ?? '/';
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 function queryParam(url: string, name: string): string | undefined {
@@ -49,7 +39,7 @@ function queryParam(url: string, name: string): string | undefined {
 }
 
 /** A tenant id is a short printable string; anything else means "no tenant" (no lookup). */
-function clean(value: string | string[] | undefined | null): string | undefined {
+function clean(value: string | readonly string[] | undefined | null): string | undefined {
   if (typeof value !== 'string' || value === '' || value.length > MAX_TENANT_LENGTH) return undefined;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
