@@ -22,6 +22,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'generate Prometheus recording/alert rules (and an Alertmanager route) for your selector and thresholds',
     run: async (argv) => (await import('./mixin/cli.js')).main(argv),
   },
+  check: { summary: 'validate a policy file (JSON/YAML) and print the compiled routes, origin kinds, credentials and warnings', run: async (argv) => (await import('./policy/cli.js')).checkMain(argv) },
+  explain: { summary: 'explain the decision a policy file makes for one request (--policy --origin --method --path [--preflight] [--json])', run: async (argv) => (await import('./policy/cli.js')).explainMain(argv) },
   stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
 };
 

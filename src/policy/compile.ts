@@ -18,14 +18,14 @@ import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
 import { compileTenantSource } from '../stores/tenant';
 import { TenantOriginCache } from '../stores/tenant-cache';
 
-const POLICY_KEYS = [
+export const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
   'resolverTimeoutMs', 'originStore', 'originStoreMaxLoadsPerSecond', 'tenantFrom', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'privateNetworkAccess',
   'optionsSuccessStatus', 'rejectedPreflightStatus', 'preflightContinue', 'rejectActualRequests',
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards',
 ] as const;
-const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly']);
+export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly']);
 const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name']);
 
 /** Origins no policy means to trust: a RegExp that matches one is near-universal. */

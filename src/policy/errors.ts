@@ -24,7 +24,9 @@ export type ConfigProblemCode =
   | 'invalid_number'
   | 'invalid_route_path'
   | 'duplicate_route'
-  | 'unknown_option';
+  | 'unknown_option'
+  /** A policy file that cannot be read or parsed (see loadPolicyFile). */
+  | 'invalid_policy_file';
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */
