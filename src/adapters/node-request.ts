@@ -9,12 +9,15 @@ import type { CorsRequest, RequestHandle } from '../engine/decision';
 
 /**
  * `target`: the request target as received (origin-form `/a?b`, or absolute-form `http://host/a`);
- * `handle`: the framework's request object, passed unchanged to origin resolvers.
+ * `handle`: the framework's request object, passed unchanged to origin resolvers; `path`: the path the
+ * framework routes on, when it is not parseurl's pathname of the target (Fastify decodes it).
  */
-export function corsRequestOf(method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle): CorsRequest {
+export function corsRequestOf(
+  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string = routingPath(target),
+): CorsRequest {
   return {
     method: method ?? 'GET',
-    path: routingPath(target),
+    path,
     origin: headers.origin,
     host: headers.host,
     accessControlRequestMethod: single(headers['access-control-request-method']),

@@ -18,14 +18,21 @@ describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s: route selection', 
     ['absolute-form', (port: number) => `http://127.0.0.1:${port}/api/account/me`],
     ['absolute-form with a query', (port: number) => `http://127.0.0.1:${port}/api/account/me?x=1`],
     ['origin-form', () => '/api/account/me'],
+    ['percent-encoded (Fastify decodes it before routing)', () => '/api/%61ccount/me'],
   ])('%s target: the account handler runs under the account policy', async (_form, target) => {
     const app = await adapter.start(POLICY);
     try {
       const head = `GET ${target(app.port)} HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nOrigin: ${TENANT}\r\nCookie: s=1\r\nConnection: close\r\n\r\n`;
       const text = (await rawExchange(app.port, head)).toString('latin1');
-      expect(text).toMatch(/\r\n\r\naccount$/);
-      expect(text.toLowerCase()).not.toContain('access-control-allow-origin');
-      expect(text.toLowerCase()).not.toContain('access-control-allow-credentials');
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      if (!target(app.port).includes('%')) expect(body).toBe('account');
+      // Whichever handler the framework ran, the account handler never answers the tenant origin.
+      if (body === 'account') {
+        expect(text.toLowerCase()).not.toContain('access-control-allow-origin');
+        expect(text.toLowerCase()).not.toContain('access-control-allow-credentials');
+      } else {
+        expect(body).toBe('app');
+      }
     } finally {
       await app.close();
     }

@@ -6,9 +6,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express5 from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
 import { corsSentinelHandler } from '../../src/adapters/node';
+import { fastifyCorsSentinel } from '../../src/adapters/fastify';
+import { koaCorsSentinel } from '../../src/adapters/koa';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 import type { Sentinel } from '../../src/sentinel';
 
@@ -97,8 +101,47 @@ const nodeAdapter: AdapterUnderTest = {
   },
 };
 
+const fastifyAdapter: AdapterUnderTest = {
+  name: 'Fastify',
+  async start(policy, appOptions = {}) {
+    const { options, registry } = withTestDefaults(policy);
+    const app = Fastify();
+    app.addHook('onRequest', (_request, reply, done) => { deadline(reply.raw, appOptions.deadlineMs); done(); });
+    await app.register(fastifyCorsSentinel, options);
+    const metrics = app.corsSentinel.metricsHandler();
+    app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
+    app.get('/api/account/me', async () => 'account');
+    app.all('/*', async () => 'app');
+    app.all('/', async () => 'app');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    return { port, sentinel: app.corsSentinel, registry, close: async () => { app.server.closeAllConnections(); await app.close(); } };
+  },
+};
+
+const koaAdapter: AdapterUnderTest = {
+  name: 'Koa',
+  async start(policy, appOptions = {}) {
+    const { options, registry } = withTestDefaults(policy);
+    const cors = koaCorsSentinel(options);
+    const metrics = cors.metricsHandler();
+    const app = new Koa();
+    app.use(async (ctx, next) => { deadline(ctx.res, appOptions.deadlineMs); await next(); });
+    app.use(cors);
+    app.use(async (ctx) => {
+      if (ctx.path === '/metrics') { ctx.respond = false; metrics(ctx.req, ctx.res); return; }
+      ctx.body = ctx.path === '/api/account/me' && ctx.method === 'GET' ? 'account' : 'app';
+    });
+    const server = createServer(app.callback());
+    const port = await listenOn(server);
+    return { port, sentinel: cors, registry, close: () => { cors.close(); return closeServer(server); } };
+  },
+};
+
 export const ADAPTERS: readonly AdapterUnderTest[] = [
   expressAdapter('Express 5', express5),
   expressAdapter('Express 4', express4),
   nodeAdapter,
+  fastifyAdapter,
+  koaAdapter,
 ];
