@@ -174,21 +174,78 @@ const KINDS = {
   },
 };
 
+/** A Fastify app on a node:http server of ours (serverFactory), so that the runner starts every kind alike. */
+async function fastifyServer(setup) {
+  let server;
+  const app = require('fastify')({ serverFactory: (handler) => (server = http.createServer(handler)) });
+  await setup(app);
+  app.get(ROUTE, async () => JSON.parse(P.BODY));
+  await app.ready();
+  return server;
+}
+
+Object.assign(KINDS, {
+  /** Bare Fastify 5, the Fastify reference. OPTIONS without a route: Fastify's own 404. */
+  'fastify'() {
+    return fastifyServer(async () => undefined);
+  },
+  /** What Fastify users run today. */
+  'fastify+@fastify/cors'() {
+    return fastifyServer((app) => app.register(require('@fastify/cors'), P.corsOptions()));
+  },
+  /** "CORS + metrics" in Fastify today: @fastify/cors and fastify-metrics (per-route histograms). */
+  'fastify+@fastify/cors+fastify-metrics'() {
+    return fastifyServer(async (app) => {
+      await app.register(require('fastify-metrics'), { endpoint: '/metrics' });
+      await app.register(require('@fastify/cors'), P.corsOptions());
+    });
+  },
+  /** cors-sentinel's Fastify plugin, static allowlist, metrics and violation log on. */
+  'sentinel fastify'() {
+    return fastifyServer(async (app) => {
+      await app.register(require('../dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions());
+      const metrics = app.corsSentinel.metricsHandler();
+      app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
+    });
+  },
+  /** Bare Koa 3 with one route. */
+  'koa'() {
+    return koaApp(undefined);
+  },
+  /** cors-sentinel's Koa middleware in front of the same route. */
+  'sentinel koa'() {
+    return koaApp(require('../dist/cjs/adapters/koa').koaCorsSentinel(P.sentinelOptions()));
+  },
+});
+
+function koaApp(cors) {
+  const Koa = require('koa');
+  const app = new Koa();
+  if (cors) app.use(cors);
+  app.use(async (ctx) => {
+    if (ctx.path === ROUTE && ctx.method === 'GET') ctx.body = JSON.parse(P.BODY);
+  });
+  return app.callback();
+}
+
 const make = KINDS[kind];
 if (!make) {
   console.error(`unknown server kind ${kind}; one of: ${Object.keys(KINDS).join(', ')}`);
   process.exit(2);
 }
-const app = make();
-const server = typeof app.listen === 'function' && !(app instanceof http.Server) ? http.createServer(app) : app;
-server.keepAliveTimeout = 60_000;
 // A control port (PORT + 1000) for the flood phase: a full GC, then this process's memory, so that the
 // report can tell retained memory from heap V8 has grown and not returned. Never part of a timed run.
-const control = http.createServer((_req, res) => {
-  if (typeof global.gc === 'function') global.gc();
+// `/cpu` answers this process's CPU time instead (no GC): server CPU per request (bench/cpu.js).
+const control = http.createServer((req, res) => {
   res.setHeader('Content-Type', 'application/json');
+  if (req.url === '/cpu') return res.end(JSON.stringify(process.cpuUsage()));
+  if (typeof global.gc === 'function') global.gc();
   res.end(JSON.stringify(process.memoryUsage()));
 });
-control.listen(port + 1000, '127.0.0.1');
-server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+Promise.resolve(make()).then((app) => {
+  const server = app instanceof http.Server ? app : http.createServer(app);
+  server.keepAliveTimeout = 60_000;
+  control.listen(port + 1000, '127.0.0.1');
+  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+});
 process.on('SIGTERM', () => process.exit(0));

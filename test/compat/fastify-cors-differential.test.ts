@@ -49,7 +49,7 @@ const REQUESTS: ReadonlyArray<readonly [string, Req]> = [
   ['OPTIONS without Access-Control-Request-Method', { method: 'OPTIONS', path: '/r', headers: { Host: HOST, Origin: APP } }],
 ];
 
-async function start(register: (app: FastifyInstance) => Promise<unknown>): Promise<{ port: number; close(): Promise<void> }> {
+async function start(register: (app: FastifyInstance) => PromiseLike<unknown>): Promise<{ port: number; close(): Promise<void> }> {
   const app = Fastify();
   await register(app);
   app.all('/r', async () => 'app');
