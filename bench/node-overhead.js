@@ -18,42 +18,11 @@ const opt = (name, d) => (args.includes(name) ? Number(args[args.indexOf(name) +
 const ROUNDS = opt('--rounds', 7);
 const ITERATIONS = opt('--iterations', 200_000);
 
-const ROUTE = '/api/items';
-function rawItems(req, res) {
-  if (req.url === ROUTE && req.method === 'GET') {
-    const body = JSON.stringify(JSON.parse(P.BODY));
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
-    return;
-  }
-  res.statusCode = 404;
-  res.end();
-}
-const allowed = new Set(P.ORIGINS);
+const { ROUTE, rawItems, handWrittenCors } = require('./lib/raw');
+
+/** The floor: the policy written by hand around the same route, as the `node:http` bench server. */
 function handWritten(req, res) {
-  const origin = req.headers.origin;
-  const ok = origin !== undefined && allowed.has(origin);
-  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-    res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
-    if (ok) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Methods', P.METHODS.join(', '));
-      res.setHeader('Access-Control-Allow-Headers', P.ALLOWED_HEADERS.join(', '));
-      res.setHeader('Access-Control-Max-Age', String(P.MAX_AGE));
-    }
-    res.statusCode = ok ? 204 : 403;
-    res.setHeader('Content-Length', '0');
-    res.end();
-    return;
-  }
-  res.setHeader('Vary', 'Origin');
-  if (ok) {
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
-  }
-  rawItems(req, res);
+  if (!handWrittenCors(req, res)) rawItems(req, res);
 }
 
 const { corsSentinelHandler } = require('../dist/cjs');
