@@ -27,7 +27,9 @@ export { createObserver, type CorsObserverOptions, type ObservedRoute, type Obse
 export {
   auditResponse, FINDINGS, type Finding, type AuditRequest, type AuditResponse, type AuditResult, type AuditOptions,
 } from './observer/audit';
-export type { ShadowChange } from './metrics/recorder';
+export {
+  METRIC_NAMES, ENFORCE_FINDINGS, SHADOW_CHANGES, type MetricKey, type EnforceFinding, type ShadowChange,
+} from './contract';
 export type { OriginStore, TenantSource } from './stores/types';
 export { MemoryOriginStore } from './stores/memory';
 export { PostgresOriginStore, postgresSchema, type PostgresOriginStoreOptions, type PgPool } from './stores/postgres';

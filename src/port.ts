@@ -10,6 +10,7 @@
  * ResponseWriter; `serve()` does the rest. `handle()` is the same sequence for callers that apply the
  * decision themselves.
  */
+import type { EnforceFinding } from './contract';
 import type { CorsRequest, Decision } from './engine/decision';
 
 /** How a decision reached the response: written, or too late (the response was already committed). */
@@ -41,7 +42,7 @@ export interface ResponseWriter<Res, Next, Out> {
 export interface PortParts {
   decide(req: CorsRequest): Decision | Promise<Decision>;
   record(decision: Decision, seconds: number, rawOrigin?: string): void;
-  reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
+  reportFinding(finding: EnforceFinding, details: Readonly<Record<string, string>>): void;
   beginReportOnly(req: CorsRequest): { complete(live: Decision): void } | undefined;
 }
 
