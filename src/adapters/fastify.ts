@@ -14,6 +14,8 @@ import vary from 'vary';
 import type { Decision, HeaderPair } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
 import type { ResponseWriter } from '../port';
+import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
+import { observeResponse } from '../observer/middleware';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf, routingPath } from './node-request';
 import { varyValue } from './node-response';
@@ -22,6 +24,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The sentinel of the cors-sentinel plugin: metrics, explain, close. */
     corsSentinel: Sentinel;
+    /** The observer of the cors-sentinel observer plugin. */
+    corsObserver: Observer;
   }
 }
 
@@ -97,3 +101,28 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
 
 /** The plugin: `app.register(fastifyCorsSentinel, options)` with the options of `corsSentinel()`. */
 export const fastifyCorsSentinel = fp(corsSentinelPlugin, { fastify: '5.x', name: 'cors-sentinel' });
+
+function corsObserverPlugin(fastify: FastifyInstance, options: CorsObserverOptions, next: Done): void {
+  let observer: Observer;
+  try {
+    observer = createObserver(options);
+  } catch (err) {
+    next(err as Error);
+    return;
+  }
+  fastify.decorate('corsObserver', observer);
+  // Registered before the CORS layer it audits (e.g. @fastify/cors); it reads the headers as they are written.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
+    const url = request.raw.url ?? request.url;
+    observeResponse(observer, () => corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply.raw);
+    done();
+  });
+  fastify.addHook('onClose', (_instance, done) => {
+    observer.close();
+    done();
+  });
+  next();
+}
+
+/** Observer mode: `app.register(fastifyCorsObserver, { expectedOrigins })` before the CORS plugin it audits. */
+export const fastifyCorsObserver = fp(corsObserverPlugin, { fastify: '5.x', name: 'cors-sentinel-observer' });

@@ -10,6 +10,8 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { CorsSentinelOptions } from '../policy/options';
+import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
+import { observeResponse } from '../observer/middleware';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf } from './node-request';
 import { nodeResponseWriter } from './node-response';
@@ -37,3 +39,15 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
   return Object.assign(middleware, sentinel);
 }
 
+
+export type KoaCorsObserverMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Observer;
+
+/** Observer mode for Koa: mount it before the CORS layer it audits; it never changes a response. */
+export function koaCorsObserver(options: CorsObserverOptions = {}): KoaCorsObserverMiddleware {
+  const observer = createObserver(options);
+  function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
+    observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res);
+    return next();
+  }
+  return Object.assign(middleware, observer);
+}
