@@ -26,11 +26,12 @@ function nullLogger() {
 }
 
 const HOST = '127.0.0.1:8080';
-const rawReq = { headers: { [P.TENANT_HEADER]: P.TENANT }, url: '/api/items' };
-const get = (origin) => ({ method: 'GET', path: '/api/items', origin, host: HOST, hasCookie: false, raw: rawReq });
+// The neutral request carries the headers (tenantFrom) and target, as the adapters build it.
+const TENANT_HEADERS = { [P.TENANT_HEADER]: P.TENANT };
+const get = (origin) => ({ method: 'GET', path: '/api/items', origin, host: HOST, hasCookie: false, target: '/api/items', headers: TENANT_HEADERS });
 const preflight = (origin) => ({
   method: 'OPTIONS', path: '/api/items', origin, host: HOST, accessControlRequestMethod: 'PUT',
-  accessControlRequestHeaders: 'content-type, authorization', hasCookie: false, raw: rawReq,
+  accessControlRequestHeaders: 'content-type, authorization', hasCookie: false, target: '/api/items', headers: TENANT_HEADERS,
 });
 
 const staticS = createSentinel(P.sentinelOptions({ logger: nullLogger() }));
