@@ -20,5 +20,5 @@ RUN node -e "const fs=require('fs');const p=require('./package.json');p.dependen
   && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 3000 9099
+EXPOSE 3000 9099 9465
 CMD ["node", "dist/cjs/cli.js", "demo", "--host", "0.0.0.0", "--port", "3000", "--no-traffic"]

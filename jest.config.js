@@ -1,8 +1,35 @@
+/**
+ * `npm test` runs every suite. `CORS_SENTINEL_TESTS=portable npm test` leaves out the suites listed in
+ * PRIMARY_ONLY: those that start real servers (Chromium, Prometheus and Alertmanager, PostgreSQL and
+ * Redis, cluster workers, nginx, gunicorn), pack and install the package, or spend their time in
+ * promtool. .ci/run runs them once, on the primary Node version, and the portable set on every other
+ * supported version (docs/node-versions.md).
+ * A new suite that starts such a server: add its path here, or name it `*.server.test.ts`.
+ */
+const PRIMARY_ONLY = [
+  '/test/browser/',
+  '/test/stack/',
+  '/test/stores/(postgres|redis)\\.test\\.ts$',
+  '/test/cluster/',
+  '/test/mixin/e2e\\.test\\.ts$',
+  '/test/mixin/rules\\.test\\.ts$', // promtool runs the rule tests: the same on every Node
+  '/test/observer/exporter-present\\.test\\.ts$',
+  '/test/package/tarball\\.test\\.ts$',
+  '/test/logs/nginx\\.test\\.ts$', // nginx itself is the subject: the same on every Node
+  '/test/probe/real-servers\\.test\\.ts$', // nginx, Flask-CORS under gunicorn: the targets, not Node, vary
+  '\\.server\\.test\\.ts$',
+];
+
+const TEST_SETS = { all: [], portable: PRIMARY_ONLY };
+const set = process.env.CORS_SENTINEL_TESTS || 'all';
+if (!(set in TEST_SETS)) throw new Error(`CORS_SENTINEL_TESTS must be one of ${Object.keys(TEST_SETS).join(', ')}, got ${JSON.stringify(set)}`);
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...TEST_SETS[set]],
   transform: {
     // tsconfig's isolatedModules makes ts-jest transpile only; `npm run typecheck` checks types once.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Microbenchmark: `decide()` + `record()` per request, as the Express adapter runs them, on the
+ * Microbenchmark: `protect()` + `decide()` + `record()` per request, as the Express adapter runs them, on the
  * built package (dist/cjs). Scenarios are interleaved over several rounds and the median is reported,
  * because other processes share these machines.
  *
@@ -37,6 +37,9 @@ const preflight = (origin) => ({
 const staticS = createSentinel(P.sentinelOptions({ logger: nullLogger() }));
 const wildcardS = createSentinel(P.sentinelOptions({ origins: ['https://*.example.com'], logger: nullLogger() }));
 const resolverS = createSentinel(P.resolverOptions({ logger: nullLogger() }));
+// Cross-origin request protection (Fetch Metadata) in report-only: unsafe requests are also judged.
+const protectedS = createSentinel(P.sentinelOptions({ logger: nullLogger(), crossOriginProtection: { mode: 'report-only' } }));
+const post = (origin, secFetchSite) => ({ ...get(origin), method: 'POST', secFetchSite });
 
 const SCENARIOS = [
   ['allowed GET (exact)', staticS, get(P.ALLOWED_ORIGIN)],
@@ -46,11 +49,18 @@ const SCENARIOS = [
   ['rejected preflight', staticS, preflight(P.REJECTED_ORIGIN)],
   ['allowed GET (cached async resolver)', resolverS, get(P.ALLOWED_ORIGIN)],
   ['no Origin (non-CORS)', staticS, get(undefined)],
+  ['same-origin POST', staticS, post(undefined, 'same-origin')],
+  ['same-origin POST, protected', protectedS, post(undefined, 'same-origin')],
+  ['trusted cross-site POST', staticS, post(P.ALLOWED_ORIGIN, 'cross-site')],
+  ['trusted cross-site POST, protected', protectedS, post(P.ALLOWED_ORIGIN, 'cross-site')],
+  ['untrusted cross-site POST', staticS, post(P.REJECTED_ORIGIN, 'cross-site')],
+  ['untrusted cross-site POST, protected', protectedS, post(P.REJECTED_ORIGIN, 'cross-site')],
 ];
 
 function run(s, req, n) {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
+    s.protect(req);
     const d = s.decide(req);
     s.record(d, 0.0001, req.origin);
   }
@@ -72,7 +82,7 @@ async function main() {
     const sorted = samples[i].slice().sort((a, b) => a - b);
     return { name, medianNs: sorted[Math.floor(sorted.length / 2)], minNs: sorted[0], maxNs: sorted[sorted.length - 1] };
   });
-  for (const s of [staticS, wildcardS, resolverS]) s.close();
+  for (const s of [staticS, wildcardS, resolverS, protectedS]) s.close();
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(results) + '\n');
   } else {

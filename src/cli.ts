@@ -24,8 +24,27 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   check: { summary: 'validate a policy file (JSON/YAML) and print the compiled routes, origin kinds, credentials and warnings', run: async (argv) => (await import('./policy/cli.js')).checkMain(argv) },
   explain: { summary: 'explain the decision a policy file makes for one request (--policy --origin --method --path [--preflight] [--json])', run: async (argv) => (await import('./policy/cli.js')).explainMain(argv) },
-  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js')).main(argv) },
+  probe: {
+    summary: 'probe a URL for CORS misconfigurations (or --serve a blackbox-style /probe exporter)',
+    run: async (argv) => (await import('./probe/cli.js')).main(argv),
+  },
+  proxy: {
+    summary: 'run the sidecar reverse proxy that enforces or observes CORS for any backend (Flask, Django, Rails, Go…)',
+    run: async (argv) => (await import('./proxy/cli.js')).main(argv),
+  },
+  logs: {
+    summary: 'observe CORS from an nginx JSON access log (follows the file through rotation) and serve /metrics',
+    run: async (argv) => (await import('./logs/cli.js')).main(argv),
+  },
+  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js').catch(onlyInCheckout)).main(argv) },
 };
+
+/** The stack needs docker-compose.yml and deploy/, which the npm package does not ship. */
+function onlyInCheckout(err: unknown): never {
+  const code = (err as { code?: string }).code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+  throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx cors-sentinel demo');
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));

@@ -12,15 +12,17 @@ export type {
   CorsOriginCallback, ReportOnlyPolicyOptions,
 } from './policy/options';
 export { decide, selectRoute } from './engine/decide';
-export { explain, type Explanation } from './engine/explain';
+export { explain, explainSync, type Explanation } from './engine/explain';
 export {
   REASONS, INVALID_ORIGIN_LABEL, type Reason, type Decision, type CorsRequest, type RequestType, type Outcome,
   type OriginSource, type HeaderPair, type RequestHandle,
 } from './engine/decision';
 export { parseRequestOrigin, type ParsedOrigin } from './origin/parse';
-export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics } from './metrics/metrics';
+export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics, type CreateMetricsOptions } from './metrics/metrics';
 export { OriginLabeler, OTHER_ORIGIN_LABEL, DEFAULT_ORIGIN_LABEL_LIMIT } from './metrics/origin-labeler';
-export { createMetricsHandler, serveMetrics, type MetricsAuth, type MetricsHandler, type MetricsServerOptions } from './metrics/handler';
+export {
+  createMetricsHandler, serveMetrics, type MetricsAuth, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions,
+} from './metrics/handler';
 export { sanitizeForLog } from './logging/violation-logger';
 export { corsObserver, type CorsObserverMiddleware } from './observer/middleware';
 export { createObserver, type CorsObserverOptions, type ObservedRoute, type Observer, type Observation } from './observer/observer';
@@ -36,3 +38,7 @@ export { PostgresOriginStore, postgresSchema, type PostgresOriginStoreOptions, t
 export { RedisOriginStore, type RedisOriginStoreOptions, type RedisClient } from './stores/redis';
 export { SlidingHyperLogLog } from './metrics/distinct-origins';
 export { clusterMetrics, joinClusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './cluster';
+export { crossOriginProtection, type CrossOriginProtectionMiddleware, type StandaloneProtectionOptions } from './fetch-metadata/middleware';
+export type { CrossOriginProtectionOptions, ProtectionMode } from './fetch-metadata/options';
+export type { ProtectionVerdict, ProtectionRequest } from './fetch-metadata/protect';
+export { SITES, PROTECTION_DECISIONS, classifyRequest, type Site, type ProtectionDecision, type Classification } from './fetch-metadata/classify';

@@ -44,6 +44,8 @@ export interface PortParts {
   record(decision: Decision, seconds: number, rawOrigin?: string): void;
   reportFinding(finding: EnforceFinding, details: Readonly<Record<string, string>>): void;
   beginReportOnly(req: CorsRequest): { complete(live: Decision): void } | undefined;
+  /** Cross-origin request protection (src/fetch-metadata): a blocked request is answered before CORS and the app. */
+  protect?(req: CorsRequest): { readonly blocked: boolean; readonly status: number } | undefined;
 }
 
 export interface Port {
@@ -116,6 +118,12 @@ export function createPort(parts: PortParts): Port {
     serve(request, res, next, writer) {
       if (request.origin !== undefined && writer.allowOriginSet(res)) {
         parts.reportFinding('acao_already_set', { origin: request.origin, path: request.path });
+      }
+      // Cross-origin request protection (Fetch Metadata): a blocked request goes no further.
+      const verdict = parts.protect?.(request);
+      if (verdict !== undefined && verdict.blocked) {
+        if (!writer.committed(res)) writer.end(res, verdict.status);
+        return undefined;
       }
       // The same sequence as handle(), without its per-request object: this is every adapter's hot path.
       const started = clock(request);

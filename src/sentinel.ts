@@ -20,6 +20,8 @@ import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
 import { watchOriginStores } from './stores/subscribe';
 import { createPort, type Port } from './port';
+import { sentinelProtector } from './fetch-metadata/sentinel';
+import type { ProtectionVerdict } from './fetch-metadata/protect';
 
 /** The compiled policy, its observers and the port (`handle`/`serve`) that adapters go through. */
 export interface Sentinel extends Port {
@@ -33,6 +35,7 @@ export interface Sentinel extends Port {
   record(decision: Decision, seconds: number, rawOrigin?: string): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
+  /** The decision with a sentence saying why: a Promise only when an origin must be looked up (see `explainSync`). */
   explain(req: CorsRequest): Explanation | Promise<Explanation>;
   /** A `(req, res)` handler for `/metrics`, usable with Express or node:http. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
@@ -47,6 +50,12 @@ export interface Sentinel extends Port {
   beginReportOnly(req: CorsRequest): { complete(live: Decision): void } | undefined;
   /** Resolves once every report-only comparison started so far has been counted. */
   settleReportOnly(): Promise<void>;
+  /**
+   * Cross-origin request protection (`crossOriginProtection`): the verdict on an unsafe request,
+   * counted and logged; `blocked` ones must be answered with `status` before CORS and the app.
+   * Undefined when the option is off or the method is safe.
+   */
+  protect(req: CorsRequest): ProtectionVerdict | undefined;
   /** Flushes log summaries and stops timers. */
   close(): void;
 }
@@ -102,6 +111,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
   }
   const shadow = createShadowEvaluator(candidate, inst);
+  const protector = sentinelProtector(policy, inst);
   const stopWatchingLive = watchOriginStores(policy);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
 
@@ -116,6 +126,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       violations.finding(finding, details);
     },
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
+    protect: (req: CorsRequest) => protector?.protect(req),
   };
 
   return {

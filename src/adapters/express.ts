@@ -3,10 +3,13 @@
  * port (../port), which decides, records and handles late decisions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CorsRequest } from '../engine/decision';
+import type { MetricsHandlerOptions } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { corsRequestOf } from './node-request';
+import { corsRequestOf, routingPath } from './node-request';
 import { nodeResponseWriter } from './node-response';
+import { createExpressMountCheck } from './express-mount-check';
 
 export type NextFunction = (err?: unknown) => void;
 export type CorsSentinelMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Sentinel;
@@ -23,10 +26,20 @@ const writer = nodeResponseWriter((_res, next: NextFunction) => next());
  */
 export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMiddleware {
   const sentinel = createSentinel(options);
+  const mountCheck = createExpressMountCheck({ logger: sentinel.logger, registry: sentinel.registry, prefix: sentinel.metrics?.prefix });
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    // Routes are chosen on the path Express routes on: originalUrl even when mounted under a prefix.
-    const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    void sentinel.serve(corsRequestOf(req.method, req.headers, target, req), res, next, writer);
+    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
+    void sentinel.serve(toCorsRequest(req), res, next, writer);
   }
-  return Object.assign(middleware, sentinel);
+  return Object.assign(middleware, sentinel, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(sentinel.metricsHandler(o), middleware) });
+}
+
+/** The engine's view of an Express request: routes are chosen on the path Express routes on (originalUrl, even under a prefix). */
+export function toCorsRequest(req: IncomingMessage): CorsRequest {
+  return corsRequestOf(req.method, req.headers, (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', req);
+}
+
+/** The path Express routes `req` on. */
+export function pathOf(req: IncomingMessage): string {
+  return routingPath((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
 }

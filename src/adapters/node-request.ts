@@ -24,6 +24,7 @@ export function corsRequestOf(
     accessControlRequestHeaders: single(headers['access-control-request-headers']),
     accessControlRequestPrivateNetwork: single(headers['access-control-request-private-network']),
     hasCookie: headers.cookie !== undefined,
+    secFetchSite: single(headers['sec-fetch-site']),
     target,
     headers,
     raw: handle,

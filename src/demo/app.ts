@@ -34,17 +34,17 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
   });
   const app = express();
   app.disable('x-powered-by');
-  // Metrics and health first: scrapers are not browsers and need no CORS.
+  // Metrics first: scrapers are not browsers and need no CORS (the only route the mount check expects ahead).
   if (options.metricsOnApi !== false) app.get('/metrics', cors.metricsHandler(options.metricsAuth ? { auth: options.metricsAuth } : {}));
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
   // A legacy route whose old CORS code still runs first: cors-sentinel reports the stacked layer.
   app.use('/legacy', (_req, res, next) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     next();
   });
   app.use(cors);
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
   app.use((req, res, next) => {
     res.setHeader('X-Request-Id', String(req.headers['x-request-id'] ?? Math.random().toString(36).slice(2, 10)));
     next();

@@ -28,6 +28,8 @@ export function demoPolicy(): CorsSentinelOptions {
     exposedHeaders: ['x-request-id'],
     maxAge: 600,
     defaultRouteName: 'api',
+    // Counts cross-site form POSTs and no-cors writes (CSRF) without blocking them yet; webhooks are posted from other sites by design.
+    crossOriginProtection: { mode: 'report-only', bypass: ['/webhooks/*'] },
     routes: [
       // Public, cacheable data: any site may read it, never with cookies.
       { path: '/public/*', name: 'public', origins: '*', credentials: false, resolveOrigin: undefined, maxAge: 7200 },
@@ -42,6 +44,6 @@ export function demoPolicy(): CorsSentinelOptions {
 
 /** The report-only candidate: drops the tenant wildcard and admits a partner, so both kinds of change show. */
 export function demoCandidatePolicy(): ReportOnlyPolicyOptions {
-  const { routes, ...policy } = demoPolicy();
+  const { routes, crossOriginProtection: _liveOnly, ...policy } = demoPolicy();
   return { ...policy, routes, origins: [...DEMO_FRONTENDS, ...DEMO_MOBILE, 'https://partner.example.net'] };
 }

@@ -34,7 +34,7 @@ const NORMAL: readonly Scenario[] = [
       const origin = pick(FRONTENDS);
       return [
         { method: 'OPTIONS', path: '/api/orders/42', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type,x-request-id' } },
-        { method: 'PUT', path: '/api/orders/42', headers: { origin, 'content-type': 'application/json', 'x-request-id': randomId() } },
+        { method: 'PUT', path: '/api/orders/42', headers: { origin, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json', 'x-request-id': randomId() } },
       ];
     },
   },
@@ -60,6 +60,12 @@ const ATTACK: readonly Scenario[] = [
     calls: () => [{ method: 'OPTIONS', path: '/api/orders/1', headers: { origin: `https://${randomId()}.attacker.test`, 'access-control-request-method': 'DELETE' } }],
   },
   { name: 'lookalike', weight: 5, calls: () => [{ method: 'GET', path: '/api/products', headers: { origin: pick(['https://app.example.com.attacker.test', 'https://evilapp.example.com', 'https://tenant.example.com']) } }] },
+  {
+    // A cross-site form POST with the victim's cookie: no preflight, so CORS never sees it (crossOriginProtection counts it).
+    name: 'csrf_form_post',
+    weight: 3,
+    calls: () => [{ method: 'POST', path: '/api/account/email', headers: { origin: 'https://attacker.test', 'sec-fetch-site': 'cross-site', cookie: 'session=stolen', 'content-type': 'application/x-www-form-urlencoded' } }],
+  },
   { name: 'null_origin', weight: 5, calls: () => [{ method: 'GET', path: '/api/account/me', headers: { origin: 'null', cookie: 'session=stolen' } }] },
   { name: 'invalid_origin', weight: 3, calls: () => [{ method: 'GET', path: '/api/products', headers: { origin: `https://app.example.com/${randomId()}` } }] },
   {

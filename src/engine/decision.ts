@@ -33,6 +33,8 @@ export interface CorsRequest {
   readonly accessControlRequestMethod?: string | undefined;
   readonly accessControlRequestHeaders?: string | undefined;
   readonly accessControlRequestPrivateNetwork?: string | undefined;
+  /** The `Sec-Fetch-Site` header (Fetch Metadata), for cross-origin request protection. */
+  readonly secFetchSite?: string | undefined;
   /** Whether the request carries cookies: only credentialed cross-origin requests do. */
   readonly hasCookie?: boolean;
   /**

@@ -8,6 +8,11 @@ export interface Explanation {
   readonly why: string;
 }
 
+/**
+ * The decision for `req` with a sentence saying why. Synchronous for static policies; a Promise only
+ * when the request's origin must be looked up (`resolveOrigin`, an `origin(o, cb)` function or an
+ * `originStore`) and is not cached yet. Use `explainSync` when you know the policy is static.
+ */
 export function explain(policy: CompiledPolicy, req: CorsRequest): Explanation | Promise<Explanation> {
   const route = selectRoute(policy, req.path);
   const result = decide(policy, req);
@@ -51,4 +56,20 @@ function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string 
     resolver_timeout: 'the origin resolver did not answer in time, so the request fails closed',
   };
   return `${head} is rejected (${d.reason}): ${reasons[d.reason ?? 'origin_not_allowed']}.`;
+}
+
+/**
+ * `explain()` for static policies (origins, wildcards, RegExps, `'*'`): always synchronous. Throws a
+ * TypeError naming the fix when the request needs an asynchronous origin lookup.
+ */
+export function explainSync(policy: CompiledPolicy, req: CorsRequest): Explanation {
+  const result = explain(policy, req);
+  if (result instanceof Promise) {
+    result.catch(() => undefined); // the lookup still runs; its answer is cached for the next call
+    throw new TypeError(
+      `cors-sentinel: explaining ${req.method} ${req.path} from ${String(req.origin)} needs an asynchronous origin lookup ` +
+        '(resolveOrigin, an origin function or an originStore); use `await cors.explain(request)` instead',
+    );
+  }
+  return result;
 }

@@ -46,8 +46,11 @@ export function createDefaultLogger(): winston.Logger {
 /** Rate-limit keys of violation lines, built once rather than per rejected request. */
 const VIOLATION_KEYS: ReadonlyMap<Reason, string> = new Map(REASONS.map((r) => [r, `violation:${r}`]));
 
+/** Rate-limit keys of cross-origin protection lines (decisions that are logged). */
+const CROSS_ORIGIN_KEYS: ReadonlyMap<string, string> = new Map(['would_block', 'blocked'].map((d) => [d, `cross_origin:${d}`]));
+
 /** The field that names what was suppressed, per kind of line (matches the field of the lines themselves). */
-const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change' };
+const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change', cross_origin: 'decision' };
 
 export class ViolationLogger {
   private readonly maxPerInterval: number;
@@ -94,6 +97,11 @@ export class ViolationLogger {
    */
   shadow(change: string, details: Readonly<Record<string, string>>): void {
     this.emit(`shadow:${change}`, () => ({ message: 'cors report-only difference', change, ...sanitizeAll(details) }));
+  }
+
+  /** Logs a request cross-origin protection blocked or would block (Fetch Metadata), rate-limited per decision. */
+  crossOrigin(decision: string, details: () => Readonly<Record<string, string>>): void {
+    this.emit(CROSS_ORIGIN_KEYS.get(decision) ?? `cross_origin:${decision}`, () => ({ message: 'cors cross-origin request', decision, ...sanitizeAll(details()) }));
   }
 
   /** Writes pending summaries and stops the timer. */

@@ -24,7 +24,7 @@ export interface CorsMetrics {
   readonly resolverCache: Counter<'result'>;
   readonly responseFindings: Counter<'finding'>;
   readonly shadowDecisions: Counter<'route' | 'change'>;
-  readonly configInfo: Gauge<'route' | 'policy_hash' | 'origin_policy' | 'credentials'>;
+  readonly configInfo: Gauge<'route' | 'policy_hash' | 'origin_policy' | 'credentials' | 'cross_origin_protection' | 'cross_origin_bypass'>;
   readonly distinctRejectedOrigins: Gauge<'window'>;
 }
 
@@ -112,8 +112,8 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       return gauge;
     }),
     configInfo: once(METRIC_NAMES.configInfo, (c) => new Gauge({
-      ...c, aggregator: 'max', help: 'The active CORS policy per route (value 1): its hash, origin policy and credentials.',
-      labelNames: ['route', 'policy_hash', 'origin_policy', 'credentials'] as const,
+      ...c, aggregator: 'max', help: 'The active CORS policy per route (value 1): its hash, origin policy, credentials, cross-origin protection mode and bypassed paths.',
+      labelNames: ['route', 'policy_hash', 'origin_policy', 'credentials', 'cross_origin_protection', 'cross_origin_bypass'] as const,
     })),
   };
 }

@@ -81,9 +81,13 @@ export class MetricsRecorder implements ResolverObserver {
 
   /** Publishes the policy's posture in `config_info`. */
   describePolicy(policy: CompiledPolicy): void {
+    const protection = policy.crossOriginProtection?.summary;
     for (const route of [policy.defaultRoute, ...policy.routes]) {
       this.metrics.configInfo.set(
-        { route: route.name, policy_hash: policy.hash, origin_policy: route.originPolicy, credentials: String(route.credentials) },
+        {
+          route: route.name, policy_hash: policy.hash, origin_policy: route.originPolicy, credentials: String(route.credentials),
+          cross_origin_protection: protection?.mode ?? 'off', cross_origin_bypass: protection?.bypass.join(',') ?? '',
+        },
         1,
       );
     }

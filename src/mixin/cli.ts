@@ -11,7 +11,8 @@ import { ALERTMANAGER_FILE, generateAlertmanager, generateRepoFiles, generateRul
 const HELP = `usage: cors-sentinel mixin [options]
 
 Writes Prometheus recording and alert rules for cors-sentinel metrics:
-  <out>/cors-sentinel-rules.yml, <out>/cors-sentinel-alerts.yml (and alertmanager.yml with --alertmanager)
+  <out>/cors-sentinel-rules.yml, <out>/cors-sentinel-alerts.yml, <out>/cors-sentinel-fetch-metadata.yml
+  (and alertmanager.yml with --alertmanager)
 
 options:
   --out DIR               output directory (default ./monitoring)

@@ -7,6 +7,9 @@ import { alertGroups } from './alerts';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { recordingGroups } from './recording';
+import { PROBE_ALERTS_FILE, probeAlertGroups } from './probe-alerts';
+import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
+import { FETCH_METADATA_RULES_FILE, fetchMetadataRuleGroups } from './fetch-metadata-alerts';
 
 export const RULES_FILE = 'cors-sentinel-rules.yml';
 export const ALERTS_FILE = 'cors-sentinel-alerts.yml';
@@ -25,6 +28,7 @@ export function generateRules(config: MixinConfig): Record<string, string> {
   return {
     [RULES_FILE]: toYaml({ groups: recordingGroups(config) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
     [ALERTS_FILE]: toYaml({ groups: alertGroups(config) }, `Alert rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
+    [FETCH_METADATA_RULES_FILE]: toYaml({ groups: fetchMetadataRuleGroups(config) }, `Cross-origin request protection (Fetch Metadata) rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
   };
 }
 
@@ -36,10 +40,15 @@ export function generateAlertmanager(config: MixinConfig): string {
 export function generateRepoFiles(config: MixinConfig = DEFAULT_MIXIN_CONFIG): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(generateRules(config))) out[`alerts/${name}`] = text;
+  out[`alerts/${PROBE_ALERTS_FILE}`] = toYaml({ groups: probeAlertGroups(config) }, 'Alert rules for the CORS prober (cors_probe_* from `cors-sentinel probe --serve`, job "cors-probe").');
   out[`deploy/alertmanager/${ALERTMANAGER_FILE}`] = generateAlertmanager(config);
   out['deploy/prometheus/prometheus.yml'] = toYaml(
-    prometheusConfig(COMPOSE_PROMETHEUS),
-    'Prometheus for the compose stack: scrapes the demo API and loads the mixin rules (alerts/ mounted at /etc/prometheus/rules).',
+    withProbeJob(prometheusConfig(COMPOSE_PROMETHEUS), COMPOSE_PROBE_JOB),
+    'Prometheus for the compose stack: scrapes the demo API and the CORS prober, and loads the mixin rules (alerts/ mounted at /etc/prometheus/rules).',
+  );
+  out['deploy/prometheus/probe-scrape.example.yml'] = toYaml(
+    { scrape_configs: [probeScrapeJob(EXAMPLE_PROBE_JOB)] },
+    'Example scrape job for `cors-sentinel probe --serve` (docs/prober.md): add it to your prometheus.yml; list the same URLs in the exporter config.',
   );
   return out;
 }

@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
 import type { NextFunction } from '../adapters/express';
 import { corsRequestOf } from '../adapters/node-request';
+import { createExpressMountCheck } from '../adapters/express-mount-check';
 import type { CorsRequest } from '../engine/decision';
+import type { MetricsHandlerOptions } from '../metrics/handler';
 import { createObserver, type CorsObserverOptions, type Observer } from './observer';
 
 /**
@@ -43,12 +45,14 @@ export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse
  */
 export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMiddleware {
   const observer = createObserver(options);
+  const mountCheck = createExpressMountCheck({ logger: observer.logger, registry: observer.registry, prefix: observer.metrics?.prefix });
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
+    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
     const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     observeResponse(observer, () => corsRequestOf(req.method, req.headers, target, req), res);
     next();
   }
 
-  return Object.assign(middleware, observer);
+  return Object.assign(middleware, observer, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(observer.metricsHandler(o), middleware) });
 }

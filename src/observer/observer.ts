@@ -3,6 +3,7 @@
  * mode (metric contract, origin label guard, flood-safe log) and the report-only candidate. It never
  * decides anything about a response; it judges what another layer wrote.
  */
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
@@ -15,7 +16,7 @@ import { compilePolicy } from '../policy/compile';
 import type { CompiledPolicy } from '../policy/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
-import { createInstrumentation, createShadowEvaluator } from '../sentinel';
+import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../sentinel';
 import { watchOriginStores } from '../stores/subscribe';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
 import { compileWithCandidate } from './report-only';
@@ -111,12 +112,30 @@ function compileObserverSettings(options: CorsObserverOptions): ObserverSettings
   return { routes: routes as CompiledPolicy, expected };
 }
 
+/**
+ * `cors_config_info` for an observer: the exporter-present series that alerts (`absent(...)`) and the
+ * dashboards' job/instance variables key on. The policy is whatever the observed layer does, so
+ * `origin_policy="observed"` and `credentials="unknown"`; the hash changes with the observer's settings.
+ */
+function publishObservedPosture(inst: Instrumentation, routes: CompiledPolicy, options: CorsObserverOptions, candidate: CompiledPolicy | undefined): void {
+  if (!inst.metrics) return;
+  const expected = options.expectedOrigins === undefined ? [] : [options.expectedOrigins].flat().map(String);
+  const hash = createHash('sha256')
+    .update(JSON.stringify(['observer', routes.hash, expected, options.reflectionProbe ?? true, candidate?.hash ?? null]))
+    .digest('hex')
+    .slice(0, 12);
+  for (const route of [routes.defaultRoute, ...routes.routes]) {
+    inst.metrics.configInfo.set({ route: route.name, policy_hash: hash, origin_policy: 'observed', credentials: 'unknown' }, 1);
+  }
+}
+
 export function createObserver(options: CorsObserverOptions = {}): Observer {
   const { live: settings, candidate } = compileWithCandidate(() => compileObserverSettings(options), options.reportOnly);
   const inst = createInstrumentation(options, settings.expected?.exact ?? new Set());
   const shadow = createShadowEvaluator(candidate, inst);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
   const auditOptions = { expectedOrigins: settings.expected, reflectionProbe: options.reflectionProbe };
+  publishObservedPosture(inst, settings.routes, options, candidate);
 
   function begin(request: CorsRequest, rawOrigin?: string): Observation {
     const started = performance.now();

@@ -17,6 +17,7 @@ import type { CorsOriginCallback, CorsSentinelOptions, PolicyOptions } from './o
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
 import { compileTenantSource } from '../stores/tenant';
 import { TenantOriginCache } from '../stores/tenant-cache';
+import { compileCrossOriginProtection } from '../fetch-metadata/options';
 
 export const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
@@ -25,11 +26,11 @@ export const POLICY_KEYS = [
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards',
 ] as const;
-export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly']);
+export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection']);
 const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name']);
 
 /** Origins no policy means to trust: a RegExp that matches one is near-universal. */
-const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
+export const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
 
 export const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] as const;
 export const DEFAULT_ALLOWED_HEADERS = ['content-type'] as const;
@@ -82,14 +83,15 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
     problems.merge(routeProblems, `${at}.`, inherited);
     routes.push(compiled);
   });
+  const crossOriginProtection = compileCrossOriginProtection(options.crossOriginProtection, 'crossOriginProtection', problems, [defaultRoute, ...routes]);
   problems.throwIfAny();
 
   routes.sort((a, b) => bySpecificity(a.pattern as RoutePattern, b.pattern as RoutePattern));
   const hash = createHash('sha256')
-    .update(JSON.stringify([defaultRoute.summary, ...routes.map((r) => r.summary)]))
+    .update(JSON.stringify([defaultRoute.summary, ...routes.map((r) => r.summary), ...(crossOriginProtection ? [crossOriginProtection.summary] : [])]))
     .digest('hex')
     .slice(0, 12);
-  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings: Object.freeze([...problems.warnings]) });
+  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings: Object.freeze([...problems.warnings]), crossOriginProtection });
 }
 
 function pickPolicy(source: object): PolicyOptions {
@@ -296,7 +298,7 @@ function compileRoute(
   });
 }
 
-function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): string {
+export function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): string {
   switch (e.kind) {
     case 'exact': return e.origin;
     case 'wildcard': case 'regexp': return e.pattern;

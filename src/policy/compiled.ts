@@ -79,4 +79,6 @@ export interface CompiledPolicy {
   /** Short hash of the normalised configuration: changes when the policy does. */
   readonly hash: string;
   readonly warnings: readonly ConfigWarning[];
+  /** Cross-origin request protection (Fetch Metadata), when `crossOriginProtection` is set. */
+  readonly crossOriginProtection?: import('../fetch-metadata/options').CompiledProtection | undefined;
 }

@@ -26,7 +26,8 @@ export type ConfigProblemCode =
   | 'duplicate_route'
   | 'unknown_option'
   /** A policy file that cannot be read or parsed (see loadPolicyFile). */
-  | 'invalid_policy_file';
+  | 'invalid_policy_file'
+  | import('../fetch-metadata/options').ProtectionProblemCode;
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

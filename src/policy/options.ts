@@ -164,4 +164,10 @@ export interface CorsSentinelOptions extends PolicyOptions {
   logging?: LoggingOptions;
   /** A candidate policy to evaluate without enforcing it (see ReportOnlyPolicyOptions). */
   reportOnly?: ReportOnlyPolicyOptions;
+  /**
+   * Cross-origin request protection with Fetch Metadata (docs/fetch-metadata.md): counts, and in
+   * `enforce` mode blocks, unsafe requests from other sites that CORS lets through (form POSTs,
+   * `no-cors` fetches). `false` or unset: off.
+   */
+  crossOriginProtection?: import('../fetch-metadata/options').CrossOriginProtectionOptions | false;
 }

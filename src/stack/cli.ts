@@ -20,7 +20,7 @@ options:
   --rate N                  traffic scenarios per second (default 20)
   --scrape-interval DUR     override the scrape/evaluation interval of deploy/prometheus/prometheus.yml
   --no-grafana              do not start Grafana even if installed
-  --api-port, --prometheus-port, --alertmanager-port, --webhook-port, --grafana-port N
+  --api-port, --prometheus-port, --alertmanager-port, --webhook-port, --grafana-port, --prober-port N
                             local ports (defaults ${Object.values(DEFAULT_PORTS).join(', ')}; 0 = any free port)`;
 
 export async function main(argv: string[]): Promise<void> {
@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
       'alertmanager-port': { type: 'string' },
       'webhook-port': { type: 'string' },
       'grafana-port': { type: 'string' },
+      'prober-port': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
   if (values.help) return void console.log(HELP);
   if (values.profile !== 'normal' && values.profile !== 'attack') throw new Error('stack: --profile must be normal or attack');
   const ports: Partial<Ports> = {};
-  const portFlags = { api: 'api-port', prometheus: 'prometheus-port', alertmanager: 'alertmanager-port', 'oncall-webhook': 'webhook-port', grafana: 'grafana-port' } as const;
+  const portFlags = { api: 'api-port', prometheus: 'prometheus-port', alertmanager: 'alertmanager-port', 'oncall-webhook': 'webhook-port', grafana: 'grafana-port', prober: 'prober-port' } as const;
   for (const [service, flag] of Object.entries(portFlags) as Array<[keyof Ports, keyof typeof values]>) {
     const raw = values[flag];
     if (typeof raw !== 'string') continue;
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<void> {
   demo API       ${u.api}          (metrics: ${u.api}/metrics)
   Prometheus     ${u.prometheus}   (alerts: ${u.prometheus}/alerts, rules: ${u.prometheus}/rules)
   Alertmanager   ${u.alertmanager}
+  CORS prober    ${u.prober}/probe?target=…&module=demo  (targets in deploy/probe/probe.yml)
   on-call hook   ${u['oncall-webhook']}/received  (alerts it receives are printed below)
   ${grafana}
   logs           ${stack.dir}/logs

@@ -152,6 +152,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     ]);
     await waitHealthy(`http://${loop('oncall-webhook')}/healthz`, webhook.child, 'oncall-webhook', webhook.logFile);
     await waitHealthy(`http://${loop('api')}/healthz`, api.child, 'api', api.logFile);
+    const prober = start('prober', node, [cli, 'probe', '--serve', loop('prober'), '--config', configs.probeConfig]);
+    await waitHealthy(`http://${loop('prober')}/metrics`, prober.child, 'prober', prober.logFile);
     await waitHealthy(`http://${loop('alertmanager')}/-/ready`, alertmanager.child, 'alertmanager', alertmanager.logFile);
     const prometheus = start('prometheus', prometheusBin, [
       `--config.file=${configs.prometheusConfig}`,

@@ -11,12 +11,12 @@ import { parse, stringify } from 'yaml';
 import { DEFAULT_DASHBOARDS_CONFIG } from '../mixin/dashboards/config';
 
 /** Services of the stack and the port each listens on inside compose. */
-export const SERVICE_PORTS = { api: 3000, prometheus: 9090, alertmanager: 9093, 'oncall-webhook': 9099, grafana: 3000 } as const;
+export const SERVICE_PORTS = { api: 3000, prometheus: 9090, alertmanager: 9093, 'oncall-webhook': 9099, grafana: 3000, prober: 9465 } as const;
 export type ServiceName = keyof typeof SERVICE_PORTS;
 export type Ports = Record<ServiceName, number>;
 
 /** Host ports published by docker-compose.yml, used by the native runner too (Grafana on 3001: the API has 3000). */
-export const DEFAULT_PORTS: Ports = { api: 3000, prometheus: 9090, alertmanager: 9093, 'oncall-webhook': 9099, grafana: 3001 };
+export const DEFAULT_PORTS: Ports = { api: 3000, prometheus: 9090, alertmanager: 9093, 'oncall-webhook': 9099, grafana: 3001, prober: 9465 };
 
 export interface Mount {
   readonly host: string;
@@ -45,7 +45,7 @@ export function composeMounts(root: string): Record<string, Mount[]> {
 
 /** Replaces `service:port` of every stack service with the loopback address of its native process. */
 export function rewriteHosts(text: string, ports: Ports): string {
-  return text.replace(/(?<![\w.-])(api|prometheus|alertmanager|oncall-webhook|grafana):(\d+)\b/g, (all, name: ServiceName, port: string) =>
+  return text.replace(/(?<![\w.-])(api|prometheus|alertmanager|oncall-webhook|grafana|prober):(\d+)\b/g, (all, name: ServiceName, port: string) =>
     Number(port) === SERVICE_PORTS[name] ? `127.0.0.1:${ports[name]}` : all,
   );
 }
@@ -66,6 +66,8 @@ export interface PreparedConfigs {
   /** Grafana's provisioning directory (datasource URL and dashboards path rewritten). */
   readonly grafanaProvisioning: string;
   readonly grafanaHomeDashboard: string;
+  /** The CORS prober's config (deploy/probe/probe.yml with its targets on loopback). */
+  readonly probeConfig: string;
 }
 
 export interface PrepareOptions {
@@ -104,7 +106,8 @@ export function prepareConfigs(root: string, dir: string, ports: Ports, options:
     write(join('grafana', 'provisioning', relative(provisioningSource, file)), native('grafana', readFileSync(file, 'utf8')));
   }
   const dashboardsDir = hostFileOf('grafana', DEFAULT_DASHBOARDS_CONFIG.dashboardsPath);
-  return { dir, prometheusConfig, alertmanagerConfig, grafanaProvisioning, grafanaHomeDashboard: join(dashboardsDir, 'cors-overview.json') };
+  const probeConfig = write('probe/probe.yml', native('prober', readFileSync(hostFileOf('prober', '/etc/cors-sentinel/probe.yml'), 'utf8')));
+  return { dir, prometheusConfig, alertmanagerConfig, grafanaProvisioning, grafanaHomeDashboard: join(dashboardsDir, 'cors-overview.json'), probeConfig };
 }
 
 function walk(dir: string): string[] {

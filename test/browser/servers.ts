@@ -57,6 +57,8 @@ export interface WireRequest {
   readonly accessControlRequestMethod: string | undefined;
   readonly accessControlRequestHeaders: string | undefined;
   readonly accessControlRequestPrivateNetwork: string | undefined;
+  /** Fetch Metadata: where the browser says the request comes from. */
+  readonly secFetchSite: string | undefined;
 }
 
 /** The requests the API received: counts what actually went over the wire. */
@@ -118,6 +120,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
       accessControlRequestMethod: one(h['access-control-request-method']),
       accessControlRequestHeaders: one(h['access-control-request-headers']),
       accessControlRequestPrivateNetwork: one(h['access-control-request-private-network']),
+      secFetchSite: one(h['sec-fetch-site']),
     });
     next();
   });

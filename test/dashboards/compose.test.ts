@@ -27,7 +27,7 @@ describeIfCommand('docker-compose')('docker-compose.yml (docker-compose 1.29)', 
 
 describe('docker-compose.yml', () => {
   it('runs the whole topology', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'api', 'grafana', 'oncall-webhook', 'prometheus', 'traffic']);
+    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'api', 'grafana', 'oncall-webhook', 'prober', 'prometheus', 'traffic']);
   });
 
   it('mounts only files that exist, read-only', () => {

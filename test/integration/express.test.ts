@@ -102,7 +102,7 @@ describe.each([
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(res.text).toContain('# TYPE cors_requests_total counter');
-    expect(res.text).toMatch(/cors_config_info\{route="default",policy_hash="[0-9a-f]{12}",origin_policy="list\+resolver",credentials="true"\} 1/);
+    expect(res.text).toMatch(/cors_config_info\{route="default",policy_hash="[0-9a-f]{12}",origin_policy="list\+resolver",credentials="true",cross_origin_protection="off",cross_origin_bypass=""\} 1/);
   });
 });
 

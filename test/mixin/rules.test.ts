@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../src/mixin/config';
 import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../src/mixin/generate';
+import { PROBE_ALERT_NAMES } from '../../src/mixin/probe-alerts';
 import { describeWithTools, promtoolTest, run } from './tools';
+import { FETCH_METADATA_ALERT_NAMES } from '../../src/mixin/fetch-metadata-alerts';
 
 const ROOT = join(__dirname, '..', '..');
 const TESTS_DIR = join(ROOT, 'alerts', 'tests');
@@ -50,8 +52,9 @@ describe('generated files', () => {
         for (const a of t.alert_rule_test ?? []) ((a.exp_alerts ?? []).length > 0 ? firing : quiet).add(a.alertname);
       }
     }
-    expect([...firing].sort()).toEqual([...ALERT_NAMES].sort());
-    expect([...quiet].sort()).toEqual([...ALERT_NAMES].sort());
+    const all = [...ALERT_NAMES, ...PROBE_ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].sort();
+    expect([...firing].sort()).toEqual(all);
+    expect([...quiet].sort()).toEqual(all);
   });
 
   it('apply a user selector, prefix and aggregation labels to every series read', () => {

@@ -50,7 +50,7 @@ describeStack('every dashboard panel returns data from a live Prometheus', () =>
   let values: { job: string; instance: string; route: string; rateInterval: string };
   beforeAll(async () => {
     stack = await startStack({
-      ports: { api: 0, prometheus: 0, alertmanager: 0, 'oncall-webhook': 0, grafana: 0 },
+      ports: { api: 0, prometheus: 0, alertmanager: 0, 'oncall-webhook': 0, grafana: 0, prober: 0 },
       scrapeInterval: '1s',
       trafficProfile: 'attack',
       trafficRate: 40,

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { composeMounts, DEFAULT_PORTS, prepareConfigs, rewriteHosts } from '../../src/stack/topology';
 import { ROOT } from '../support/processes';
 
-const ports = { api: 41000, prometheus: 41001, alertmanager: 41002, 'oncall-webhook': 41003, grafana: 41004 };
+const ports = { api: 41000, prometheus: 41001, alertmanager: 41002, 'oncall-webhook': 41003, grafana: 41004, prober: 41005 };
 
 describe('native stack configuration', () => {
   let dir: string;

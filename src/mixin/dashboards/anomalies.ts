@@ -7,6 +7,7 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DashboardInputs } from './config';
 import { Layout } from './panels';
 import { DashQueries } from './queries';
+import { addProbeRow } from './probe-row';
 import { scaffold } from './scaffold';
 
 export function anomaliesDashboard(inputs: DashboardInputs): Dashboard {
@@ -117,5 +118,6 @@ export function anomaliesDashboard(inputs: DashboardInputs): Dashboard {
     queries: [{ expr: dq.histogramQuantile(0.99, dq.s('preflight_duration_seconds_bucket'), ['route']), legend: '{{route}}' }],
   }, 24));
 
+  addProbeRow(b, L);
   return b.build();
 }

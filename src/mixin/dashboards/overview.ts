@@ -7,6 +7,7 @@ import type { DashboardInputs } from './config';
 import { Layout } from './panels';
 import { DashQueries } from './queries';
 import { scaffold } from './scaffold';
+import { addFetchMetadataRow } from './fetch-metadata-row';
 
 export function overviewDashboard(inputs: DashboardInputs): Dashboard {
   const { mixin, dashboards: d } = inputs;
@@ -131,6 +132,8 @@ export function overviewDashboard(inputs: DashboardInputs): Dashboard {
     description: 'Problems seen in CORS responses per second by finding: stacked CORS layers, duplicated or null Access-Control-Allow-Origin, missing Vary: Origin, reflection with credentials. Empty when nothing was found.',
     queries: [{ expr: dq.sumRate(dq.sNoRoute('response_findings_total'), ['finding']), legend: '{{finding}}' }],
   }));
+
+  addFetchMetadataRow(b, L, dq);
 
   b.withRow(L.row('Origin resolver'));
   b.withPanel(L.timeseries({

@@ -6,6 +6,7 @@
  */
 import { ALERT_NAMES, type MixinConfig } from '../config';
 import { Promql } from '../promql';
+import { FETCH_METADATA_ALERT_NAMES } from '../fetch-metadata-alerts';
 import { recordedNames } from '../recording';
 
 export const RATE = '$__rate_interval';
@@ -60,7 +61,7 @@ export class DashQueries {
 
   /** Every alert of the mixin, exact: other teams' alerts never show up on these dashboards. */
   alertsSelector(state = 'firing'): string {
-    return `ALERTS{alertstate="${state}", alertname=~"${ALERT_NAMES.join('|')}"}`;
+    return `ALERTS{alertstate="${state}", alertname=~"${[...ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].join('|')}"}`;
   }
 
   /** Variable query values (Grafana `label_values`), scoped to the mixin's selector; `metric` without the prefix. */

@@ -1,0 +1,97 @@
+/**
+ * Where an unsafe request comes from, as Fetch Metadata tells it: pure, framework-free, no I/O.
+ *
+ * CORS decides whether a page may *read* a response; it does not stop a form POST or a
+ * `fetch(…, { mode: 'no-cors' })` from reaching the handler with the user's cookies. Browsers label
+ * every request with `Sec-Fetch-Site`; this module turns that (or, where it is missing, `Origin`
+ * against `Host`) into a site and says whether the request must come from a trusted origin.
+ *
+ * The rules follow Go 1.25's `net/http.CrossOriginProtection`:
+ * - GET, HEAD and OPTIONS are safe and never judged;
+ * - `Sec-Fetch-Site: same-origin` or `none` (typed URL, bookmark) passes; any other value,
+ *   `same-site` included, must come from a trusted origin;
+ * - without `Sec-Fetch-Site` (older browsers, non-browser clients): no `Origin` → not a browser
+ *   cross-site request, pass; `Origin` naming the `Host` → same origin, pass; anything else must be trusted.
+ */
+import { getDomain } from 'tldts';
+import { parseRequestOrigin } from '../origin/parse';
+import { isSameOrigin } from '../origin/same-origin';
+
+/** The `site` label: a fixed set. `unknown` is a `Sec-Fetch-Site` no browser sends, or an unparseable Origin. */
+export const SITES = ['same-origin', 'same-site', 'cross-site', 'none', 'unknown'] as const;
+export type Site = (typeof SITES)[number];
+
+/** The `decision` label: a fixed set. */
+export const PROTECTION_DECISIONS = ['allowed', 'would_block', 'blocked'] as const;
+export type ProtectionDecision = (typeof PROTECTION_DECISIONS)[number];
+
+/** What the classifier reads of a request. Header values as received, or undefined. */
+export interface FetchMetadataRequest {
+  readonly method: string;
+  readonly origin: string | undefined;
+  readonly host?: string | undefined;
+  readonly secFetchSite?: string | undefined;
+}
+
+export interface Classification {
+  readonly site: Site;
+  /** The request may go on only if its origin is trusted (or its path is bypassed). */
+  readonly needsTrust: boolean;
+  /** How the site was found: the browser's header, or Origin compared with Host. */
+  readonly by: 'sec-fetch-site' | 'origin' | 'no-browser-signal';
+}
+
+/** Exactly these methods are safe (Go compares them exactly too: a lower-case `post` is judged). */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const of = (site: Site, needsTrust: boolean, by: Classification['by']): Classification => Object.freeze({ site, needsTrust, by });
+
+/** A Map, not an object: `Sec-Fetch-Site: constructor` must not find Object's prototype. */
+const BY_HEADER: ReadonlyMap<string, Classification> = new Map([
+  ['same-origin', of('same-origin', false, 'sec-fetch-site')],
+  ['none', of('none', false, 'sec-fetch-site')],
+  ['same-site', of('same-site', true, 'sec-fetch-site')],
+  ['cross-site', of('cross-site', true, 'sec-fetch-site')],
+]);
+/** A value no browser sends (forged, repeated, mis-cased): fail closed, as Go does. */
+const UNKNOWN_HEADER = of('unknown', true, 'sec-fetch-site');
+const NO_BROWSER_SIGNAL = of('none', false, 'no-browser-signal');
+const SAME_ORIGIN_BY_ORIGIN = of('same-origin', false, 'origin');
+const SAME_SITE_BY_ORIGIN = of('same-site', true, 'origin');
+const CROSS_SITE_BY_ORIGIN = of('cross-site', true, 'origin');
+const UNKNOWN_ORIGIN = of('unknown', true, 'origin');
+
+/** The classification of an unsafe request; undefined for GET, HEAD and OPTIONS, which are never judged. */
+export function classifyRequest(req: FetchMetadataRequest): Classification | undefined {
+  if (SAFE_METHODS.has(req.method)) return undefined;
+  const header = req.secFetchSite;
+  if (header !== undefined && header !== '') return BY_HEADER.get(header) ?? UNKNOWN_HEADER;
+  const origin = req.origin;
+  if (origin === undefined || origin === '') return NO_BROWSER_SIGNAL;
+  // Host has no scheme, so an http page posting to the https API looks same-origin here. Go fails
+  // open the same way: every browser since 2023 sends Sec-Fetch-Site, and HSTS closes that gap.
+  if (isSameOrigin(origin, req.host)) return SAME_ORIGIN_BY_ORIGIN;
+  // The opaque origin of sandboxed iframes, data: URLs and some redirects: any site can produce it.
+  if (origin === 'null') return CROSS_SITE_BY_ORIGIN;
+  const parsed = parseRequestOrigin(origin);
+  if (parsed === undefined) return UNKNOWN_ORIGIN;
+  return sameRegistrableDomain(parsed.host, hostName(req.host)) ? SAME_SITE_BY_ORIGIN : CROSS_SITE_BY_ORIGIN;
+}
+
+/**
+ * Whether two hosts share a registrable domain (the public suffix list, private domains included,
+ * as Chromium uses it). Only the `site` label depends on it: same-site and cross-site are judged alike.
+ */
+function sameRegistrableDomain(a: string, b: string | undefined): boolean {
+  if (b === undefined || b === '') return false;
+  if (a === b) return true;
+  const da = getDomain(a, { allowPrivateDomains: true });
+  return da !== null && da === getDomain(b, { allowPrivateDomains: true });
+}
+
+/** The host name of a Host header, lower-cased, without the port (IPv6 literals keep their brackets). */
+function hostName(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
+  return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+}

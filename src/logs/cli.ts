@@ -1,0 +1,89 @@
+/**
+ * `cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b]
+ *   --metrics-listen 127.0.0.1:9464 FILE|-`
+ */
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+import { listen, parseListen, positiveInt } from '../cli-args';
+import { createMetricsHandler } from '../metrics/handler';
+import type { CorsObserverOptions } from '../observer/observer';
+import { loadPolicyFile } from '../policy/file';
+import { observerOptions } from '../proxy/observer-options';
+import { LogFollower } from './follow';
+import { LineSplitter } from './lines';
+import { createLogObserver } from './observer';
+
+const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b] [options] FILE|-
+
+  --format nginx-json        lines written by the cors_json log_format (docs/proxy.md)
+  --policy FILE              the policy you mean: expected origins, route names, report-only candidate
+  --expected-origins a,b     or just the origins you expect to be granted
+  --metrics-listen HOST:PORT /metrics and /healthz (default 127.0.0.1:9464)
+  --from-start               read FILE from its start (default: its end, like tail -f)
+  --copy-path PATH           where copytruncate leaves the copy (default FILE.1)
+  --poll-ms N                how often FILE is checked (default 250)
+
+Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
+      'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void console.log(USAGE);
+  const problems: string[] = [];
+  if (values.format !== 'nginx-json') problems.push(`--format ${JSON.stringify(values.format ?? '')}: only nginx-json is supported`);
+  if (values.policy !== undefined && values['expected-origins'] !== undefined) problems.push('use --policy or --expected-origins, not both');
+  if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
+  if (problems.length > 0) throw new TypeError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+
+  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']));
+  const metrics = createMetricsHandler(logs.registry, process.env.METRICS_BEARER_TOKEN ? { auth: { bearerToken: process.env.METRICS_BEARER_TOKEN } } : {});
+  const admin = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') return metrics(req, res);
+    res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
+  });
+  console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen'))}/metrics`);
+
+  const file = positionals[0] as string;
+  const stopReading = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);
+  console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
+  const stop = async (): Promise<void> => {
+    await stopReading();
+    logs.close();
+    admin.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+function optionsFrom(policyPath: string | undefined, expected: string | undefined): CorsObserverOptions {
+  if (policyPath !== undefined) return observerOptions(loadPolicyFile(policyPath), {});
+  if (expected !== undefined) return { expectedOrigins: expected.split(',').map((o) => o.trim()).filter((o) => o !== '') };
+  return {};
+}
+
+async function followFile(file: string, sink: (line: string | undefined) => unknown, values: Record<string, unknown>): Promise<() => Promise<void>> {
+  const follower = new LogFollower(file, (line) => void sink(line), {
+    fromStart: values['from-start'] === true,
+    pollMs: positiveInt(values['poll-ms'] as string | undefined, '--poll-ms', 250),
+    ...(typeof values['copy-path'] === 'string' ? { copyPath: values['copy-path'] } : {}),
+  });
+  await follower.start();
+  return () => follower.stop();
+}
+
+function readStdin(sink: (line: string | undefined) => unknown): () => Promise<void> {
+  const lines = new LineSplitter((line) => void sink(line));
+  process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
+  // At the end of the input the metrics stay up for a last scrape; SIGTERM stops the process.
+  process.stdin.on('end', () => lines.flush());
+  return async () => undefined;
+}

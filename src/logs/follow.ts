@@ -1,0 +1,112 @@
+/**
+ * Follows a log file the way `tail -F` does, without losing or counting a line twice through
+ * rotation:
+ * - rename rotation (logrotate's default, then `nginx -s reopen`): the new file is read from its
+ *   start, and the renamed one keeps being read through its open descriptor until it has been quiet
+ *   for `retireAfterMs` — nginx's workers reopen a moment after the master creates the new file;
+ * - copytruncate: the truncation is noticed (the file is shorter than what was read, or its first
+ *   bytes or the bytes before the read position changed), and the lines that were still unread are
+ *   taken from the copy (`FILE.1` by default) when its bytes up to the read position match what was
+ *   read. Lines the writer adds between logrotate's copy and its truncation are lost to any reader:
+ *   logrotate's documented caveat of copytruncate.
+ */
+import { constants, promises as fs, type Stats } from 'node:fs';
+import { OpenLog } from './open-log';
+import type { LineSink } from './lines';
+
+export interface FollowOptions {
+  /** Read the file from its start instead of its end (default: the end, as `tail -f`). */
+  readonly fromStart?: boolean;
+  /** Poll interval. Default 250 ms. */
+  readonly pollMs?: number;
+  /** Where copytruncate leaves the copy. Default `FILE.1`. */
+  readonly copyPath?: string;
+  /** How long a renamed file must stay unchanged before it is closed. Default 5 000 ms. */
+  readonly retireAfterMs?: number;
+  readonly maxLineBytes?: number;
+}
+
+interface Retired {
+  readonly log: OpenLog;
+  quietSince: number;
+}
+
+export class LogFollower {
+  private current: OpenLog | undefined;
+  private readonly retired: Retired[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly path: string, private readonly sink: LineSink, private readonly options: FollowOptions = {}) {}
+
+  /** Opens the file (at its end unless `fromStart`) and polls until `stop()`. */
+  async start(): Promise<void> {
+    this.current = await this.open(this.options.fromStart === true ? 'start' : 'end');
+    const loop = (): void => {
+      if (this.stopped) return;
+      this.running = this.poll().catch(() => undefined);
+      void this.running.then(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, this.options.pollMs ?? 250);
+      });
+    };
+    this.timer = setTimeout(loop, this.options.pollMs ?? 250);
+  }
+
+  /** Reads what has been written since the last poll, following rotations. */
+  async poll(): Promise<void> {
+    await this.readRetired();
+    // A file that appears after the start is new: all of it is read.
+    this.current ??= await this.open('start');
+    const log = this.current;
+    if (log === undefined) return;
+    if (await log.truncated()) await log.recoverFromCopy(this.options.copyPath ?? `${this.path}.1`);
+    await log.readToEnd();
+    const named = await statOrUndefined(this.path);
+    if (named !== undefined && named.ino !== log.ino) {
+      this.retired.push({ log, quietSince: Date.now() });
+      this.current = await this.open('start');
+      await this.current?.readToEnd();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    for (const { log } of this.retired.splice(0)) await log.close();
+    await this.current?.close();
+    this.current = undefined;
+  }
+
+  /** Renamed files: read on until they have been quiet long enough, then flushed and closed. */
+  private async readRetired(): Promise<void> {
+    const grace = this.options.retireAfterMs ?? 5_000;
+    for (const entry of [...this.retired]) {
+      if ((await entry.log.readToEnd()) > 0) entry.quietSince = Date.now();
+      else if (Date.now() - entry.quietSince >= grace) {
+        this.retired.splice(this.retired.indexOf(entry), 1);
+        await entry.log.close();
+      }
+    }
+  }
+
+  private async open(at: 'start' | 'end'): Promise<OpenLog | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.path, constants.O_RDONLY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return OpenLog.open(handle, at, this.sink, this.options.maxLineBytes);
+  }
+}
+
+async function statOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await fs.stat(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * One line of the `cors_json` nginx log format (docs/proxy.md) as the observer's request and
+ * response. Keys are the nginx variable names, so the format documents itself. nginx's `escape=json`
+ * writes an unset variable as "", which here means "header absent".
+ */
+import type { CorsRequest } from '../engine/decision';
+import type { AuditResponse, HeaderValue } from '../observer/audit';
+
+/** The nginx `log_format` the reader expects (one line; `escape=json` makes every value a valid JSON string). */
+export const NGINX_LOG_FORMAT =
+  "log_format cors_json escape=json '{\"time\":\"$time_iso8601\",\"http_origin\":\"$http_origin\",\"host\":\"$host\",\"scheme\":\"$scheme\"," +
+  '"http_sec_fetch_site":"$http_sec_fetch_site","request_method":"$request_method","uri":"$uri","status":"$status",' +
+  '"http_access_control_request_method":"$http_access_control_request_method",' +
+  '"http_access_control_request_headers":"$http_access_control_request_headers",' +
+  '"sent_http_access_control_allow_origin":"$sent_http_access_control_allow_origin",' +
+  '"sent_http_access_control_allow_credentials":"$sent_http_access_control_allow_credentials",' +
+  '"sent_http_access_control_allow_methods":"$sent_http_access_control_allow_methods",' +
+  '"sent_http_access_control_allow_headers":"$sent_http_access_control_allow_headers",' +
+  "\"sent_http_vary\":\"$sent_http_vary\"}';";
+
+export interface LogEntry {
+  readonly request: CorsRequest;
+  readonly response: AuditResponse;
+  readonly rawOrigin: string | undefined;
+}
+
+/** Response headers the format carries, by the key that holds them. */
+const RESPONSE_KEYS: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': 'sent_http_access_control_allow_origin',
+  'access-control-allow-credentials': 'sent_http_access_control_allow_credentials',
+  'access-control-allow-methods': 'sent_http_access_control_allow_methods',
+  'access-control-allow-headers': 'sent_http_access_control_allow_headers',
+  vary: 'sent_http_vary',
+};
+
+/** A parsed entry, or undefined for a line that is not one (counted as malformed by the caller). */
+export function parseNginxJsonLine(line: string): LogEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const f = value as Record<string, unknown>;
+  const method = text(f.request_method);
+  const uri = text(f.uri);
+  const status = typeof f.status === 'number' ? f.status : Number(text(f.status));
+  if (!method || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method) || uri === undefined || !Number.isInteger(status) || status < 100 || status > 999) return undefined;
+  const origin = present(f.http_origin);
+  const request: CorsRequest = {
+    method,
+    path: uri === '' ? '/' : uri,
+    origin,
+    host: present(f.host),
+    accessControlRequestMethod: present(f.http_access_control_request_method),
+    accessControlRequestHeaders: present(f.http_access_control_request_headers),
+  };
+  const response: AuditResponse = { status, header: (name) => responseHeader(f, name, request) };
+  return { request, response, rawOrigin: origin };
+}
+
+function responseHeader(f: Record<string, unknown>, name: string, request: CorsRequest): HeaderValue {
+  const key = RESPONSE_KEYS[name];
+  if (key === undefined) return undefined;
+  // A format without the allow-methods/-headers keys judges preflights on the origin alone.
+  if (!(key in f) && name === 'access-control-allow-methods') return request.accessControlRequestMethod;
+  if (!(key in f) && name === 'access-control-allow-headers') return request.accessControlRequestHeaders;
+  return present(f[key]);
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** "" and "-" (nginx's placeholder without escape=json) mean absent. */
+function present(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' && v !== '-' ? v : undefined;
+}

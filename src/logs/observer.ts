@@ -1,0 +1,51 @@
+/**
+ * The access-log observer: each line becomes one observation of the CORS observer (the same metric
+ * contract, findings, origin label guard and report-only candidate as the middleware's observe mode),
+ * and every line is counted by result in `cors_log_lines_total`.
+ */
+import { Counter, Registry } from 'prom-client';
+import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
+import { parseNginxJsonLine } from './nginx';
+
+export const LOG_LINE_RESULTS = ['observed', 'malformed'] as const;
+export type LogLineResult = (typeof LOG_LINE_RESULTS)[number];
+
+export interface LogObserver {
+  readonly observer: Observer;
+  readonly registry: Registry;
+  /** One log line, or undefined for a line that was too long to keep. */
+  line(text: string | undefined): LogLineResult;
+  close(): void;
+}
+
+export function createLogObserver(options: CorsObserverOptions): LogObserver {
+  const registry = (options.metrics && options.metrics.registry) || new Registry();
+  const observer = createObserver({ ...options, metrics: { ...(options.metrics || {}), registry } });
+  const name = `${observer.metrics?.prefix ?? 'cors_'}log_lines_total`;
+  const lines = (registry.getSingleMetric(name) as Counter<'result'> | undefined) ??
+    new Counter({ name, help: 'Access-log lines read by the log observer, by result (malformed lines are skipped).', labelNames: ['result'], registers: [registry] });
+  const counters = { observed: lines.labels('observed'), malformed: lines.labels('malformed') };
+  counters.observed.inc(0);
+  counters.malformed.inc(0);
+
+  return {
+    observer,
+    registry,
+    line(text) {
+      const entry = text === undefined ? undefined : parseNginxJsonLine(text);
+      if (entry === undefined) {
+        counters.malformed.inc();
+        return 'malformed';
+      }
+      try {
+        observer.begin(entry.request, entry.rawOrigin).complete(entry.response);
+      } catch {
+        counters.malformed.inc(); // a line the observer cannot take is skipped like any other bad line
+        return 'malformed';
+      }
+      counters.observed.inc();
+      return 'observed';
+    },
+    close: () => observer.close(),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * `cors-sentinel probe URL [options]` and `cors-sentinel probe --serve HOST:PORT --config FILE`.
+ * Exit codes: 0 no finding at or above --fail-on; 1 such a finding; 2 bad usage or config;
+ * 3 the target could not be probed (DNS, TLS, connection, timeout).
+ */
+import { parseArgs } from 'node:util';
+import { SEVERITIES, severityRank, type Severity } from './classes';
+import { loadExporterConfig, parseDuration, ProbeConfigError } from './config';
+import { startExporter } from './exporter';
+import { formatHuman } from './format/human';
+import { formatJson } from './format/json';
+import { formatSarif } from './format/sarif';
+import { ProbeFailure } from './http';
+import { PROBE_DEFAULTS, ProbeOptionsError, runProbe } from './probe';
+
+const HELP = `usage: cors-sentinel probe URL [--site-origin ORIGIN] [--method M] [--header NAME]...
+                           [--json | --sarif] [--fail-on high|medium|low|info|none]
+                           [--timeout 5s] [--deadline 30s] [--budget ${PROBE_DEFAULTS.budget}] [--insecure]
+       cors-sentinel probe --serve 127.0.0.1:9465 --config probe.yml
+
+Sends the origin mutations that CORS scanners use (reflection, null, prefix/suffix/substring,
+unescaped dots, special characters, http, third-party hosts) to URL as actual requests (GET, or
+HEAD) and as preflights, and grades each finding by what an attacker can do. Only URL is contacted,
+never a redirect target; --method and --header are asked for in preflights, never sent for real.
+
+  --site-origin   origin of the real frontend (default: the URL's own origin)
+  --method        method the frontend uses (Access-Control-Request-Method), default GET
+  --header        request header the frontend sends (repeatable)
+  --json/--sarif  machine-readable output (default: human-readable)
+  --fail-on       exit 1 when a finding has this severity or worse (default high; none: never)
+  --timeout       per-request timeout (default ${PROBE_DEFAULTS.timeoutMs / 1000}s); --deadline bounds the whole probe
+  --budget        most requests to send (default ${PROBE_DEFAULTS.budget}); later checks are skipped
+  --attacker-domain  domain for attacker origins (default attacker.invalid; never contacted)
+  --insecure      accept certificates this machine does not trust (staging hosts)
+
+  --serve HOST:PORT --config FILE   run the /probe exporter (see docs/prober.md)
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, 3 target unreachable.`;
+
+export async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'site-origin': { type: 'string' },
+        method: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        sarif: { type: 'boolean', default: false },
+        'fail-on': { type: 'string', default: 'high' },
+        timeout: { type: 'string' },
+        deadline: { type: 'string' },
+        budget: { type: 'string' },
+        'attacker-domain': { type: 'string' },
+        insecure: { type: 'boolean', default: false },
+        serve: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return void console.log(HELP);
+  if (v.serve !== undefined) return serve(v.serve, v.config);
+  if (positionals.length !== 1) return usageError('give exactly one URL to probe');
+  const failOn = v['fail-on'];
+  if (failOn !== 'none' && !(SEVERITIES as readonly string[]).includes(failOn)) return usageError(`--fail-on must be one of ${SEVERITIES.join(', ')} or none`);
+  if (v.json && v.sarif) return usageError('choose one of --json and --sarif');
+  const ms = (flag: string, value: string | undefined): number | undefined | null => (value === undefined ? undefined : (parseDuration(value) ?? null));
+  const timeoutMs = ms('timeout', v.timeout);
+  const deadlineMs = ms('deadline', v.deadline);
+  if (timeoutMs === null || deadlineMs === null) return usageError('--timeout and --deadline take durations such as 500ms, 5s or 1m');
+  try {
+    const report = await runProbe({
+      url: positionals[0] as string,
+      siteOrigin: v['site-origin'],
+      method: v.method,
+      headers: v.header,
+      timeoutMs,
+      deadlineMs,
+      budget: v.budget === undefined ? undefined : Number(v.budget),
+      attackerDomain: v['attacker-domain'],
+      insecure: v.insecure,
+    });
+    process.stdout.write(v.json ? formatJson(report) : v.sarif ? formatSarif(report) : formatHuman(report));
+    if (failOn !== 'none' && report.findings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity))) process.exitCode = 1;
+  } catch (err) {
+    if (err instanceof ProbeOptionsError) return usageError(err.message);
+    if (err instanceof ProbeFailure) {
+      console.error(`cors-sentinel probe: ${err.reason} failure: ${err.message}`);
+      process.exitCode = 3;
+      return;
+    }
+    throw err;
+  }
+}
+
+async function serve(listen: string, configFile: string | undefined): Promise<void> {
+  if (!configFile) return usageError('--serve needs --config FILE: the modules and the only targets the exporter may probe');
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) return usageError('--serve takes HOST:PORT, e.g. 127.0.0.1:9465');
+  let config;
+  try {
+    config = loadExporterConfig(configFile);
+  } catch (err) {
+    if (err instanceof ProbeConfigError) return usageError(err.message);
+    throw err;
+  }
+  const exporter = await startExporter(config, (m[1] as string).replace(/^\[|\]$/g, ''), Number(m[2]));
+  console.log(`cors-sentinel probe exporter listening on ${exporter.url} (${config.targets.length} targets, modules: ${[...config.modules.keys()].join(', ')})`);
+  const stop = (): void => void exporter.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function usageError(message: string): void {
+  console.error(`cors-sentinel probe: ${message}\n\nRun cors-sentinel probe --help for usage.`);
+  process.exitCode = 2;
+}

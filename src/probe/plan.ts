@@ -1,0 +1,48 @@
+/**
+ * What the probe sends, in priority order (the budget cuts from the end): the site's own origin,
+ * no origin, two preflights that ask for a method and a header nobody configures, then every origin
+ * mutation as an actual request and as a preflight.
+ */
+import { originMutations } from './mutations';
+import type { OriginMutation, ProbeRequest } from './types';
+
+/** A method and a header that no real policy lists: granting them means "anything goes". */
+export const UNLISTED_METHOD = 'CORSPROBE';
+export const UNLISTED_HEADER = 'x-cors-probe-unlisted';
+
+export interface ProbePlan {
+  readonly requests: ProbeRequest[];
+  readonly mutations: OriginMutation[];
+  /** Which mutation each request carries (by request index). */
+  readonly mutationOf: ReadonlyMap<ProbeRequest, OriginMutation>;
+}
+
+export interface PlanInput {
+  readonly siteOrigin: string;
+  readonly method: string;
+  readonly headers: readonly string[];
+  readonly attackerDomain: string;
+}
+
+export function planProbe(input: PlanInput): ProbePlan {
+  const actualMethod = input.method === 'HEAD' ? 'HEAD' : undefined; // never send a state-changing method
+  const requestHeaders = input.headers.length > 0 ? input.headers.join(', ') : undefined;
+  const mutations = originMutations(input.siteOrigin, input.attackerDomain);
+  const attacker = mutations[0]?.origin;
+  const requests: ProbeRequest[] = [
+    { kind: 'actual', origin: input.siteOrigin, requestMethod: actualMethod },
+    { kind: 'actual', requestMethod: actualMethod },
+    { kind: 'preflight', origin: input.siteOrigin, requestMethod: input.method, requestHeaders, privateNetwork: true },
+    { kind: 'preflight', origin: input.siteOrigin, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER },
+  ];
+  if (attacker) requests.push({ kind: 'preflight', origin: attacker, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER });
+  const mutationOf = new Map<ProbeRequest, OriginMutation>();
+  for (const m of mutations) {
+    const actual: ProbeRequest = { kind: 'actual', origin: m.origin, requestMethod: actualMethod };
+    const preflight: ProbeRequest = { kind: 'preflight', origin: m.origin, requestMethod: input.method, requestHeaders, privateNetwork: m.origin === attacker };
+    requests.push(actual, preflight);
+    mutationOf.set(actual, m);
+    mutationOf.set(preflight, m);
+  }
+  return { requests, mutations, mutationOf };
+}

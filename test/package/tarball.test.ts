@@ -1,0 +1,111 @@
+/**
+ * A user's first day, from the tarball: pack the package, install it into a fresh project (npm's cache
+ * first, so this runs offline once the dependencies are cached), compile a TypeScript consumer as
+ * CommonJS and as ESM, and run its Express 5 app in enforce mode, observe-only mode and with the
+ * middleware mounted after a router. Checks the file list, arethetypeswrong, the exporter-present
+ * conditions of the shipped alerts and dashboards, the mounted-after-router warning and the CLI.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { exporterConditions, scrapeSatisfies } from '../support/exporter-conditions';
+import { ROOT } from '../support/processes';
+import { fileListProblems, pack, typesProblems, type Packed } from './pack';
+
+interface AppResult {
+  mode: string;
+  preflight: { status: number; allowOrigin: string | null };
+  get: { status: number; allowOrigin: string | null };
+  metricsWithoutToken: number;
+  metrics: string;
+}
+
+const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+const locked = (name: string): string => `${name}@${lock.packages[`node_modules/${name}`]?.version ?? 'latest'}`;
+
+describe('the packed package in a fresh TypeScript + Express 5 project', () => {
+  jest.setTimeout(240_000);
+  let dir: string;
+  let project: string;
+  let packed: Packed;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cors-sentinel-tarball-'));
+    project = path.join(dir, 'app');
+    packed = pack(dir);
+    execFileSync('mkdir', ['-p', project]);
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'first-day', version: '1.0.0', private: true }));
+    execFileSync('npm', [
+      'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
+      packed.tarball, locked('express'), locked('typescript'), locked('@types/express'), locked('@types/node'),
+    ], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], timeout: 200_000 });
+    copyFileSync(path.join(__dirname, 'consumer-app.ts.txt'), path.join(project, 'app.ts'));
+    copyFileSync(path.join(__dirname, 'consumer-app.ts.txt'), path.join(project, 'app.mts'));
+    writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, esModuleInterop: true, skipLibCheck: false, outDir: 'out', types: ['node'] },
+      files: ['app.ts', 'app.mts'],
+    }));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tsc = (): { stdout: string; stderr: string; status: number | null } => spawnSync('node', [path.join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
+  function runApp(file: string, mode: string): { result: AppResult; stderr: string } {
+    const run = spawnSync('node', [path.join(project, 'out', file), mode], { cwd: project, encoding: 'utf8', timeout: 30_000 });
+    if (run.status !== 0) throw new Error(`${file} ${mode} exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    return { result: JSON.parse(run.stdout.trim().split('\n').pop() as string) as AppResult, stderr: run.stderr };
+  }
+
+  it('ships only the allowed files, with types arethetypeswrong finds nothing wrong with', () => {
+    expect(fileListProblems(packed.files)).toEqual({ unexpected: [], missing: [] });
+    const types = typesProblems(packed.tarball);
+    expect({ problems: types.problems, status: types.status }).toEqual({ problems: {}, status: 0 });
+  });
+
+  it('compiles a consumer as CommonJS and as ESM (strict, library types checked)', () => {
+    const result = tsc();
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(existsSync(path.join(project, 'out/app.js'))).toBe(true);
+    expect(existsSync(path.join(project, 'out/app.mjs'))).toBe(true);
+  });
+
+  it.each(['app.js', 'app.mjs'])('%s: enforce mode answers browsers and protects /metrics', (file) => {
+    const { result } = runApp(file, 'enforce');
+    expect(result.preflight).toEqual({ status: 204, allowOrigin: 'https://app.example.com' });
+    expect(result.get).toEqual({ status: 200, allowOrigin: 'https://app.example.com' });
+    expect(result.metricsWithoutToken).toBe(401);
+    expect(result.metrics).toMatch(/^cors_requests_total\{.*request_type="preflight".*\} 1$/m);
+  });
+
+  it.each(['app.js', 'app.mjs'])('%s: an observe-only app satisfies every exporter-present condition of the shipped monitoring', (file) => {
+    const { result } = runApp(file, 'observe');
+    expect(result.get.allowOrigin).toBe('https://app.example.com'); // the app's own layer, untouched
+    const conditions = exporterConditions(path.join(project, 'node_modules/cors-sentinel'));
+    expect(conditions.length).toBeGreaterThan(0);
+    const unmet = conditions.filter((c) => !scrapeSatisfies(result.metrics, c.selector.replace(/\$\{?\w+\}?/g, '.*')));
+    expect(unmet).toEqual([]);
+  });
+
+  it('mounted after a router: the app still runs, and the log and /metrics say what is wrong', () => {
+    const { result, stderr } = runApp('app.js', 'misordered');
+    expect(result.preflight.allowOrigin).toBeNull(); // the mistake itself
+    expect(stderr).toMatch(/cors-sentinel is mounted after 1 route\(s\) or router\(s\)/);
+    expect(result.metrics).toMatch(/^cors_routes_before_middleware 1$/m);
+    expect(result.metrics).toMatch(/^cors_undecided_requests_total\{request_type="preflight"\} 1$/m);
+  });
+
+  it('the installed CLI generates the monitoring for the user\'s job and sends the stack back to the repository', () => {
+    const bin = path.join(project, 'node_modules/.bin/cors-sentinel');
+    const out = path.join(dir, 'monitoring');
+    const mixin = spawnSync(bin, ['mixin', '--selector', 'job="checkout-api"', '--out', out], { encoding: 'utf8' });
+    expect(mixin.stderr).toBe('');
+    expect(mixin.status).toBe(0);
+    expect(readFileSync(path.join(out, 'cors-sentinel-alerts.yml'), 'utf8')).toContain('job="checkout-api"');
+    const stack = spawnSync(bin, ['stack'], { encoding: 'utf8' });
+    expect(stack.status).toBe(1);
+    expect(stack.stderr).toMatch(/runs from a checkout of the repository/);
+  });
+});

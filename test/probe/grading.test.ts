@@ -1,0 +1,94 @@
+/**
+ * The pure middle of the prober: the mutations it builds, how answers are read (as a browser reads
+ * them) and how findings are graded. Real-socket behaviour is in real-servers and hostile-target tests.
+ */
+import { ORIGIN_CLASSES, PROBE_CLASSES } from '../../src/probe/classes';
+import { classify } from '../../src/probe/classify';
+import { grade } from '../../src/probe/grade';
+import { originMutations } from '../../src/probe/mutations';
+import { planProbe } from '../../src/probe/plan';
+import type { ProbeRequest, ProbeResponse } from '../../src/probe/types';
+
+const SITE = 'https://app.example.com';
+
+describe('origin mutations', () => {
+  it('covers every origin class for an https site, never the site itself, never twice', () => {
+    const m = originMutations(SITE);
+    expect(new Set(m.map((x) => x.class))).toEqual(new Set(ORIGIN_CLASSES));
+    expect(m.map((x) => x.origin)).not.toContain(SITE);
+    expect(new Set(m.map((x) => x.origin)).size).toBe(m.length);
+    expect(m.find((x) => x.class === 'suffix_match')?.origin).toBe('https://cors-probeexample.com');
+    expect(m.filter((x) => x.class === 'unescaped_dot').map((x) => x.origin)).toEqual(['https://appxexample.com', 'https://app.examplexcom']);
+  });
+
+  it('says who can send each origin: anyone, a subdomain owner, the network, or Safari users', () => {
+    const reach = (origin: string) => originMutations(SITE).find((x) => x.origin === origin)?.reach;
+    expect(reach('https://attacker.invalid')).toBe('anyone');
+    expect(reach('https://cors-probe.github.io')).toBe('anyone');
+    expect(reach('https://cors-probeapp.example.com')).toBe('subdomain');
+    expect(reach('http://app.example.com')).toBe('network');
+    expect(reach('https://app.example.com_.attacker.invalid')).toBe('anyone');
+    expect(reach('https://app.example.com`.attacker.invalid')).toBe('safari');
+  });
+
+  it('skips the http variant for an http site and uses the attacker domain given', () => {
+    const m = originMutations('http://localhost:5173', 'evil.test');
+    expect(m.map((x) => x.class)).not.toContain('http_origin_trusted');
+    expect(m[0]?.origin).toBe('http://evil.test');
+  });
+});
+
+/** Answers every planned request with `answer(request)`, as the runner would collect them. */
+function probeWith(answer: (r: ProbeRequest) => Record<string, string | string[] | undefined>) {
+  const plan = planProbe({ siteOrigin: SITE, method: 'GET', headers: [], attackerDomain: 'attacker.invalid' });
+  const responses: ProbeResponse[] = plan.requests.map((request) => {
+    const h = answer(request);
+    return { request, status: 200, headers: Object.fromEntries(Object.entries(h).filter((e): e is [string, string | string[]] => e[1] !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
+  });
+  return grade(classify(plan, responses, SITE));
+}
+
+describe('grading', () => {
+  it('reads answers as a browser does: a repeated ACAO grants nothing, ACAC must be exactly "true"', () => {
+    expect(probeWith((r) => ({ 'access-control-allow-origin': [r.origin ?? '', r.origin ?? ''], 'access-control-allow-credentials': 'true', vary: 'Origin' }))).toEqual([]);
+    const f = probeWith((r) => (r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'TRUE', vary: 'Origin' } : { vary: 'Origin' }));
+    expect(f.map((x) => [x.class, x.severity])).toEqual([['arbitrary_origin_reflected', 'info']]);
+  });
+
+  it('grades a preflight-only credentialed grant as high, explained as state-changing requests rather than reads', () => {
+    const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET', vary: 'Origin' } : {}));
+    const reflection = f.find((x) => x.class === 'arbitrary_origin_reflected');
+    expect(reflection?.severity).toBe('high');
+    expect(reflection?.explanation).toContain('passes the preflight with credentials');
+  });
+
+  it('grades a trusted subdomain pattern as medium, not high', () => {
+    const f = probeWith((r) => (r.origin !== undefined && /^https:\/\/[a-z0-9-]+\.example\.com$/.test(r.origin) ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : { vary: 'Origin' }));
+    expect(f.map((x) => [x.class, x.severity])).toEqual([['pre_domain', 'medium']]);
+  });
+
+  it('grades * with credentials low (browsers refuse it) and public * info, and a cached * harms nobody', () => {
+    expect(probeWith(() => ({ 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' })).map((x) => [x.class, x.severity])).toEqual([['wildcard_with_credentials', 'low']]);
+    expect(probeWith(() => ({ 'access-control-allow-origin': '*' })).map((x) => [x.class, x.severity])).toEqual([['public_wildcard', 'info']]);
+  });
+
+  it('reports a rejected preflight that reveals the policy, and any-method/any-header preflights', () => {
+    const f = probeWith((r) => {
+      if (r.kind !== 'preflight') return { vary: 'Origin' };
+      const base = { 'access-control-allow-methods': r.requestMethod ?? '', 'access-control-allow-headers': r.requestHeaders ?? '', vary: 'Origin' };
+      return r.origin === SITE ? { ...base, 'access-control-allow-origin': SITE } : { ...base, 'access-control-allow-origin': SITE };
+    });
+    expect(f.map((x) => [x.class, x.severity]).sort()).toEqual([['preflight_any_header', 'info'], ['preflight_any_method', 'info'], ['rejected_preflight_reveals_policy', 'info']]);
+  });
+
+  it('grades Private Network Access granted to a foreign origin medium, to the site only info', () => {
+    const pna = (grantForeign: boolean) => probeWith((r) => (r.kind === 'preflight' && (r.origin === SITE || grantForeign) && r.origin !== undefined ? { 'access-control-allow-origin': r.origin, 'access-control-allow-private-network': 'true', vary: 'Origin' } : { vary: 'Origin' }));
+    expect(pna(false).map((x) => [x.class, x.severity])).toEqual([['private_network_access_granted', 'info']]);
+    expect(pna(true).find((x) => x.class === 'private_network_access_granted')?.severity).toBe('medium');
+  });
+
+  it('uses only the fixed class vocabulary', () => {
+    const f = probeWith((r) => ({ 'access-control-allow-origin': r.origin ?? '*', 'access-control-allow-credentials': 'true', 'access-control-max-age': '999999' }));
+    for (const x of f) expect(PROBE_CLASSES).toContain(x.class);
+  });
+});
