@@ -26,11 +26,12 @@ function nullLogger() {
 }
 
 const HOST = '127.0.0.1:8080';
-const rawReq = { headers: { [P.TENANT_HEADER]: P.TENANT, host: HOST }, url: '/api/items' };
-const get = (origin) => ({ method: 'GET', path: '/api/items', origin, host: HOST, hasCookie: false, raw: rawReq });
+// The neutral request as the adapters build it (the tenant is bound to the host).
+const HEADERS = { [P.TENANT_HEADER]: P.TENANT, host: HOST };
+const get = (origin) => ({ method: 'GET', path: '/api/items', origin, host: HOST, hasCookie: false, target: '/api/items', headers: HEADERS });
 const preflight = (origin) => ({
   method: 'OPTIONS', path: '/api/items', origin, host: HOST, accessControlRequestMethod: 'PUT',
-  accessControlRequestHeaders: 'content-type, authorization', hasCookie: false, raw: rawReq,
+  accessControlRequestHeaders: 'content-type, authorization', hasCookie: false, target: '/api/items', headers: HEADERS,
 });
 
 const staticS = createSentinel(P.sentinelOptions({ logger: nullLogger() }));

@@ -9,61 +9,13 @@ const P = require('./policy');
 
 const [kind, portArg] = process.argv.slice(2);
 const port = Number(portArg);
-const ROUTE = '/api/items';
 
 /** Violations are logged through winston as in production, to stderr (the runner sends it to a file). */
 function items(_req, res) {
   res.json(JSON.parse(P.BODY));
 }
 
-/** The route for node:http servers. */
-function rawItems(req, res) {
-  if (req.url === ROUTE && req.method === 'GET') {
-    const body = JSON.stringify(JSON.parse(P.BODY));
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
-    return;
-  }
-  res.statusCode = 404;
-  res.end();
-}
-
-const HAND_WRITTEN = {
-  allowed: new Set(P.ORIGINS),
-  methods: P.METHODS.join(', '),
-  headers: P.ALLOWED_HEADERS.join(', '),
-  maxAge: String(P.MAX_AGE),
-};
-
-/**
- * The policy written by hand with nothing but a Set lookup, setting the same response headers: the
- * floor for any CORS layer. Returns true when it answered the request itself (a preflight).
- */
-function handWrittenCors(req, res) {
-  const origin = req.headers.origin;
-  const ok = origin !== undefined && HAND_WRITTEN.allowed.has(origin);
-  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-    res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
-    if (ok) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Methods', HAND_WRITTEN.methods);
-      res.setHeader('Access-Control-Allow-Headers', HAND_WRITTEN.headers);
-      res.setHeader('Access-Control-Max-Age', HAND_WRITTEN.maxAge);
-    }
-    res.statusCode = ok ? 204 : 403;
-    res.setHeader('Content-Length', '0');
-    res.end();
-    return true;
-  }
-  res.setHeader('Vary', 'Origin');
-  if (ok) {
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
-  }
-  return false;
-}
+const { ROUTE, rawItems, handWrittenCors } = require('./lib/raw');
 
 function express() {
   const e = require('express');
@@ -174,21 +126,78 @@ const KINDS = {
   },
 };
 
+/** A Fastify app on a node:http server of ours (serverFactory), so that the runner starts every kind alike. */
+async function fastifyServer(setup) {
+  let server;
+  const app = require('fastify')({ serverFactory: (handler) => (server = http.createServer(handler)) });
+  await setup(app);
+  app.get(ROUTE, async () => JSON.parse(P.BODY));
+  await app.ready();
+  return server;
+}
+
+Object.assign(KINDS, {
+  /** Bare Fastify 5, the Fastify reference. OPTIONS without a route: Fastify's own 404. */
+  'fastify'() {
+    return fastifyServer(async () => undefined);
+  },
+  /** What Fastify users run today. */
+  'fastify+@fastify/cors'() {
+    return fastifyServer((app) => app.register(require('@fastify/cors'), P.corsOptions()));
+  },
+  /** "CORS + metrics" in Fastify today: @fastify/cors and fastify-metrics (per-route histograms). */
+  'fastify+@fastify/cors+fastify-metrics'() {
+    return fastifyServer(async (app) => {
+      await app.register(require('fastify-metrics'), { endpoint: '/metrics' });
+      await app.register(require('@fastify/cors'), P.corsOptions());
+    });
+  },
+  /** cors-sentinel's Fastify plugin, static allowlist, metrics and violation log on. */
+  'sentinel fastify'() {
+    return fastifyServer(async (app) => {
+      await app.register(require('../dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions());
+      const metrics = app.corsSentinel.metricsHandler();
+      app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
+    });
+  },
+  /** Bare Koa 3 with one route. */
+  'koa'() {
+    return koaApp(undefined);
+  },
+  /** cors-sentinel's Koa middleware in front of the same route. */
+  'sentinel koa'() {
+    return koaApp(require('../dist/cjs/adapters/koa').koaCorsSentinel(P.sentinelOptions()));
+  },
+});
+
+function koaApp(cors) {
+  const Koa = require('koa');
+  const app = new Koa();
+  if (cors) app.use(cors);
+  app.use(async (ctx) => {
+    if (ctx.path === ROUTE && ctx.method === 'GET') ctx.body = JSON.parse(P.BODY);
+  });
+  return app.callback();
+}
+
 const make = KINDS[kind];
 if (!make) {
   console.error(`unknown server kind ${kind}; one of: ${Object.keys(KINDS).join(', ')}`);
   process.exit(2);
 }
-const app = make();
-const server = typeof app.listen === 'function' && !(app instanceof http.Server) ? http.createServer(app) : app;
-server.keepAliveTimeout = 60_000;
 // A control port (PORT + 1000) for the flood phase: a full GC, then this process's memory, so that the
 // report can tell retained memory from heap V8 has grown and not returned. Never part of a timed run.
-const control = http.createServer((_req, res) => {
-  if (typeof global.gc === 'function') global.gc();
+// `/cpu` answers this process's CPU time instead (no GC): server CPU per request (bench/cpu.js).
+const control = http.createServer((req, res) => {
   res.setHeader('Content-Type', 'application/json');
+  if (req.url === '/cpu') return res.end(JSON.stringify(process.cpuUsage()));
+  if (typeof global.gc === 'function') global.gc();
   res.end(JSON.stringify(process.memoryUsage()));
 });
-control.listen(port + 1000, '127.0.0.1');
-server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+Promise.resolve(make()).then((app) => {
+  const server = app instanceof http.Server ? app : http.createServer(app);
+  server.keepAliveTimeout = 60_000;
+  control.listen(port + 1000, '127.0.0.1');
+  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+});
 process.on('SIGTERM', () => process.exit(0));

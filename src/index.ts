@@ -2,6 +2,9 @@ export { corsSentinel, type CorsSentinelMiddleware, type NextFunction } from './
 export { corsSentinelHandler, type CorsSentinelHandler, type RequestListener } from './adapters/node';
 export { createSentinel, type Sentinel } from './sentinel';
 export { compilePolicy, DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/compile';
+export { loadPolicyFile } from './policy/file';
+export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
+export { corsRequestOf, routingPath } from './adapters/node-request';
 export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './policy/compiled';
 export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
 export type {
@@ -12,7 +15,7 @@ export { decide, selectRoute } from './engine/decide';
 export { explain, explainSync, type Explanation } from './engine/explain';
 export {
   REASONS, INVALID_ORIGIN_LABEL, type Reason, type Decision, type CorsRequest, type RequestType, type Outcome,
-  type OriginSource, type HeaderPair,
+  type OriginSource, type HeaderPair, type RequestHandle,
 } from './engine/decision';
 export { parseRequestOrigin, type ParsedOrigin } from './origin/parse';
 export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics, type CreateMetricsOptions } from './metrics/metrics';
@@ -26,7 +29,9 @@ export { createObserver, type CorsObserverOptions, type ObservedRoute, type Obse
 export {
   auditResponse, FINDINGS, type Finding, type AuditRequest, type AuditResponse, type AuditResult, type AuditOptions,
 } from './observer/audit';
-export type { ShadowChange } from './metrics/recorder';
+export {
+  METRIC_NAMES, ENFORCE_FINDINGS, SHADOW_CHANGES, type MetricKey, type EnforceFinding, type ShadowChange,
+} from './contract';
 export type { OriginStore, TenantSource } from './stores/types';
 export { MemoryOriginStore } from './stores/memory';
 export { PostgresOriginStore, postgresSchema, type PostgresOriginStoreOptions, type PgPool } from './stores/postgres';

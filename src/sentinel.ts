@@ -20,10 +20,12 @@ import { DEFAULT_LABEL_HOLD_MS } from './metrics/label-guard';
 import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
 import { watchOriginStores } from './stores/subscribe';
+import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
 import type { ProtectionVerdict } from './fetch-metadata/protect';
 
-export interface Sentinel {
+/** The compiled policy, its observers and the port (`handle`/`serve`) that adapters go through. */
+export interface Sentinel extends Port {
   readonly policy: CompiledPolicy;
   /** The registry the metrics live on (undefined with `metrics: false`). */
   readonly registry: Registry | undefined;
@@ -133,20 +135,27 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   const stopWatchingLive = watchOriginStores(policy);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
 
+  const parts = {
+    decide: (req: CorsRequest) => decide(policy, req),
+    record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary) {
+      recorder?.record(decision, seconds, rawOrigin);
+      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
+    },
+    reportFinding(finding: string, details: Readonly<Record<string, string>>) {
+      recorder?.finding(finding);
+      violations.finding(finding, details);
+    },
+    beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
+    protect: (req: CorsRequest) => protector?.protect(req),
+  };
+
   return {
+    ...parts,
+    ...createPort(parts),
     policy,
     registry: metrics?.registry,
     metrics,
     logger,
-    decide: (req) => decide(policy, req),
-    record(decision, seconds, rawOrigin, request) {
-      recorder?.record(decision, seconds, rawOrigin);
-      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
-    },
-    reportFinding(finding, details) {
-      recorder?.finding(finding);
-      violations.finding(finding, details);
-    },
     explain: (req) => explain(policy, req),
     metricsHandler(handlerOptions) {
       if (!metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
@@ -157,9 +166,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       return serveMetrics(metrics.registry, serverOptions);
     },
     candidate,
-    beginReportOnly: (req) => shadow?.begin(req),
     settleReportOnly: async () => shadow?.settled(),
-    protect: (req) => protector?.protect(req),
     close() {
       stopWatchingLive();
       stopWatchingCandidate();

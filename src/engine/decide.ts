@@ -68,7 +68,7 @@ export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Pro
 
   let tenant: string | undefined;
   if (route.tenantOf !== undefined) {
-    tenant = route.tenantOf(req.raw);
+    tenant = route.tenantOf(req);
     // No tenant, nothing to look up: a request cannot make us query for a tenant it does not name.
     if (tenant === undefined) return reject(route, type, 'origin_not_allowed', parsed.origin, undefined);
   }

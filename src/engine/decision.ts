@@ -37,9 +37,22 @@ export interface CorsRequest {
   readonly secFetchSite?: string | undefined;
   /** Whether the request carries cookies: only credentialed cross-origin requests do. */
   readonly hasCookie?: boolean;
-  /** Opaque request object handed to an origin resolver (e.g. Node's IncomingMessage). */
-  readonly raw?: unknown;
+  /**
+   * The request target as received (path and query), for tenant ids taken from the query string.
+   * Default: `path`.
+   */
+  readonly target?: string | undefined;
+  /** Request headers by lower-case name, for tenant ids taken from a header. */
+  readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
+  /**
+   * An opaque handle on the framework's own request, handed unchanged to `resolveOrigin`:
+   * the IncomingMessage for Express and node:http, the FastifyRequest, the Koa Context.
+   */
+  readonly raw?: RequestHandle;
 }
+
+/** What an adapter hands to origin resolvers: its framework's request object. The engine never looks inside. */
+export type RequestHandle = unknown;
 
 export type HeaderPair = readonly [name: string, value: string];
 

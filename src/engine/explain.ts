@@ -1,6 +1,6 @@
 /** Human-readable reasons for decisions: for tests, debugging and the docs. */
 import type { CompiledPolicy, CompiledRoutePolicy } from '../policy/compiled';
-import type { CorsRequest, Decision } from './decision';
+import type { CorsRequest, Decision, OriginSource, Reason } from './decision';
 import { decide, selectRoute } from './decide';
 
 export interface Explanation {
@@ -30,7 +30,7 @@ function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string 
   const kind = d.requestType === 'preflight' ? `Preflight (${req.accessControlRequestMethod})` : `${req.method} request`;
   const head = `${kind} from ${d.origin} on ${where}`;
   if (d.outcome === 'allowed') {
-    const via: Record<string, string> = {
+    const via: Record<OriginSource, string> = {
       exact: 'it is listed exactly',
       wildcard: `it matches ${d.originPattern}`,
       regexp: `it matches ${d.originPattern}`,
@@ -42,7 +42,7 @@ function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string 
   }
   const origins = route.origins;
   const listed = `${origins.exact.size} exact origin(s), ${origins.wildcards.size} wildcard pattern(s), ${origins.regexps.length} RegExp(s)`;
-  const reasons: Record<string, string> = {
+  const reasons: Record<Reason, string> = {
     origin_not_allowed: `the origin is not among the ${listed}${route.resolver ? ' and the resolver did not approve it' : ''}`,
     null_origin: 'the null origin (sandboxed iframes, file:// pages, redirects) is not enabled',
     invalid_origin: 'the Origin header is not a valid serialised origin',

@@ -3,6 +3,7 @@
  * Creation is idempotent: a second sentinel on the same registry reuses the same metrics.
  */
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { METRIC_NAMES } from '../contract';
 import { enableBatching, flushOnCollect } from './batch';
 import { estimateRegisters, mergeRegisters } from './distinct-origins';
 
@@ -87,44 +88,44 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
     registry,
     prefix,
     // The per-request counters take batched counts (./batch), added up when they are collected.
-    requests: once('requests_total', (c) => enableBatching(new Counter({
+    requests: once(METRIC_NAMES.requests, (c) => enableBatching(new Counter({
       ...c, collect: flushOnCollect, help: 'Cross-origin requests judged by the CORS policy, by route, request type, outcome and bounded origin label.',
       labelNames: ['route', 'request_type', 'outcome', 'origin'] as const,
     }))),
-    violations: once('violations_total', (c) => enableBatching(new Counter({
+    violations: once(METRIC_NAMES.violations, (c) => enableBatching(new Counter({
       ...c, collect: flushOnCollect, help: 'Rejected cross-origin requests by reason; sums to the rejected requests.',
       labelNames: ['route', 'request_type', 'reason'] as const,
     }))),
-    preflightDuration: once('preflight_duration_seconds', (c) => new Histogram({
+    preflightDuration: once(METRIC_NAMES.preflightDuration, (c) => new Histogram({
       ...c, help: 'Time to answer CORS preflights, including origin resolver lookups.',
       labelNames: ['route', 'outcome'] as const, buckets: [...(options.preflightBuckets ?? DEFAULT_PREFLIGHT_BUCKETS)],
     })),
-    nonCorsRequests: once('non_cors_requests_total', (c) => enableBatching(new Counter({
+    nonCorsRequests: once(METRIC_NAMES.nonCorsRequests, (c) => enableBatching(new Counter({
       ...c, collect: flushOnCollect, help: 'Requests without CORS (no Origin, or same-origin), so that the cross-origin and preflight share of traffic is computable.',
       labelNames: ['route'] as const,
     }))),
-    originLabelValues: once('origin_label_values', (c) => new Gauge({ ...c, aggregator: 'max', help: 'Origin label slots in use by origins that are not configured exactly.' })),
-    originLabelLimit: once('origin_label_limit', (c) => new Gauge({ ...c, aggregator: 'max', help: 'Origin label slots available before origins are folded into __other__.' })),
-    originLabelOverflow: once('origin_label_overflow_total', (c) => enableBatching(new Counter({
+    originLabelValues: once(METRIC_NAMES.originLabelValues, (c) => new Gauge({ ...c, aggregator: 'max', help: 'Origin label slots in use by origins that are not configured exactly.' })),
+    originLabelLimit: once(METRIC_NAMES.originLabelLimit, (c) => new Gauge({ ...c, aggregator: 'max', help: 'Origin label slots available before origins are folded into __other__.' })),
+    originLabelOverflow: once(METRIC_NAMES.originLabelOverflow, (c) => enableBatching(new Counter({
       ...c, collect: flushOnCollect, help: 'Requests whose origin was folded into __other__ (or its wildcard pattern) because the label slots were full.',
     }))),
-    resolverDuration: once('resolver_duration_seconds', (c) => new Histogram({
+    resolverDuration: once(METRIC_NAMES.resolverDuration, (c) => new Histogram({
       ...c, help: 'Origin resolver lookups (cache misses) by result: allowed, denied, error, timeout.',
       labelNames: ['result'] as const, buckets: DEFAULT_RESOLVER_BUCKETS,
     })),
-    resolverCache: once('resolver_cache_total', (c) => enableBatching(new Counter({
+    resolverCache: once(METRIC_NAMES.resolverCache, (c) => enableBatching(new Counter({
       ...c, collect: flushOnCollect, help: 'Origin resolver cache results: hit, miss, coalesced (joined an in-flight lookup).',
       labelNames: ['result'] as const,
     }))),
-    responseFindings: once('response_findings_total', (c) => new Counter({
+    responseFindings: once(METRIC_NAMES.responseFindings, (c) => new Counter({
       ...c, help: 'Problems found in CORS responses: stacked layers, missing Vary, dangerous grants.',
       labelNames: ['finding'] as const,
     })),
-    shadowDecisions: once('shadow_decisions_total', (c) => new Counter({
+    shadowDecisions: once(METRIC_NAMES.shadowDecisions, (c) => new Counter({
       ...c, help: 'Requests on which the report-only candidate policy disagrees with the live answer: would_reject (live allowed), would_allow (live rejected).',
       labelNames: ['route', 'change'] as const,
     })),
-    distinctRejectedOrigins: once('distinct_rejected_origins', (c) => {
+    distinctRejectedOrigins: once(METRIC_NAMES.distinctRejectedOrigins, (c) => {
       const sources = new Set<DistinctSource>();
       const gauge = new Gauge({
         ...c, help: 'Estimated distinct rejected origins per sliding window (HyperLogLog), beyond the origin label cap.',
@@ -139,7 +140,7 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       DISTINCT_SOURCES.set(gauge, sources);
       return gauge;
     }),
-    configInfo: once('config_info', (c) => new Gauge({
+    configInfo: once(METRIC_NAMES.configInfo, (c) => new Gauge({
       ...c, aggregator: 'max', help: 'The active CORS policy per route (value 1): its hash, origin policy, credentials, cross-origin protection mode and bypassed paths.',
       labelNames: ['route', 'policy_hash', 'origin_policy', 'credentials', 'cross_origin_protection', 'cross_origin_bypass'] as const,
     })),

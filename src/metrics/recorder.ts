@@ -14,8 +14,8 @@ import type { LabelResult, OriginLabeler } from './origin-labeler';
 
 type CounterChild = Counter.Internal;
 
-/** `would_reject`: live allowed, the candidate would reject; `would_allow`: the other way round. */
-export type ShadowChange = 'would_reject' | 'would_allow';
+import type { ShadowChange } from '../contract';
+export type { ShadowChange };
 type HistogramChild = Histogram.Internal<string>;
 
 /** A request series of one origin label; `slotted`: the origin holds a guard slot (its requests feed the guard). */

@@ -9,6 +9,8 @@ import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type Outcome, ty
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
+// The engine's own check, so that enforce and observe modes label the same request alike.
+import { isSameOrigin } from '../origin/same-origin';
 
 /** Finding label values (`cors_response_findings_total{finding}`); alert rules match on them. */
 export const FINDINGS = [
@@ -163,15 +165,4 @@ function listTokens(v: HeaderValue, lower: boolean): string[] {
 
 function hasVaryOrigin(v: HeaderValue): boolean {
   return listTokens(v, true).some((t) => t === 'origin' || t === '*');
-}
-
-/** As the engine: an Origin whose host equals the Host header is the API's own page, not cross-origin. */
-function isSameOrigin(origin: string, host: string | undefined): boolean {
-  if (host === undefined || host === '') return false;
-  const parsed = parseRequestOrigin(origin);
-  if (parsed === undefined) return false;
-  const h = host.toLowerCase();
-  const defaultPort = parsed.scheme === 'https' ? ':443' : parsed.scheme === 'http' ? ':80' : undefined;
-  const bare = defaultPort !== undefined && h.endsWith(defaultPort) ? h.slice(0, -defaultPort.length) : h;
-  return parsed.port === '' ? bare === parsed.host : bare === `${parsed.host}:${parsed.port}`;
 }

@@ -7,10 +7,31 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
-import { toCorsRequest, type NextFunction } from '../adapters/express';
+import type { NextFunction } from '../adapters/express';
+import { corsRequestOf } from '../adapters/node-request';
 import { createExpressMountCheck } from '../adapters/express-mount-check';
+import type { CorsRequest } from '../engine/decision';
 import type { MetricsHandlerOptions } from '../metrics/handler';
 import { createObserver, type CorsObserverOptions, type Observer } from './observer';
+
+/**
+ * Starts observing a request and audits its response when the headers are about to be written:
+ * shared by the Express, Fastify and Koa observers (all write through Node's ServerResponse).
+ * Never throws: an observer must not stand in the way of a request.
+ */
+export function observeResponse(observer: Observer, request: () => CorsRequest, res: ServerResponse): void {
+  let observation;
+  try {
+    const r = request();
+    observation = observer.begin(r, r.origin);
+  } catch {
+    return;
+  }
+  onHeaders(res, function onWrite(this: ServerResponse) {
+    // Read only: the listener runs inside writeHead and must leave status and headers untouched.
+    observation.complete({ status: this.statusCode, header: (name) => this.getHeader(name) });
+  });
+}
 
 export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Observer;
 
@@ -28,17 +49,8 @@ export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMid
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
-    let observation;
-    try {
-      observation = observer.begin(toCorsRequest(req), req.headers.origin);
-    } catch {
-      next(); // an observer must never stand in the way of a request
-      return;
-    }
-    onHeaders(res, function onWrite(this: ServerResponse) {
-      // Read only: the listener runs inside writeHead and must leave status and headers untouched.
-      observation.complete({ status: this.statusCode, header: (name) => this.getHeader(name) });
-    });
+    const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    observeResponse(observer, () => corsRequestOf(req.method, req.headers, target, req), res);
     next();
   }
 

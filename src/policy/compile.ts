@@ -20,15 +20,15 @@ import { compileTenantSource } from '../stores/tenant';
 import { TenantOriginCache } from '../stores/tenant-cache';
 import { compileCrossOriginProtection } from '../fetch-metadata/options';
 
-const POLICY_KEYS = [
+export const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
   'resolverTimeoutMs', 'originStore', 'originStoreMaxLoadsPerSecond', 'tenantFrom', 'methods', 'allowedHeaders', 'exposedHeaders', 'credentials', 'maxAge', 'privateNetworkAccess',
   'optionsSuccessStatus', 'rejectedPreflightStatus', 'preflightContinue', 'rejectActualRequests',
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards', 'dangerouslyAllowCredentialsWithQueryTenant',
 ] as const;
-const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection']);
-const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name', 'inheritOriginResolver']);
+export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection']);
+export const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name', 'inheritOriginResolver']);
 /** What a route that lists its own origins does not take from the default policy unless it opts in. */
 const RESOLVER_KEYS = ['resolveOrigin', 'originStore', 'tenantFrom'] as const;
 export { NEAR_UNIVERSAL_PROBES } from './regexp-rules';

@@ -1,4 +1,4 @@
-import type { HeaderPair, Decision, Reason } from '../engine/decision';
+import type { CorsRequest, HeaderPair, Decision, Reason } from '../engine/decision';
 import type { ResolverCache } from '../engine/resolver-cache';
 import type { TenantOriginCache } from '../stores/tenant-cache';
 import type { CompiledOrigins } from '../origin/matcher';
@@ -19,7 +19,7 @@ export interface CompiledRoutePolicy {
   readonly reflectAny: boolean;
   readonly resolver: ResolverCache | undefined;
   /** The request's tenant id, when the policy declares `tenantFrom` (and has a resolver or store). */
-  readonly tenantOf: ((raw: unknown) => string | undefined) | undefined;
+  readonly tenantOf: ((req: CorsRequest) => string | undefined) | undefined;
   /** The per-tenant cache over an `originStore`, to invalidate when the store reports changes. */
   readonly storeCache: TenantOriginCache | undefined;
   readonly credentials: boolean;

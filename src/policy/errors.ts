@@ -31,6 +31,8 @@ export type ConfigProblemCode =
   | 'unanchored_tenant_path'
   | 'regexp_too_broad'
   | 'regexp_not_linear'
+  /** A policy file that cannot be read or parsed (see loadPolicyFile). */
+  | 'invalid_policy_file'
   | import('../fetch-metadata/options').ProtectionProblemCode;
 
 export interface ConfigProblem {

@@ -1,29 +1,86 @@
 /**
- * Minimal policy-file reader (JSON or YAML, the option names of `CorsSentinelOptions`), so that the
- * proxy and the log observer can be configured without code. The port work ships the full reader
- * (JSON Schema, RegExp syntax); this file keeps its signature. Validation is the compiler's job:
- * the result goes through `createSentinel()`/`createObserver()`, which report every problem at once.
+ * A declarative policy in JSON or YAML, with the same option names as the code API
+ * (`schema/policy.schema.json` describes it for editors). What code can express and a file cannot —
+ * functions (`resolveOrigin`, `origin(o, cb)`), stores, loggers, registries — stays in code: merge it in,
+ * `corsSentinel({ ...loadPolicyFile('cors.yaml'), originStore })`.
+ *
+ * A RegExp is written `{ regexp: '^https://pr-\\d+\\.preview\\.example\\.com$', flags: 'i' }`, wherever
+ * the code API takes one (`origins`, `origin`, `tenantFrom.path`).
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import { describe } from '../origin/matcher';
+import { compilePolicy } from './compile';
+import { CorsConfigError, ProblemCollector, type ConfigProblem } from './errors';
 import type { CorsSentinelOptions } from './options';
-import { CorsConfigError } from './errors';
 
+/** Keys a file may carry that are not options: editors use `$schema` to find the JSON Schema. */
+const FILE_ONLY_KEYS = new Set(['$schema']);
+
+/**
+ * Reads, parses and validates a policy file. Throws one CorsConfigError listing every problem: an
+ * unreadable or malformed file (`invalid_policy_file`, with line and column), and every problem the
+ * policy itself has, at the same paths as in code.
+ */
 export function loadPolicyFile(path: string): CorsSentinelOptions {
-  let text: string;
+  const options = parsePolicyText(readPolicyText(path), path);
+  compilePolicy(options); // validated once here, so that a bad file fails where it is named
+  return options;
+}
+
+function readPolicyText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CorsConfigError([{ path: 'policyFile', code: 'invalid_type', message: `cannot read ${path}: ${(err as Error).message}` }]);
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new CorsConfigError([{ path, code: 'invalid_policy_file', message: `cannot read the policy file: ${reason}` }]);
   }
-  let parsed: unknown;
+}
+
+/** Parses policy text (YAML 1.2, of which JSON is a subset) into options; `source` names it in problems. */
+export function parsePolicyText(text: string, source: string): CorsSentinelOptions {
+  // One parser for both: unlike JSON.parse, it refuses duplicate keys instead of keeping the last one.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const problems: ConfigProblem[] = doc.errors.map((e) => ({
+    path: source, code: 'invalid_policy_file', message: `${extname(source) === '.json' ? 'JSON' : 'YAML'} syntax: ${e.message.split('\n')[0]}`,
+  }));
+  if (problems.length > 0) throw new CorsConfigError(problems);
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new CorsConfigError([{ path: source, code: 'invalid_policy_file', message: `expected a mapping of options at the top, got ${describe(data)}` }]);
+  }
+  const collector = new ProblemCollector();
+  const options = revive(data, '', collector) as Record<string, unknown>;
+  for (const key of FILE_ONLY_KEYS) delete options[key];
+  collector.throwIfAny();
+  return options as CorsSentinelOptions;
+}
+
+/** Copies plain data, turning `{ regexp, flags? }` objects into RegExps. */
+function revive(value: unknown, at: string, problems: ProblemCollector): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => revive(v, `${at}[${i}]`, problems));
+  if (typeof value !== 'object' || value === null) return value;
+  const o = value as Record<string, unknown>;
+  if ('regexp' in o) return regexpOf(o, at, problems);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    // defineProperty: a `__proto__` key stays an (unknown, reported) option instead of a prototype.
+    Object.defineProperty(out, k, { value: revive(v, at === '' ? k : `${at}.${k}`, problems), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function regexpOf(o: Record<string, unknown>, at: string, problems: ProblemCollector): RegExp | undefined {
+  const extra = Object.keys(o).filter((k) => k !== 'regexp' && k !== 'flags');
+  if (typeof o.regexp !== 'string' || (o.flags !== undefined && typeof o.flags !== 'string') || extra.length > 0) {
+    problems.add(at, 'invalid_type', 'a RegExp is written { regexp: "<pattern>", flags: "<flags>" } with nothing else');
+    return undefined;
+  }
   try {
-    parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    return new RegExp(o.regexp, o.flags);
   } catch (err) {
-    throw new CorsConfigError([{ path: 'policyFile', code: 'invalid_type', message: `${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message}` }]);
+    problems.add(at, 'invalid_type', `not a valid RegExp: ${(err as Error).message}`);
+    return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CorsConfigError([{ path: 'policyFile', code: 'invalid_type', message: `${path} must hold an options object (origins, routes, …)` }]);
-  }
-  return parsed as CorsSentinelOptions;
 }

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 /**
  * One allowed origin:
  * - an exact origin, `https://app.example.com`, `http://localhost:5173`, `capacitor://localhost`
@@ -20,8 +18,11 @@ export type OriginSpec = string | RegExp;
  * The origin it receives is already parsed and normalised; `tenant` is set when `tenantFrom` is.
  * It is asked once about a random `.invalid` origin: one that says yes to that reflects every origin
  * and fails closed unless `dangerouslyReflectAnyOrigin` is set (never with credentials).
+ * `req` is the framework's own request object: the IncomingMessage for Express and node:http, the
+ * FastifyRequest for Fastify, the Context for Koa (all of them have `.headers`). Declare the type your
+ * adapter hands over, e.g. `OriginResolver<IncomingMessage>`.
  */
-export type OriginResolver = (origin: string, req: IncomingMessage, tenant: string | undefined) => boolean | Promise<boolean>;
+export type OriginResolver<Req = never> = (origin: string, req: Req, tenant: string | undefined) => boolean | Promise<boolean>;
 
 /** The `cors` package's function form: `(origin, callback)`, answered through the callback. */
 export type CorsOriginCallback = (

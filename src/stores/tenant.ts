@@ -1,5 +1,5 @@
-/** Compiles a `tenantFrom` declaration into a function over the raw request, and how far a page can choose it. */
-import type { IncomingMessage } from 'node:http';
+/** Compiles a `tenantFrom` declaration into a function over the neutral request, and how far a page can choose it. */
+import type { CorsRequest } from '../engine/decision';
 import type { ProblemCollector } from '../policy/errors';
 import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
 import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
@@ -7,7 +7,7 @@ import { compileHostTemplate, compilePathTemplate } from './tenant-template';
 import { MAX_TENANT_LENGTH } from './types';
 
 export interface CompiledTenantSource {
-  readonly tenantOf: (raw: unknown) => string | undefined;
+  readonly tenantOf: (req: CorsRequest) => string | undefined;
   /** Header names the answer now depends on. */
   readonly vary: readonly string[];
   /**
@@ -33,16 +33,17 @@ export function compileTenantSource(source: unknown, at: string, problems: Probl
   }
   if (typeof s.query === 'string' && s.query !== '') {
     const name = s.query;
-    return { tenantOf: (raw) => clean(queryParam(urlOf(raw), name)), vary: [], binding: 'request-chosen' };
+    return { tenantOf: (req) => clean(queryParam(req.target ?? req.path, name)), vary: [], binding: 'request-chosen' };
   }
   const key = s.path !== undefined ? 'path' : s.host !== undefined ? 'host' : undefined;
   if (key !== undefined) {
     const read = compileBoundReader(s[key], key, `${at}.${key}`, problems);
     if (!read) return undefined;
-    if (key === 'path') return { tenantOf: (raw) => clean(read(pathOf(urlOf(raw)))), vary: [], binding: 'bound' };
+    // The path the framework routes on: the tenant is read where the route is chosen.
+    if (key === 'path') return { tenantOf: (req) => clean(read(req.path)), vary: [], binding: 'bound' };
     // A service answers on few host names: remember each Host header's tenant (bounded).
     const byHost = memoise((host) => clean(read(hostName(host))));
-    return { tenantOf: (raw) => byHost((raw as IncomingMessage | undefined)?.headers?.host), vary: [], binding: 'bound' };
+    return { tenantOf: (req) => byHost(req.host), vary: [], binding: 'bound' };
   }
   problems.add(at, 'invalid_type', `${EXPECTED}, got ${describe(source)}`);
   return undefined;
@@ -123,16 +124,6 @@ function hasUpperCase(value: string): boolean {
     if (c >= 0x41 && c <= 0x5a) return true;
   }
   return false;
-}
-
-function urlOf(raw: unknown): string {
-  const r = raw as { originalUrl?: string; url?: string } | undefined;
-  return r?.originalUrl ?? r?.url ?? '/';
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 function queryParam(url: string, name: string): string | undefined {

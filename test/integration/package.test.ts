@@ -28,6 +28,19 @@ describe('package entry points', () => {
     expect(run(['--input-type=module', '-e', script]).trim()).toBe('function true true');
   });
 
+  it.each([
+    ['cors-sentinel/fastify', 'fastifyCorsSentinel'],
+    ['cors-sentinel/koa', 'koaCorsSentinel'],
+  ])('%s loads with require() and import, one instance', (subpath, name) => {
+    const script = [
+      `import { ${name} } from '${subpath}';`,
+      "import { createRequire } from 'node:module';",
+      'const require = createRequire(import.meta.url);',
+      `console.log(typeof ${name}, ${name} === require('${subpath}').${name});`,
+    ].join('\n');
+    expect(run(['--input-type=module', '-e', script]).trim()).toBe('function true');
+  });
+
   it('ships type declarations', () => {
     expect(existsSync(path.join(ROOT, 'dist/cjs/index.d.ts'))).toBe(true);
   });

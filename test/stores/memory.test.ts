@@ -27,7 +27,7 @@ describe('per-tenant origins through the policy', () => {
     const store = new MemoryOriginStore({ acme: ['https://shop.acme.example'], globex: ['https://portal.globex.example'] });
     const s = testSentinel({ origins: ['https://app.example.com'], originStore: store, tenantFrom: { host: /^([a-z0-9-]+)\.api\.example\.com$/ } });
     const ask = (tenant: string | undefined, origin: string) =>
-      s.decide({ method: 'GET', path: '/', origin, raw: { url: '/', headers: { host: tenant ? `${tenant}.api.example.com:8443` : 'api.example.com' } } });
+      s.decide({ method: 'GET', path: '/', origin, host: tenant ? `${tenant}.api.example.com:8443` : 'api.example.com', target: '/', headers: {} });
     expect((await ask('acme', 'https://shop.acme.example')).outcome).toBe('allowed');
     expect((await ask('globex', 'https://shop.acme.example')).outcome).toBe('rejected');
     expect((await ask(undefined, 'https://shop.acme.example')).outcome).toBe('rejected');
@@ -46,10 +46,10 @@ describe('per-tenant origins through the policy', () => {
     const byQuery = testSentinel({ originStore: store, tenantFrom: { query: 'client_id' } });
     const byPath = testSentinel({ originStore: store, tenantFrom: { path: /^\/t\/([^/]+)\// } });
     const origin = 'https://shop.acme.example';
-    expect((await byQuery.decide({ method: 'GET', path: '/x', origin, raw: { url: '/x?a=1&client_id=acme' } })).outcome).toBe('allowed');
-    expect((await byQuery.decide({ method: 'GET', path: '/x', origin, raw: { url: '/x?client_id=ac%0Ame' } })).outcome).toBe('rejected');
-    expect((await byPath.decide({ method: 'GET', path: '/t/acme/x', origin, raw: { url: '/t/acme/x' } })).outcome).toBe('allowed');
-    expect((await byPath.decide({ method: 'GET', path: '/t/other/x', origin, raw: { url: '/t/other/x' } })).outcome).toBe('rejected');
+    expect((await byQuery.decide({ method: 'GET', path: '/x', origin, target: '/x?a=1&client_id=acme' })).outcome).toBe('allowed');
+    expect((await byQuery.decide({ method: 'GET', path: '/x', origin, target: '/x?client_id=ac%0Ame' })).outcome).toBe('rejected');
+    expect((await byPath.decide({ method: 'GET', path: '/t/acme/x', origin, target: '/t/acme/x' })).outcome).toBe('allowed');
+    expect((await byPath.decide({ method: 'GET', path: '/t/other/x', origin, target: '/t/other/x' })).outcome).toBe('rejected');
     expect(() => testSentinel({ originStore: store, tenantFrom: { path: /^\/t\// } })).toThrow(/capture group/);
   });
 });

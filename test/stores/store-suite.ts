@@ -36,7 +36,7 @@ export function storeSuite(name: string, serverPort: number, fixture: () => Prom
     };
 
     const ask = async (tenant: string | undefined, origin: string): Promise<Decision> =>
-      sentinel.decide({ method: 'GET', path: '/x', origin, raw: { url: tenant === undefined ? '/x' : `/x?client_id=${tenant}`, headers: {} } });
+      sentinel.decide({ method: 'GET', path: '/x', origin, target: tenant === undefined ? '/x' : `/x?client_id=${tenant}`, headers: {} });
 
     beforeAll(async () => {
       process.on('unhandledRejection', onUnhandled);

@@ -1,0 +1,103 @@
+'use strict';
+/**
+ * Server CPU per request beside throughput, for the fast servers whose throughput is bound by the
+ * load generator: `npm run bench:cpu` (or `node bench/cpu.js [kind …]`). Each server runs pinned to
+ * CPU 0, wrk to CPU 1; per round and workload every server is measured once (order rotated), reading
+ * the server's own `process.cpuUsage()` (control port `/cpu`) before and after the wrk run. The report
+ * gives medians, and each cors-sentinel row's overhead over its bare framework as the median of the
+ * same-round differences (µs of server CPU per request) and throughput ratios.
+ * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONNECTIONS (50).
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { cpuPlan, startServer, stopServer, wrk, get } = require('./lib/procs');
+
+const PAIRS = [
+  ['node:http', 'sentinel node:http'],
+  ['fastify', 'fastify+@fastify/cors'],
+  ['fastify', 'fastify+@fastify/cors+fastify-metrics'],
+  ['fastify', 'sentinel fastify'],
+  ['koa', 'sentinel koa'],
+];
+const DEFAULT_KINDS = [...new Set(PAIRS.flat())];
+const WORKLOADS = [['allowed GET', 'get-allowed.lua'], ['preflight', 'preflight.lua']];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function cpuMicros(server) {
+  const r = await get(server.port + 1000, '/cpu', {}, 'GET', true);
+  const u = JSON.parse(r.body);
+  return u.user + u.system;
+}
+
+async function main() {
+  const kinds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_KINDS;
+  const plan = cpuPlan();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cors-bench-cpu-'));
+  const servers = [];
+  let port = 19100;
+  for (const kind of kinds) servers.push(await startServer(kind, (port += 10), plan, tmp));
+  const samples = {}; // kind → workload → [{ rps, us, round }]
+  const load = [os.loadavg().map((l) => l.toFixed(2)).join(' ')];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [workload, script] of WORKLOADS) {
+        const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+        for (const server of order) {
+          await wrk(plan, { port: server.port, script, seconds: 1, connections: CONNECTIONS }); // warm-up
+          const before = await cpuMicros(server);
+          const s = await wrk(plan, { port: server.port, script, seconds: SECONDS, connections: CONNECTIONS });
+          const after = await cpuMicros(server);
+          ((samples[server.kind] ??= {})[workload] ??= []).push({ rps: s.rps, us: (after - before) / s.requests, round });
+          process.stderr.write(`round ${round + 1}/${ROUNDS} ${workload} ${server.kind}: ${Math.round(s.rps)} rps, ${((after - before) / s.requests).toFixed(2)} µs CPU/request\n`);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
+  load.push(os.loadavg().map((l) => l.toFixed(2)).join(' '));
+  console.log(report(kinds, samples, load, plan));
+}
+
+function report(kinds, samples, load, plan) {
+  const lines = [
+    `Server CPU per request (process.cpuUsage() of the server, per wrk run), ${ROUNDS} rounds × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ` +
+      `${plan.pin ? 'server on CPU 0, wrk on CPU 1' : 'unpinned'}; load average ${load[0]} at start, ${load[1]} at end; Node ${process.version}.`,
+    '',
+    '| server | workload | rps (median) | µs CPU/request (median) | range |',
+    '|---|---|---:|---:|---:|',
+  ];
+  for (const kind of kinds) {
+    for (const [workload] of WORKLOADS) {
+      const xs = samples[kind]?.[workload] ?? [];
+      const us = xs.map((x) => x.us);
+      lines.push(`| ${kind} | ${workload} | ${Math.round(median(xs.map((x) => x.rps)))} | ${median(us).toFixed(2)} | ${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)} |`);
+    }
+  }
+  lines.push('', 'Same-round comparisons (median over rounds of the per-round difference / ratio):', '');
+  lines.push('| server | against | workload | extra µs CPU/request | throughput × |', '|---|---|---|---:|---:|');
+  for (const [base, other] of PAIRS) {
+    if (!samples[base] || !samples[other]) continue;
+    for (const [workload] of WORKLOADS) {
+      const a = samples[base][workload];
+      const b = samples[other][workload];
+      const diffs = b.map((x) => x.us - (a.find((y) => y.round === x.round)?.us ?? NaN));
+      const ratios = b.map((x) => x.rps / (a.find((y) => y.round === x.round)?.rps ?? NaN));
+      lines.push(`| ${other} | ${base} | ${workload} | ${median(diffs).toFixed(2)} (${Math.min(...diffs).toFixed(2)}–${Math.max(...diffs).toFixed(2)}) | ${median(ratios).toFixed(2)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

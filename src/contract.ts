@@ -1,0 +1,40 @@
+/**
+ * The metric contract's vocabulary in one place: metric names (without the prefix), and the label
+ * values the runtime, `explain()`, the observer's audit and the alert rules agree on. Text maps are
+ * typed by these unions (`Record<Reason, string>`), so that a new value without its explanation is a
+ * compile error rather than a blank on a dashboard. docs/metrics.md documents each of them.
+ */
+import { REASONS, type OriginSource, type Reason } from './engine/decision';
+import { FINDINGS, type Finding } from './observer/audit';
+
+export { REASONS, FINDINGS };
+export type { Reason, Finding, OriginSource };
+
+/** Metric names after the prefix (`cors_` by default). */
+export const METRIC_NAMES = {
+  requests: 'requests_total',
+  violations: 'violations_total',
+  preflightDuration: 'preflight_duration_seconds',
+  nonCorsRequests: 'non_cors_requests_total',
+  originLabelValues: 'origin_label_values',
+  originLabelLimit: 'origin_label_limit',
+  originLabelOverflow: 'origin_label_overflow_total',
+  resolverDuration: 'resolver_duration_seconds',
+  resolverCache: 'resolver_cache_total',
+  responseFindings: 'response_findings_total',
+  shadowDecisions: 'shadow_decisions_total',
+  configInfo: 'config_info',
+  distinctRejectedOrigins: 'distinct_rejected_origins',
+} as const;
+export type MetricKey = keyof typeof METRIC_NAMES;
+
+/**
+ * Findings enforce mode reports about the response (the observer's are FINDINGS):
+ * another layer set Access-Control-Allow-Origin first; the decision arrived after the response was sent.
+ */
+export const ENFORCE_FINDINGS = ['acao_already_set', 'late_decision'] as const;
+export type EnforceFinding = (typeof ENFORCE_FINDINGS)[number];
+
+/** `cors_shadow_decisions_total{change}`: the report-only candidate would reject what live allowed, or the other way round. */
+export const SHADOW_CHANGES = ['would_reject', 'would_allow'] as const;
+export type ShadowChange = (typeof SHADOW_CHANGES)[number];

@@ -1,0 +1,109 @@
+/**
+ * `cors-sentinel check <policy file>` and `cors-sentinel explain --policy <file> …`: a policy file
+ * validated in CI, and a decision explained without starting a server.
+ */
+import { parseArgs } from 'node:util';
+import { explain } from '../engine/explain';
+import type { CorsRequest } from '../engine/decision';
+import { compilePolicy } from './compile';
+import type { CompiledPolicy, CompiledRoutePolicy } from './compiled';
+import { CorsConfigError } from './errors';
+import { loadPolicyFile } from './file';
+
+const CHECK_USAGE = 'usage: cors-sentinel check <policy.yaml|policy.json>\n\nValidates the file and prints the compiled policy; exits 1 on any problem.';
+const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--json]
+
+  --preflight   ask as the browser's preflight (OPTIONS with Access-Control-Request-Method: <method>)
+  --header      a request header the (preflighted) request sends; repeat for several
+  --cookie      the request carries cookies (credentials: 'include')`;
+
+/** Loads and compiles a file; on problems prints them and returns undefined (exit code set). */
+function compileFile(file: string): CompiledPolicy | undefined {
+  try {
+    return compilePolicy(loadPolicyFile(file));
+  } catch (err) {
+    if (!(err instanceof CorsConfigError)) throw err;
+    console.error(`${file}: ${err.problems.length} problem(s)`);
+    for (const p of err.problems) console.error(`  ✗ ${p.path || '(top)'}: ${p.message} [${p.code}]`);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+export function checkMain(argv: string[]): void {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help || positionals.length !== 1) {
+    (values.help ? console.log : console.error)(CHECK_USAGE);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const file = positionals[0] as string;
+  const policy = compileFile(file);
+  if (policy === undefined) return;
+  console.log(`${file}: valid (policy hash ${policy.hash})`);
+  console.log('routes (most specific first):');
+  for (const route of [...policy.routes, policy.defaultRoute]) console.log(describeRoute(route));
+  const warnings = policy.warnings;
+  console.log(warnings.length === 0 ? 'warnings: none' : `warnings (${warnings.length}):`);
+  for (const w of warnings) console.log(`  ! ${w.path}: ${w.message}`);
+}
+
+function describeRoute(route: CompiledRoutePolicy): string {
+  const o = route.origins;
+  const kinds = [
+    o.any ? "any ('*')" : '',
+    o.exact.size > 0 ? `${o.exact.size} exact` : '',
+    o.wildcards.size > 0 ? `${o.wildcards.size} wildcard` : '',
+    o.regexps.length > 0 ? `${o.regexps.length} RegExp` : '',
+    o.allowNull ? 'null' : '',
+    route.reflectAny ? 'reflect any (dangerous)' : '',
+    route.resolver ? 'resolver' : '',
+  ].filter((k) => k !== '');
+  const where = route.pattern ? route.pattern.source : '(default: every other path)';
+  return [
+    `  ${route.name}  ${where}`,
+    `    origin policy: ${route.originPolicy}${kinds.length > 0 ? ` — ${kinds.join(', ')}` : ''}`,
+    `    origins: ${(route.summary.origins as string[]).join(', ') || 'none'}`,
+    `    credentials: ${route.credentials}   methods: ${[...route.methods].join(', ')}   allowed headers: ${[...route.allowedHeaders].join(', ') || 'none'}`,
+  ].join('\n');
+}
+
+export async function explainMain(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      policy: { type: 'string' }, origin: { type: 'string' }, method: { type: 'string', default: 'GET' }, path: { type: 'string', default: '/' },
+      header: { type: 'string', multiple: true }, preflight: { type: 'boolean' }, cookie: { type: 'boolean' }, host: { type: 'string' },
+      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || values.policy === undefined) {
+    (values.help ? console.log : console.error)(EXPLAIN_USAGE);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const policy = compileFile(values.policy);
+  if (policy === undefined) return;
+  const method = values.method as string;
+  const headers = values.header && values.header.length > 0 ? values.header.join(', ') : undefined;
+  const request: CorsRequest = {
+    method: values.preflight ? 'OPTIONS' : method,
+    path: values.path as string,
+    origin: values.origin,
+    host: values.host,
+    accessControlRequestMethod: values.preflight ? method : undefined,
+    accessControlRequestHeaders: values.preflight ? headers : undefined,
+    hasCookie: values.cookie === true,
+  };
+  const { decision, why } = await explain(policy, request);
+  if (values.json) {
+    console.log(JSON.stringify({ request: { ...request }, decision, why }, null, 2));
+    return;
+  }
+  console.log(why);
+  console.log(`route: ${decision.route}   request type: ${decision.requestType}   outcome: ${decision.outcome ?? '(not CORS)'}${decision.reason ? `   reason: ${decision.reason}` : ''}`);
+  const lines = decision.headers.map(([n, v]) => `  ${n}: ${v}`);
+  if (decision.vary.length > 0) lines.push(`  Vary: ${decision.vary.join(', ')} (appended)`);
+  if (decision.status !== undefined && !decision.passThrough) lines.unshift(`  status: ${decision.status} (answered by cors-sentinel)`);
+  console.log(lines.length > 0 ? `response:\n${lines.join('\n')}` : 'response: no CORS headers');
+}

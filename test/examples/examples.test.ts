@@ -1,0 +1,79 @@
+/** Every example in examples/ runs against the built package and does what its comment says. */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { send } from '../observer/helpers';
+import { sumSamples } from '../support/metrics-text';
+import { ROOT, startProcess, type Started } from '../support/processes';
+
+const APP = 'https://app.example.com';
+
+type Check = (port: number) => Promise<void>;
+
+const CHECKS: Record<string, Check> = {
+  async express(port) {
+    const pre = await send(port, { method: 'OPTIONS', path: '/api/items', headers: { Origin: 'https://pr-1.preview.example.com', 'Access-Control-Request-Method': 'PUT' } });
+    expect([pre.status, pre.headers['access-control-allow-origin'], pre.headers['access-control-max-age']]).toEqual([204, 'https://pr-1.preview.example.com', '600']);
+    const pub = await send(port, { path: '/public/status', headers: { Origin: 'https://anyone.example' } });
+    expect(pub.headers['access-control-allow-origin']).toBe('*');
+    expect(sumSamples((await send(port, { path: '/metrics' })).body, 'cors_requests_total')).toBe(2);
+  },
+  async 'node-http'(port) {
+    const ok = await send(port, { path: '/items', headers: { Origin: APP } });
+    expect([ok.body, ok.headers['access-control-allow-credentials']]).toEqual(['{"path":"/items"}', 'true']);
+    const refused = await send(port, { method: 'OPTIONS', path: '/items', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'PUT' } });
+    expect(refused.status).toBe(403);
+  },
+  async fastify(port) {
+    const pre = await send(port, { method: 'OPTIONS', path: '/api/items/7', headers: { Origin: APP, 'Access-Control-Request-Method': 'PUT' } });
+    expect([pre.status, pre.headers['access-control-allow-origin']]).toEqual([204, APP]);
+    expect((await send(port, { path: '/metrics' })).body).toContain('cors_requests_total{route="default",request_type="preflight",outcome="allowed",origin="https://app.example.com"} 1');
+  },
+  async koa(port) {
+    const res = await send(port, { path: '/x', headers: { Origin: APP } });
+    expect([res.body, res.headers['access-control-expose-headers'], res.headers['x-request-id']]).toEqual(['{"path":"/x"}', 'x-request-id', '42']);
+  },
+  async 'tenant-store'(port) {
+    const ask = async (tenant: string, origin: string) => (await send(port, { path: `/t/${tenant}/widgets`, headers: { Origin: origin } })).headers['access-control-allow-origin'];
+    expect(await ask('acme', 'https://acme.example')).toBe('https://acme.example');
+    expect(await ask('globex', 'https://acme.example')).toBeUndefined(); // another tenant's origin
+    expect(await ask('acme', 'https://new.acme.example')).toBeUndefined();
+    await new Promise<void>((resolve, reject) => {
+      const req = require('node:http').request({ host: '127.0.0.1', port, method: 'POST', path: '/admin/acme/origins', headers: { 'Content-Type': 'text/plain' } }, (r: import('node:http').IncomingMessage) => { r.resume(); r.on('end', resolve); });
+      req.on('error', reject);
+      req.end('https://new.acme.example');
+    });
+    expect(await ask('acme', 'https://new.acme.example')).toBe('https://new.acme.example');
+  },
+  async observer(port) {
+    const res = await send(port, { path: '/api/me', headers: { Origin: 'https://evil.example', Cookie: 's=1' } });
+    expect(res.headers['access-control-allow-origin']).toBe('https://evil.example'); // unchanged: the legacy layer answers
+    const text = (await send(port, { path: '/metrics' })).body;
+    expect(sumSamples(text, 'cors_response_findings_total', { finding: 'reflected_origin_with_credentials' })).toBe(1);
+    expect(sumSamples(text, 'cors_shadow_decisions_total', { change: 'would_reject' })).toBe(1);
+  },
+  async 'policy-file'(port) {
+    const account = await send(port, { path: '/api/account/me', headers: { Origin: 'https://pr-3.review.example.com' } });
+    expect([account.body, account.headers['access-control-allow-origin']]).toEqual(['{"me":true}', undefined]);
+    const other = await send(port, { path: '/api/items', headers: { Origin: 'https://pr-3.review.example.com' } });
+    expect(other.headers['access-control-allow-origin']).toBe('https://pr-3.review.example.com');
+  },
+};
+
+const examples = readdirSync(path.join(ROOT, 'examples')).filter((d) => existsSync(path.join(ROOT, 'examples', d, 'server.js')));
+
+describe('examples/', () => {
+  it('has a check for every example, and an example for every check', () => {
+    expect(examples.sort()).toEqual(Object.keys(CHECKS).sort());
+  });
+
+  it.each(examples)('%s runs', async (name) => {
+    if (!existsSync(path.join(ROOT, 'dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    let server: Started | undefined;
+    try {
+      server = await startProcess(process.execPath, [`examples/${name}/server.js`], /listening on http:\/\/127\.0\.0\.1:(\d+)/, 15_000, { PORT: '0' });
+      await (CHECKS[name] as Check)(Number(server.match[1]));
+    } finally {
+      await server?.stop();
+    }
+  });
+});

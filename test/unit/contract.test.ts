@@ -1,0 +1,23 @@
+/** The contract module matches what is registered and what docs/metrics.md documents. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, REASONS, SHADOW_CHANGES } from '../../src/contract';
+import { createCorsMetrics } from '../../src/metrics/metrics';
+
+const DOC = readFileSync(join(__dirname, '../../docs/metrics.md'), 'utf8');
+
+describe('contract', () => {
+  it('names exactly the metrics that are registered', async () => {
+    const registry = new Registry();
+    createCorsMetrics({ registry });
+    const registered = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
+    expect(registered).toEqual(Object.values(METRIC_NAMES).map((n) => `cors_${n}`).sort());
+  });
+
+  it.each([
+    ...Object.values(METRIC_NAMES).map((n) => `cors_${n}`), ...REASONS, ...FINDINGS, ...ENFORCE_FINDINGS, ...SHADOW_CHANGES,
+  ])('docs/metrics.md documents %s', (name) => {
+    expect(DOC).toContain(name);
+  });
+});
