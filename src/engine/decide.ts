@@ -18,6 +18,7 @@ import {
   type Reason,
   type RequestType,
 } from './decision';
+import { actualAnswer, preflightGrant, rejection } from './decision-builder';
 
 const ACAO = 'Access-Control-Allow-Origin';
 
@@ -125,11 +126,7 @@ function grant(
     // Cookies come only with `credentials: 'include'`; without Access-Control-Allow-Credentials the
     // browser will refuse the response. The headers stay the same so that caches see one answer.
     const refused = req.hasCookie === true && !route.credentials;
-    return {
-      route: route.name, requestType: type, outcome: refused ? 'rejected' : 'allowed',
-      reason: refused ? 'credentials_not_allowed' : undefined, origin, originSource: source, originPattern: pattern,
-      headers, vary: route.actualVary, status: undefined, passThrough: true,
-    };
+    return actualAnswer(route.name, origin, source, pattern, headers, route.actualVary, refused);
   }
 
   return grantPreflight(route, req, origin, source, pattern, allowOrigin, undefined);
@@ -166,11 +163,7 @@ function grantPreflight(
   const headers: HeaderPair[] = [[ACAO, allowOrigin], ...route.preflightHeaders];
   if (echoedHeaders !== undefined && echoedHeaders !== '') headers.push(['Access-Control-Allow-Headers', echoedHeaders]);
   if (wantsPrivateNetwork) headers.push(['Access-Control-Allow-Private-Network', 'true']);
-  return {
-    route: route.name, requestType: type, outcome: 'allowed', reason: undefined, origin, originSource: source,
-    originPattern: pattern, headers, vary: route.preflightVary, status: route.preflightStatus,
-    passThrough: route.preflightContinue,
-  };
+  return preflightGrant(route.name, origin, source, pattern, headers, route.preflightVary, route.preflightStatus, route.preflightContinue);
 }
 
 /** Memo bounds: request text is attacker-controlled, so only this many short values are kept. */
@@ -210,13 +203,12 @@ function reject(
   offending?: string,
 ): Decision {
   const preflight = type === 'preflight';
-  return {
-    route: route.name, requestType: type, outcome: 'rejected', reason, origin, originSource: source,
-    originPattern: pattern, headers: [],
+  return rejection(
+    route.name, type, reason, origin, source, pattern,
     // The answer depended on these request headers, rejections included (a cache must not reuse it).
-    vary: preflight ? route.preflightVary : route.actualVary,
-    status: preflight || route.rejectActualRequests ? route.rejectedStatus : undefined,
-    passThrough: !preflight && !route.rejectActualRequests,
-    ...(offending !== undefined ? { offending } : {}),
-  };
+    preflight ? route.preflightVary : route.actualVary,
+    preflight || route.rejectActualRequests ? route.rejectedStatus : undefined,
+    !preflight && !route.rejectActualRequests,
+    offending,
+  );
 }

@@ -3,6 +3,7 @@
  * allowed answer depends on nothing but the route and the origin, so decide() need not rebuild it.
  */
 import type { HeaderPair } from './decision';
+import { actualAnswer, preflightGrant } from './decision-builder';
 import type { ExactGrant } from '../policy/compiled';
 
 export interface GrantParts {
@@ -21,21 +22,12 @@ export interface GrantParts {
 export function compileExactGrants(route: string, exact: ReadonlySet<string>, p: GrantParts): Map<string, ExactGrant> {
   const grants = new Map<string, ExactGrant>();
   for (const origin of exact) {
-    const common = { route, reason: undefined, origin, originSource: 'exact' as const, originPattern: undefined };
     const actualHeaders = Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.actualHeaders]);
+    const preflightHeaders = Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.preflightHeaders]);
     grants.set(origin, Object.freeze({
-      actual: Object.freeze({
-        ...common, requestType: 'actual' as const, outcome: 'allowed' as const, headers: actualHeaders, vary: p.actualVary, status: undefined, passThrough: true,
-      }),
-      actualRefused: Object.freeze({
-        ...common, requestType: 'actual' as const, outcome: 'rejected' as const, reason: 'credentials_not_allowed' as const,
-        headers: actualHeaders, vary: p.actualVary, status: undefined, passThrough: true,
-      }),
-      preflight: Object.freeze({
-        ...common, requestType: 'preflight' as const, outcome: 'allowed' as const,
-        headers: Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.preflightHeaders]),
-        vary: p.preflightVary, status: p.preflightStatus, passThrough: p.preflightContinue,
-      }),
+      actual: Object.freeze(actualAnswer(route, origin, 'exact', undefined, actualHeaders, p.actualVary, false)),
+      actualRefused: Object.freeze(actualAnswer(route, origin, 'exact', undefined, actualHeaders, p.actualVary, true)),
+      preflight: Object.freeze(preflightGrant(route, origin, 'exact', undefined, preflightHeaders, p.preflightVary, p.preflightStatus, p.preflightContinue)),
     }));
   }
   return grants;

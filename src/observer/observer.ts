@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
 import type { CorsRequest, Decision } from '../engine/decision';
+import { observedDecision } from '../engine/decision-builder';
 import { selectRoute } from '../engine/decide';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from '../metrics/handler';
 import type { CorsMetrics } from '../metrics/metrics';
@@ -150,11 +151,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
           return undefined; // observing must never break a response
         }
         const route = selectRoute(settings.routes, request.path).name;
-        const decision: Decision = {
-          route, requestType: result.requestType, outcome: result.outcome, reason: result.reason, origin: result.origin,
-          originSource: result.originSource, originPattern: result.originPattern, headers: [], vary: [],
-          status: response.status, passThrough: true,
-        };
+        const decision: Decision = observedDecision(route, result, response.status);
         inst.recorder?.record(decision, seconds);
         if (decision.outcome === 'rejected') inst.violations.violation(decision, rawOrigin, request);
         for (const finding of result.findings) {

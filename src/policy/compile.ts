@@ -9,6 +9,7 @@ import { FORBIDDEN_METHODS, isToken } from '../http/tokens';
 import { compileOrigins, describe } from '../origin/matcher';
 import type { CompiledPolicy, CompiledRoutePolicy, ExactGrant, OriginPolicyKind } from './compiled';
 import { compileExactGrants } from '../engine/exact-grants';
+import { nonCorsDecision } from '../engine/decision-builder';
 import { ProblemCollector } from './errors';
 import { readOrigins } from './origin-setting';
 import { checkOriginRules } from './origin-rules';
@@ -236,12 +237,11 @@ function compileRoute(
     preflightVary.push(...tenant.vary);
     actualVary.push(...tenant.vary);
   }
-  const nonCors: Decision = Object.freeze({
-    route: name, requestType: 'non_cors', outcome: undefined, reason: undefined, origin: undefined, originSource: undefined,
-    originPattern: undefined, status: undefined, passThrough: true,
-    headers: anyOnly ? Object.freeze([['Access-Control-Allow-Origin', '*'] as const, ...actualHeaders]) : [],
-    vary: setting.disabled ? [] : actualVary,
-  });
+  const nonCors: Decision = Object.freeze(nonCorsDecision(
+    name,
+    anyOnly ? Object.freeze([['Access-Control-Allow-Origin', '*'] as const, ...actualHeaders]) : [],
+    setting.disabled ? [] : actualVary,
+  ));
 
   const preflightContinue = flag('preflightContinue');
   const exactGrants = anyOnly || setting.disabled
