@@ -1,0 +1,11 @@
+import type { compileOrigins } from '../origin/matcher';
+
+/** A configured origin entry as it was written, for summaries and explain(). */
+export function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): string {
+  switch (e.kind) {
+    case 'exact': return e.origin;
+    case 'wildcard': case 'regexp': return e.pattern;
+    case 'any': return '*';
+    case 'null': return 'null';
+  }
+}
