@@ -5,7 +5,7 @@ export { compilePolicy, DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './polic
 export { loadPolicyFile } from './policy/file';
 export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
 export { corsRequestOf, routingPath } from './adapters/node-request';
-export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './policy/compiled';
+export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';
 export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
 export type {
   CorsSentinelOptions, PolicyOptions, RoutePolicyOptions, MetricsOptions, LoggingOptions, OriginSpec, OriginResolver,

@@ -9,7 +9,7 @@ import type { CorsRequest, Decision } from './engine/decision';
 import { decide } from './engine/decide';
 import { explain, type Explanation } from './engine/explain';
 import { compilePolicy } from './policy/compile';
-import type { CompiledPolicy } from './policy/compiled';
+import type { CompiledPolicy } from './engine/compiled';
 import type { CorsSentinelOptions, LoggingOptions, MetricsOptions } from './policy/options';
 import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
 import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';

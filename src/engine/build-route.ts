@@ -7,7 +7,7 @@ import type { HeaderPair } from './decision';
 import { nonCorsDecision } from './decision-builder';
 import { compileExactGrants } from './exact-grants';
 import { ResolverCache } from './resolver-cache';
-import type { CompiledRoutePolicy, ExactGrant, OriginPolicyKind } from '../policy/compiled';
+import type { CompiledRoutePolicy, ExactGrant, OriginPolicyKind } from './compiled';
 import type { RouteSettings } from '../policy/route-settings';
 import { entryText } from '../policy/origin-text';
 

@@ -2,7 +2,7 @@
  * The CORS decision: pure, framework-free, synchronous unless an uncached origin must be resolved.
  * It predicts what the browser will do with the answer; adapters only write what it says.
  */
-import type { CompiledPolicy, CompiledRoutePolicy, HeaderVerdict } from '../policy/compiled';
+import type { CompiledPolicy, CompiledRoutePolicy, HeaderVerdict } from './compiled';
 import { isLoopbackHost, parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
 import { matchOrigin } from '../origin/matcher';
 import { isSameOrigin } from '../origin/same-origin';

@@ -4,7 +4,7 @@
  */
 import type { HeaderPair } from './decision';
 import { actualAnswer, preflightGrant } from './decision-builder';
-import type { ExactGrant } from '../policy/compiled';
+import type { ExactGrant } from './compiled';
 
 export interface GrantParts {
   readonly actualHeaders: readonly HeaderPair[];

@@ -1,5 +1,5 @@
 /** Human-readable reasons for decisions: for tests, debugging and the docs. */
-import type { CompiledPolicy, CompiledRoutePolicy } from '../policy/compiled';
+import type { CompiledPolicy, CompiledRoutePolicy } from './compiled';
 import type { CorsRequest, Decision, OriginSource, Reason } from './decision';
 import { decide, selectRoute } from './decide';
 

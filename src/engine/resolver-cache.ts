@@ -27,7 +27,8 @@ interface Entry {
   readonly expires: number;
 }
 
-export type ResolveFn = (origin: string, raw: unknown, tenant: string | undefined) => boolean | Promise<boolean>;
+import type { ResolveFn } from '../policy/origin-setting';
+export type { ResolveFn };
 
 export class ResolverCache {
   private readonly entries = new Map<string, Entry>();

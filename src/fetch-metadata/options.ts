@@ -5,7 +5,7 @@
 import { isLoopbackHost } from '../origin/parse';
 import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from '../origin/matcher';
 import { entryText, NEAR_UNIVERSAL_PROBES } from '../policy/compile';
-import type { CompiledRoutePolicy } from '../policy/compiled';
+import type { CompiledRoutePolicy } from '../engine/compiled';
 import { ProblemCollector } from '../policy/errors';
 import type { OriginSpec } from '../policy/options';
 import { readStatus } from '../policy/readers';

@@ -4,7 +4,7 @@
  * sentinel's own registry and flood-safe log.
  */
 import { selectRoute } from '../engine/decide';
-import type { CompiledPolicy } from '../policy/compiled';
+import type { CompiledPolicy } from '../engine/compiled';
 import type { Instrumentation } from '../sentinel';
 import { countingObserver, crossOriginRequestsCounter, CrossOriginProtector, loggingObserver, type ProtectionObserver } from './protect';
 

@@ -6,7 +6,7 @@
 import type { Counter, Histogram } from 'prom-client';
 import { INVALID_ORIGIN_LABEL, type Decision } from '../engine/decision';
 import type { CacheResult, ResolverObserver, ResolverOutcome } from '../engine/resolver-cache';
-import type { CompiledPolicy } from '../policy/compiled';
+import type { CompiledPolicy } from '../engine/compiled';
 import { addDistinctSource, type CorsMetrics } from './metrics';
 import { CounterBatch, type CounterSeries } from './batch';
 import { DEFAULT_WINDOWS, getHashSeed, hashOrigin, onHashSeedChange, SlidingHyperLogLog } from './distinct-origins';

@@ -14,7 +14,7 @@ import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHa
 import type { CorsMetrics } from '../metrics/metrics';
 import { compileOrigins, describe, type CompiledOrigins } from '../origin/matcher';
 import { compilePolicy } from '../policy/compile';
-import type { CompiledPolicy } from '../policy/compiled';
+import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
 import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../sentinel';

@@ -10,7 +10,7 @@
 import type { CorsRequest, Decision, Outcome, Reason, RequestType } from '../engine/decision';
 import { decide } from '../engine/decide';
 import { compilePolicy } from '../policy/compile';
-import type { CompiledPolicy } from '../policy/compiled';
+import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, type ConfigProblem } from '../policy/errors';
 import type { ReportOnlyPolicyOptions } from '../policy/options';
 import type { ShadowChange } from '../metrics/recorder';

@@ -6,7 +6,7 @@
  * needs `dangerouslyReflectAnyOrigin`. An answer that
  * breaks a rule is a resolver error: the request fails closed and `cors_resolver_*` counts it.
  */
-import type { ResolveFn } from '../engine/resolver-cache';
+import type { ResolveFn } from './origin-setting';
 import { compileLinear } from '../origin/linear-regexp';
 import { isAnchored } from '../origin/matcher';
 import { normaliseConfiguredOrigin } from '../origin/parse';

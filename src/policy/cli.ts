@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { explain } from '../engine/explain';
 import type { CorsRequest } from '../engine/decision';
 import { compilePolicy } from './compile';
-import type { CompiledPolicy, CompiledRoutePolicy } from './compiled';
+import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
 import { CorsConfigError } from './errors';
 import { loadPolicyFile } from './file';
 

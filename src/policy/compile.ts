@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { buildRoute } from '../engine/build-route';
 import { describe } from '../origin/matcher';
-import type { CompiledPolicy, CompiledRoutePolicy } from './compiled';
+import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
 import { ProblemCollector } from './errors';
 import { checkKeys, checkNestedOptions } from './nested-options';
 import type { CorsSentinelOptions, PolicyOptions } from './options';

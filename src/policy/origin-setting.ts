@@ -2,7 +2,6 @@
  * Reads where a route's origins come from: a list, `true` / `false`, the `cors` package's callback,
  * an async resolver, or an origin store (cached per tenant).
  */
-import type { ResolveFn } from '../engine/resolver-cache';
 import { describe } from '../origin/matcher';
 import { TenantOriginCache } from '../stores/tenant-cache';
 import { ProblemCollector } from './errors';
@@ -10,6 +9,9 @@ import { fromCorsCallback, type CallbackRules } from './callback-origin';
 import { guardReflection } from './reflection-guard';
 import type { CorsOriginCallback, PolicyOptions } from './options';
 import { readPositive } from './readers';
+
+/** An origin lookup as configured: allowed or not, for an origin (of a tenant). */
+export type ResolveFn = (origin: string, raw: unknown, tenant: string | undefined) => boolean | Promise<boolean>;
 
 export interface OriginSetting {
   specs: readonly unknown[];

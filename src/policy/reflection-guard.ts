@@ -6,7 +6,7 @@
  * set `dangerouslyReflectAnyOrigin` (which is never allowed with credentials).
  */
 import { randomBytes } from 'node:crypto';
-import type { ResolveFn } from '../engine/resolver-cache';
+import type { ResolveFn } from './origin-setting';
 
 export class OriginRuleError extends Error {
   override readonly name = 'OriginRuleError';

@@ -1,4 +1,4 @@
-import type { CompiledPolicy } from '../policy/compiled';
+import type { CompiledPolicy } from '../engine/compiled';
 
 /**
  * Connects every route's origin store to its caches: when a store reports a change, the tenant's

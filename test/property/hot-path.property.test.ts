@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { v3 as murmur3 } from 'murmurhash';
 import { decide } from '../../src/engine/decide';
 import type { CorsRequest } from '../../src/engine/decision';
-import type { CompiledPolicy, CompiledRoutePolicy } from '../../src/policy/compiled';
+import type { CompiledPolicy, CompiledRoutePolicy } from '../../src/engine/compiled';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 import { hashOrigin } from '../../src/metrics/distinct-origins';
 import { parseRequestOrigin } from '../../src/origin/parse';

@@ -1,9 +1,9 @@
-import type { CorsRequest, HeaderPair, Decision, Reason } from '../engine/decision';
-import type { ResolverCache } from '../engine/resolver-cache';
+import type { CorsRequest, HeaderPair, Decision, Reason } from './decision';
+import type { ResolverCache } from './resolver-cache';
 import type { TenantOriginCache } from '../stores/tenant-cache';
 import type { CompiledOrigins } from '../origin/matcher';
-import type { ConfigWarning } from './errors';
-import type { RoutePattern } from './routes';
+import type { ConfigWarning } from '../policy/errors';
+import type { RoutePattern } from '../policy/routes';
 
 /** How a policy decides origins; the `origin_policy` label of `cors_config_info`. */
 export type OriginPolicyKind = 'any' | 'list' | 'resolver' | 'list+resolver' | 'reflect' | 'disabled';
