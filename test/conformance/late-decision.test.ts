@@ -20,14 +20,16 @@ describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s: late decisions', (
     ['a preflight', { method: 'OPTIONS', headers: { Origin: TENANT, 'Access-Control-Request-Method': 'PUT' } }],
   ])('%s whose lookup outlives the deadline is counted and dropped, and the process lives on', async (_kind, r) => {
     let lookups = 0;
-    const slow = () => new Promise<boolean>((resolve) => { lookups++; setTimeout(() => resolve(true), 150); });
+    // Only the tenant is allowed: a resolver that says yes to every origin is refused as reflection.
+    const slow = (origin: string) => new Promise<boolean>((resolve) => { if (origin === TENANT) lookups++; setTimeout(() => resolve(origin === TENANT), 150); });
     const app = await adapter.start({ origins: ['https://app.example.com'], resolveOrigin: slow, resolverTimeoutMs: 2000 }, { deadlineMs: 20 });
     try {
       const res = await send(app.port, { ...r, path: '/api/items' });
       expect(res.status).toBe(503);
       expect(res.body).toBe('deadline');
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 250)); // the lookup ends after the answer
+      // The reflection probe (150 ms) runs before the lookup (150 ms): both end after the answer.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(lookups).toBe(1);
       expect(await metricSum(app.registry, 'cors_response_findings_total', { finding: 'late_decision' })).toBe(1);
       // Dropped, not counted as an answer the browser never saw.
