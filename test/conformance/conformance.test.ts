@@ -16,7 +16,7 @@ const POLICY = {
   allowedHeaders: ['content-type', 'x-api-key'],
   routes: [{ path: '/public/*', name: 'public', origins: '*', credentials: false }],
 };
-const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network';
 
 /** What the browser sees: status, body, and the CORS headers. */
 function seen(x: Exchange): Record<string, unknown> {
