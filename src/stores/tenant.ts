@@ -1,6 +1,5 @@
 /** Compiles a `tenantFrom` declaration into a function over the neutral request, and how far a page can choose it. */
 import type { CorsRequest } from '../engine/decision';
-import type { ProblemCollector } from '../policy/errors';
 import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
 import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
 import { compileHostTemplate, compilePathTemplate } from './tenant-template';
@@ -19,7 +18,15 @@ export interface CompiledTenantSource {
 
 const EXPECTED = 'expected { path: "/t/:tenant" }, { host: ":tenant.api.example.com" } (or an anchored RegExp with one capture group), or { query: name }';
 
-export function compileTenantSource(source: unknown, at: string, problems: ProblemCollector): CompiledTenantSource | undefined {
+/**
+ * Where configuration problems go: the policy's ProblemCollector fits. Declared here, by shape, so
+ * that stores do not import the policy layer (which imports stores).
+ */
+export interface TenantProblemSink {
+  add(path: string, code: 'tenant_header_unusable' | 'unanchored_tenant_path' | 'invalid_type' | 'regexp_not_linear', message: string): void;
+}
+
+export function compileTenantSource(source: unknown, at: string, problems: TenantProblemSink): CompiledTenantSource | undefined {
   if (source === undefined) return undefined;
   const s = (typeof source === 'object' && source !== null ? source : {}) as Partial<Record<'header' | 'query' | 'path' | 'host', unknown>>;
   if (s.header !== undefined) {
@@ -50,7 +57,7 @@ export function compileTenantSource(source: unknown, at: string, problems: Probl
 }
 
 /** A template (`'/t/:tenant'`, `':tenant.api.example.com'`) or a RegExp, as a function from path or host to tenant id. */
-function compileBoundReader(spec: unknown, key: 'path' | 'host', at: string, problems: ProblemCollector): ((value: string) => string | undefined) | undefined {
+function compileBoundReader(spec: unknown, key: 'path' | 'host', at: string, problems: TenantProblemSink): ((value: string) => string | undefined) | undefined {
   if (typeof spec === 'string') {
     const template = key === 'path' ? compilePathTemplate(spec) : compileHostTemplate(spec);
     if (!template.ok) problems.add(at, 'invalid_type', template.message);
@@ -88,7 +95,7 @@ const MAX_MEMO_ENTRIES = 1_024;
 const MAX_MEMO_KEY_LENGTH = 256;
 
 /** A tenant RegExp must capture the id and start at the beginning (and, for a host, end at its end). */
-function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, problems: ProblemCollector): LinearRegExp | undefined {
+function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, problems: TenantProblemSink): LinearRegExp | undefined {
   if (regexp.global || regexp.sticky || new RegExp(`${regexp.source}|`).exec('')!.length < 2) {
     problems.add(at, 'invalid_type', `${String(regexp)}: expected a RegExp with a capture group for the tenant id and no g/y flag`);
     return undefined;
