@@ -2,6 +2,8 @@
  * PromQL building blocks shared by the recording and alert rules, so that the prefix, the target
  * selector and the aggregation labels are applied in exactly one place.
  */
+import type { METRIC_NAMES } from '../contract';
+import type { CROSS_ORIGIN_REQUESTS_METRIC } from '../fetch-metadata/protect';
 import type { MixinConfig } from './config';
 
 /** Origin label values that are not one origin: folded, unparseable or the opaque `null`. */
@@ -29,16 +31,21 @@ export interface RuleGroup {
   readonly rules: ReadonlyArray<RecordingRule | AlertingRule>;
 }
 
+/** A series name of the metric contract (src/contract.ts), without the prefix: renaming a metric there breaks the mixin's build. */
+export type ContractSeries = MetricName | typeof CROSS_ORIGIN_REQUESTS_METRIC | `${HistogramName}_${'bucket' | 'count' | 'sum'}`;
+type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+type HistogramName = Extract<MetricName, `${string}_seconds`>;
+
 export class Promql {
   constructor(readonly c: MixinConfig) {}
 
   /** A metric of the contract with its prefix, e.g. `cors_requests_total`. */
-  metric(name: string): string {
+  metric(name: ContractSeries): string {
     return this.c.prefix + name;
   }
 
   /** `name{<selector>, extra…}`: every raw series we read is restricted to our targets. */
-  sel(name: string, ...matchers: string[]): string {
+  sel(name: ContractSeries, ...matchers: string[]): string {
     return selector(this.metric(name), [this.c.selector, ...matchers]);
   }
 
@@ -59,7 +66,7 @@ export class Promql {
 
   /** `level:metric:operation`, the recording rule naming convention, e.g. `job_outcome:cors_requests:rate5m`. */
   rec(extra: readonly string[], metric: string, operation: string): string {
-    return `${[...this.c.aggregationLabels, ...extra].join('_')}:${this.metric(metric)}:${operation}`;
+    return `${[...this.c.aggregationLabels, ...extra].join('_')}:${this.c.prefix}${metric}:${operation}`;
   }
 
   /** `rate5m` for the configured rate window. */
@@ -67,7 +74,7 @@ export class Promql {
     return `rate${this.c.windows.rate}`;
   }
 
-  sumRate(name: string, matchers: readonly string[], ...by: string[]): string {
+  sumRate(name: ContractSeries, matchers: readonly string[], ...by: string[]): string {
     return `sum by (${this.labels(...by)}) (rate(${this.sel(name, ...matchers)}[${this.c.windows.rate}]))`;
   }
 
@@ -77,7 +84,7 @@ export class Promql {
    * single event would otherwise be invisible. "Appeared" needs `up` from `window` ago, so that a
    * fresh Prometheus does not take every old series for a new one.
    */
-  newOrIncreased(name: string, matchers: readonly string[], ownLabels: readonly string[], window: string): string {
+  newOrIncreased(name: ContractSeries, matchers: readonly string[], ownLabels: readonly string[], window: string): string {
     const s = this.sel(name, ...matchers);
     return [
       `(increase(${s}[${window}]) > 0)`,

@@ -5,7 +5,7 @@
  * the shared `Promql`, and the dashboard variables are added as matchers.
  */
 import { MIXIN_LABEL, type MixinConfig } from '../config';
-import { Promql } from '../promql';
+import { Promql, type ContractSeries } from '../promql';
 import { recordedNames } from '../recording';
 
 export const RATE = '$__rate_interval';
@@ -39,12 +39,12 @@ export class DashQueries {
   }
 
   /** A metric with the selector, job, instance and route matchers. */
-  s(name: string, ...matchers: string[]): string {
+  s(name: ContractSeries, ...matchers: string[]): string {
     return this.q.sel(name, ...this.levels, JOB, INSTANCE, ROUTE, ...matchers);
   }
 
   /** For metrics without a `route` label (guard, resolver, findings). */
-  sNoRoute(name: string, ...matchers: string[]): string {
+  sNoRoute(name: ContractSeries, ...matchers: string[]): string {
     return this.q.sel(name, ...this.levels, JOB, INSTANCE, ...matchers);
   }
 
@@ -81,7 +81,7 @@ export class DashQueries {
   }
 
   /** Variable query values (Grafana `label_values`), scoped to the mixin's selector; `metric` without the prefix. */
-  labelValues(metric: string, label: string, ...matchers: string[]): string {
+  labelValues(metric: ContractSeries, label: string, ...matchers: string[]): string {
     return `label_values(${this.q.sel(metric, ...matchers)}, ${label})`;
   }
 }
