@@ -3,6 +3,10 @@
  * a TTL cache (positive, negative and a short one for failures), single-flight per origin,
  * a timeout, a cap on concurrent lookups, and fail-closed answers.
  */
+import type { ResolveFn } from '../policy/origin-setting';
+import type { ResolverLimits } from '../policy/route-settings';
+export type { ResolveFn };
+
 export type ResolverOutcome = 'allowed' | 'denied' | 'error' | 'timeout';
 export type CacheResult = 'hit' | 'miss' | 'coalesced';
 
@@ -11,24 +15,13 @@ export interface ResolverObserver {
   cache(result: CacheResult): void;
 }
 
-export interface ResolverCacheOptions {
-  readonly ttlMs: number;
-  readonly negativeTtlMs: number;
-  /** Errors and timeouts are remembered briefly, so an outage does not send every request to the database. */
-  readonly failureTtlMs: number;
-  readonly maxEntries: number;
-  readonly timeoutMs: number;
-  /** Beyond this many lookups in flight (neither answered nor timed out), new ones fail at once as `error`. */
-  readonly maxConcurrent: number;
-}
+/** The cache's limits: validated by the policy step, which declares their shape. */
+export type ResolverCacheOptions = ResolverLimits;
 
 interface Entry {
   readonly outcome: ResolverOutcome;
   readonly expires: number;
 }
-
-import type { ResolveFn } from '../policy/origin-setting';
-export type { ResolveFn };
 
 export class ResolverCache {
   private readonly entries = new Map<string, Entry>();

@@ -19,13 +19,15 @@ export const DEFAULT_ALLOWED_HEADERS = ['content-type'] as const;
 export const MAX_MAX_AGE = 86_400;
 export const CHROMIUM_MAX_AGE = 7_200;
 
-/** The resolver cache's limits, as validated (the engine's ResolverCacheOptions has this shape). */
+/** The resolver cache's limits, as validated (the engine's ResolverCacheOptions). */
 export interface ResolverLimits {
   readonly ttlMs: number;
   readonly negativeTtlMs: number;
+  /** Errors and timeouts are remembered briefly, so an outage does not send every request to the database. */
   readonly failureTtlMs: number;
   readonly maxEntries: number;
   readonly timeoutMs: number;
+  /** Beyond this many lookups in flight (neither answered nor timed out), new ones fail at once as `error`. */
   readonly maxConcurrent: number;
 }
 
