@@ -80,10 +80,11 @@ describe('generated files', () => {
     const text = Object.values(generateRules(config)).join('\n');
     expect(text).not.toMatch(/\bcors_requests_total/);
     expect(text).not.toContain('job="api"');
-    // Every raw metric selector carries the user's matchers.
-    const raw = [...text.matchAll(/\b(shop_cors_[a-z_]+|up)\{([^}]*)\}/g)];
+    // Every raw metric selector carries the user's matchers; the prober's `up` carries the probe job's.
+    const raw = [...text.matchAll(/\b(shop_cors_[a-z_]+|up)\{([^}]*)\}/g)].filter((m) => m[2] !== config.probeSelector);
     expect(raw.length).toBeGreaterThan(20);
     for (const m of raw) expect(m[2]).toContain('job="checkout-api", namespace=~"prod|staging"');
+    expect(text).toContain(`up{${config.probeSelector}}`);
     expect(text).toContain('namespace_job_origin_outcome:shop_cors_requests:rate5m');
     expect(text).toContain('on (namespace, job, origin)');
   });
