@@ -38,7 +38,7 @@ describe('fastifyCorsSentinel', () => {
       expect([url, res.statusCode, res.headers['access-control-allow-origin'], res.body]).toEqual([url, 204, APP, '']);
     }
     const refused = await inject(app, { method: 'OPTIONS', url: '/items/1', headers: { ...preflight, Origin: 'https://evil.example' } });
-    expect([refused.statusCode, refused.headers['access-control-allow-origin'], refused.headers.vary]).toEqual([403, undefined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers']);
+    expect([refused.statusCode, refused.headers['access-control-allow-origin'], refused.headers.vary]).toEqual([403, undefined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network']);
     // A plain OPTIONS is the app's: Fastify's own 404 answers it.
     expect((await inject(app, { method: 'OPTIONS', url: '/items/1', headers: { Origin: APP, Authorization: 'x' } })).statusCode).toBe(404);
     await close(app);
