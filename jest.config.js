@@ -36,4 +36,7 @@ module.exports = {
   },
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   testTimeout: 30000,
+  // Under CI a server left open by a failed test must not turn a red run into a hang past CI's time
+  // limit; locally Jest still reports it ("did not exit one second after…"), so leaks stay visible.
+  forceExit: process.env.CI === 'true',
 };

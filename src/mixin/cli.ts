@@ -14,8 +14,8 @@ const HELP = `usage: cors-sentinel mixin [options]
 
 Writes Prometheus recording and alert rules and Grafana dashboards for cors-sentinel metrics of
 your targets:
-  <out>/cors-sentinel-rules.yml, <out>/cors-sentinel-alerts.yml,
-  <out>/cors-sentinel-fetch-metadata.yml, <out>/dashboards/*.json
+  <out>/cors-sentinel-rules.yml, <out>/cors-sentinel-alerts.yml (the prober's alerts
+  included, for --set probeSelector=...), <out>/dashboards/*.json
   (and <out>/alertmanager-route.yml with --alertmanager)
 With --format prometheus-operator: <out>/prometheusrule.yaml, servicemonitor.example.yaml,
 podmonitor.example.yaml and grafana-dashboards.yaml (ConfigMaps for the Grafana sidecar).

@@ -33,6 +33,8 @@ export interface MixinWindows {
   readonly history: string;
   /** An origin first seen within this window is "new"; also the window of one-off events (findings). */
   readonly event: string;
+  /** Blocks of cross-origin request protection page only this long after enforcement, a policy change or a deploy. */
+  readonly crossOriginChange: string;
 }
 
 export interface MixinThresholds {
@@ -69,6 +71,8 @@ export interface MixinThresholds {
   readonly targetDownRatio: number;
   /** Requests a report-only candidate would reject (live allowed) within `windows.lowTraffic`. */
   readonly shadowWouldReject: number;
+  /** Unsafe cross-origin requests/s blocked by Fetch-Metadata protection (per job) that count as a spike after a change. */
+  readonly crossOriginBlockedRate: number;
 }
 
 export interface AlertmanagerSettings {
@@ -87,6 +91,8 @@ export interface MixinConfig {
   readonly prefix: string;
   /** Label matchers without braces that select our targets, e.g. `job="api"`; may be empty. */
   readonly selector: string;
+  /** Label matchers without braces that select the CORS prober's scrape job (`cors-sentinel probe --serve`, `cors_probe_*`). */
+  readonly probeSelector: string;
   /**
    * Labels kept by every aggregation (and the level of recorded names, e.g. `job:`). Put a cluster
    * label first (`['cluster', 'job']`) when one Prometheus sees several clusters; the dashboards get
@@ -118,10 +124,11 @@ export const MIXIN_LABEL = { name: 'mixin', value: 'cors-sentinel' } as const;
 export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
   prefix: 'cors_',
   selector: 'job="api"',
+  probeSelector: 'job="cors-probe"',
   aggregationLabels: ['job'],
   instanceLabel: 'instance',
   runbookUrl: 'https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/runbook.md',
-  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m' },
+  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h' },
   thresholds: {
     minRequestRate: 0.1,
     rejectedRatio: 0.2,
@@ -144,6 +151,7 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     originLabelUsage: 0.9,
     targetDownRatio: 0,
     shadowWouldReject: 5,
+    crossOriginBlockedRate: 0.1,
   },
   for: {},
   severities: {},
@@ -170,6 +178,7 @@ export function resolveMixinConfig(partial: PartialMixinConfig = {}, knownAlerts
   const config: MixinConfig = {
     prefix: partial.prefix ?? d.prefix,
     selector: (partial.selector ?? d.selector).trim(),
+    probeSelector: (partial.probeSelector ?? d.probeSelector).trim(),
     aggregationLabels: partial.aggregationLabels ?? d.aggregationLabels,
     instanceLabel: partial.instanceLabel ?? d.instanceLabel,
     runbookUrl: partial.runbookUrl ?? d.runbookUrl,
@@ -206,6 +215,7 @@ function validate(c: MixinConfig, knownAlerts: readonly string[]): string[] {
   const problems: string[] = [];
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(c.prefix)) problems.push(`prefix ${JSON.stringify(c.prefix)} is not a valid metric name prefix`);
   if (!SELECTOR.test(c.selector)) problems.push(`selector ${JSON.stringify(c.selector)} must be label matchers without braces, e.g. job="api"`);
+  if (!SELECTOR.test(c.probeSelector) || c.probeSelector === '') problems.push(`probeSelector ${JSON.stringify(c.probeSelector)} must be label matchers without braces, e.g. job="cors-probe"`);
   if (c.aggregationLabels.length === 0) problems.push('aggregationLabels must name at least one label (e.g. job)');
   for (const l of c.aggregationLabels) if (!LABEL_NAME.test(l) || l.startsWith('__')) problems.push(`aggregationLabels: ${JSON.stringify(l)} is not a label name`);
   if (!/^https?:\/\/\S+$/.test(c.runbookUrl)) problems.push('runbookUrl must be an http(s) URL');

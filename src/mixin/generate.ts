@@ -3,13 +3,10 @@
  * test compares them with the committed files.
  */
 import { stringify } from 'yaml';
-import { alertGroups } from './alerts/registry';
+import { alertGroups, mixinRecordingGroups } from './alerts/registry';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, alertmanagerFragment, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
-import { recordingGroups } from './recording';
-import { PROBE_ALERTS_FILE, probeAlertGroups } from './probe-alerts';
 import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
-import { FETCH_METADATA_RULES_FILE, fetchMetadataRuleGroups } from './fetch-metadata-alerts';
 
 export const RULES_FILE = 'cors-sentinel-rules.yml';
 export const ALERTS_FILE = 'cors-sentinel-alerts.yml';
@@ -27,9 +24,8 @@ export function toYaml(value: unknown, what: string): string {
 export function generateRules(config: MixinConfig): Record<string, string> {
   const selector = config.selector === '' ? 'all targets' : `targets {${config.selector}}`;
   return {
-    [RULES_FILE]: toYaml({ groups: recordingGroups(config) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
+    [RULES_FILE]: toYaml({ groups: mixinRecordingGroups(config) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
     [ALERTS_FILE]: toYaml({ groups: alertGroups(config) }, `Alert rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
-    [FETCH_METADATA_RULES_FILE]: toYaml({ groups: fetchMetadataRuleGroups(config) }, `Cross-origin request protection (Fetch Metadata) rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
   };
 }
 
@@ -52,7 +48,6 @@ export function generateAlertmanagerRoute(config: MixinConfig): string {
 export function generateRepoFiles(config: MixinConfig = DEFAULT_MIXIN_CONFIG): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(generateRules(config))) out[`alerts/${name}`] = text;
-  out[`alerts/${PROBE_ALERTS_FILE}`] = toYaml({ groups: probeAlertGroups(config) }, 'Alert rules for the CORS prober (cors_probe_* from `cors-sentinel probe --serve`, job "cors-probe").');
   out[`deploy/alertmanager/${ALERTMANAGER_FILE}`] = generateAlertmanager(config);
   out['deploy/prometheus/prometheus.yml'] = toYaml(
     withProbeJob(prometheusConfig(COMPOSE_PROMETHEUS), COMPOSE_PROBE_JOB),

@@ -5,9 +5,8 @@
  * Pure: the CLI writes what this returns; the tests validate it against the CRDs' schemas.
  */
 import { stringify } from 'yaml';
-import { alertGroups } from './alerts/registry';
+import { alertGroups, mixinRecordingGroups } from './alerts/registry';
 import type { MixinConfig } from './config';
-import { recordingGroups } from './recording';
 
 export interface OperatorOptions {
   readonly namespace: string;
@@ -44,7 +43,7 @@ export function operatorFiles(c: MixinConfig, dashboards: Readonly<Record<string
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
     metadata: metadata(o, NAME),
-    spec: { groups: [...recordingGroups(c), ...alertGroups(c)] },
+    spec: { groups: [...mixinRecordingGroups(c), ...alertGroups(c)] },
   };
   // Prometheus-operator sets `job` to the Service name (ServiceMonitor) unless `jobLabel` says otherwise;
   // the examples select pods/services labelled app.kubernetes.io/name=<job> so that job matches the selector.

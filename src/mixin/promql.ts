@@ -54,6 +54,11 @@ export class Promql {
     return selector('', [this.c.selector, ...matchers]);
   }
 
+  /** A series of the CORS prober's job (`cors_probe_*`: fixed names, no prefix; `probeSelector`). */
+  probe(name: string, ...matchers: string[]): string {
+    return selector(name, [this.c.probeSelector, ...matchers]);
+  }
+
   /** `up` of our targets: Prometheus's own proof that it scraped them (cold-start guards). */
   up(): string {
     return selector('up', [this.c.selector]);

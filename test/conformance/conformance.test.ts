@@ -16,6 +16,7 @@ const POLICY = {
   allowedHeaders: ['content-type', 'x-api-key'],
   routes: [{ path: '/public/*', name: 'public', origins: '*', credentials: false }],
 };
+// The preflight answer depends on Access-Control-Request-Private-Network too (PNA off → 403 when asked).
 const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network';
 
 /** What the browser sees: status, body, and the CORS headers. */

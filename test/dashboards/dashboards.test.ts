@@ -8,10 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG } from '../../src/mixin/config';
-import { FETCH_METADATA_ALERT_NAMES } from '../../src/mixin/fetch-metadata-alerts';
 import { DEFAULT_DASHBOARDS_CONFIG, DEFAULT_DASHBOARD_INPUTS, fixedWindows } from '../../src/mixin/dashboards/config';
 import { generateDashboardRepoFiles } from '../../src/mixin/dashboards/generate';
-import { DEFAULT_PROBE_ALERTS, PROBE_ALERT_NAMES } from '../../src/mixin/probe-alerts';
 import { ROOT } from '../support/processes';
 import { allPanels, isRow, loadDashboards, panelQueries, rangeSelectors, rawSelectors } from './support';
 
@@ -84,7 +82,7 @@ describe.each(dashboards.map((d) => [d.file, d.json] as const))('%s', (_file, d)
         const where = `${panel.title}: ${s.metric}{${s.matchers}}`;
         // The prober's series come from its own scrape job (src/mixin/dashboards/probe-row.ts).
         if (s.metric.startsWith('cors_probe_')) {
-          expect([where, s.matchers.includes(DEFAULT_PROBE_ALERTS.selector)]).toEqual([where, true]);
+          expect([where, s.matchers.includes(mixin.probeSelector)]).toEqual([where, true]);
           continue;
         }
         expect([where, s.matchers.includes(mixin.selector)]).toEqual([where, true]);
@@ -129,7 +127,7 @@ describe.each(dashboards.map((d) => [d.file, d.json] as const))('%s', (_file, d)
     for (const url of panelLinks) {
       expect(url.startsWith(`${mixin.runbookUrl}#`)).toBe(true);
       const anchor = url.slice(mixin.runbookUrl.length + 1);
-      expect([...ALERT_NAMES, ...PROBE_ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].map((n) => n.toLowerCase())).toContain(anchor);
+      expect(ALERT_NAMES.map((n) => n.toLowerCase())).toContain(anchor);
       if (headings) expect(headings).toContain(anchor);
     }
   });

@@ -9,8 +9,15 @@ import { send, type Exchange } from '../observer/helpers';
 const APP = 'https://app.example.com';
 const preflight = { Origin: APP, 'Access-Control-Request-Method': 'PUT' };
 
+/** Every app a test started, closed after it even when an assertion failed (else Jest never exits). */
+const running: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map(close));
+});
+
 async function build(register: (app: FastifyInstance) => Promise<void>): Promise<FastifyInstance> {
   const app = Fastify();
+  running.push(app);
   await register(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app;
@@ -22,7 +29,7 @@ function inject(app: FastifyInstance, r: { method?: string; url: string; headers
 }
 
 async function close(app: FastifyInstance): Promise<void> {
-  app.server.closeAllConnections();
+  if (app.server.listening) app.server.closeAllConnections();
   await app.close();
 }
 
@@ -41,7 +48,6 @@ describe('fastifyCorsSentinel', () => {
     expect([refused.statusCode, refused.headers['access-control-allow-origin'], refused.headers.vary]).toEqual([403, undefined, 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network']);
     // A plain OPTIONS is the app's: Fastify's own 404 answers it.
     expect((await inject(app, { method: 'OPTIONS', url: '/items/1', headers: { Origin: APP, Authorization: 'x' } })).statusCode).toBe(404);
-    await close(app);
   });
 
   it("appends to a route's own Vary instead of losing either", async () => {
@@ -51,7 +57,6 @@ describe('fastifyCorsSentinel', () => {
     });
     const res = await inject(app, { method: 'GET', url: '/v', headers: { Origin: APP } });
     expect([res.headers.vary, res.headers['access-control-allow-origin']]).toEqual(['Accept-Encoding, Origin', APP]);
-    await close(app);
   });
 
   it('stays inside the context it is registered in (encapsulation)', async () => {
@@ -65,7 +70,6 @@ describe('fastifyCorsSentinel', () => {
     expect((await inject(app, { url: '/api/x', headers: { Origin: APP } })).headers['access-control-allow-origin']).toBe(APP);
     expect((await inject(app, { url: '/other', headers: { Origin: APP } })).headers['access-control-allow-origin']).toBeUndefined();
     expect(app.hasDecorator('corsSentinel')).toBe(false);
-    await close(app);
   });
 
   it('fails registration with every configuration problem', async () => {

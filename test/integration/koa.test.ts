@@ -33,7 +33,7 @@ describe('koaCorsSentinel', () => {
 
   it('passes the Koa Context to origin resolvers', async () => {
     let handle: unknown;
-    const cors = koaCorsSentinel({ origins: [APP], resolveOrigin: (origin, ctx: Koa.Context) => { handle = ctx; return ctx.get('x-tenant') === 'acme' && origin === 'https://acme.example'; }, logger: false });
+    const cors = koaCorsSentinel({ origins: [APP], resolveOrigin: (origin, ctx: Koa.Context) => { handle = ctx; return origin === 'https://acme.example' && ctx.get('x-tenant') === 'acme'; }, logger: false });
     const app = new Koa();
     app.use(cors);
     app.use(async (ctx) => { ctx.body = 'ok'; });

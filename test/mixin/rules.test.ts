@@ -8,10 +8,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../src/mixin/config';
 import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../src/mixin/generate';
-import { PROBE_ALERT_NAMES } from '../../src/mixin/probe-alerts';
 import { alertFor } from '../../src/mixin/alerts/registry';
 import { describeWithTools, promtoolTest, run } from './tools';
-import { FETCH_METADATA_ALERT_NAMES } from '../../src/mixin/fetch-metadata-alerts';
 
 const ROOT = join(__dirname, '..', '..');
 const TESTS_DIR = join(ROOT, 'alerts', 'tests');
@@ -72,7 +70,7 @@ describe('generated files', () => {
         for (const a of t.alert_rule_test ?? []) ((a.exp_alerts ?? []).length > 0 ? firing : quiet).add(a.alertname);
       }
     }
-    const all = [...ALERT_NAMES, ...PROBE_ALERT_NAMES, ...FETCH_METADATA_ALERT_NAMES].sort();
+    const all = [...ALERT_NAMES].sort();
     expect([...firing].sort()).toEqual(all);
     expect([...quiet].sort()).toEqual(all);
   });
@@ -82,10 +80,11 @@ describe('generated files', () => {
     const text = Object.values(generateRules(config)).join('\n');
     expect(text).not.toMatch(/\bcors_requests_total/);
     expect(text).not.toContain('job="api"');
-    // Every raw metric selector carries the user's matchers.
-    const raw = [...text.matchAll(/\b(shop_cors_[a-z_]+|up)\{([^}]*)\}/g)];
+    // Every raw metric selector carries the user's matchers; the prober's `up` carries the probe job's.
+    const raw = [...text.matchAll(/\b(shop_cors_[a-z_]+|up)\{([^}]*)\}/g)].filter((m) => m[2] !== config.probeSelector);
     expect(raw.length).toBeGreaterThan(20);
     for (const m of raw) expect(m[2]).toContain('job="checkout-api", namespace=~"prod|staging"');
+    expect(text).toContain(`up{${config.probeSelector}}`);
     expect(text).toContain('namespace_job_origin_outcome:shop_cors_requests:rate5m');
     expect(text).toContain('on (namespace, job, origin)');
   });
@@ -160,7 +159,7 @@ describeWithTools('promtool')('promtool', () => {
   // The unit tests must be able to fail: rules that read another job break every firing case, and
   // rules without `for:` break every "not before for" case.
   it('fails the unit tests when the rules stop matching the traffic', async () => {
-    const r = await promtoolTest(join(layout('other-job', { selector: 'job="other"' }), 'tests'), testFiles());
+    const r = await promtoolTest(join(layout('other-job', { selector: 'job="other"', probeSelector: 'job="other-probe"' }), 'tests'), testFiles());
     expect(r.status).not.toBe(0);
     for (const name of ALERT_NAMES.filter((n) => n !== 'CorsExporterAbsent')) expect(r.output).toContain(`alertname: ${name},`);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { compilePolicy, POLICY_KEYS, TOP_LEVEL_KEYS } from '../../src/policy/compile';
+import { compilePolicy, ROUTE_KEYS, TOP_LEVEL_KEYS } from '../../src/policy/compile';
 import { CorsConfigError } from '../../src/policy/errors';
 import { loadPolicyFile } from '../../src/policy/file';
 
@@ -85,7 +85,7 @@ describe('policy files', () => {
     const codeOnly = new Set(['resolveOrigin', 'originStore']);
     const expectedTop = [...TOP_LEVEL_KEYS].filter((k) => !codeOnly.has(k)).sort();
     expect(Object.keys(schema.properties).filter((k) => k !== '$schema').sort()).toEqual(expectedTop);
-    const expectedRoute = [...POLICY_KEYS, 'path', 'name'].filter((k) => !codeOnly.has(k)).sort();
+    const expectedRoute = [...ROUTE_KEYS].filter((k) => !codeOnly.has(k)).sort();
     expect(Object.keys(schema.definitions.route.properties).sort()).toEqual(expectedRoute);
   });
 });

@@ -17,7 +17,7 @@ describe('sentinel.handle()', () => {
   });
 
   it('counts a late decision as a finding, not as an answered request', async () => {
-    const s = testSentinel({ origins: [APP], resolveOrigin: async () => true });
+    const s = testSentinel({ origins: [APP], resolveOrigin: async (origin) => origin === 'https://tenant.example' });
     const h = s.handle(req({ origin: 'https://tenant.example', path: '/a' }));
     expect(h.decision).toBeInstanceOf(Promise);
     h.complete(await h.decision, 'late');

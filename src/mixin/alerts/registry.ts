@@ -2,20 +2,24 @@
  * The alert modules of the mixin, in the order their alerts appear in the rule file. A feature with
  * alerts of its own adds a module (a file exporting an `AlertModule`) and one entry here; its alert
  * names, default `for:` and severities then reach the config validation, the dashboards' alert
- * filter and the rule file without further edits.
+ * filter and the rule file without further edits, and its recording rules (if any) join the mixin's
+ * recording group.
  */
 import type { MixinConfig } from '../config';
 import { MIXIN_LABEL } from '../config';
 import type { AlertingRule, RuleGroup } from '../promql';
+import { RECORDING_GROUP, recordingGroups } from '../recording';
 import { attackAlerts } from './attacks';
+import { fetchMetadataAlerts } from './fetch-metadata';
 import { frontendAlerts } from './frontends';
 import { operationAlerts } from './operations';
 import { postureAlerts } from './posture';
+import { probeAlerts } from './probe';
 import { AlertContext, type AlertDefinition, type AlertModule } from './types';
 
 export const ALERT_GROUP = 'cors-sentinel.alerts';
 
-export const ALERT_MODULES: readonly AlertModule[] = [frontendAlerts, attackAlerts, postureAlerts, operationAlerts];
+export const ALERT_MODULES: readonly AlertModule[] = [frontendAlerts, attackAlerts, postureAlerts, operationAlerts, fetchMetadataAlerts, probeAlerts];
 
 export const ALERT_DEFINITIONS: readonly AlertDefinition[] = ALERT_MODULES.flatMap((m) => m.alerts);
 export const ALERT_NAMES: readonly string[] = ALERT_DEFINITIONS.map((a) => a.name);
@@ -49,4 +53,11 @@ export function alertGroups(c: MixinConfig): RuleGroup[] {
     };
   });
   return [{ name: ALERT_GROUP, rules }];
+}
+
+/** The mixin's recording groups, with the modules' own recording rules appended to the main group. */
+export function mixinRecordingGroups(c: MixinConfig): RuleGroup[] {
+  const x = new AlertContext(c);
+  const extra = ALERT_MODULES.flatMap((m) => m.recording?.(x) ?? []);
+  return recordingGroups(c).map((g) => (g.name === RECORDING_GROUP ? { ...g, rules: [...g.rules, ...extra] } : g));
 }

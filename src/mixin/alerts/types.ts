@@ -3,7 +3,7 @@
  * `./registry`, so that a feature adds its alerts by adding a module, not by editing a shared list.
  */
 import type { MixinConfig, Severity } from '../config';
-import { Promql } from '../promql';
+import { Promql, type RecordingRule } from '../promql';
 import { recordedNames } from '../recording';
 
 export interface AlertText {
@@ -29,6 +29,8 @@ export interface AlertModule {
   /** For the reader of the registry; all alerts share one rule group. */
   readonly name: string;
   readonly alerts: readonly AlertDefinition[];
+  /** Recording rules the module's alerts (or dashboards) read; they join the mixin's recording group. */
+  readonly recording?: (ctx: AlertContext) => readonly RecordingRule[];
 }
 
 /** What the alert builders share: the PromQL helpers, recorded names and the template of the job. */

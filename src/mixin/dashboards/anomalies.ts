@@ -123,6 +123,6 @@ export function anomaliesDashboard(inputs: DashboardInputs): Dashboard {
     queries: [{ expr: dq.histogramQuantile(0.99, dq.s('preflight_duration_seconds_bucket'), ['route']), legend: '{{route}}' }],
   }, 24));
 
-  addProbeRow(b, L);
+  addProbeRow(b, L, mixin.probeSelector);
   return b.build();
 }

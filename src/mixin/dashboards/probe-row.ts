@@ -1,14 +1,13 @@
 /**
  * The "Probed endpoints" row: what the CORS prober (`cors-sentinel probe --serve`) reports about
- * endpoints seen from outside. Its series come from the probe job (the probe alerts' selector), not
+ * endpoints seen from outside. Its series come from the probe job (the mixin config's probeSelector), not
  * from the API job, so the job/instance/route variables do not apply; `instance` is the probed URL.
  */
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DEFAULT_PROBE_ALERTS } from '../probe-alerts';
 import type { Layout } from './panels';
 
-export function addProbeRow(b: DashboardBuilder, L: Layout, selector = DEFAULT_PROBE_ALERTS.selector): void {
-  const s = (name: string, ...extra: string[]): string => `${name}{${[selector, ...extra].join(', ')}}`;
+export function addProbeRow(b: DashboardBuilder, L: Layout, selector: string): void {
+  const s = (name: string): string => `${name}{${selector}}`;
   const note = `Series of the probe scrape job (${selector}); the dashboard variables do not apply, and instance is the probed URL.`;
   b.withRow(L.row('Probed endpoints'));
   b.withPanel(L.stat({

@@ -1,0 +1,66 @@
+/**
+ * Cross-origin request protection (Fetch Metadata, `<prefix>cross_origin_requests_total`):
+ *
+ * - CorsCrossSiteRequestsOnCredentialedRoute (warning): unsafe requests from untrusted other sites
+ *   reached handlers (report-only, `would_block`) on a route whose CORS policy sends credentials:
+ *   the CSRF exposure the protection exists to close. Quiet for a week in report-only = safe to enforce.
+ * - CorsCrossOriginBlocksSpiking (critical): after enforcement was switched on, a policy change or a
+ *   deploy, requests are blocked at a high rate: a real frontend or integration may be locked out.
+ */
+import { indent } from '../promql';
+import type { AlertContext, AlertModule } from './types';
+
+const METRIC = 'cross_origin_requests_total';
+
+/** The recorded rate the alert and the dashboards share: `job_route_site_decision:cors_cross_origin_requests:rate5m`. */
+function crossOriginRate(x: AlertContext): string {
+  return x.q.rec(['route', 'site', 'decision'], 'cross_origin_requests', x.q.rateOp);
+}
+
+/**
+ * A config_info series that was not there one window ago: enforcement switched on, a new policy
+ * hash, or a new instance (a deploy). `up` a window ago keeps a fresh Prometheus from calling everything new.
+ */
+function recentChange(x: AlertContext): string {
+  const window = x.c.windows.crossOriginChange;
+  const enforcing = x.q.sel('config_info', 'cross_origin_protection="enforce"');
+  return [
+    `group by (${x.by}) (${enforcing} unless ${enforcing} offset ${window})`,
+    `and ${x.on()} group by (${x.by}) (${x.q.up()} offset ${window})`,
+  ].join('\n');
+}
+
+export const fetchMetadataAlerts: AlertModule = {
+  name: 'fetch-metadata',
+  recording: (x) => [{ record: crossOriginRate(x), expr: x.q.sumRate(METRIC, [], 'route', 'site', 'decision') }],
+  alerts: [
+    {
+      name: 'CorsCrossSiteRequestsOnCredentialedRoute',
+      for: '0s',
+      severity: 'warning',
+      build: (x) => ({
+        expr: [
+          `sum by (${x.q.labels('route', 'site')}) (`,
+          indent(x.q.newOrIncreased(METRIC, ['decision="would_block"'], ['route', 'site', 'decision'], x.c.windows.event)),
+          `)`,
+          `and ${x.on('route')} max by (${x.q.labels('route')}) (${x.q.sel('config_info', 'credentials="true"')})`,
+        ].join('\n'),
+        summary: 'Unsafe requests from untrusted other sites reach handlers on a credentialed route (CSRF exposure; not blocked in report-only mode).',
+        description: `About {{ $value | printf "%.0f" }} unsafe request(s) from {{ $labels.site }} origins that are not trusted reached route {{ $labels.route }} of ${x.job} within ${x.c.windows.event}; its CORS policy sends credentials, and crossOriginProtection is in report-only mode.`,
+      }),
+    },
+    {
+      name: 'CorsCrossOriginBlocksSpiking',
+      for: '5m',
+      severity: 'critical',
+      build: (x) => ({
+        expr: [
+          `sum by (${x.by}) (${crossOriginRate(x)}{decision="blocked"}) > ${x.c.thresholds.crossOriginBlockedRate}`,
+          `and ${x.on()} (\n${indent(recentChange(x))}\n)`,
+        ].join('\n'),
+        summary: 'Cross-origin request protection blocks many requests right after enforcement, a policy change or a deploy: a real frontend may be locked out.',
+        description: `${x.job} blocks {{ $value | printf "%.2f" }} unsafe cross-origin requests/s; enforcement, the policy or an instance changed within the last ${x.c.windows.crossOriginChange}.`,
+      }),
+    },
+  ],
+};
