@@ -1,4 +1,4 @@
-/** Small helpers shared by the long-running CLI commands (proxy, logs). */
+/** Small helpers shared by the long-running CLI commands (proxy, logs, probe --serve). */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 

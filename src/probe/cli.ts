@@ -4,6 +4,7 @@
  * 3 the target could not be probed (DNS, TLS, connection, timeout).
  */
 import { parseArgs } from 'node:util';
+import { parseListen } from '../cli-args';
 import { SEVERITIES, severityRank, type Severity } from './classes';
 import { loadExporterConfig, parseDuration, ProbeConfigError } from './config';
 import { startExporter } from './exporter';
@@ -101,8 +102,12 @@ export async function main(argv: string[]): Promise<void> {
 
 async function serve(listen: string, configFile: string | undefined): Promise<void> {
   if (!configFile) return usageError('--serve needs --config FILE: the modules and the only targets the exporter may probe');
-  const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m) return usageError('--serve takes HOST:PORT, e.g. 127.0.0.1:9465');
+  let where: { host: string; port: number };
+  try {
+    where = parseListen(listen, '--serve');
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
   let config;
   try {
     config = loadExporterConfig(configFile);
@@ -110,7 +115,7 @@ async function serve(listen: string, configFile: string | undefined): Promise<vo
     if (err instanceof ProbeConfigError) return usageError(err.message);
     throw err;
   }
-  const exporter = await startExporter(config, (m[1] as string).replace(/^\[|\]$/g, ''), Number(m[2]));
+  const exporter = await startExporter(config, where.host, where.port);
   console.log(`cors-sentinel probe exporter listening on ${exporter.url} (${config.targets.length} targets, modules: ${[...config.modules.keys()].join(', ')})`);
   const stop = (): void => void exporter.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);

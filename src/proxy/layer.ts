@@ -50,8 +50,10 @@ function enforceLayer(options: CorsSentinelOptions): CorsLayer {
       sentinel.reportFinding('backend_cors_headers_replaced', { origin: req.headers.origin ?? '', path: pathOf(req) });
     },
     async judgeUpgrade(req) {
-      const decision = await sentinel.decide(toCorsRequest(req));
-      sentinel.record(decision, 0, req.headers.origin);
+      // The port's handle(): recorded and logged like every other decision (method, path, report-only).
+      const handling = sentinel.handle(toCorsRequest(req));
+      const decision = await handling.decision;
+      handling.complete(decision, 'applied');
       const outcome = outcomeOf(decision);
       return { outcome, refuse: outcome === 'rejected' };
     },
