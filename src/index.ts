@@ -1,7 +1,8 @@
 export { corsSentinel, type CorsSentinelMiddleware, type NextFunction } from './adapters/express';
 export { corsSentinelHandler, type CorsSentinelHandler, type RequestListener } from './adapters/node';
 export { createSentinel, type Sentinel } from './sentinel';
-export { compilePolicy, DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/compile';
+export { compilePolicy } from './engine/compile-policy';
+export { DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/validate';
 export { loadPolicyFile } from './policy/file';
 export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
 export { corsRequestOf, routingPath } from './adapters/node-request';

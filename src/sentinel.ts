@@ -8,7 +8,7 @@ import type winston from 'winston';
 import type { CorsRequest, Decision } from './engine/decision';
 import { decide } from './engine/decide';
 import { explain, type Explanation } from './engine/explain';
-import { compilePolicy } from './policy/compile';
+import { compilePolicy } from './engine/compile-policy';
 import type { CompiledPolicy } from './engine/compiled';
 import type { CorsSentinelOptions, LoggingOptions, MetricsOptions } from './policy/options';
 import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';

@@ -4,10 +4,11 @@
  */
 import { isLoopbackHost } from '../origin/parse';
 import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from '../origin/matcher';
-import { entryText, NEAR_UNIVERSAL_PROBES } from '../policy/compile';
-import type { CompiledRoutePolicy } from '../engine/compiled';
 import { ProblemCollector } from '../policy/errors';
 import type { OriginSpec } from '../policy/options';
+import { entryText } from '../policy/origin-text';
+import { NEAR_UNIVERSAL_PROBES } from '../policy/regexp-rules';
+import type { RouteSettings } from '../policy/route-settings';
 import { readStatus } from '../policy/readers';
 import { parseRoutePattern, type RoutePattern } from '../policy/routes';
 
@@ -60,19 +61,22 @@ export interface CompiledProtection {
   readonly summary: { readonly mode: ProtectionMode; readonly trusted: readonly string[]; readonly trustCorsOrigins: boolean; readonly bypass: readonly string[]; readonly status: number };
 }
 
+/** What the warnings about CORS origins need of a route: its validated settings, not its runtime form. */
+export type CorsRouteSettings = Pick<RouteSettings, 'name' | 'origins' | 'setting'>;
+
 const KEYS = new Set(['mode', 'trustedOrigins', 'trustCorsOrigins', 'bypass', 'status', 'dangerouslyTrustInsecureOrigins']);
 const MODES: ReadonlySet<string> = new Set(['report-only', 'enforce']);
 
 /**
  * Validates the option (`undefined` or `false`: off). `at` is the option's path (`crossOriginProtection`);
- * `corsRoutes` are the compiled CORS routes whose origins would be trusted, for warnings; `extraKeys`
+ * `corsRoutes` are the validated CORS route settings whose origins would be trusted, for warnings; `extraKeys`
  * are keys the caller handles itself (the standalone middleware's metrics and logging).
  */
 export function compileCrossOriginProtection(
   value: unknown,
   at: string,
   problems: ProblemCollector,
-  corsRoutes: readonly CompiledRoutePolicy[] = [],
+  corsRoutes: readonly CorsRouteSettings[] = [],
   extraKeys: ReadonlySet<string> = new Set(),
 ): CompiledProtection | undefined {
   if (value === undefined || value === false) return undefined;
@@ -173,12 +177,14 @@ function compileBypass(value: unknown, at: string, problems: ProblemCollector): 
 }
 
 /** CORS origins that are deliberately not trusted for unsafe requests: say so at start-up. */
-function warnAboutUntrustedCorsOrigins(routes: readonly CompiledRoutePolicy[], at: string, problems: ProblemCollector): void {
+function warnAboutUntrustedCorsOrigins(routes: readonly CorsRouteSettings[], at: string, problems: ProblemCollector): void {
   for (const route of routes) {
-    if (route.anyOnly || route.reflectAny) {
+    // `'*'` or reflection: the engine's anyOnly || reflectAny, read from the settings.
+    if (route.origins.any || route.setting.reflectAny) {
       problems.warn(at, `route ${route.name} allows any origin for CORS; that does not make every site trusted to post with the user's cookies. List the sites that may in ${at}.trustedOrigins`);
     }
-    if (route.resolver !== undefined) {
+    // buildRoute makes a resolver cache exactly when the setting has a resolver (callback, function or store).
+    if (route.setting.resolver !== undefined) {
       problems.warn(at, `route ${route.name}: origins its resolver or origin store allows are not trusted for unsafe cross-origin requests (tenants register them, and a tenant is an untrusted party: trusting them would let one tenant's site post with another tenant's users' cookies); watch decision="would_block" in report-only and list the ones you vouch for in ${at}.trustedOrigins, or bypass the route`);
     }
   }

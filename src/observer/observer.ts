@@ -13,7 +13,7 @@ import { selectRoute } from '../engine/decide';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from '../metrics/handler';
 import type { CorsMetrics } from '../metrics/metrics';
 import { compileOrigins, describe, type CompiledOrigins } from '../origin/matcher';
-import { compilePolicy } from '../policy/compile';
+import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';

@@ -9,7 +9,7 @@
  */
 import type { CorsRequest, Decision, Outcome, Reason, RequestType } from '../engine/decision';
 import { decide } from '../engine/decide';
-import { compilePolicy } from '../policy/compile';
+import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, type ConfigProblem } from '../policy/errors';
 import type { ReportOnlyPolicyOptions } from '../policy/options';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { explain } from '../engine/explain';
 import type { CorsRequest } from '../engine/decision';
-import { compilePolicy } from './compile';
+import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
 import { CorsConfigError } from './errors';
 import { loadPolicyFile } from './file';

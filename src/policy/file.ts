@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe } from '../origin/matcher';
-import { compilePolicy } from './compile';
+import { validatePolicy } from './validate';
 import { CorsConfigError, ProblemCollector, type ConfigProblem } from './errors';
 import type { CorsSentinelOptions } from './options';
 
@@ -25,7 +25,7 @@ const FILE_ONLY_KEYS = new Set(['$schema']);
  */
 export function loadPolicyFile(path: string): CorsSentinelOptions {
   const options = parsePolicyText(readPolicyText(path), path);
-  compilePolicy(options); // validated once here, so that a bad file fails where it is named
+  validatePolicy(options); // validated once here, so that a bad file fails where it is named
   return options;
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import cors, { type CorsOptions } from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { corsSentinel } from '../../src/adapters/express';
-import { compilePolicy } from '../../src/policy/compile';
+import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 import { listen, send, type Running } from '../observer/helpers';

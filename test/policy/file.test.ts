@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { compilePolicy, ROUTE_KEYS, TOP_LEVEL_KEYS } from '../../src/policy/compile';
+import { compilePolicy } from '../../src/engine/compile-policy';
+import { ROUTE_KEYS, TOP_LEVEL_KEYS } from '../../src/policy/validate';
 import { CorsConfigError } from '../../src/policy/errors';
 import { loadPolicyFile } from '../../src/policy/file';
 

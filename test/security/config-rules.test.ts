@@ -2,7 +2,7 @@
  * DESIGN.md section 5, the rules enforced when a policy is compiled. Each test tries to get a
  * dangerous configuration past the compiler, or a dangerous answer out of the engine.
  */
-import { compilePolicy } from '../../src/policy/compile';
+import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError, type ConfigProblemCode } from '../../src/policy/errors';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 import { decideSync, header, preflight, req, testSentinel } from '../helpers/sentinel';

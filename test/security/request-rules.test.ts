@@ -9,7 +9,7 @@ import Transport from 'winston-transport';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
 import type { CorsSentinelOptions } from '../../src/policy/options';
-import { compilePolicy } from '../../src/policy/compile';
+import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError } from '../../src/policy/errors';
 import { decideSync, metricSum, preflight, req, testSentinel } from '../helpers/sentinel';
 

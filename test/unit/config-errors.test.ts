@@ -1,5 +1,5 @@
 import { corsSentinel } from '../../src/adapters/express';
-import { compilePolicy } from '../../src/policy/compile';
+import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 

@@ -1,17 +1,16 @@
 /**
- * Turns user options into an immutable CompiledPolicy, or throws one CorsConfigError listing every
- * problem. All validation happens here, once, so that the engine can trust what it is given.
+ * Turns user options into plain, frozen PolicySettings, or throws one CorsConfigError listing every
+ * problem. All validation happens here, once, so that the engine can trust what it is given; the
+ * runtime form (caches, precomputed answers) is built from these settings by src/engine/compile-policy.ts.
+ * Nothing here imports the engine: a file can be validated (`loadPolicyFile`) without building it.
  */
-import { createHash } from 'node:crypto';
-import { buildRoute } from '../engine/build-route';
 import { describe } from '../origin/matcher';
-import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
-import { ProblemCollector } from './errors';
+import { ProblemCollector, type ConfigWarning } from './errors';
 import { checkKeys, checkNestedOptions } from './nested-options';
 import type { CorsSentinelOptions, PolicyOptions } from './options';
-import { readRouteSettings } from './route-settings';
+import { readRouteSettings, type RouteSettings } from './route-settings';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
-import { compileCrossOriginProtection } from '../fetch-metadata/options';
+import { compileCrossOriginProtection, type CompiledProtection } from '../fetch-metadata/options';
 
 export const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
@@ -29,8 +28,18 @@ export { NEAR_UNIVERSAL_PROBES } from './regexp-rules';
 export { DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS, MAX_MAX_AGE, CHROMIUM_MAX_AGE } from './route-settings';
 export { entryText } from './origin-text';
 
-/** Validates options into a CompiledPolicy. Throws CorsConfigError with every problem found. */
-export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
+/** A whole policy, validated: what the engine builds its CompiledPolicy from. */
+export interface PolicySettings {
+  readonly defaultRoute: RouteSettings;
+  /** Route settings, most specific first (the order the engine selects routes in). */
+  readonly routes: readonly RouteSettings[];
+  readonly warnings: readonly ConfigWarning[];
+  /** Cross-origin request protection (Fetch Metadata), when `crossOriginProtection` is set. */
+  readonly crossOriginProtection: CompiledProtection | undefined;
+}
+
+/** Validates options into PolicySettings. Throws CorsConfigError with every problem found. */
+export function validatePolicy(options: CorsSentinelOptions): PolicySettings {
   const problems = new ProblemCollector();
   if (typeof options !== 'object' || options === null) {
     problems.add('options', 'invalid_type', `expected an options object, got ${describe(options)}`);
@@ -43,7 +52,7 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
   // With routes but no top-level origins, CORS applies only on the routes.
   const routesOnly = Array.isArray(options.routes) && options.routes.length > 0 && base.origins === undefined && base.origin === undefined && base.resolveOrigin === undefined && base.originStore === undefined;
   const defaultProblems = new ProblemCollector();
-  const defaultRoute = compileRoute(routesOnly ? { ...base, origin: false } : base, defaultName, undefined, '', defaultProblems);
+  const defaultRoute = readRouteSettings(routesOnly ? { ...base, origin: false } : base, defaultName, undefined, '', defaultProblems);
   problems.merge(defaultProblems, '', new Set());
   // A problem of the default policy that a route merely inherits is reported once, at the default.
   const inherited = new Set([
@@ -51,7 +60,7 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
     ...defaultProblems.warnings.map((w) => `${w.path}|warning|${w.message}`),
   ]);
 
-  const routes: CompiledRoutePolicy[] = [];
+  const routes: RouteSettings[] = [];
   if (options.routes !== undefined && !Array.isArray(options.routes)) {
     problems.add('routes', 'invalid_type', `expected an array of route policies, got ${describe(options.routes)}`);
   }
@@ -73,19 +82,20 @@ export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
     seen.set(key, `${at}.path`);
     const merged = inherit(base, route);
     const routeProblems = new ProblemCollector();
-    const compiled = compileRoute(merged, route.name ?? pattern.source, pattern, '', routeProblems);
+    const settings = readRouteSettings(merged, route.name ?? pattern.source, pattern, '', routeProblems);
     problems.merge(routeProblems, `${at}.`, inherited);
-    routes.push(compiled);
+    routes.push(settings);
   });
   const crossOriginProtection = compileCrossOriginProtection(options.crossOriginProtection, 'crossOriginProtection', problems, [defaultRoute, ...routes]);
   problems.throwIfAny();
 
   routes.sort((a, b) => bySpecificity(a.pattern as RoutePattern, b.pattern as RoutePattern));
-  const hash = createHash('sha256')
-    .update(JSON.stringify([defaultRoute.summary, ...routes.map((r) => r.summary), ...(crossOriginProtection ? [crossOriginProtection.summary] : [])]))
-    .digest('hex')
-    .slice(0, 12);
-  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings: Object.freeze([...problems.warnings]), crossOriginProtection });
+  return Object.freeze({
+    defaultRoute: Object.freeze(defaultRoute),
+    routes: Object.freeze(routes.map((r) => Object.freeze(r))),
+    warnings: Object.freeze([...problems.warnings]),
+    crossOriginProtection,
+  });
 }
 
 function pickPolicy(source: object): PolicyOptions {
@@ -114,15 +124,4 @@ function inherit(base: PolicyOptions, route: object): PolicyOptions {
   }
   for (const key of POLICY_KEYS) if (own(key)) merged[key] = (route as Record<string, unknown>)[key];
   return merged as PolicyOptions;
-}
-
-/** One route: validated into plain settings here, then built into its runtime form by the engine. */
-function compileRoute(
-  o: PolicyOptions,
-  name: string,
-  pattern: RoutePattern | undefined,
-  at: string,
-  problems: ProblemCollector,
-): CompiledRoutePolicy {
-  return buildRoute(readRouteSettings(o, name, pattern, at, problems));
 }
