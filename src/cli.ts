@@ -22,8 +22,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'generate recording and alert rules, dashboards and an Alertmanager sub-route for your selector (or prometheus-operator resources)',
     run: async (argv) => (await import('./mixin/cli.js')).main(argv),
   },
-  check: { summary: 'validate a policy file (JSON/YAML) and print the compiled routes, origin kinds, credentials and warnings', run: async (argv) => (await import('./policy/cli.js')).checkMain(argv) },
-  explain: { summary: 'explain the decision a policy file makes for one request (--policy --origin --method --path [--preflight] [--json])', run: async (argv) => (await import('./policy/cli.js')).explainMain(argv) },
+  check: { summary: 'validate a policy file (JSON/YAML) and print the compiled routes, origin kinds, credentials and warnings', run: async (argv) => (await import('./cli/policy-commands.js')).checkMain(argv) },
+  explain: { summary: 'explain the decision a policy file makes for one request (--policy --origin --method --path [--preflight] [--json])', run: async (argv) => (await import('./cli/policy-commands.js')).explainMain(argv) },
   probe: {
     summary: 'probe a URL for CORS misconfigurations (or --serve a blackbox-style /probe exporter)',
     run: async (argv) => (await import('./probe/cli.js')).main(argv),

@@ -1,14 +1,15 @@
 /**
  * `cors-sentinel check <policy file>` and `cors-sentinel explain --policy <file> …`: a policy file
- * validated in CI, and a decision explained without starting a server.
+ * validated in CI, and a decision explained without starting a server. An edge like the adapters (it
+ * compiles and runs the engine), so it lives outside src/policy/, which must not import the engine.
  */
 import { parseArgs } from 'node:util';
 import { explain } from '../engine/explain';
 import type { CorsRequest } from '../engine/decision';
 import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
-import { CorsConfigError } from './errors';
-import { loadPolicyFile } from './file';
+import { CorsConfigError } from '../policy/errors';
+import { loadPolicyFile } from '../policy/file';
 
 const CHECK_USAGE = 'usage: cors-sentinel check <policy.yaml|policy.json>\n\nValidates the file and prints the compiled policy; exits 1 on any problem.';
 const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--json]
