@@ -3,7 +3,7 @@
  * middleware). Applying the late decision used to throw ERR_HTTP_HEADERS_SENT inside a promise; the
  * unhandled rejection ended the Node process. Now it is counted as a `late_decision` finding and dropped.
  */
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 import { send } from '../observer/helpers';
 import { ADAPTERS } from './servers';
 

@@ -5,7 +5,7 @@ import express5 from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express5;

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
 import { corsObserver } from '../../src/observer/middleware';
 import { listen, memoryLogger, send, type Running } from '../observer/helpers';
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express5;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { corsSentinelHandler } from '../../src/adapters/node';
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 
 describe('corsSentinelHandler (node:http)', () => {
   const registry = new Registry();

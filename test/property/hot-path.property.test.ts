@@ -11,7 +11,7 @@ import type { CorsSentinelOptions } from '../../src/policy/options';
 import { hashOrigin } from '../../src/metrics/distinct-origins';
 import { parseRequestOrigin } from '../../src/origin/parse';
 import { isSameOrigin } from '../../src/origin/same-origin';
-import { testSentinel } from '../helpers/sentinel';
+import { testSentinel } from '../support/sentinel';
 
 const EXACT = ['https://app.example.com', 'http://localhost:5173', 'capacitor://localhost', 'https://api.example.com:8443'];
 

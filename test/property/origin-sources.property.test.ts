@@ -8,7 +8,7 @@ import { getDomain } from 'tldts';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { CorsOriginCallback, CorsSentinelOptions } from '../../src/policy/options';
 import type { Sentinel } from '../../src/sentinel';
-import { testSentinel } from '../helpers/sentinel';
+import { testSentinel } from '../support/sentinel';
 
 const label = fc.constantFrom('app', 'api', 'shop', 'pr-7', 'a1');
 const domain = fc.constantFrom('example', 'acme', 'globex');

@@ -10,7 +10,7 @@ import winston from 'winston';
 import Transport from 'winston-transport';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

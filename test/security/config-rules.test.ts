@@ -5,7 +5,7 @@
 import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError, type ConfigProblemCode } from '../../src/policy/errors';
 import type { CorsSentinelOptions } from '../../src/policy/options';
-import { decideSync, header, preflight, req, testSentinel } from '../helpers/sentinel';
+import { decideSync, header, preflight, req, testSentinel } from '../support/sentinel';
 
 function problemCodes(options: CorsSentinelOptions): ConfigProblemCode[] {
   try {

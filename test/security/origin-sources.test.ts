@@ -9,7 +9,7 @@ import { corsSentinel } from '../../src/adapters/express';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { CorsOriginCallback, CorsSentinelOptions } from '../../src/policy/options';
 import { MAX_REGEXP_VERDICTS } from '../../src/origin/matcher';
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 
 const EVIL = 'https://evil.example';
 

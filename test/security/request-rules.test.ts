@@ -11,7 +11,7 @@ import { corsSentinel } from '../../src/adapters/express';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError } from '../../src/policy/errors';
-import { decideSync, metricSum, preflight, req, testSentinel } from '../helpers/sentinel';
+import { decideSync, metricSum, preflight, req, testSentinel } from '../support/sentinel';
 
 function appWith(options: CorsSentinelOptions, setup?: (app: express.Express) => void) {
   const cors = corsSentinel({ logger: false, metrics: { registry: new Registry() }, ...options });

@@ -1,6 +1,6 @@
 import { MemoryOriginStore } from '../../src/stores/memory';
 import { TenantOriginCache, StoreOverloadedError } from '../../src/stores/tenant-cache';
-import { testSentinel } from '../helpers/sentinel';
+import { testSentinel } from '../support/sentinel';
 
 describe('MemoryOriginStore', () => {
   it('normalises what it holds and drops what is not an origin', () => {

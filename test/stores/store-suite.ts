@@ -8,7 +8,7 @@ import type { Sentinel } from '../../src/sentinel';
 import type { Decision } from '../../src/engine/decision';
 import type { OriginStore } from '../../src/stores/types';
 import { createSentinel } from '../../src/sentinel';
-import { metricSum } from '../helpers/sentinel';
+import { metricSum } from '../support/sentinel';
 import { TcpProxy, within } from '../support/tcp-proxy';
 
 export interface StoreFixture {

@@ -4,7 +4,7 @@
  */
 import { Counter, Registry } from 'prom-client';
 import { createSentinel } from '../../src/sentinel';
-import { decideSync, preflight, req } from '../helpers/sentinel';
+import { decideSync, preflight, req } from '../support/sentinel';
 import { sumSamples } from '../support/metrics-text';
 
 const APP = 'https://app.example.com';

@@ -1,4 +1,4 @@
-import { decideSync, header, preflight, req, testSentinel } from '../helpers/sentinel';
+import { decideSync, header, preflight, req, testSentinel } from '../support/sentinel';
 
 describe('decide: request types', () => {
   const s = testSentinel({ origins: ['https://app.example.com'], maxAge: 600, exposedHeaders: ['x-request-id'], credentials: true });

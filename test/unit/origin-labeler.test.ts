@@ -6,7 +6,7 @@ function sync(result: LabelResult | Promise<LabelResult>): LabelResult {
   if (result instanceof Promise) throw new Error('expected a synchronous label');
   return result;
 }
-import { decideSync, metricSum, preflight, req, testSentinel } from '../helpers/sentinel';
+import { decideSync, metricSum, preflight, req, testSentinel } from '../support/sentinel';
 
 describe('OriginLabeler', () => {
   const d = (origin: string, originSource?: 'wildcard', originPattern?: string) => ({ origin, originSource, originPattern });
