@@ -12,7 +12,7 @@ import { corsSentinel } from '../../src/adapters/express';
 import { compilePolicy } from '../../src/engine/compile-policy';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { CorsSentinelOptions } from '../../src/policy/options';
-import { listen, send, type Running } from '../observer/helpers';
+import { listen, send, type Running } from '../support/exchange';
 import { DIFFERENCE_IDS, expectCore, formattingOnly, shapeOf, type Answer, type DifferenceId } from './expectations';
 import { APP, HOST, optionSets, REQUESTS, type MatrixRequest } from './matrix';
 

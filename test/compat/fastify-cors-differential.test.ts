@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { fastifyCorsSentinel } from '../../src/adapters/fastify';
 import { auditResponse } from '../../src/observer/audit';
-import { send, type Exchange, type Req } from '../observer/helpers';
+import { send, type Exchange, type Req } from '../support/exchange';
 
 const APP = 'https://app.example.com';
 const HOST = 'api.example.com';

@@ -4,7 +4,7 @@
  * battery, Vary, preflights, exact counts under concurrency and the /metrics exposition.
  * (Late decisions and route selection: late-decision.test.ts, route-selection.test.ts.)
  */
-import { send, type Exchange, type Req } from '../observer/helpers';
+import { send, type Exchange, type Req } from '../support/exchange';
 import { sumSamples } from '../support/metrics-text';
 import { ADAPTERS, type RunningApp } from './servers';
 

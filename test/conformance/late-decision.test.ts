@@ -4,7 +4,7 @@
  * unhandled rejection ended the Node process. Now it is counted as a `late_decision` finding and dropped.
  */
 import { metricSum } from '../support/sentinel';
-import { send } from '../observer/helpers';
+import { send } from '../support/exchange';
 import { ADAPTERS } from './servers';
 
 const TENANT = 'https://tenant.example.org';

@@ -3,7 +3,7 @@
  * The framework routes it on `/api/account/me` (the account handler answers); the CORS route must be
  * chosen from that same path, not from the raw target, which used to fall through to the default policy.
  */
-import { rawExchange } from '../observer/helpers';
+import { rawExchange } from '../support/exchange';
 import { ADAPTERS } from './servers';
 
 const TENANT = 'https://tenant.example.org';

@@ -1,7 +1,7 @@
 /** Every example in examples/ runs against the built package and does what its comment says. */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { send } from '../observer/helpers';
+import { send } from '../support/exchange';
 import { sumSamples } from '../support/metrics-text';
 import { ROOT, startProcess, type Started } from '../support/processes';
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { corsSentinel, crossOriginProtection, type CorsSentinelOptions } from '../../src';
-import { listen, memoryLogger, rawExchange, send, series, type Running } from '../observer/helpers';
+import { listen, memoryLogger, rawExchange, send, series, type Running } from '../support/exchange';
 
 const APP = 'https://app.example.com';
 const EVIL = 'https://evil.example';

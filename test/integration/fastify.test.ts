@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyCorsSentinel } from '../../src/adapters/fastify';
 import { CorsConfigError } from '../../src/policy/errors';
-import { send, type Exchange } from '../observer/helpers';
+import { send, type Exchange } from '../support/exchange';
 
 // Over real sockets: Fastify's inject() needs light-my-request's ESM-only cookie@2, which Jest on Node 20 cannot load.
 

@@ -1,7 +1,7 @@
 /** The Koa 3 middleware in a real Koa app over real sockets. */
 import Koa from 'koa';
 import { koaCorsSentinel } from '../../src/adapters/koa';
-import { listen, send } from '../observer/helpers';
+import { listen, send } from '../support/exchange';
 
 const APP = 'https://app.example.com';
 

@@ -9,7 +9,7 @@ import type { RequestListener } from 'node:http';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
 import { corsObserver } from '../../src/observer/middleware';
-import { listen, memoryLogger, send, type Running } from '../observer/helpers';
+import { listen, memoryLogger, send, type Running } from '../support/exchange';
 import { metricSum } from '../support/sentinel';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

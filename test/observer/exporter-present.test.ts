@@ -17,7 +17,7 @@ import { corsObserver } from '../../src/observer/middleware';
 import { freePort } from '../../src/stack/run';
 import { exporterConditions, substituteVariables } from '../support/exporter-conditions';
 import { ROOT, describeIfCommand } from '../support/processes';
-import { listen, send, type Running } from './helpers';
+import { listen, send, type Running } from '../support/exchange';
 
 const ORIGIN = 'https://app.example.com';
 const JOB = DEFAULT_MIXIN_CONFIG.selector.match(/job="([^"]+)"/)?.[1] ?? 'api';

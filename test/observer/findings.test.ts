@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
 import { corsObserver, type CorsObserverMiddleware } from '../../src/observer/middleware';
 import type { CorsObserverOptions } from '../../src/observer/observer';
-import { findingCounts, listen, memoryLogger, send, type Req, type Running } from './helpers';
+import { findingCounts, listen, memoryLogger, send, type Req, type Running } from '../support/exchange';
 
 const APP = 'https://app.example.com';
 const EVIL = 'https://evil.example.net';

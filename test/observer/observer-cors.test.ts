@@ -6,7 +6,7 @@ import cors from 'cors';
 import express5 from 'express';
 import { Registry } from 'prom-client';
 import { corsObserver, type CorsObserverMiddleware } from '../../src/observer/middleware';
-import { listen, rawExchange, send, series, type Req, type Running } from './helpers';
+import { listen, rawExchange, send, series, type Req, type Running } from '../support/exchange';
 
 const APP = 'https://app.example.com';
 const PREVIEW = 'https://pr-7.preview.example.com';

@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { fastifyCorsObserver } from '../../src/adapters/fastify';
 import { koaCorsObserver } from '../../src/adapters/koa';
-import { findingCounts, listen, send, series } from './helpers';
+import { findingCounts, listen, send, series } from '../support/exchange';
 
 const EVIL = 'https://evil.example';
 

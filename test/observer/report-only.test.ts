@@ -6,7 +6,7 @@ import { corsSentinel } from '../../src/adapters/express';
 import { corsObserver } from '../../src/observer/middleware';
 import { CorsConfigError } from '../../src/policy/errors';
 import type { ReportOnlyPolicyOptions } from '../../src/policy/options';
-import { listen, memoryLogger, send, series, type Exchange, type Req } from './helpers';
+import { listen, memoryLogger, send, series, type Exchange, type Req } from '../support/exchange';
 
 const APP = 'https://app.example.com';
 const ADMIN = 'https://admin.example.com';

@@ -8,7 +8,7 @@ import express from 'express';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
 import { corsObserver } from '../../src/observer/middleware';
-import { listen, send, series } from './helpers';
+import { listen, send, series } from '../support/exchange';
 
 const CASES: ReadonlyArray<readonly [string, string]> = [
   ['https://api.example.com:443', 'api.example.com'],

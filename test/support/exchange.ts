@@ -1,4 +1,7 @@
-/** Small HTTP and metrics helpers for the observer and compatibility tests. */
+/**
+ * HTTP over real sockets (listen, send, raw exchanges), metric series and an in-memory logger. Used by
+ * the observer, adapter, conformance, compatibility and example tests, so it lives with the shared helpers.
+ */
 import { request as httpRequest, Agent, type IncomingHttpHeaders, type RequestListener, type Server, createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
