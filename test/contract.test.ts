@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, REASONS, SHADOW_CHANGES } from '../../src/contract';
-import { createCorsMetrics } from '../../src/metrics/metrics';
+import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, REASONS, SHADOW_CHANGES } from '../src/contract';
+import { createCorsMetrics } from '../src/metrics/metrics';
 
-const DOC = readFileSync(join(__dirname, '../../docs/metrics.md'), 'utf8');
+const DOC = readFileSync(join(__dirname, '../docs/metrics.md'), 'utf8');
 
 describe('contract', () => {
   it('names exactly the metrics that are registered', async () => {

@@ -1,5 +1,5 @@
 /** sentinel.handle(): the port's primitive for callers that apply decisions themselves. */
-import { metricSum, req, testSentinel } from '../support/sentinel';
+import { metricSum, req, testSentinel } from './support/sentinel';
 
 const APP = 'https://app.example.com';
 
