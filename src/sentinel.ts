@@ -19,7 +19,7 @@ import { MetricsRecorder } from './metrics/recorder';
 import { DEFAULT_LABEL_HOLD_MS } from './metrics/label-guard';
 import { joinClusterMetrics } from './cluster';
 import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
-import { watchOriginStores } from './stores/subscribe';
+import { watchOriginStores } from './engine/store-watchers';
 import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
 import type { ProtectionVerdict } from './fetch-metadata/protect';

@@ -4,7 +4,7 @@
  * the source text, type-only and dynamic imports included, so a back-edge fails here with its file and
  * import named instead of surfacing later as a cycle.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as ts from 'typescript';
 
@@ -51,7 +51,61 @@ function violations(rule: Rule, file: string, text: string): string[] {
     .map((spec) => `src/${relative(SRC, file).split(sep).join('/')} imports '${spec}' (src/${rule.from}/ may not import ${rule.banned.join(', ')})`);
 }
 
+/** The src/ file a relative import names (`./x`, `./x.js`, `./dir` → index), or undefined for a package. */
+function resolveSource(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const base = resolve(dirname(file), specifier).replace(/\.js$/, '');
+  return [`${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate));
+}
+
+/**
+ * The first chain of imports from a file under src/`from`/ that reaches src/`to`/ (or src/`to`.ts), as
+ * `a.ts → b.ts → c.ts`, or undefined: a rule that only looked at direct imports could be walked
+ * around through a third folder (policy → stores → engine).
+ */
+function reachingChain(from: string, to: string): string | undefined {
+  const name = (f: string) => relative(SRC, f).split(sep).join('/');
+  const start = sourceFiles(join(SRC, from));
+  const cameFrom = new Map<string, string | undefined>(start.map((f) => [f, undefined]));
+  const queue = [...start];
+  while (queue.length > 0) {
+    const file = queue.shift() as string;
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      const next = resolveSource(file, spec);
+      if (next === undefined || cameFrom.has(next)) continue;
+      cameFrom.set(next, file);
+      if (name(next).startsWith(`${to}/`) || name(next) === `${to}.ts`) {
+        const chain = [next];
+        for (let f: string | undefined = file; f !== undefined; f = cameFrom.get(f)) chain.unshift(f);
+        return chain.map(name).join(' → ');
+      }
+      queue.push(next);
+    }
+  }
+  return undefined;
+}
+
 describe('import direction', () => {
+  it.each([
+    ['policy', 'engine'],
+    ['stores', 'engine'],
+    ['stores', 'policy'],
+    // Origin parsing and matching sit under all three: they report problems through a sink declared by shape.
+    ['origin', 'policy'],
+    ['origin', 'engine'],
+    ['origin', 'stores'],
+    // The engine is pure: what observes or serves its decisions is never in its import graph.
+    ...['adapters', 'metrics', 'logging', 'observer', 'port', 'sentinel', 'cluster', 'demo', 'stack', 'mixin'].map((to) => ['engine', to]),
+    ['policy', 'metrics'],
+  ])('nothing under src/%s/ reaches src/%s/, not even through another folder', (from, to) => {
+    expect(reachingChain(from, to)).toBeUndefined();
+  });
+
+  it('finds a chain that goes through another folder', () => {
+    // The engine reaches the policy (it builds what the policy validated): a chain must be reported.
+    expect(reachingChain('engine', 'policy')).toMatch(/^engine\/.+\.ts( → .+\.ts)* → policy\/.+\.ts$/);
+  });
+
   it.each(RULES)('src/$from/ imports none of $banned', (rule) => {
     const files = sourceFiles(join(SRC, rule.from));
     expect(files.length).toBeGreaterThan(0);

@@ -8,8 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import { ProblemCollector } from '../policy/errors';
 import { AUTH_KEYS, checkKeys } from '../policy/nested-options';
+import type { MetricsAuth } from '../policy/options';
 
-export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
+export type { MetricsAuth };
 
 export interface MetricsHandlerOptions {
   readonly auth?: MetricsAuth;

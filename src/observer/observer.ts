@@ -18,7 +18,7 @@ import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
 import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../sentinel';
-import { watchOriginStores } from '../stores/subscribe';
+import { watchOriginStores } from '../engine/store-watchers';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
 import { compileWithCandidate } from './report-only';
 

@@ -3,9 +3,25 @@
  * origins and one Set lookup per host label for wildcard patterns — never a scan of the list.
  */
 import { getPublicSuffix } from 'tldts';
-import type { ProblemCollector } from '../policy/errors';
 import { compileLinear } from './linear-regexp';
 import { normaliseConfiguredOrigin, type ParsedOrigin } from './parse';
+
+/**
+ * Where origin problems go: the policy's ProblemCollector fits. Declared here, by shape, so that this
+ * module, which the policy, the engine and the stores all use, imports none of them.
+ */
+export type OriginProblemCode =
+  | 'invalid_type' | 'invalid_origin' | 'origin_has_path' | 'null_origin_not_enabled' | 'unanchored_regexp'
+  | 'stateful_regexp_flag' | 'wildcard_too_broad' | 'regexp_not_linear';
+
+export interface OriginProblemSink {
+  add(
+    path: string,
+    code: OriginProblemCode,
+    message: string,
+  ): void;
+  warn(path: string, message: string): void;
+}
 
 export type OriginEntry =
   | { readonly kind: 'exact'; readonly origin: string; readonly scheme: string; readonly host: string }
@@ -136,7 +152,7 @@ export function compileOrigins(
   specs: readonly unknown[],
   path: string,
   flags: OriginCompileFlags,
-  problems: ProblemCollector,
+  problems: OriginProblemSink,
 ): CompiledOrigins {
   const entries: OriginEntry[] = [];
   specs.forEach((spec, index) => {
@@ -159,7 +175,7 @@ export function compileOrigins(
   return Object.freeze({ entries: Object.freeze(entries), any, allowNull, exact, wildcards, regexps: Object.freeze(regexps), regexpVerdicts: new Map() });
 }
 
-function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, problems: ProblemCollector): OriginEntry | undefined {
+function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, problems: OriginProblemSink): OriginEntry | undefined {
   if (spec instanceof RegExp) {
     if (spec.global || spec.sticky) {
       problems.add(at, 'stateful_regexp_flag', `${String(spec)} has the g or y flag, which makes RegExp.test() stateful and skip matches`);
@@ -208,7 +224,7 @@ function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, proble
   return { kind: 'exact', origin: result.parsed.origin, scheme: result.parsed.scheme, host: result.parsed.host };
 }
 
-function compileWildcard(spec: string, scheme: string, rest: string, at: string, problems: ProblemCollector): OriginEntry | undefined {
+function compileWildcard(spec: string, scheme: string, rest: string, at: string, problems: OriginProblemSink): OriginEntry | undefined {
   // Normalise `scheme://x.rest` and take the host apart again, so that the suffix gets the same
   // treatment (case, punycode, default port) as an exact origin.
   const result = normaliseConfiguredOrigin(`${scheme}://x.${rest}`);

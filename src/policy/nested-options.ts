@@ -5,10 +5,9 @@
  *
  * The key lists are typed by the options interfaces, so a new option that is not listed fails to compile.
  */
-import type { MetricsAuth } from '../metrics/handler';
 import { describe } from '../origin/matcher';
 import type { ProblemCollector } from './errors';
-import type { LoggingOptions, MetricsOptions } from './options';
+import type { LoggingOptions, MetricsAuth, MetricsOptions } from './options';
 
 /** Every key of T (of each member, for a union), listed once: a key missing here fails to compile. */
 type KeyList<T> = Record<T extends unknown ? keyof T : never, true>;

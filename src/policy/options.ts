@@ -142,6 +142,9 @@ export interface RoutePolicyOptions extends PolicyOptions {
   inheritOriginResolver?: boolean;
 }
 
+/** Credentials a /metrics endpoint requires: a bearer token, or HTTP Basic. Secrets of 16 characters or more. */
+export type MetricsAuth = { readonly bearerToken: string } | { readonly username: string; readonly password: string };
+
 export interface MetricsOptions {
   /** prom-client Registry to register on. Default: a new Registry (never the global one). */
   registry?: import('prom-client').Registry;

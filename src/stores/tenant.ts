@@ -1,12 +1,21 @@
 /** Compiles a `tenantFrom` declaration into a function over the neutral request, and how far a page can choose it. */
-import type { CorsRequest } from '../engine/decision';
 import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
 import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
 import { compileHostTemplate, compilePathTemplate } from './tenant-template';
 import { MAX_TENANT_LENGTH } from './types';
 
+/**
+ * What a tenant is read from: the parts of the engine's neutral request (CorsRequest) that a
+ * `tenantFrom` declaration can name. Declared by shape, so that stores need nothing from the engine.
+ */
+export interface TenantRequest {
+  readonly path: string;
+  readonly host?: string;
+  readonly target?: string;
+}
+
 export interface CompiledTenantSource {
-  readonly tenantOf: (req: CorsRequest) => string | undefined;
+  readonly tenantOf: (req: TenantRequest) => string | undefined;
   /** Header names the answer now depends on. */
   readonly vary: readonly string[];
   /**

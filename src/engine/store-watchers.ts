@@ -1,4 +1,4 @@
-import type { CompiledPolicy } from '../engine/compiled';
+import type { CompiledPolicy } from './compiled';
 
 /**
  * Connects every route's origin store to its caches: when a store reports a change, the tenant's
