@@ -51,6 +51,10 @@ export class SlidingHyperLogLog {
   private readonly slices: Uint8Array[];
   private readonly sliceIds: number[];
   private readonly sliceMs: number;
+  /** The slice being filled and the time span it covers: most adds land in it without recomputing. */
+  private current: Uint8Array;
+  private currentFrom = Infinity;
+  private currentUntil = -Infinity;
 
   constructor(
     readonly spec: WindowSpec,
@@ -62,6 +66,7 @@ export class SlidingHyperLogLog {
     this.sliceMs = spec.windowMs / spec.slices;
     this.slices = Array.from({ length: spec.slices }, () => new Uint8Array(this.m));
     this.sliceIds = new Array<number>(spec.slices).fill(-1);
+    this.current = this.slices[0] as Uint8Array;
   }
 
   add(value: string): void {
@@ -71,21 +76,35 @@ export class SlidingHyperLogLog {
   clear(): void {
     for (const s of this.slices) s.fill(0);
     this.sliceIds.fill(-1);
+    this.currentFrom = Infinity;
+    this.currentUntil = -Infinity;
   }
 
-  /** Adds a 32-bit hash: the top `precision` bits pick the register, the rest give the rank. */
-  addHash(hash: number): void {
-    const id = Math.floor(this.now() / this.sliceMs);
+  /**
+   * Adds a 32-bit hash: the top `precision` bits pick the register, the rest give the rank. `now`
+   * lets a caller with several sketches read the clock once.
+   */
+  addHash(hash: number, now = this.now()): void {
+    if (now >= this.currentUntil || now < this.currentFrom) this.enterSlice(now);
+    const registers = this.current;
+    const index = hash >>> (32 - this.precision);
+    const rest = (hash << this.precision) >>> 0;
+    const rank = Math.min(Math.clz32(rest) + 1, 32 - this.precision + 1);
+    if (rank > (registers[index] as number)) registers[index] = rank;
+  }
+
+  /** Makes the slice `now` falls in the current one, emptied first if it last held an older slice. */
+  private enterSlice(now: number): void {
+    const id = Math.floor(now / this.sliceMs);
     const i = id % this.spec.slices;
     const registers = this.slices[i] as Uint8Array;
     if (this.sliceIds[i] !== id) {
       registers.fill(0);
       this.sliceIds[i] = id;
     }
-    const index = hash >>> (32 - this.precision);
-    const rest = (hash << this.precision) >>> 0;
-    const rank = Math.min(Math.clz32(rest) + 1, 32 - this.precision + 1);
-    if (rank > (registers[index] as number)) registers[index] = rank;
+    this.current = registers;
+    this.currentFrom = id * this.sliceMs;
+    this.currentUntil = (id + 1) * this.sliceMs;
   }
 
   /** The estimated number of distinct values added within the window. */

@@ -51,6 +51,12 @@ export class MetricsRecorder implements ResolverObserver {
 
   /** Distinct rejected origins per window, in fixed memory (the label guard folds them). */
   private readonly distinct = DEFAULT_WINDOWS.map((w) => new SlidingHyperLogLog(w));
+  /**
+   * The last rejected origin's hash: a frontend that is turned away sends the same origin again and
+   * again, and re-adding a known hash needs no new one. Keyed by the seed too (a worker adopts its
+   * primary's). A scan of new origins hashes each, as before.
+   */
+  private readonly lastRejected = { origin: '', seed: -1, hash: 0 };
   private readonly removeDistinctSource: () => void;
   private readonly stopFollowingSeed: () => void;
 
@@ -176,8 +182,15 @@ export class MetricsRecorder implements ResolverObserver {
     if (outcome === 'rejected') {
       // Invalid origins share one label but are distinct origins all the same.
       const seen = decision.origin === INVALID_ORIGIN_LABEL && rawOrigin !== undefined ? rawOrigin : (decision.origin ?? '');
-      const hash = hashOrigin(seen, getHashSeed());
-      for (const sketch of this.distinct) sketch.addHash(hash);
+      const seed = getHashSeed();
+      const last = this.lastRejected;
+      if (last.origin !== seen || last.seed !== seed) {
+        last.hash = hashOrigin(seen, seed);
+        last.origin = seen;
+        last.seed = seed;
+      }
+      const now = Date.now();
+      for (const sketch of this.distinct) sketch.addHash(last.hash, now);
     }
     const reason = decision.reason;
     if (reason !== undefined) {

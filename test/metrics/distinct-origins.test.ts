@@ -27,4 +27,39 @@ describe('SlidingHyperLogLog', () => {
     now = 1_000_000;
     expect(hll.estimate()).toBe(0);
   });
+
+  it('moves to the next slice when the current one ends, and reuses a slot that held an old slice', () => {
+    let now = 0;
+    const hll = new SlidingHyperLogLog({ label: '5m', windowMs: 300_000, slices: 5 }, 12, () => now);
+    for (let i = 0; i < 10; i++) hll.add(`https://a${i}.example`);
+    now = 59_999; // same slice
+    for (let i = 0; i < 10; i++) hll.add(`https://b${i}.example`);
+    now = 60_000; // the next slice starts exactly here
+    for (let i = 0; i < 10; i++) hll.add(`https://c${i}.example`);
+    expect(hll.estimate()).toBe(30);
+    now = 360_000; // slice 6 lands in slot 1, which held slice 1 (the c origins): emptied, not added to
+    expect(hll.estimate()).toBe(0);
+    for (let i = 0; i < 5; i++) hll.add(`https://d${i}.example`);
+    expect(hll.estimate()).toBe(5);
+    now = 30_000; // a clock stepped back: the add goes to the slice that time names, never a stale one
+    hll.add('https://e.example');
+    now = 360_000;
+    expect(hll.estimate()).toBe(5);
+  });
+
+  it('counts again after clear(), in a slice the window reads', () => {
+    const hll = new SlidingHyperLogLog({ label: '5m', windowMs: 300_000, slices: 5 }, 12, () => 1_000);
+    for (let i = 0; i < 10; i++) hll.add(`https://a${i}.example`);
+    hll.clear();
+    expect(hll.estimate()).toBe(0);
+    for (let i = 0; i < 3; i++) hll.add(`https://b${i}.example`);
+    expect(hll.estimate()).toBe(3);
+  });
+
+  it('takes the time from the caller when given (one clock read for several sketches)', () => {
+    const hll = new SlidingHyperLogLog({ label: '5m', windowMs: 300_000, slices: 5 }, 12, () => 0);
+    hll.addHash(0x12345678, 10_000);
+    hll.addHash(0x9abcdef0, 10_000);
+    expect(hll.estimate()).toBe(2);
+  });
 });
