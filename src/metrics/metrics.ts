@@ -2,9 +2,10 @@
  * The metric contract (docs/metrics.md), registered on a caller-supplied prom-client Registry.
  * Creation is idempotent: a second sentinel on the same registry reuses the same metrics.
  */
-import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRIC_NAMES } from '../contract';
 import { enableBatching, flushOnCollect } from './batch';
+import { SeriesHistogram } from './histogram';
 import { estimateRegisters, mergeRegisters } from './distinct-origins';
 
 export const DEFAULT_PREFIX = 'cors_';
@@ -16,7 +17,8 @@ export interface CorsMetrics {
   readonly prefix: string;
   readonly requests: Counter<'route' | 'request_type' | 'outcome' | 'origin'>;
   readonly violations: Counter<'route' | 'request_type' | 'reason'>;
-  readonly preflightDuration: Histogram<'route' | 'outcome'>;
+  /** Observed on every preflight: a series histogram (./histogram), exported as prom-client's Histogram would be. */
+  readonly preflightDuration: SeriesHistogram<'route' | 'outcome'>;
   readonly nonCorsRequests: Counter<'route'>;
   readonly originLabelValues: Gauge;
   readonly originLabelLimit: Gauge;
@@ -78,7 +80,7 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new TypeError(`cors-sentinel: invalid metric prefix ${JSON.stringify(prefix)}`);
 
-  function once<T extends Metric>(name: string, make: (config: { name: string; registers: Registry[] }) => T): T {
+  function once<T extends object>(name: string, make: (config: { name: string; registers: Registry[] }) => T): T {
     const existing = registry.getSingleMetric(prefix + name);
     if (existing) return existing as unknown as T;
     return make({ name: prefix + name, registers: [registry] });
@@ -96,7 +98,7 @@ export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetri
       ...c, collect: flushOnCollect, help: 'Rejected cross-origin requests by reason; sums to the rejected requests.',
       labelNames: ['route', 'request_type', 'reason'] as const,
     }))),
-    preflightDuration: once(METRIC_NAMES.preflightDuration, (c) => new Histogram({
+    preflightDuration: once(METRIC_NAMES.preflightDuration, (c) => new SeriesHistogram({
       ...c, help: 'Time to answer CORS preflights, including origin resolver lookups.',
       labelNames: ['route', 'outcome'] as const, buckets: [...(options.preflightBuckets ?? DEFAULT_PREFLIGHT_BUCKETS)],
     })),

@@ -3,7 +3,7 @@
  * found without building a string key and counted in a batch (./batch) rather than through
  * prom-client's per-call label hashing.
  */
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { INVALID_ORIGIN_LABEL, type Decision } from '../engine/decision';
 import type { CacheResult, ResolverObserver, ResolverOutcome } from '../engine/resolver-cache';
 import type { CompiledPolicy } from '../engine/compiled';
@@ -15,8 +15,8 @@ import type { LabelResult, OriginLabeler } from './origin-labeler';
 type CounterChild = Counter.Internal;
 
 import type { ShadowChange } from '../contract';
+import type { HistogramSeries } from './histogram';
 export type { ShadowChange };
-type HistogramChild = Histogram.Internal<string>;
 
 /** A request series of one origin label; `slotted`: the origin holds a guard slot (its requests feed the guard). */
 interface OriginSeries {
@@ -31,7 +31,7 @@ interface RouteChildren {
   /** [preflight, actual] → by reason. */
   readonly violations: readonly Map<string, CounterSeries>[];
   /** [allowed, rejected] */
-  readonly preflight: Array<HistogramChild | undefined>;
+  readonly preflight: Array<HistogramSeries | undefined>;
 }
 
 function newRouteChildren(): RouteChildren {
