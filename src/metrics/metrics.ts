@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRIC_NAMES } from '../contract';
 import { enableBatching, flushOnCollect } from './batch';
 import { SeriesHistogram } from './histogram';
+import { METRIC_PREFIX } from '../policy/nested-options';
 import { estimateRegisters, mergeRegisters } from './distinct-origins';
 
 export const DEFAULT_PREFIX = 'cors_';
@@ -78,7 +79,7 @@ export interface CreateMetricsOptions {
 export function createCorsMetrics(options: CreateMetricsOptions = {}): CorsMetrics {
   const registry = options.registry ?? new Registry();
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new TypeError(`cors-sentinel: invalid metric prefix ${JSON.stringify(prefix)}`);
+  if (!METRIC_PREFIX.test(prefix)) throw new TypeError(`cors-sentinel: invalid metric prefix ${JSON.stringify(prefix)}`);
 
   function once<T extends object>(name: string, make: (config: { name: string; registers: Registry[] }) => T): T {
     const existing = registry.getSingleMetric(prefix + name);

@@ -28,8 +28,8 @@ export function checkKeys(source: object, allowed: ReadonlySet<string> | readonl
   }
 }
 
-/** `metrics` and `logging`: objects (or `false` for metrics) whose keys are all known. */
-export function checkNestedOptions(options: { metrics?: unknown; logging?: unknown }, problems: ProblemCollector): void {
+/** `metrics` and `logging`: objects (or `false` for metrics) whose keys are all known and whose values are usable; `logger`. */
+export function checkNestedOptions(options: { metrics?: unknown; logging?: unknown; logger?: unknown }, problems: ProblemCollector): void {
   const nested: [string, unknown, readonly string[], boolean][] = [
     ['metrics', options.metrics, METRICS_KEYS, true],
     ['logging', options.logging, LOGGING_KEYS, false],
@@ -42,6 +42,47 @@ export function checkNestedOptions(options: { metrics?: unknown; logging?: unkno
     }
     checkKeys(value, keys, `${name}.`, problems);
   }
+  if (isObject(options.metrics)) checkMetricsValues(options.metrics, problems);
+  if (isObject(options.logging)) checkLoggingValues(options.logging, problems);
+  const logger = (options as { logger?: unknown }).logger;
+  if (logger !== undefined && logger !== false && !(isObject(logger) && typeof logger.log === 'function')) {
+    problems.add('logger', 'invalid_type', `expected a winston logger or false, got ${describe(logger)}`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A metric name prefix Prometheus accepts (names are `prefix` + `requests_total`, …). */
+export const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/** Values of `metrics`: the runtime would otherwise refuse them one at a time, or not at all. */
+function checkMetricsValues(m: Record<string, unknown>, problems: ProblemCollector): void {
+  const { registry, prefix, originLabelLimit, originLabelHoldMs, cluster, preflightBuckets } = m;
+  if (registry !== undefined && !(isObject(registry) && typeof registry.registerMetric === 'function' && typeof registry.getSingleMetric === 'function')) {
+    problems.add('metrics.registry', 'invalid_type', `expected a prom-client Registry, got ${describe(registry)}`);
+  }
+  if (prefix !== undefined && !(typeof prefix === 'string' && METRIC_PREFIX.test(prefix))) {
+    problems.add('metrics.prefix', 'invalid_type', `expected a metric name prefix (letters, digits, _ and :, not starting with a digit), got ${describe(prefix)}`);
+  }
+  wholeNumber(originLabelLimit, 0, 'metrics.originLabelLimit', 'a whole number ≥ 0 (default 50)', problems);
+  wholeNumber(originLabelHoldMs, 100, 'metrics.originLabelHoldMs', 'a whole number of milliseconds ≥ 100 (default 60000)', problems);
+  if (cluster !== undefined && typeof cluster !== 'boolean') problems.add('metrics.cluster', 'invalid_type', `expected true or false, got ${describe(cluster)}`);
+  if (preflightBuckets !== undefined) {
+    const ok = Array.isArray(preflightBuckets) && preflightBuckets.length > 0 &&
+      preflightBuckets.every((b, i) => typeof b === 'number' && Number.isFinite(b) && b > 0 && (i === 0 || b > (preflightBuckets[i - 1] as number)));
+    if (!ok) problems.add('metrics.preflightBuckets', 'invalid_number', `expected upper bounds in seconds, positive and increasing (e.g. [0.001, 0.01, 0.1]), got ${describe(preflightBuckets)}`);
+  }
+}
+
+function checkLoggingValues(l: Record<string, unknown>, problems: ProblemCollector): void {
+  wholeNumber(l.maxPerInterval, 0, 'logging.maxPerInterval', 'a whole number of lines ≥ 0 (default 10)', problems);
+  wholeNumber(l.intervalMs, 1, 'logging.intervalMs', 'a whole number of milliseconds ≥ 1 (default 10000)', problems);
+  if (l.level !== undefined && typeof l.level !== 'string') problems.add('logging.level', 'invalid_type', `expected a logger level such as "warn", got ${describe(l.level)}`);
+}
+
+function wholeNumber(value: unknown, min: number, path: string, expected: string, problems: ProblemCollector): void {
+  if (value === undefined) return;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min)) problems.add(path, 'invalid_number', `expected ${expected}, got ${describe(value)}`);
 }
 
 /** `; did you mean "x"?` for the closest known key within a small edit distance, else ''. */

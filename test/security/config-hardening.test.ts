@@ -112,6 +112,37 @@ describe('misspelled option keys, nested ones included, are reported with a sugg
     ]);
   });
 
+  it('reports unusable metrics and logging values together with every other problem, instead of one TypeError at a time', () => {
+    const found = problems({
+      origins: ['https://app.example.com', 'app.example.org'],
+      metrics: { originLabelLimit: -1, originLabelHoldMs: 5, prefix: 'cors sentinel', preflightBuckets: [1, 0.5], cluster: 'yes', registry: {} },
+      logging: { maxPerInterval: 'x', intervalMs: 0, level: 3 },
+      logger: 'console',
+    } as never);
+    expect(found.map((p) => [p.path, p.code])).toEqual([
+      ['metrics.registry', 'invalid_type'],
+      ['metrics.prefix', 'invalid_type'],
+      ['metrics.originLabelLimit', 'invalid_number'],
+      ['metrics.originLabelHoldMs', 'invalid_number'],
+      ['metrics.cluster', 'invalid_type'],
+      ['metrics.preflightBuckets', 'invalid_number'],
+      ['logging.maxPerInterval', 'invalid_number'],
+      ['logging.intervalMs', 'invalid_number'],
+      ['logging.level', 'invalid_type'],
+      ['logger', 'invalid_type'],
+      ['origins[1]', 'invalid_origin'],
+    ]);
+    expect(found[5]?.message).toBe('expected upper bounds in seconds, positive and increasing (e.g. [0.001, 0.01, 0.1]), got an array');
+  });
+
+  it('accepts the documented values', () => {
+    expect(problems({
+      origins: ['https://app.example.com'],
+      metrics: { originLabelLimit: 0, originLabelHoldMs: 100, prefix: 'api:cors_', preflightBuckets: [0.001, 0.01], cluster: false, registry: new Registry() },
+      logging: { maxPerInterval: 0, intervalMs: 1, level: 'info' },
+    })).toEqual([]);
+  });
+
   it('refuses a metrics or logging value that is not an object, and misspelled metrics auth keys', () => {
     expect(problems({ origins: ['https://app.example.com'], logging: 'verbose' } as never).map((p) => p.path)).toEqual(['logging']);
     const cors = corsSentinel({ origins: ['https://app.example.com'], logger: false, metrics: { registry: new Registry() } });
