@@ -5,15 +5,20 @@
  *     const cors = koaCorsSentinel({ origins: ['https://app.example.com'], credentials: true });
  *     app.use(cors);
  *
- * Koa's default error handler removes every header when a later middleware throws (like `@koa/cors`
- * without `keepHeadersOnError`): error responses carry no CORS headers, so scripts cannot read them.
+ * When a later middleware throws, Koa's `ctx.onerror` removes every header and then sets the error's
+ * own `err.headers`. Like `@koa/cors` with `keepHeadersOnError`, the middleware merges the headers its
+ * decision wrote for this request into `err.headers` and rethrows the same error (status, `expose`,
+ * message untouched), so a browser can read an allowed origin's 500 or 404 (see keepCorsHeaders).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import vary from 'vary';
+import type { Decision } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
+import type { ResponseWriter } from '../port';
 import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
 import { observeResponse } from '../observer/middleware';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { corsRequestOf } from './node-request';
+import { corsRequestOf, routingPath } from './node-request';
 import { nodeResponseWriter } from './node-response';
 
 /** What the middleware reads of Koa's Context (declared structurally: no dependency on Koa's types). */
@@ -27,18 +32,71 @@ export interface KoaContextLike {
 export type KoaNext = () => Promise<unknown>;
 export type KoaCorsSentinelMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Sentinel;
 
-const writer = nodeResponseWriter((_res, next: KoaNext) => next());
+/** The decision whose headers were written on a response: the only headers the error path may keep. */
+const APPLIED = Symbol('cors-sentinel.applied');
+type AppliedResponse = ServerResponse & { [APPLIED]?: Decision };
+const nodeWriter = nodeResponseWriter((_res, next: KoaNext) => next());
+const writer: ResponseWriter<AppliedResponse, KoaNext, Promise<unknown>> = {
+  ...nodeWriter,
+  writeHeaders(res, d) {
+    nodeWriter.writeHeaders(res, d);
+    res[APPLIED] = d;
+  },
+};
+/** Our merged `err.headers` → the application's own, so that an error object thrown again starts from the app's. */
+const APP_HEADERS = new WeakMap<object, unknown>();
 
 /** Validates `options` (throwing a CorsConfigError that lists every problem) and returns the middleware. */
 export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSentinelMiddleware {
   const sentinel = createSentinel(options);
   async function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
-    // Koa's ctx.path is parseurl's pathname of the same target: routingPath() computes it alike.
-    return sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res, next, writer);
+    try {
+      // Koa's ctx.path is parseurl's pathname of the same target: routingPath() computes it alike.
+      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res, next, writer);
+    } catch (err) {
+      if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
+        sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path: routingPath(ctx.originalUrl) });
+      }
+      throw err;
+    }
   }
   return Object.assign(middleware, sentinel);
 }
 
+/**
+ * Sets `err.headers` to the application's error headers plus the decision's: our CORS headers replace
+ * the application's of the same name, our Vary fields are appended. Only what the decision wrote, never
+ * what the response carried: a rejected origin gets Vary and nothing else. Always a fresh object (a
+ * shared `headers` object is never changed), remembered so that an error object thrown again starts
+ * from the application's headers, not an earlier request's. A thrown non-object (`throw 'x'`) cannot
+ * carry headers: Koa answers it with a plain 500, as before. Returns whether the application's headers
+ * held an Access-Control-Allow-Origin: another CORS layer, reported, and left alone when ours has none.
+ */
+function keepCorsHeaders(err: unknown, d: Decision | undefined): boolean {
+  if (d === undefined || typeof err !== 'object' || err === null || (d.headers.length === 0 && d.vary.length === 0)) return false;
+  const e = err as { headers?: unknown };
+  let appAllowOrigin = false;
+  try {
+    const app = e.headers !== null && typeof e.headers === 'object' && APP_HEADERS.has(e.headers) ? APP_HEADERS.get(e.headers) : e.headers;
+    const ours = new Set(d.headers.map(([name]) => name.toLowerCase()));
+    const headers: Record<string, unknown> = {};
+    let varyValue = '';
+    for (const [name, value] of Object.entries(app !== null && typeof app === 'object' ? app : {})) {
+      const lower = name.toLowerCase();
+      appAllowOrigin ||= lower === 'access-control-allow-origin';
+      if (lower === 'vary') varyValue = Array.isArray(value) ? value.join(', ') : String(value);
+      else if (!ours.has(lower)) headers[name] = value;
+    }
+    for (const [name, value] of d.headers) headers[name] = value;
+    if (d.vary.length > 0) varyValue = vary.append(varyValue, d.vary as string[]);
+    if (varyValue !== '') headers.Vary = varyValue;
+    APP_HEADERS.set(headers, app);
+    e.headers = headers;
+  } catch {
+    // A frozen error or a throwing `headers` getter: left as thrown, Koa answers it as before.
+  }
+  return appAllowOrigin;
+}
 
 export type KoaCorsObserverMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Observer;
 
