@@ -66,6 +66,22 @@ describe.each([
     expect(await metricSum(registry, 'cors_resolver_duration_seconds_count', { result: 'allowed' })).toBe(1);
   });
 
+  it("keeps the decision's headers on finalhandler's error responses, after an origin lookup too; an err.headers is set after ours", async () => {
+    const { app } = build();
+    app.get('/boom', (req, _res, next) => {
+      // App code that puts a CORS header on its error: finalhandler sets err.headers after ours (the framework's call, docs/adapters.md).
+      next(Object.assign(new Error('no'), { status: 403, headers: req.headers['x-app-acao'] ? { 'Access-Control-Allow-Origin': req.headers['x-app-acao'] } : {} }));
+    });
+    for (const origin of ['https://app.example.com', 'https://tenant.example.org']) {
+      const res = await request(app).get('/boom').set('Origin', origin).set('Authorization', 'x');
+      expect([res.status, res.headers['access-control-allow-origin'], res.headers['access-control-allow-credentials'], res.headers.vary]).toEqual([403, origin, 'true', 'Origin']);
+    }
+    const rejected = await request(app).get('/boom').set('Origin', 'https://evil.example').set('Authorization', 'x');
+    expect([rejected.status, rejected.headers['access-control-allow-origin'], rejected.headers.vary]).toEqual([403, undefined, 'Origin']);
+    const appHeader = await request(app).get('/boom').set('Origin', 'https://app.example.com').set('Authorization', 'x').set('X-App-Acao', '*');
+    expect([appHeader.headers['access-control-allow-origin'], appHeader.headers['access-control-allow-credentials']]).toEqual(['*', 'true']);
+  });
+
   it('counts exactly: N concurrent requests in, N counted', async () => {
     const { app, registry } = build();
     const server: Server = await new Promise((resolve) => {

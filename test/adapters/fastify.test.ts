@@ -59,6 +59,29 @@ describe('fastifyCorsSentinel', () => {
     expect([res.headers.vary, res.headers['access-control-allow-origin']]).toEqual(['Accept-Encoding, Origin', APP]);
   });
 
+  it("keeps the decision's headers on Fastify's error responses, after an origin lookup too; an error's own headers are set after ours", async () => {
+    const app = await build(async (a) => {
+      await a.register(fastifyCorsSentinel, { origins: [APP], resolveOrigin: async (o) => o === 'https://tenant.example', credentials: true, logger: false });
+      a.get('/boom', async (request, reply) => {
+        reply.header('Vary', 'Accept');
+        // App code that puts a CORS header on its error: Fastify's default error handler sets error.headers after ours (docs/adapters.md).
+        const appAcao = request.headers['x-app-acao'];
+        throw Object.assign(new Error('no'), { statusCode: 403, headers: appAcao ? { 'access-control-allow-origin': appAcao } : {} });
+      });
+      a.get('/crash', async () => { throw new Error('crash'); });
+    });
+    for (const origin of [APP, 'https://tenant.example']) {
+      const res = await inject(app, { url: '/boom', headers: { Origin: origin } });
+      expect([res.statusCode, res.headers['access-control-allow-origin'], res.headers['access-control-allow-credentials'], res.headers.vary]).toEqual([403, origin, 'true', 'Accept, Origin']);
+    }
+    const crash = await inject(app, { url: '/crash', headers: { Origin: APP } });
+    expect([crash.statusCode, crash.headers['access-control-allow-origin'], crash.headers.vary]).toEqual([500, APP, 'Origin']);
+    const rejected = await inject(app, { url: '/boom', headers: { Origin: 'https://evil.example' } });
+    expect([rejected.statusCode, rejected.headers['access-control-allow-origin'], rejected.headers.vary]).toEqual([403, undefined, 'Accept, Origin']);
+    const appHeader = await inject(app, { url: '/boom', headers: { Origin: APP, 'X-App-Acao': '*' } });
+    expect([appHeader.headers['access-control-allow-origin'], appHeader.headers['access-control-allow-credentials']]).toEqual(['*', 'true']);
+  });
+
   it('stays inside the context it is registered in (encapsulation)', async () => {
     const app = await build(async (a) => {
       await a.register(async (api) => {

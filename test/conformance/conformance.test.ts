@@ -1,7 +1,7 @@
 /**
  * One suite, every adapter: the same requests over real sockets against Express 5, Express 4,
  * node:http, Fastify and Koa, with the same expected answers — security rules, the origin bypass
- * battery, Vary, preflights, exact counts under concurrency and the /metrics exposition.
+ * battery, Vary, preflights, error responses, exact counts under concurrency and the /metrics exposition.
  * (Late decisions and route selection: late-decision.test.ts, route-selection.test.ts.)
  */
 import { send, type Exchange, type Req } from '../support/exchange';
@@ -14,6 +14,7 @@ const POLICY = {
   credentials: true,
   maxAge: 600,
   allowedHeaders: ['content-type', 'x-api-key'],
+  exposedHeaders: ['x-request-id'],
   routes: [{ path: '/public/*', name: 'public', origins: '*', credentials: false }],
 };
 // The preflight answer depends on Access-Control-Request-Private-Network too (PNA off → 403 when asked).
@@ -24,7 +25,7 @@ function seen(x: Exchange): Record<string, unknown> {
   const h = x.headers;
   return {
     status: x.status, body: x.body, acao: h['access-control-allow-origin'], acac: h['access-control-allow-credentials'],
-    methods: h['access-control-allow-methods'], maxAge: h['access-control-max-age'], vary: h.vary,
+    expose: h['access-control-expose-headers'], methods: h['access-control-allow-methods'], maxAge: h['access-control-max-age'], vary: h.vary,
   };
 }
 
@@ -35,7 +36,7 @@ const preflight = (origin: string, method = 'PUT', headers?: string): Req => ({
 const refusedPreflight = { status: 403, body: '', acao: undefined, acac: undefined, methods: undefined, maxAge: undefined, vary: PREFLIGHT_VARY };
 
 const CASES: ReadonlyArray<readonly [string, Req, Record<string, unknown>]> = [
-  ['allowed actual request', { path: '/api/items', headers: { Origin: APP } }, { status: 200, body: 'app', acao: APP, acac: 'true', vary: 'Origin' }],
+  ['allowed actual request', { path: '/api/items', headers: { Origin: APP } }, { status: 200, body: 'app', acao: APP, acac: 'true', expose: 'x-request-id', vary: 'Origin' }],
   ['wildcard subdomain, actual', { path: '/api/items', headers: { Origin: 'https://a.b.preview.example.com' } }, { acao: 'https://a.b.preview.example.com', vary: 'Origin' }],
   ['rejected actual request runs without CORS headers', { path: '/api/items', headers: { Origin: 'https://evil.example' } }, { status: 200, body: 'app', acao: undefined, acac: undefined, vary: 'Origin' }],
   ['no Origin: not CORS', { path: '/api/items' }, { status: 200, body: 'app', acao: undefined }],
@@ -45,6 +46,13 @@ const CASES: ReadonlyArray<readonly [string, Req, Record<string, unknown>]> = [
   ['preflight from a rejected origin reveals nothing', preflight('https://evil.example'), refusedPreflight],
   ['preflight from the null origin', preflight('null'), refusedPreflight],
   ['plain OPTIONS is the app\'s', { method: 'OPTIONS', path: '/api/items', headers: { Origin: APP } }, { status: 200, body: 'app', acao: APP }],
+  // An error after the middleware (a route that throws, a 404 error) is answered by the framework's
+  // error path, which must keep what cors-sentinel wrote: else the browser reports a CORS error, not the 500.
+  ['an allowed origin\'s 500 keeps its CORS headers', { path: '/boom', headers: { Origin: APP } }, { status: 500, acao: APP, acac: 'true', expose: 'x-request-id', vary: 'Origin' }],
+  ['an allowed origin\'s 404 error keeps its CORS headers', { path: '/missing', headers: { Origin: APP } }, { status: 404, acao: APP, acac: 'true', expose: 'x-request-id', vary: 'Origin' }],
+  ['a rejected origin\'s 500 has no CORS headers, only Vary', { path: '/boom', headers: { Origin: 'https://evil.example', Cookie: 's=1' } }, { status: 500, acao: undefined, acac: undefined, expose: undefined, vary: 'Origin' }],
+  ['a rejected origin\'s 404 error has no CORS headers, only Vary', { path: '/missing', headers: { Origin: 'https://evil.example' } }, { status: 404, acao: undefined, acac: undefined, expose: undefined, vary: 'Origin' }],
+  ['no Origin: the 500 carries Vary, for shared caches', { path: '/boom' }, { status: 500, acao: undefined, vary: 'Origin' }],
   ['public route: any origin, no credentials, no Vary', { path: '/public/logo', headers: { Origin: 'https://evil.example' } }, { status: 200, acao: '*', acac: undefined, vary: undefined }],
 ];
 
@@ -66,9 +74,11 @@ describe.each(ADAPTERS.map((a) => [a.name, a] as const))('%s conforms', (_name, 
     expect(seen(await send(app.port, r))).toMatchObject(expected);
   });
 
-  it.each(BYPASSES)('bypass attempt %j gets no grant, actual or preflight', async (origin) => {
+  it.each(BYPASSES)('bypass attempt %j gets no grant, actual, error or preflight', async (origin) => {
     const actual = await send(app.port, { path: '/api/items', headers: { Origin: origin, Cookie: 's=1' } });
     expect([actual.status, actual.headers['access-control-allow-origin'], actual.headers['access-control-allow-credentials']]).toEqual([200, undefined, undefined]);
+    const error = await send(app.port, { path: '/boom', headers: { Origin: origin, Cookie: 's=1' } });
+    expect([error.status, error.headers['access-control-allow-origin'], error.headers['access-control-allow-credentials']]).toEqual([500, undefined, undefined]);
     const pre = await send(app.port, preflight(origin));
     expect([pre.status, pre.headers['access-control-allow-origin']]).toEqual([403, undefined]);
   });

@@ -1,7 +1,10 @@
 /**
  * The same application on every adapter, over a real socket: an optional "deadline" layer in front
  * (a timeout middleware that answers 503 itself when the rest is too slow), then cors-sentinel, then
- * routes: `GET /api/account/me` answers `account`, `/metrics` the scrape, anything else `app`.
+ * routes: `GET /api/account/me` answers `account`, `/metrics` the scrape, anything else `app` — except
+ * the error routes, through each framework's own error path: `GET /boom` throws (500) and
+ * `GET /missing` fails with a 404 error (Express `next(err)`, Fastify a thrown `statusCode`, Koa
+ * `ctx.throw(404)`; node:http has no error handler, so its listener catches and answers itself).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,6 +76,8 @@ function expressAdapter(name: string, express: typeof express5): AdapterUnderTes
       app.use(cors);
       app.get('/metrics', cors.metricsHandler());
       app.get('/api/account/me', (_req, res) => { res.send('account'); });
+      app.get('/boom', () => { throw new Error('boom'); });
+      app.get('/missing', (_req, _res, next) => { next(Object.assign(new Error('missing'), { status: 404 })); });
       app.use((_req, res) => { res.send('app'); });
       const server = createServer(app);
       const port = await listenOn(server);
@@ -89,7 +94,14 @@ const nodeAdapter: AdapterUnderTest = {
     const handler = corsSentinelHandler(options, (req, res) => {
       const path = (req.url ?? '/').replace(/^https?:\/\/[^/]*/, '').split('?')[0];
       if (path === '/metrics') return metrics?.(req, res);
-      res.end(path === '/api/account/me' && req.method === 'GET' ? 'account' : 'app');
+      try {
+        if (path === '/boom') throw new Error('boom');
+        if (path === '/missing') throw Object.assign(new Error('missing'), { status: 404 });
+        res.end(path === '/api/account/me' && req.method === 'GET' ? 'account' : 'app');
+      } catch (err) {
+        res.statusCode = (err as { status?: number }).status ?? 500;
+        res.end('error');
+      }
     });
     metrics = handler.metricsHandler();
     const server = createServer((req, res) => {
@@ -111,6 +123,8 @@ const fastifyAdapter: AdapterUnderTest = {
     const metrics = app.corsSentinel.metricsHandler();
     app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
     app.get('/api/account/me', async () => 'account');
+    app.get('/boom', async () => { throw new Error('boom'); });
+    app.get('/missing', async () => { throw Object.assign(new Error('missing'), { statusCode: 404 }); });
     app.all('/*', async () => 'app');
     app.all('/', async () => 'app');
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -126,10 +140,13 @@ const koaAdapter: AdapterUnderTest = {
     const cors = koaCorsSentinel(options);
     const metrics = cors.metricsHandler();
     const app = new Koa();
+    app.silent = true; // the error routes' errors are expected: not logged to stderr
     app.use(async (ctx, next) => { deadline(ctx.res, appOptions.deadlineMs); await next(); });
     app.use(cors);
     app.use(async (ctx) => {
       if (ctx.path === '/metrics') { ctx.respond = false; metrics(ctx.req, ctx.res); return; }
+      if (ctx.path === '/boom') throw new Error('boom');
+      if (ctx.path === '/missing') ctx.throw(404);
       ctx.body = ctx.path === '/api/account/me' && ctx.method === 'GET' ? 'account' : 'app';
     });
     const server = createServer(app.callback());
