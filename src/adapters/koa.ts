@@ -11,7 +11,6 @@
  * message untouched), so a browser can read an allowed origin's 500 or 404 (see keepCorsHeaders).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import vary from 'vary';
 import type { Decision } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
 import type { ResponseWriter } from '../port';
@@ -20,6 +19,7 @@ import { observeResponse } from '../observer/middleware';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf, routingPath } from './node-request';
 import { nodeResponseWriter } from './node-response';
+import { keepCorsHeaders } from './koa-error-headers';
 
 /** What the middleware reads of Koa's Context (declared structurally: no dependency on Koa's types). */
 export interface KoaContextLike {
@@ -43,8 +43,6 @@ const writer: ResponseWriter<AppliedResponse, KoaNext, Promise<unknown>> = {
     res[APPLIED] = d;
   },
 };
-/** Our merged `err.headers` → the application's own, so that an error object thrown again starts from the app's. */
-const APP_HEADERS = new WeakMap<object, unknown>();
 
 /** Validates `options` (throwing a CorsConfigError that lists every problem) and returns the middleware. */
 export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSentinelMiddleware {
@@ -61,41 +59,6 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
     }
   }
   return Object.assign(middleware, sentinel);
-}
-
-/**
- * Sets `err.headers` to the application's error headers plus the decision's: our CORS headers replace
- * the application's of the same name, our Vary fields are appended. Only what the decision wrote, never
- * what the response carried: a rejected origin gets Vary and nothing else. Always a fresh object (a
- * shared `headers` object is never changed), remembered so that an error object thrown again starts
- * from the application's headers, not an earlier request's. A thrown non-object (`throw 'x'`) cannot
- * carry headers: Koa answers it with a plain 500, as before. Returns whether the application's headers
- * held an Access-Control-Allow-Origin: another CORS layer, reported, and left alone when ours has none.
- */
-function keepCorsHeaders(err: unknown, d: Decision | undefined): boolean {
-  if (d === undefined || typeof err !== 'object' || err === null || (d.headers.length === 0 && d.vary.length === 0)) return false;
-  const e = err as { headers?: unknown };
-  let appAllowOrigin = false;
-  try {
-    const app = e.headers !== null && typeof e.headers === 'object' && APP_HEADERS.has(e.headers) ? APP_HEADERS.get(e.headers) : e.headers;
-    const ours = new Set(d.headers.map(([name]) => name.toLowerCase()));
-    const headers: Record<string, unknown> = {};
-    let varyValue = '';
-    for (const [name, value] of Object.entries(app !== null && typeof app === 'object' ? app : {})) {
-      const lower = name.toLowerCase();
-      appAllowOrigin ||= lower === 'access-control-allow-origin';
-      if (lower === 'vary') varyValue = Array.isArray(value) ? value.join(', ') : String(value);
-      else if (!ours.has(lower)) headers[name] = value;
-    }
-    for (const [name, value] of d.headers) headers[name] = value;
-    if (d.vary.length > 0) varyValue = vary.append(varyValue, d.vary as string[]);
-    if (varyValue !== '') headers.Vary = varyValue;
-    APP_HEADERS.set(headers, app);
-    e.headers = headers;
-  } catch {
-    // A frozen error or a throwing `headers` getter: left as thrown, Koa answers it as before.
-  }
-  return appAllowOrigin;
 }
 
 export type KoaCorsObserverMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Observer;
