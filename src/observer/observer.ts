@@ -152,7 +152,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
         }
         const route = selectRoute(settings.routes, request.path).name;
         const decision: Decision = observedDecision(route, result, response.status);
-        inst.recorder?.record(decision, seconds);
+        inst.recorder?.record(decision, seconds, rawOrigin);
         if (decision.outcome === 'rejected') inst.violations.violation(decision, rawOrigin, request);
         for (const finding of result.findings) {
           inst.recorder?.finding(finding);
