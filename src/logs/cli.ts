@@ -9,7 +9,7 @@ import { createMetricsHandler } from '../metrics/handler';
 import type { CorsObserverOptions } from '../observer/observer';
 import { loadPolicyFile } from '../policy/file';
 import { observerOptions } from '../proxy/observer-options';
-import { LogFollower } from './follow';
+import { LogFollower, type FollowHealth } from './follow';
 import { LineSplitter } from './lines';
 import { createLogObserver } from './observer';
 
@@ -42,17 +42,22 @@ export async function main(argv: string[]): Promise<void> {
   if (problems.length > 0) throw new TypeError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
 
   const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']));
+  let readHealth = (): FollowHealth => ({ ok: true });
   const metrics = createMetricsHandler(logs.registry, process.env.METRICS_BEARER_TOKEN ? { auth: { bearerToken: process.env.METRICS_BEARER_TOKEN } } : {});
   const admin = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') return metrics(req, res);
+    // /healthz fails while the log cannot be read, so that a reader that stopped is restarted, not trusted.
+    const reading = readHealth();
+    if (path === '/healthz' && !reading.ok) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`log not readable: ${reading.error ?? 'unknown error'}\n`);
     res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
   });
   console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen'))}/metrics`);
 
   const file = positionals[0] as string;
-  const stopReading = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);
+  const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);
+  readHealth = health;
   console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
   const stop = async (): Promise<void> => {
     await stopReading();
@@ -70,20 +75,26 @@ function optionsFrom(policyPath: string | undefined, expected: string | undefine
   return {};
 }
 
-async function followFile(file: string, sink: (line: string | undefined) => unknown, values: Record<string, unknown>): Promise<() => Promise<void>> {
+interface Reading {
+  stop(): Promise<void>;
+  health(): FollowHealth;
+}
+
+async function followFile(file: string, sink: (line: string | undefined) => unknown, values: Record<string, unknown>): Promise<Reading> {
   const follower = new LogFollower(file, (line) => void sink(line), {
+    onError: (err) => console.error(`cors-sentinel logs: cannot read ${file}: ${err.message} (retrying; /healthz answers 503 while it lasts)`),
     fromStart: values['from-start'] === true,
     pollMs: positiveInt(values['poll-ms'] as string | undefined, '--poll-ms', 250),
     ...(typeof values['copy-path'] === 'string' ? { copyPath: values['copy-path'] } : {}),
   });
   await follower.start();
-  return () => follower.stop();
+  return { stop: () => follower.stop(), health: () => follower.health() };
 }
 
-function readStdin(sink: (line: string | undefined) => unknown): () => Promise<void> {
+function readStdin(sink: (line: string | undefined) => unknown): Reading {
   const lines = new LineSplitter((line) => void sink(line));
   process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
   // At the end of the input the metrics stay up for a last scrape; SIGTERM stops the process.
   process.stdin.on('end', () => lines.flush());
-  return async () => undefined;
+  return { stop: async () => undefined, health: () => ({ ok: true }) };
 }

@@ -24,6 +24,17 @@ export interface FollowOptions {
   /** How long a renamed file must stay unchanged before it is closed. Default 5 000 ms. */
   readonly retireAfterMs?: number;
   readonly maxLineBytes?: number;
+  /** How long polls may fail before health() says so. Default 10 polls, at least 5 000 ms. */
+  readonly staleAfterMs?: number;
+  /** Called with the first error of a run of failing polls (reading goes on being retried). */
+  readonly onError?: (err: Error) => void;
+}
+
+/** Whether the file is being read: `ok` false once polls have failed for `staleAfterMs` (see health()). */
+export interface FollowHealth {
+  readonly ok: boolean;
+  /** The last poll's error, while polls fail. */
+  readonly error?: string;
 }
 
 interface Retired {
@@ -37,15 +48,29 @@ export class LogFollower {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** When a poll last read without an error, and the error since (a directory where the file was, EIO, …). */
+  private lastReadAt = Date.now();
+  private lastError: Error | undefined;
 
   constructor(private readonly path: string, private readonly sink: LineSink, private readonly options: FollowOptions = {}) {}
 
   /** Opens the file (at its end unless `fromStart`) and polls until `stop()`. */
   async start(): Promise<void> {
-    this.current = await this.open(this.options.fromStart === true ? 'start' : 'end');
+    try {
+      this.current = await this.open(this.options.fromStart === true ? 'start' : 'end');
+    } catch (err) {
+      this.failed(err); // unreadable from the start: the polls retry (from its start once it opens)
+    }
     const loop = (): void => {
       if (this.stopped) return;
-      this.running = this.poll().catch(() => undefined);
+      // A failing poll must not stop the loop (the file may come back), nor go unseen: health() says so.
+      this.running = this.poll().then(
+        () => {
+          this.lastReadAt = Date.now();
+          this.lastError = undefined;
+        },
+        (err: unknown) => this.failed(err),
+      );
       void this.running.then(() => {
         if (!this.stopped) this.timer = setTimeout(loop, this.options.pollMs ?? 250);
       });
@@ -60,14 +85,41 @@ export class LogFollower {
     this.current ??= await this.open('start');
     const log = this.current;
     if (log === undefined) return;
-    if (await log.truncated()) await log.recoverFromCopy(this.options.copyPath ?? `${this.path}.1`);
-    await log.readToEnd();
+    let readError: unknown;
+    try {
+      if (await log.truncated()) await log.recoverFromCopy(this.options.copyPath ?? `${this.path}.1`);
+      await log.readToEnd();
+    } catch (err) {
+      readError = err; // the name may point at a readable file again: look before giving up
+    }
     const named = await statOrUndefined(this.path);
     if (named !== undefined && named.ino !== log.ino) {
-      this.retired.push({ log, quietSince: Date.now() });
+      // A file that could not be read is not drained: it is closed, and the new one is read.
+      if (readError === undefined) this.retired.push({ log, quietSince: Date.now() });
+      else await log.close().catch(() => undefined);
       this.current = await this.open('start');
       await this.current?.readToEnd();
+      return;
     }
+    if (readError !== undefined) throw readError;
+  }
+
+  /** Notes a failed read: reported once per run of failures, kept for health(). */
+  private failed(err: unknown): void {
+    const message = (err as { message?: unknown } | undefined)?.message;
+    const error = new Error(message !== undefined ? String(message) : String(err));
+    if (this.lastError === undefined) this.options.onError?.(error);
+    this.lastError = error;
+  }
+
+  /**
+   * Unhealthy once polls have failed for longer than `staleAfterMs` (default: 10 polls, at least 5 s):
+   * a reader that silently stopped reading would otherwise look like a quiet log.
+   */
+  health(now = Date.now()): FollowHealth {
+    if (this.lastError === undefined) return { ok: true };
+    const staleAfter = this.options.staleAfterMs ?? Math.max(5_000, 10 * (this.options.pollMs ?? 250));
+    return { ok: now - this.lastReadAt < staleAfter, error: this.lastError.message };
   }
 
   async stop(): Promise<void> {
@@ -99,7 +151,12 @@ export class LogFollower {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return OpenLog.open(handle, at, this.sink, this.options.maxLineBytes);
+    try {
+      return await OpenLog.open(handle, at, this.sink, this.options.maxLineBytes);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
   }
 }
 

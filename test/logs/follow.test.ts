@@ -3,7 +3,7 @@
  * rename + reopen, copytruncate (lines still unread when the copy was taken are read from it), a
  * truncation that is rewritten past the old read position, and runaway lines.
  */
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LogFollower } from '../../src/logs/follow';
@@ -116,4 +116,29 @@ it('a runaway line is reported once as oversized and the next lines still arrive
   appendFileSync(file, `${'x'.repeat(300_000)}\nafter\n`);
   await follower.poll();
   expect(seen).toEqual([undefined, 'after']);
+});
+
+it('says it is unhealthy while the file cannot be read, keeps retrying, and recovers', async () => {
+  writeFileSync(file, lines(0, 2));
+  const errors: string[] = [];
+  await follow({ fromStart: true, pollMs: 20, staleAfterMs: 150, onError: (e) => errors.push(e.message) });
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+  await until(() => seen.length === 2);
+  expect(follower.health()).toEqual({ ok: true });
+  // A directory where the log was: opening it works, reading it fails (EISDIR) on every poll.
+  rmSync(file);
+  mkdirSync(file);
+  await until(() => errors.length === 1);
+  expect(follower.health().ok).toBe(true); // not yet stale: one failed poll is not an outage
+  await until(() => !follower.health().ok);
+  expect(follower.health().error).toMatch(/EISDIR/);
+  expect(errors).toHaveLength(1); // reported once per outage, not on every poll
+  rmSync(file, { recursive: true });
+  writeFileSync(file, lines(2, 4));
+  await until(() => follower.health().ok);
+  await until(() => seen.length === 4);
+  expect(seen).toEqual(expected(0, 4));
 });
