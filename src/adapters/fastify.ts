@@ -31,9 +31,9 @@ declare module 'fastify' {
 
 type Done = (err?: Error) => void;
 
-/** The Vary fields of the decision applied to a reply, re-appended in onSend. */
+/** The Vary fields of the decision applied to a reply, and the Vary value written: re-appended in onSend if it changed. */
 const VARY_FIELDS = Symbol('cors-sentinel.vary');
-type ReplyWithVary = FastifyReply & { [VARY_FIELDS]?: readonly string[] };
+type ReplyWithVary = FastifyReply & { [VARY_FIELDS]?: { readonly fields: readonly string[]; written: string } };
 
 // Fastify buffers headers on the reply and writes them with writeHead: set them there, or a route's own
 // `reply.header('Vary', …)` would replace ours.
@@ -42,8 +42,8 @@ const writer: ResponseWriter<FastifyReply, Done, void> = {
   allowOriginSet: (reply) => reply.hasHeader('access-control-allow-origin') || reply.raw.hasHeader('access-control-allow-origin'),
   writeHeaders(reply: ReplyWithVary, d: Decision) {
     if (d.vary.length > 0) {
-      appendVary(reply, d.vary);
-      reply[VARY_FIELDS] = d.vary; // a handler's reply.header('Vary', …) replaces the header: appended again in onSend
+      // A handler's reply.header('Vary', …) replaces the header: appended again in onSend.
+      reply[VARY_FIELDS] = { fields: d.vary, written: appendVary(reply, d.vary) };
     }
     for (let i = 0; i < d.headers.length; i++) {
       const header = d.headers[i] as HeaderPair;
@@ -54,9 +54,12 @@ const writer: ResponseWriter<FastifyReply, Done, void> = {
   pass: (_reply, done) => done(),
 };
 
-function appendVary(reply: FastifyReply, fields: readonly string[]): void {
+/** Appends `fields` to the reply's Vary header; returns the value written. */
+function appendVary(reply: FastifyReply, fields: readonly string[]): string {
   const existing = reply.getHeader('vary');
-  reply.header('Vary', existing === undefined ? varyValue(fields) : vary.append(String(existing), fields as string[]));
+  const value = existing === undefined ? varyValue(fields) : vary.append(String(existing), fields as string[]);
+  reply.header('Vary', value);
+  return value;
 }
 
 /**
@@ -88,8 +91,9 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply, done, writer);
   });
   fastify.addHook('onSend', (_request, reply: ReplyWithVary, payload, done) => {
-    const fields = reply[VARY_FIELDS];
-    if (fields !== undefined) appendVary(reply, fields);
+    const applied = reply[VARY_FIELDS];
+    // Untouched since we wrote it (the common case): nothing to parse again.
+    if (applied !== undefined && reply.getHeader('vary') !== applied.written) applied.written = appendVary(reply, applied.fields);
     done(null, payload);
   });
   fastify.addHook('onClose', (_instance, done) => {
