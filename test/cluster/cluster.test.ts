@@ -69,7 +69,9 @@ describe('cluster workers', () => {
     const text = (await get(metrics, '/metrics')).body;
     // The first test rejected 30 other origins within the same 5-minute window.
     const estimate = sumSamples(text, 'cors_distinct_rejected_origins', { window: '5m' });
-    expect(estimate).toBeGreaterThanOrEqual(30 + 12 - 1);
+    // −2: with the process's random seed, 42 origins leave two pairs sharing a register in about 2 % of
+    // runs; summing the workers' estimates instead of merging registers would read about 12 more.
+    expect(estimate).toBeGreaterThanOrEqual(30 + 12 - 2);
     expect(estimate).toBeLessThanOrEqual(30 + 12 + 1);
     expect(text.match(/^cors_distinct_rejected_origins\{window="5m"\}/gm)).toHaveLength(1);
   });
