@@ -77,8 +77,8 @@ export async function main(argv: string[]): Promise<void> {
   const stop = (): void => {
     abort.abort();
     if (summaries) clearInterval(summaries);
+    cors.close(); // flushes the last log summaries: before the logger closes, or winston drops them with a warning
     logger?.close();
-    cors.close();
     server.close();
     server.closeAllConnections?.();
     metricsServer?.close();
