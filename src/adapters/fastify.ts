@@ -33,7 +33,8 @@ type Done = (err?: Error) => void;
 
 /** The Vary fields of the decision applied to a reply, and the Vary value written: re-appended in onSend if it changed. */
 const VARY_FIELDS = Symbol('cors-sentinel.vary');
-type ReplyWithVary = FastifyReply & { [VARY_FIELDS]?: { readonly fields: readonly string[]; written: string } };
+const VARY_WRITTEN = Symbol('cors-sentinel.vary-written');
+type ReplyWithVary = FastifyReply & { [VARY_FIELDS]?: readonly string[]; [VARY_WRITTEN]?: string };
 
 // Fastify buffers headers on the reply and writes them with writeHead: set them there, or a route's own
 // `reply.header('Vary', …)` would replace ours.
@@ -43,7 +44,8 @@ const writer: ResponseWriter<FastifyReply, Done, void> = {
   writeHeaders(reply: ReplyWithVary, d: Decision) {
     if (d.vary.length > 0) {
       // A handler's reply.header('Vary', …) replaces the header: appended again in onSend.
-      reply[VARY_FIELDS] = { fields: d.vary, written: appendVary(reply, d.vary) };
+      reply[VARY_FIELDS] = d.vary;
+      reply[VARY_WRITTEN] = appendVary(reply, d.vary);
     }
     for (let i = 0; i < d.headers.length; i++) {
       const header = d.headers[i] as HeaderPair;
@@ -91,9 +93,9 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply, done, writer);
   });
   fastify.addHook('onSend', (_request, reply: ReplyWithVary, payload, done) => {
-    const applied = reply[VARY_FIELDS];
+    const fields = reply[VARY_FIELDS];
     // Untouched since we wrote it (the common case): nothing to parse again.
-    if (applied !== undefined && reply.getHeader('vary') !== applied.written) applied.written = appendVary(reply, applied.fields);
+    if (fields !== undefined && reply.getHeader('vary') !== reply[VARY_WRITTEN]) reply[VARY_WRITTEN] = appendVary(reply, fields);
     done(null, payload);
   });
   fastify.addHook('onClose', (_instance, done) => {

@@ -36,7 +36,7 @@ export function checkNestedOptions(options: { metrics?: unknown; logging?: unkno
   ];
   for (const [name, value, keys, falseAllowed] of nested) {
     if (value === undefined || (falseAllowed && value === false)) continue;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (!isObject(value)) {
       problems.add(name, 'invalid_type', `expected an options object${falseAllowed ? ' or false' : ''}, got ${describe(value)}`);
       continue;
     }

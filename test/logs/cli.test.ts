@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, startProcess, type Started } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
+import { sleep, waitFor } from '../support/wait';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let proc: Started | undefined;
 let dir: string;
 
@@ -16,12 +16,6 @@ afterEach(async () => {
   await proc?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  for (const until = Date.now() + ms; !(await check()); await sleep(100)) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}:\n${proc?.output()}`);
-  }
-}
 
 it('answers 503 on /healthz while the log cannot be read, says why once, and recovers when it can', async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'cors-logs-cli-'));
@@ -35,14 +29,14 @@ it('answers 503 on /healthz while the log cannot be read, says why once, and rec
     return { status: res.status, body: await res.text() };
   };
 
-  await waitFor(async () => (await health()).status === 503, '/healthz to fail');
+  await waitFor(async () => (await health()).status === 503, '/healthz to fail', { context: () => proc?.output() ?? '' });
   expect((await health()).body).toMatch(/^log not readable: .*EISDIR/);
   await sleep(300);
   expect(proc.output().match(/cannot read .*EISDIR/g)).toHaveLength(1); // once per outage, not per poll
 
   rmSync(file, { recursive: true });
   writeFileSync(file, `${JSON.stringify({ method: 'GET', uri: '/api', status: 200, origin: 'https://app.example.com', host: 'api.example.com' })}\n`);
-  await waitFor(async () => (await health()).status === 200, '/healthz to recover');
+  await waitFor(async () => (await health()).status === 200, '/healthz to recover', { context: () => proc?.output() ?? '' });
   const metrics = await (await fetch(`${admin}/metrics`)).text();
   expect(sumSamples(metrics, 'cors_log_lines_total')).toBe(1);
 });

@@ -7,6 +7,7 @@ import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSyn
 import os from 'node:os';
 import path from 'node:path';
 import { LogFollower } from '../../src/logs/follow';
+import { waitFor } from '../support/wait';
 
 let dir: string;
 let file: string;
@@ -122,10 +123,7 @@ it('says it is unhealthy while the file cannot be read, keeps retrying, and reco
   writeFileSync(file, lines(0, 2));
   const errors: string[] = [];
   await follow({ fromStart: true, pollMs: 20, staleAfterMs: 150, onError: (e) => errors.push(e.message) });
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(check()).toBe(true);
-  };
+  const until = (check: () => boolean) => waitFor(check, check.toString(), { timeoutMs: 2_000, everyMs: 10 });
   await until(() => seen.length === 2);
   expect(follower.health()).toEqual({ ok: true });
   // A directory where the log was: opening it works, reading it fails (EISDIR) on every poll.

@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, startProcess, type Started } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
+import { sleep } from '../support/wait';
 
 const EXPECTED = 'https://app.example.com';
 const PARTNER = 'https://partner.example.org'; // granted by nginx, not expected by the operator
@@ -158,7 +159,6 @@ function strings(value: unknown): string[] {
   return Object.values(value).flatMap(strings);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const memoryMb = (pid: number, key: 'VmRSS' | 'VmHWM'): number => {
   const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(kb?.[1]) / 1024;
