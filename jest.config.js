@@ -27,7 +27,17 @@ if (!(set in TEST_SETS)) throw new Error(`CORS_SENTINEL_TESTS must be one of ${O
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/src'],
+  roots: ['<rootDir>/test'],
+  // Tests and the CLI's sources import the library by its package name; it resolves to the library's
+  // source, so that a test process loads one copy of it (one registry, one class per error) whichever
+  // path a module took to reach it.
+  moduleNameMapper: {
+    '^cors-sentinel$': '<rootDir>/packages/cors-sentinel/src/index.ts',
+    '^cors-sentinel/fastify$': '<rootDir>/packages/cors-sentinel/src/adapters/fastify.ts',
+    '^cors-sentinel/koa$': '<rootDir>/packages/cors-sentinel/src/adapters/koa.ts',
+    '^cors-sentinel/internal/(.*)$': '<rootDir>/packages/cors-sentinel/src/$1',
+    '^cors-sentinel/(schema/.*|package\\.json)$': '<rootDir>/packages/cors-sentinel/$1',
+  },
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...TEST_SETS[set]],
   transform: {

@@ -15,10 +15,10 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { cpuPlan, wrk, NGINX } = require('./lib/procs');
-const { NGINX_LOG_FORMAT } = require('../dist/cjs/logs/nginx');
+const { NGINX_LOG_FORMAT } = require('../packages/cli/dist/cjs/logs/nginx');
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cjs', 'cli.js');
+const CLI = path.join(ROOT, 'packages', 'cli', 'dist', 'cjs', 'cli.js');
 const num = (name, fallback) => (process.env[name] !== undefined ? Number(process.env[name]) : fallback);
 const CONFIG = { rounds: num('BENCH_ROUNDS', 3), seconds: num('BENCH_SECONDS', 5), connections: num('BENCH_CONNECTIONS', 16), workers: num('BENCH_WORKERS', 2), threads: num('BENCH_THREADS', 4) };
 const TICK_MS = 10; // USER_HZ = 100 on Linux

@@ -8,7 +8,7 @@
  */
 const { Writable } = require('node:stream');
 const winston = require('winston');
-const { createSentinel } = require('../dist/cjs');
+const { createSentinel } = require('../packages/cors-sentinel/dist/cjs');
 const P = require('./policy');
 
 const args = process.argv.slice(2);

@@ -25,7 +25,7 @@ function handWritten(req, res) {
   if (!handWrittenCors(req, res)) rawItems(req, res);
 }
 
-const { corsSentinelHandler } = require('../dist/cjs');
+const { corsSentinelHandler } = require('../packages/cors-sentinel/dist/cjs');
 const nullLogger = require('winston').createLogger({ transports: [new (require('winston').transports.Stream)({ stream: new (require('node:stream').Writable)({ write: (_c, _e, cb) => cb() }) })] });
 const sentinel = corsSentinelHandler(P.sentinelOptions({ logger: nullLogger }), rawItems);
 const baselineDist = process.env.BENCH_BASELINE_DIST;

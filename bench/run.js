@@ -183,7 +183,7 @@ function runMicro(plan) {
 
 async function main() {
   for (const cmd of ['wrk']) if (!have(cmd)) throw new Error(`${cmd} is not installed (apt-get install -y wrk nginx-light)`);
-  if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'cjs', 'index.js'))) throw new Error('dist/cjs is missing: run npm run build');
+  if (!fs.existsSync(path.join(__dirname, '..', 'packages', 'cors-sentinel', 'dist', 'cjs', 'index.js'))) throw new Error('dist/cjs is missing: run npm run build');
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   const wanted = SERVERS.filter((s) => (only ? only.includes(s.kind) : true) && (s.kind !== 'nginx' || fs.existsSync(NGINX)));
   if (!wanted.some((s) => s.kind === 'nginx') && !only) log(`nginx not found at ${NGINX}: the edge-layer row is skipped`);

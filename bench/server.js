@@ -25,7 +25,7 @@ function express() {
 }
 
 function dist() {
-  return require('../dist/cjs');
+  return require('../packages/cors-sentinel/dist/cjs');
 }
 
 const KINDS = {
@@ -155,7 +155,7 @@ Object.assign(KINDS, {
   /** cors-sentinel's Fastify plugin, static allowlist, metrics and violation log on. */
   'sentinel fastify'() {
     return fastifyServer(async (app) => {
-      await app.register(require('../dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions());
+      await app.register(require('../packages/cors-sentinel/dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions());
       const metrics = app.corsSentinel.metricsHandler();
       app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
     });
@@ -166,7 +166,7 @@ Object.assign(KINDS, {
   },
   /** cors-sentinel's Koa middleware in front of the same route. */
   'sentinel koa'() {
-    return koaApp(require('../dist/cjs/adapters/koa').koaCorsSentinel(P.sentinelOptions()));
+    return koaApp(require('../packages/cors-sentinel/dist/cjs/adapters/koa').koaCorsSentinel(P.sentinelOptions()));
   },
 });
 

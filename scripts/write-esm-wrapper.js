@@ -6,10 +6,11 @@
 // `require` share one instance: one registry, one policy), and dist/esm/X.d.mts, its declarations for
 // ESM consumers (without them TypeScript reads the CommonJS .d.ts for `import` too: "Masquerading as CJS").
 // A new subpath export needs only its entry in package.json written in that shape.
+// Usage: node scripts/write-esm-wrapper.js packages/cors-sentinel (the package's folder).
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
+const root = path.resolve(process.argv[2] || path.join(__dirname, '..', 'packages', 'cors-sentinel'));
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** [esm .mjs, esm .d.mts, cjs .js] of each export entry in the shape above. */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as ts from 'typescript';
 
-const SRC = resolve(__dirname, '../src');
+const SRC = resolve(__dirname, '../packages/cors-sentinel/src');
 
 interface Rule {
   /** The folder under src/ whose files are checked. */

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, REASONS, SHADOW_CHANGES } from '../src/contract';
-import { createCorsMetrics } from '../src/metrics/metrics';
+import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, REASONS, SHADOW_CHANGES } from '../packages/cors-sentinel/src/contract';
+import { createCorsMetrics } from '../packages/cors-sentinel/src/metrics/metrics';
 
 const DOC = readFileSync(join(__dirname, '../docs/metrics.md'), 'utf8');
 

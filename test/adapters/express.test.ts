@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import express5 from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
 import { metricSum } from '../support/sentinel';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,7 +1,7 @@
 /** The Fastify 5 plugin in real Fastify apps: preflights in onRequest, Fastify's 404 and OPTIONS, encapsulation. */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { fastifyCorsSentinel } from '../../src/adapters/fastify';
-import { CorsConfigError } from '../../src/policy/errors';
+import { fastifyCorsSentinel } from '../../packages/cors-sentinel/src/adapters/fastify';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
 import { send, type Exchange } from '../support/exchange';
 
 // Over real sockets: Fastify's inject() needs light-my-request's ESM-only cookie@2, which Jest on Node 20 cannot load.

@@ -1,7 +1,7 @@
 /** The Koa 3 middleware in a real Koa app over real sockets. */
 import Koa from 'koa';
 import { Registry } from 'prom-client';
-import { koaCorsSentinel } from '../../src/adapters/koa';
+import { koaCorsSentinel } from '../../packages/cors-sentinel/src/adapters/koa';
 import { listen, send, type Exchange } from '../support/exchange';
 import { metricSum } from '../support/sentinel';
 

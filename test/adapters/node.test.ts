@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { corsSentinelHandler } from '../../src/adapters/node';
+import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
 import { metricSum } from '../support/sentinel';
 
 describe('corsSentinelHandler (node:http)', () => {

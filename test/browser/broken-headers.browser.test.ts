@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type express from 'express';
 import { Registry } from 'prom-client';
-import { corsSentinel, CorsConfigError } from '../../src';
+import { corsSentinel, CorsConfigError } from '../../packages/cors-sentinel/src';
 import { browserFetch, demoRoutes, describeBrowser, requestSeries, useBrowserSuite, type ApiServer } from './harness';
 
 /** Test-only: rewrites (or drops, when `rewrite` returns undefined) one response header as it is set. */

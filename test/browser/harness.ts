@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import express from 'express';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { Registry } from 'prom-client';
-import { corsSentinel, type CorsSentinelMiddleware, type CorsSentinelOptions } from '../../src';
+import { corsSentinel, type CorsSentinelMiddleware, type CorsSentinelOptions } from '../../packages/cors-sentinel/src';
 import { openPage, type OriginPage } from './page';
 import { demoRoutes, startApi, startPageServer, type ApiOptions, type ApiServer, type PageServer } from './servers';
 

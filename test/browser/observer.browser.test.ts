@@ -7,7 +7,7 @@
 import cors from 'cors';
 import type { Page } from 'playwright-core';
 import { Registry } from 'prom-client';
-import { corsObserver } from '../../src';
+import { corsObserver } from '../../packages/cors-sentinel/src';
 import {
   browserFetch,
   demoRoutes,

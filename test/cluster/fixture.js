@@ -3,7 +3,7 @@
 // sharing one port, each behind cors-sentinel with metrics: { cluster: true }.
 const cluster = require('node:cluster');
 const express = require('express');
-const { corsSentinel, clusterMetrics } = require('../../dist/cjs/index.js');
+const { corsSentinel, clusterMetrics } = require('../../packages/cors-sentinel/dist/cjs/index.js');
 
 const WORKERS = Number(process.env.WORKERS || 2);
 const LIMIT = Number(process.env.LABEL_LIMIT || 5);

@@ -4,7 +4,7 @@
  * and is then recorded as used, so the test can prove that every divergence it allowed is documented
  * and every documented one is exercised.
  */
-import { parseRequestOrigin } from '../../src/origin/parse';
+import { parseRequestOrigin } from '../../packages/cors-sentinel/src/origin/parse';
 import { HOST, type MatrixRequest, type OptionSet } from './matrix';
 
 export const DIFFERENCE_IDS = [

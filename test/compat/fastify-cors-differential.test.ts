@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { fastifyCorsSentinel } from '../../src/adapters/fastify';
-import { auditResponse } from '../../src/observer/audit';
+import { fastifyCorsSentinel } from '../../packages/cors-sentinel/src/adapters/fastify';
+import { auditResponse } from '../../packages/cors-sentinel/src/observer/audit';
 import { send, type Exchange, type Req } from '../support/exchange';
 
 const APP = 'https://app.example.com';

@@ -4,7 +4,7 @@
  * a script or a scanner sends.
  */
 import type { CorsOptions } from 'cors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 
 export const HOST = 'api.example.com';
 export const APP = 'https://app.example.com';

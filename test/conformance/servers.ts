@@ -12,12 +12,12 @@ import express5 from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { corsSentinelHandler } from '../../src/adapters/node';
-import { fastifyCorsSentinel } from '../../src/adapters/fastify';
-import { koaCorsSentinel } from '../../src/adapters/koa';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import type { Sentinel } from '../../src/sentinel';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
+import { fastifyCorsSentinel } from '../../packages/cors-sentinel/src/adapters/fastify';
+import { koaCorsSentinel } from '../../packages/cors-sentinel/src/adapters/koa';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import type { Sentinel } from '../../packages/cors-sentinel/src/sentinel';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const express4 = require('express4') as typeof express5;

@@ -44,12 +44,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds the demo image from this repository and runs existing CLI commands', () => {
-    const cli = readFileSync(path.join(ROOT, 'src', 'cli.ts'), 'utf8');
+    const cli = readFileSync(path.join(ROOT, 'packages', 'cli', 'src', 'cli.ts'), 'utf8');
     for (const [name, s] of Object.entries(compose.services)) {
       if (s.image?.startsWith('cors-sentinel-demo') !== true) continue;
       expect([name, s.build]).toEqual([name, '.']);
       const [node, script, command] = s.command ?? [];
-      expect([node, script]).toEqual(['node', 'dist/cjs/cli.js']);
+      expect([node, script]).toEqual(['node', 'packages/cli/dist/cjs/cli.js']);
       expect(cli).toMatch(new RegExp(`\\n  ${command}: \\{`));
     }
     expect(existsSync(path.join(ROOT, 'Dockerfile'))).toBe(true);

@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG } from '../../src/mixin/config';
-import { DEFAULT_DASHBOARDS_CONFIG, DEFAULT_DASHBOARD_INPUTS, fixedWindows } from '../../src/mixin/dashboards/config';
-import { generateDashboardRepoFiles } from '../../src/mixin/dashboards/generate';
+import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG } from '../../packages/cli/src/mixin/config';
+import { DEFAULT_DASHBOARDS_CONFIG, DEFAULT_DASHBOARD_INPUTS, fixedWindows } from '../../packages/cli/src/mixin/dashboards/config';
+import { generateDashboardRepoFiles } from '../../packages/cli/src/mixin/dashboards/generate';
 import { ROOT } from '../support/processes';
 import { allPanels, isRow, loadDashboards, panelQueries, rangeSelectors, rawSelectors } from './support';
 

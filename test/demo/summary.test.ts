@@ -1,8 +1,8 @@
 /** The demo's terminal summary reads a real prom-client registry fed by the real middleware. */
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { createDemoApp } from '../../src/demo/app';
-import { formatSummary, snapshot, summarize } from '../../src/demo/summary';
+import { createDemoApp } from '../../packages/cli/src/demo/app';
+import { formatSummary, snapshot, summarize } from '../../packages/cli/src/demo/summary';
 
 describe('demo summary', () => {
   it('counts requests by outcome, the top rejected origins and preflights per actual request since the last snapshot', async () => {

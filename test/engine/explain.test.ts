@@ -1,5 +1,5 @@
 /** `explainSync`: synchronous for static policies, a clear error (never a silent Promise) otherwise. */
-import { corsSentinel, explainSync } from '../../src';
+import { corsSentinel, explainSync } from '../../packages/cors-sentinel/src';
 
 describe('explainSync', () => {
   it('explains a static policy synchronously', () => {

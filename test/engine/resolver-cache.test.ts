@@ -1,4 +1,4 @@
-import { ResolverCache, type ResolverCacheOptions, type ResolverOutcome, type CacheResult } from '../../src/engine/resolver-cache';
+import { ResolverCache, type ResolverCacheOptions, type ResolverOutcome, type CacheResult } from '../../packages/cors-sentinel/src/engine/resolver-cache';
 
 const OPTIONS: ResolverCacheOptions = { ttlMs: 1000, negativeTtlMs: 500, failureTtlMs: 100, maxEntries: 3, timeoutMs: 50, maxConcurrent: 2 };
 

@@ -67,7 +67,7 @@ describe('examples/', () => {
   });
 
   it.each(examples)('%s runs', async (name) => {
-    if (!existsSync(path.join(ROOT, 'dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    if (!existsSync(path.join(ROOT, 'packages/cors-sentinel/dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
     let server: Started | undefined;
     try {
       server = await startProcess(process.execPath, [`examples/${name}/server.js`], /listening on http:\/\/127\.0\.0\.1:(\d+)/, 15_000, { PORT: '0' });

@@ -7,7 +7,7 @@ import express from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { corsSentinel, crossOriginProtection, type CorsSentinelOptions } from '../../src';
+import { corsSentinel, crossOriginProtection, type CorsSentinelOptions } from '../../packages/cors-sentinel/src';
 import { listen, memoryLogger, rawExchange, send, series, type Running } from '../support/exchange';
 
 const APP = 'https://app.example.com';

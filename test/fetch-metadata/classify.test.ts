@@ -1,7 +1,7 @@
 /** The pure classifier: Go 1.25 CrossOriginProtection's rules, with a bounded site label. */
 import fc from 'fast-check';
-import { classifyRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest } from '../../src/fetch-metadata/classify';
-import { createSentinel } from '../../src';
+import { classifyRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest } from '../../packages/cors-sentinel/src/fetch-metadata/classify';
+import { createSentinel } from '../../packages/cors-sentinel/src';
 
 const post = (r: Partial<FetchMetadataRequest>): FetchMetadataRequest => ({ method: 'POST', origin: undefined, host: 'api.example.com', ...r });
 const judge = (r: Partial<FetchMetadataRequest>) => {

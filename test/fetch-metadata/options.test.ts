@@ -1,5 +1,5 @@
 /** `crossOriginProtection` is validated with the CORS policy: every problem in one CorsConfigError. */
-import { compilePolicy, CorsConfigError, corsSentinel, crossOriginProtection } from '../../src';
+import { compilePolicy, CorsConfigError, corsSentinel, crossOriginProtection } from '../../packages/cors-sentinel/src';
 
 function problemsOf(fn: () => unknown): Array<[string, string]> {
   try {

@@ -6,7 +6,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LogFollower } from '../../src/logs/follow';
+import { LogFollower } from '../../packages/cli/src/logs/follow';
 import { waitFor } from '../support/wait';
 
 let dir: string;

@@ -1,5 +1,5 @@
 /** The cors_json line parser: what counts as a line, what is malformed, what "" and "-" mean. */
-import { parseNginxJsonLine } from '../../src/logs/nginx';
+import { parseNginxJsonLine } from '../../packages/cli/src/logs/nginx';
 
 const base = { http_origin: 'https://app.example.com', host: 'api.example.com', request_method: 'GET', uri: '/api/items', status: '200' };
 const line = (fields: Record<string, unknown>) => JSON.stringify({ ...base, ...fields });

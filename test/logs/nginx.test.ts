@@ -6,9 +6,9 @@
  */
 import { appendFileSync, copyFileSync, renameSync, truncateSync } from 'node:fs';
 import path from 'node:path';
-import { LogFollower } from '../../src/logs/follow';
-import { NGINX_LOG_FORMAT } from '../../src/logs/nginx';
-import { createLogObserver, type LogObserver } from '../../src/logs/observer';
+import { LogFollower } from '../../packages/cli/src/logs/follow';
+import { NGINX_LOG_FORMAT } from '../../packages/cli/src/logs/nginx';
+import { createLogObserver, type LogObserver } from '../../packages/cli/src/logs/observer';
 import { startNginx, type RunningNginx } from '../support/nginx';
 import { describeIfCommand } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';

@@ -3,7 +3,7 @@
  * registry, after close(), and with a counter that someone else registered under our name.
  */
 import { Counter, Registry } from 'prom-client';
-import { createSentinel } from '../../src/sentinel';
+import { createSentinel } from '../../packages/cors-sentinel/src/sentinel';
 import { decideSync, preflight, req } from '../support/sentinel';
 import { sumSamples } from '../support/metrics-text';
 

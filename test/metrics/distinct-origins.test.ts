@@ -1,4 +1,4 @@
-import { setHashSeed, SlidingHyperLogLog } from '../../src/metrics/distinct-origins';
+import { setHashSeed, SlidingHyperLogLog } from '../../packages/cors-sentinel/src/metrics/distinct-origins';
 
 describe('SlidingHyperLogLog', () => {
   it('estimates distinct values within a few percent, ignoring repeats', () => {

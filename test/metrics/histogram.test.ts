@@ -4,7 +4,7 @@
  * on the request path changes nothing a scraper, a dashboard or a cluster primary sees.
  */
 import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
-import { SeriesHistogram } from '../../src/metrics/histogram';
+import { SeriesHistogram } from '../../packages/cors-sentinel/src/metrics/histogram';
 
 const BUCKETS = [0.0001, 0.001, 0.01, 0.1, 1];
 const OBSERVATIONS: ReadonlyArray<readonly [string, string, number]> = [

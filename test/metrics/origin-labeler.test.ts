@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
-import { OriginLabeler, type LabelResult } from '../../src/metrics/origin-labeler';
-import { LabelGuard } from '../../src/metrics/label-guard';
+import { OriginLabeler, type LabelResult } from '../../packages/cors-sentinel/src/metrics/origin-labeler';
+import { LabelGuard } from '../../packages/cors-sentinel/src/metrics/label-guard';
 
 function sync(result: LabelResult | Promise<LabelResult>): LabelResult {
   if (result instanceof Promise) throw new Error('expected a synchronous label');

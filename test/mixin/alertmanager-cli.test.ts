@@ -4,11 +4,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applySet, main } from '../../src/mixin/cli';
-import { resolveMixinConfig } from '../../src/mixin/config';
+import { applySet, main } from '../../packages/cli/src/mixin/cli';
+import { resolveMixinConfig } from '../../packages/cli/src/mixin/config';
 import { parse, stringify } from 'yaml';
-import { MIXIN_MATCHER, RECEIVERS, type alertmanagerFragment } from '../../src/mixin/deploy';
-import { ALERTMANAGER_ROUTE_FILE, ALERTS_FILE, generateAlertmanager, generateAlertmanagerRoute, generateRules, RULES_FILE } from '../../src/mixin/generate';
+import { MIXIN_MATCHER, RECEIVERS, type alertmanagerFragment } from '../../packages/cli/src/mixin/deploy';
+import { ALERTMANAGER_ROUTE_FILE, ALERTS_FILE, generateAlertmanager, generateAlertmanagerRoute, generateRules, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { describeWithTools, run } from './tools';
 
 const ROOT = join(__dirname, '..', '..');

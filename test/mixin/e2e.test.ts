@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, Agent, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDemoApp } from '../../src/demo/app';
-import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../src/mixin/config';
-import { prometheusConfig } from '../../src/mixin/deploy';
-import { generateAlertmanager, generateRules, toYaml } from '../../src/mixin/generate';
+import { createDemoApp } from '../../packages/cli/src/demo/app';
+import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../packages/cli/src/mixin/config';
+import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
+import { generateAlertmanager, generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
 import { describeWithTools, freePort } from './tools';
 
 interface Received {

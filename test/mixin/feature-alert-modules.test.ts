@@ -7,10 +7,10 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { fetchMetadataAlerts } from '../../src/mixin/alerts/fetch-metadata';
-import { probeAlerts } from '../../src/mixin/alerts/probe';
-import { ALERT_NAMES, resolveMixinConfig, type PartialMixinConfig } from '../../src/mixin/config';
-import { ALERTS_FILE, generateRules, RULES_FILE } from '../../src/mixin/generate';
+import { fetchMetadataAlerts } from '../../packages/cli/src/mixin/alerts/fetch-metadata';
+import { probeAlerts } from '../../packages/cli/src/mixin/alerts/probe';
+import { ALERT_NAMES, resolveMixinConfig, type PartialMixinConfig } from '../../packages/cli/src/mixin/config';
+import { ALERTS_FILE, generateRules, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { describeWithTools, promtoolTest } from './tools';
 
 const ROOT = join(__dirname, '..', '..');

@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { main } from '../../src/mixin/cli';
-import { resolveMixinConfig } from '../../src/mixin/config';
-import { OPERATOR_FILES } from '../../src/mixin/operator';
-import { generateRules, ALERTS_FILE, RULES_FILE } from '../../src/mixin/generate';
+import { main } from '../../packages/cli/src/mixin/cli';
+import { resolveMixinConfig } from '../../packages/cli/src/mixin/config';
+import { OPERATOR_FILES } from '../../packages/cli/src/mixin/operator';
+import { generateRules, ALERTS_FILE, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { describeWithTools, run } from './tools';
 
 const VALIDATOR = join(__dirname, 'validate-k8s.mjs');

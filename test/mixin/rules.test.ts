@@ -6,9 +6,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../src/mixin/config';
-import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../src/mixin/generate';
-import { alertFor } from '../../src/mixin/alerts/registry';
+import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../packages/cli/src/mixin/config';
+import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../packages/cli/src/mixin/generate';
+import { alertFor } from '../../packages/cli/src/mixin/alerts/registry';
 import { describeWithTools, promtoolTest, run } from './tools';
 
 const ROOT = join(__dirname, '..', '..');

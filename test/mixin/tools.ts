@@ -19,7 +19,7 @@ export function run(cmd: string, args: readonly string[], cwd?: string): SpawnSy
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (the stack runner's own helper). */
-export { freePort } from '../../src/stack/run';
+export { freePort } from '../../packages/cli/src/stack/run';
 
 export interface RunResult {
   readonly status: number | null;

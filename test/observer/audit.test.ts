@@ -1,6 +1,6 @@
-import { auditResponse, type AuditRequest, type AuditResult } from '../../src/observer/audit';
-import { compileOrigins } from '../../src/origin/matcher';
-import { ProblemCollector } from '../../src/policy/errors';
+import { auditResponse, type AuditRequest, type AuditResult } from '../../packages/cors-sentinel/src/observer/audit';
+import { compileOrigins } from '../../packages/cors-sentinel/src/origin/matcher';
+import { ProblemCollector } from '../../packages/cors-sentinel/src/policy/errors';
 
 const APP = 'https://app.example.com';
 const EVIL = 'https://evil.example.net';

@@ -5,9 +5,9 @@
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { corsObserver, type CorsObserverMiddleware } from '../../src/observer/middleware';
-import type { CorsObserverOptions } from '../../src/observer/observer';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { corsObserver, type CorsObserverMiddleware } from '../../packages/cors-sentinel/src/observer/middleware';
+import type { CorsObserverOptions } from '../../packages/cors-sentinel/src/observer/observer';
 import { findingCounts, listen, memoryLogger, send, type Req, type Running } from '../support/exchange';
 
 const APP = 'https://app.example.com';

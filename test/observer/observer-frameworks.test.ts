@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import fastifyCors from '@fastify/cors';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { fastifyCorsObserver } from '../../src/adapters/fastify';
-import { koaCorsObserver } from '../../src/adapters/koa';
+import { fastifyCorsObserver } from '../../packages/cors-sentinel/src/adapters/fastify';
+import { koaCorsObserver } from '../../packages/cors-sentinel/src/adapters/koa';
 import { findingCounts, listen, send, series } from '../support/exchange';
 
 const EVIL = 'https://evil.example';

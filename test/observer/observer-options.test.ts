@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
-import { corsObserver } from '../../src/observer/middleware';
-import type { CorsObserverOptions } from '../../src/observer/observer';
-import { createCorsMetrics } from '../../src/metrics/metrics';
-import { corsSentinel } from '../../src/adapters/express';
-import { CorsConfigError } from '../../src/policy/errors';
+import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
+import type { CorsObserverOptions } from '../../packages/cors-sentinel/src/observer/observer';
+import { createCorsMetrics } from '../../packages/cors-sentinel/src/metrics/metrics';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
 
 function problems(options: unknown): string[] {
   try {

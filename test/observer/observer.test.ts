@@ -1,6 +1,6 @@
 /** The observer's core (src/observer/observer.ts): what it records beyond the audit of one response. */
 import { Registry } from 'prom-client';
-import { createObserver } from '../../src/observer/observer';
+import { createObserver } from '../../packages/cors-sentinel/src/observer/observer';
 import { metricSum } from '../support/sentinel';
 
 it('counts distinct invalid origins as distinct rejected origins, as enforce mode does', async () => {

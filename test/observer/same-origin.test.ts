@@ -6,8 +6,8 @@
  */
 import express from 'express';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { corsObserver } from '../../src/observer/middleware';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
 import { listen, send, series } from '../support/exchange';
 
 const CASES: ReadonlyArray<readonly [string, string]> = [

@@ -1,4 +1,4 @@
-import { normaliseConfiguredOrigin, parseRequestOrigin } from '../../src/origin/parse';
+import { normaliseConfiguredOrigin, parseRequestOrigin } from '../../packages/cors-sentinel/src/origin/parse';
 
 describe('parseRequestOrigin', () => {
   it.each([

@@ -8,7 +8,7 @@ const run = (args: string[]): string => execFileSync('node', args, { cwd: ROOT, 
 
 describe('package entry points', () => {
   beforeAll(() => {
-    if (!existsSync(path.join(ROOT, 'dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    if (!existsSync(path.join(ROOT, 'packages/cors-sentinel/dist/cjs/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   });
 
   it('loads with require()', () => {
@@ -42,6 +42,6 @@ describe('package entry points', () => {
   });
 
   it('ships type declarations', () => {
-    expect(existsSync(path.join(ROOT, 'dist/cjs/index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(ROOT, 'packages/cors-sentinel/dist/cjs/index.d.ts'))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
-import { corsSentinel } from '../../src/adapters/express';
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 
 describe('configuration errors', () => {
   it('lists every problem at once, each with its path, in one readable message', () => {

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { ROUTE_KEYS, TOP_LEVEL_KEYS } from '../../src/policy/validate';
-import { CorsConfigError } from '../../src/policy/errors';
-import { loadPolicyFile } from '../../src/policy/file';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { ROUTE_KEYS, TOP_LEVEL_KEYS } from '../../packages/cors-sentinel/src/policy/validate';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import { loadPolicyFile } from '../../packages/cors-sentinel/src/policy/file';
 
 const ROOT = join(__dirname, '../..');
-const schema = JSON.parse(readFileSync(join(ROOT, 'schema/policy.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(ROOT, 'packages/cors-sentinel/schema/policy.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 const dir = mkdtempSync(join(tmpdir(), 'cors-policy-'));
 const EXAMPLES = join(ROOT, 'examples/policy-file');

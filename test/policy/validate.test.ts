@@ -3,11 +3,11 @@
  * resolver cache, no precomputed answers), so that a policy file can be checked without building it.
  * compilePolicy is exactly buildPolicy(validatePolicy(options)).
  */
-import { buildPolicy, compilePolicy } from '../../src/engine/compile-policy';
-import { ResolverCache } from '../../src/engine/resolver-cache';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import { validatePolicy } from '../../src/policy/validate';
+import { buildPolicy, compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { ResolverCache } from '../../packages/cors-sentinel/src/engine/resolver-cache';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import { validatePolicy } from '../../packages/cors-sentinel/src/policy/validate';
 
 const OPTIONS: CorsSentinelOptions = {
   origins: ['https://app.example.com'],

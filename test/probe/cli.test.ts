@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/stack/run';
+import { freePort } from '../../packages/cli/src/stack/run';
 import { CLI, hasCommand } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
 import { runCli } from './run-cli';

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeAlerts } from '../../src/mixin/alerts/probe';
-import { loadExporterConfig } from '../../src/probe/config';
-import { COMPOSE_PROBE_JOB } from '../../src/probe/scrape-config';
+import { probeAlerts } from '../../packages/cli/src/mixin/alerts/probe';
+import { loadExporterConfig } from '../../packages/cli/src/probe/config';
+import { COMPOSE_PROBE_JOB } from '../../packages/cli/src/probe/scrape-config';
 import { describeWithTools, run } from '../mixin/tools';
 import { ROOT } from '../support/processes';
 

@@ -2,12 +2,12 @@
  * The pure middle of the prober: the mutations it builds, how answers are read (as a browser reads
  * them) and how findings are graded. Real-socket behaviour is in real-servers and hostile-target tests.
  */
-import { ORIGIN_CLASSES, PROBE_CLASSES } from '../../src/probe/classes';
-import { classify } from '../../src/probe/classify';
-import { grade } from '../../src/probe/grade';
-import { originMutations } from '../../src/probe/mutations';
-import { planProbe } from '../../src/probe/plan';
-import type { ProbeRequest, ProbeResponse } from '../../src/probe/types';
+import { ORIGIN_CLASSES, PROBE_CLASSES } from '../../packages/cli/src/probe/classes';
+import { classify } from '../../packages/cli/src/probe/classify';
+import { grade } from '../../packages/cli/src/probe/grade';
+import { originMutations } from '../../packages/cli/src/probe/mutations';
+import { planProbe } from '../../packages/cli/src/probe/plan';
+import type { ProbeRequest, ProbeResponse } from '../../packages/cli/src/probe/types';
 
 const SITE = 'https://app.example.com';
 

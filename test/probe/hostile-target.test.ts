@@ -5,8 +5,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runProbe } from '../../src/probe/probe';
-import { ProbeFailure } from '../../src/probe/http';
+import { runProbe } from '../../packages/cli/src/probe/probe';
+import { ProbeFailure } from '../../packages/cli/src/probe/http';
 
 async function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string; hits: () => number }> {
   let hits = 0;

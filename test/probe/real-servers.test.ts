@@ -8,10 +8,10 @@
 import express from 'express';
 import cors from 'cors';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { parseExporterConfig } from '../../src/probe/config';
-import { startExporter, type ProbeExporter } from '../../src/probe/exporter';
-import type { ProbeReport } from '../../src/probe/types';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { parseExporterConfig } from '../../packages/cli/src/probe/config';
+import { startExporter, type ProbeExporter } from '../../packages/cli/src/probe/exporter';
+import type { ProbeReport } from '../../packages/cli/src/probe/types';
 import { hasPythonModules } from '../support/gunicorn';
 import { hasNginx } from '../support/nginx';
 import { sumSamples } from '../support/metrics-text';

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { parseRequestOrigin } from '../../src/origin/parse';
-import type { CorsRequest } from '../../src/engine/decision';
+import { parseRequestOrigin } from '../../packages/cors-sentinel/src/origin/parse';
+import type { CorsRequest } from '../../packages/cors-sentinel/src/engine/decision';
 import { decideSync, testSentinel } from '../support/sentinel';
 
 const ALLOWED_EXACT = new Set(['https://app.example.com', 'http://localhost:5173', 'capacitor://localhost']);

@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check';
 import { v3 as murmur3 } from 'murmurhash';
-import { decide } from '../../src/engine/decide';
-import type { CorsRequest } from '../../src/engine/decision';
-import type { CompiledPolicy, CompiledRoutePolicy } from '../../src/engine/compiled';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import { hashOrigin } from '../../src/metrics/distinct-origins';
-import { parseRequestOrigin } from '../../src/origin/parse';
-import { isSameOrigin } from '../../src/origin/same-origin';
+import { decide } from '../../packages/cors-sentinel/src/engine/decide';
+import type { CorsRequest } from '../../packages/cors-sentinel/src/engine/decision';
+import type { CompiledPolicy, CompiledRoutePolicy } from '../../packages/cors-sentinel/src/engine/compiled';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import { hashOrigin } from '../../packages/cors-sentinel/src/metrics/distinct-origins';
+import { parseRequestOrigin } from '../../packages/cors-sentinel/src/origin/parse';
+import { isSameOrigin } from '../../packages/cors-sentinel/src/origin/same-origin';
 import { testSentinel } from '../support/sentinel';
 
 const EXACT = ['https://app.example.com', 'http://localhost:5173', 'capacitor://localhost', 'https://api.example.com:8443'];

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { getDomain } from 'tldts';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsOriginCallback, CorsSentinelOptions } from '../../src/policy/options';
-import type { Sentinel } from '../../src/sentinel';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsOriginCallback, CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import type { Sentinel } from '../../packages/cors-sentinel/src/sentinel';
 import { testSentinel } from '../support/sentinel';
 
 const label = fc.constantFrom('app', 'api', 'shop', 'pr-7', 'a1');

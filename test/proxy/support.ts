@@ -1,7 +1,7 @@
 /** A proxy on a free port in front of a backend, with its admin listener, for the proxy tests. */
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
-import { createCorsProxy, type CorsProxy, type CorsProxyOptions } from '../../src/proxy/proxy';
+import { createCorsProxy, type CorsProxy, type CorsProxyOptions } from '../../packages/cli/src/proxy/proxy';
 import { sumSamples } from '../support/metrics-text';
 
 export interface RunningProxy {

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
 import { metricSum } from '../support/sentinel';
 
 setFlagsFromString('--expose-gc');

@@ -12,7 +12,7 @@ import { Agent } from 'node:http';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
 import { v3 as murmur3 } from 'murmurhash';
 import { sumSamples } from '../support/metrics-text';
 import { listen, send } from '../support/http';

@@ -5,10 +5,10 @@
 import express from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import { MIN_METRICS_SECRET_LENGTH } from '../../src/metrics/handler';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import { MIN_METRICS_SECRET_LENGTH } from '../../packages/cors-sentinel/src/metrics/handler';
 
 function problems(options: CorsSentinelOptions): { code: string; path: string; message: string }[] {
   try {

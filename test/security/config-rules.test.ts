@@ -2,9 +2,9 @@
  * DESIGN.md section 5, the rules enforced when a policy is compiled. Each test tries to get a
  * dangerous configuration past the compiler, or a dangerous answer out of the engine.
  */
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { CorsConfigError, type ConfigProblemCode } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { CorsConfigError, type ConfigProblemCode } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { decideSync, header, preflight, req, testSentinel } from '../support/sentinel';
 
 function problemCodes(options: CorsSentinelOptions): ConfigProblemCode[] {

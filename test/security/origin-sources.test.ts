@@ -5,10 +5,10 @@
 import express from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsOriginCallback, CorsSentinelOptions } from '../../src/policy/options';
-import { MAX_REGEXP_VERDICTS } from '../../src/origin/matcher';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsOriginCallback, CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import { MAX_REGEXP_VERDICTS } from '../../packages/cors-sentinel/src/origin/matcher';
 import { metricSum } from '../support/sentinel';
 
 const EVIL = 'https://evil.example';

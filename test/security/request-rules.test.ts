@@ -7,10 +7,10 @@ import request from 'supertest';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { CorsConfigError } from '../../src/policy/errors';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
 import { decideSync, metricSum, preflight, req, testSentinel } from '../support/sentinel';
 
 function appWith(options: CorsSentinelOptions, setup?: (app: express.Express) => void) {

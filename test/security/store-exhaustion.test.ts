@@ -10,8 +10,8 @@
 import express from 'express';
 import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { corsSentinel, type CorsSentinelMiddleware } from '../../src/adapters/express';
-import { PostgresOriginStore } from '../../src/stores/postgres';
+import { corsSentinel, type CorsSentinelMiddleware } from '../../packages/cors-sentinel/src/adapters/express';
+import { PostgresOriginStore } from '../../packages/cors-sentinel/src/stores/postgres';
 import { listen, send } from '../support/http';
 import { TcpProxy, within } from '../support/tcp-proxy';
 

@@ -5,12 +5,12 @@
 import express from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
 import { Client } from 'pg';
-import { MemoryOriginStore } from '../../src/stores/memory';
-import { PostgresOriginStore } from '../../src/stores/postgres';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import { MemoryOriginStore } from '../../packages/cors-sentinel/src/stores/memory';
+import { PostgresOriginStore } from '../../packages/cors-sentinel/src/stores/postgres';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 
 const VICTIM_COOKIE = 'session=victim-of-acme';
 const EVIL = 'https://evil.example';

@@ -11,8 +11,8 @@
  * - `offset` queries (week over week): a Prometheus that is seconds old has no data a week back, so
  *   they run with the offset removed: the metric and label names are still proven.
  */
-import { startStack, type RunningStack } from '../../src/stack/run';
-import { DEFAULT_MIXIN_CONFIG } from '../../src/mixin/config';
+import { startStack, type RunningStack } from '../../packages/cli/src/stack/run';
+import { DEFAULT_MIXIN_CONFIG } from '../../packages/cli/src/mixin/config';
 import { describeIfCommand, hasCommand } from '../support/processes';
 import { allPanels, isRow, loadDashboards, metricNames, panelQueries, substitute, type PanelQuery } from '../dashboards/support';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { composeMounts, DEFAULT_PORTS, prepareConfigs, rewriteHosts } from '../../src/stack/topology';
+import { composeMounts, DEFAULT_PORTS, prepareConfigs, rewriteHosts } from '../../packages/cli/src/stack/topology';
 import { ROOT } from '../support/processes';
 
 const ports = { api: 41000, prometheus: 41001, alertmanager: 41002, 'oncall-webhook': 41003, grafana: 41004, prober: 41005 };

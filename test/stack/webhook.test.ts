@@ -1,6 +1,6 @@
 /** The on-call webhook receiver logs one safe line per alert and keeps what it received. */
 import type { AddressInfo } from 'node:net';
-import { createWebhookServer } from '../../src/stack/webhook';
+import { createWebhookServer } from '../../packages/cli/src/stack/webhook';
 
 describe('on-call webhook receiver', () => {
   const lines: string[] = [];

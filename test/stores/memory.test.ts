@@ -1,5 +1,5 @@
-import { MemoryOriginStore } from '../../src/stores/memory';
-import { TenantOriginCache, StoreOverloadedError } from '../../src/stores/tenant-cache';
+import { MemoryOriginStore } from '../../packages/cors-sentinel/src/stores/memory';
+import { TenantOriginCache, StoreOverloadedError } from '../../packages/cors-sentinel/src/stores/tenant-cache';
 import { testSentinel } from '../support/sentinel';
 
 describe('MemoryOriginStore', () => {

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { PostgresOriginStore } from '../../src/stores/postgres';
+import { PostgresOriginStore } from '../../packages/cors-sentinel/src/stores/postgres';
 import { storeSuite } from './store-suite';
 
 const CONNECTION = { host: '127.0.0.1', port: 5432, user: process.env.PGUSER ?? 'postgres', database: process.env.PGDATABASE ?? 'test' };

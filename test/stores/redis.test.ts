@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { RedisOriginStore } from '../../src/stores/redis';
+import { RedisOriginStore } from '../../packages/cors-sentinel/src/stores/redis';
 import { storeSuite } from './store-suite';
 
 const PORT = 6379;

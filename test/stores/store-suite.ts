@@ -4,10 +4,10 @@
  * the timeout, cached tenants still served, no query storms, and recovery without help.
  */
 import { Registry } from 'prom-client';
-import type { Sentinel } from '../../src/sentinel';
-import type { Decision } from '../../src/engine/decision';
-import type { OriginStore } from '../../src/stores/types';
-import { createSentinel } from '../../src/sentinel';
+import type { Sentinel } from '../../packages/cors-sentinel/src/sentinel';
+import type { Decision } from '../../packages/cors-sentinel/src/engine/decision';
+import type { OriginStore } from '../../packages/cors-sentinel/src/stores/types';
+import { createSentinel } from '../../packages/cors-sentinel/src/sentinel';
 import { metricSum } from '../support/sentinel';
 import { TcpProxy, within } from '../support/tcp-proxy';
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/stack/run';
+import { freePort } from '../../packages/cli/src/stack/run';
 import { spawnListening } from './listening';
 
 export const PYTHON = process.env.PYTHON_BIN ?? '/usr/bin/python3';

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/stack/run';
+import { freePort } from '../../packages/cli/src/stack/run';
 import { spawnListening } from './listening';
 
 export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'cjs', 'cli.js');
+export const CLI = path.join(ROOT, 'packages', 'cli', 'dist', 'cjs', 'cli.js');
 
 /** Whether an executable is on PATH. */
 export function hasCommand(name: string): boolean {

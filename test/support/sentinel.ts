@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
-import { createSentinel, type Sentinel } from '../../src/sentinel';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import type { CorsRequest, Decision } from '../../src/engine/decision';
+import { createSentinel, type Sentinel } from '../../packages/cors-sentinel/src/sentinel';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import type { CorsRequest, Decision } from '../../packages/cors-sentinel/src/engine/decision';
 
 /** A sentinel with its own registry and no logger: tests never share state. */
 export function testSentinel(options: CorsSentinelOptions): Sentinel {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { listen, parseListen, positiveInt } from '../cli-args';
-import { loadPolicyFile } from '../policy/file';
+import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { createCorsProxy } from './proxy';
 
 const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]

@@ -5,9 +5,9 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { listen, parseListen, positiveInt } from '../cli-args';
-import { createMetricsHandler } from '../metrics/handler';
-import type { CorsObserverOptions } from '../observer/observer';
-import { loadPolicyFile } from '../policy/file';
+import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
+import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
+import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { observerOptions } from '../proxy/observer-options';
 import { LogFollower, type FollowHealth } from './follow';
 import { LineSplitter } from './lines';

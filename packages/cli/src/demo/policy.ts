@@ -3,7 +3,7 @@
  * tenant wildcard, per-tenant custom domains from a "database", mobile app origins, a public route,
  * a credentialed route and per-service policies.
  */
-import type { CorsSentinelOptions, OriginResolver, ReportOnlyPolicyOptions } from '../policy/options';
+import type { CorsSentinelOptions, OriginResolver, ReportOnlyPolicyOptions } from 'cors-sentinel/internal/policy/options';
 
 export const DEMO_FRONTENDS = ['https://app.example.com', 'https://admin.example.com', 'http://localhost:5173'] as const;
 export const DEMO_MOBILE = ['capacitor://localhost', 'ionic://localhost'] as const;

@@ -2,7 +2,7 @@
  * `runProbe(options)`: plan → send (one URL, budget, timeouts) → classify → grade. Options are
  * checked first and every problem reported together, with the fix in the message.
  */
-import { isToken } from '../http/tokens';
+import { isToken } from 'cors-sentinel/internal/http/tokens';
 import { PROBE_CLASSES, severityRank } from './classes';
 import { classify } from './classify';
 import { grade } from './grade';

@@ -1,6 +1,6 @@
 /** Observe mode's reading of a policy file, shared by the proxy's observe mode and the log observer. */
-import type { CorsObserverOptions } from '../observer/observer';
-import type { CorsSentinelOptions, ReportOnlyPolicyOptions } from '../policy/options';
+import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
+import type { CorsSentinelOptions, ReportOnlyPolicyOptions } from 'cors-sentinel/internal/policy/options';
 
 /**
  * Observe mode reads the same policy file: its route patterns name the `route` label, its static

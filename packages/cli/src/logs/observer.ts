@@ -4,7 +4,7 @@
  * and every line is counted by result in `cors_log_lines_total`.
  */
 import { Counter, Registry } from 'prom-client';
-import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
+import { createObserver, type CorsObserverOptions, type Observer } from 'cors-sentinel/internal/observer/observer';
 import { parseNginxJsonLine } from './nginx';
 
 export const LOG_LINE_RESULTS = ['observed', 'malformed'] as const;

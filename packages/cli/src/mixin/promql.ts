@@ -2,8 +2,8 @@
  * PromQL building blocks shared by the recording and alert rules, so that the prefix, the target
  * selector and the aggregation labels are applied in exactly one place.
  */
-import type { METRIC_NAMES } from '../contract';
-import type { CROSS_ORIGIN_REQUESTS_METRIC } from '../fetch-metadata/protect';
+import type { METRIC_NAMES } from 'cors-sentinel/internal/contract';
+import type { CROSS_ORIGIN_REQUESTS_METRIC } from 'cors-sentinel/internal/fetch-metadata/protect';
 import type { MixinConfig } from './config';
 
 /** Origin label values that are not one origin: folded, unparseable or the opaque `null`. */

@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
-import type { MetricsAuth } from '../metrics/handler';
-import { createMetricsHandler } from '../metrics/handler';
-import type { CorsSentinelOptions } from '../policy/options';
+import type { MetricsAuth } from 'cors-sentinel/internal/metrics/handler';
+import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
+import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
 import { forward } from './forward';
 import { createCorsLayer, type CorsLayer, type ProxyMode } from './layer';
 import { createProxyMetrics, type ProxyMetrics } from './metrics';

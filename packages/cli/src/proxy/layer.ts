@@ -7,12 +7,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { corsSentinel, pathOf, toCorsRequest, type NextFunction } from '../adapters/express';
-import type { Decision } from '../engine/decision';
-import { decide } from '../engine/decide';
-import { corsObserver } from '../observer/middleware';
-import type { CorsObserverOptions } from '../observer/observer';
-import type { CorsSentinelOptions } from '../policy/options';
+import { corsSentinel, pathOf, toCorsRequest, type NextFunction } from 'cors-sentinel/internal/adapters/express';
+import type { Decision } from 'cors-sentinel/internal/engine/decision';
+import { decide } from 'cors-sentinel/internal/engine/decide';
+import { corsObserver } from 'cors-sentinel/internal/observer/middleware';
+import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
+import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
 import { observerOptions } from './observer-options';
 import { CORS_RESPONSE_HEADERS } from './headers';
 import type { UpgradeOutcome } from './metrics';

@@ -3,8 +3,8 @@
  * response. Keys are the nginx variable names, so the format documents itself. nginx's `escape=json`
  * writes an unset variable as "", which here means "header absent".
  */
-import type { CorsRequest } from '../engine/decision';
-import type { AuditResponse, HeaderValue } from '../observer/audit';
+import type { CorsRequest } from 'cors-sentinel/internal/engine/decision';
+import type { AuditResponse, HeaderValue } from 'cors-sentinel/internal/observer/audit';
 
 /** The nginx `log_format` the reader expects (one line; `escape=json` makes every value a valid JSON string). */
 export const NGINX_LOG_FORMAT =

@@ -2,9 +2,9 @@
 import express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { corsSentinel, type CorsSentinelMiddleware } from '../adapters/express';
-import type { MetricsAuth } from '../metrics/handler';
-import type { CorsSentinelOptions } from '../policy/options';
+import { corsSentinel, type CorsSentinelMiddleware } from 'cors-sentinel/internal/adapters/express';
+import type { MetricsAuth } from 'cors-sentinel/internal/metrics/handler';
+import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
 import { demoCandidatePolicy, demoPolicy } from './policy';
 
 export interface DemoAppOptions {

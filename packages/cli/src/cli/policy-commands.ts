@@ -4,12 +4,12 @@
  * compiles and runs the engine), so it lives outside src/policy/, which must not import the engine.
  */
 import { parseArgs } from 'node:util';
-import { explain } from '../engine/explain';
-import type { CorsRequest } from '../engine/decision';
-import { compilePolicy } from '../engine/compile-policy';
-import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
-import { CorsConfigError } from '../policy/errors';
-import { loadPolicyFile } from '../policy/file';
+import { explain } from 'cors-sentinel/internal/engine/explain';
+import type { CorsRequest } from 'cors-sentinel/internal/engine/decision';
+import { compilePolicy } from 'cors-sentinel/internal/engine/compile-policy';
+import type { CompiledPolicy, CompiledRoutePolicy } from 'cors-sentinel/internal/engine/compiled';
+import { CorsConfigError } from 'cors-sentinel/internal/policy/errors';
+import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 
 const CHECK_USAGE = 'usage: cors-sentinel check <policy.yaml|policy.json>\n\nValidates the file and prints the compiled policy; exits 1 on any problem.';
 const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--json]
