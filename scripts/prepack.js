@@ -2,11 +2,22 @@
 // `npm pack` / `npm publish` of a workspace package: copies the named files and folders from the repository
 // root into the package (npm packs only what is inside it). The repository keeps one copy of each:
 // README.md and LICENSE for both packages, the generated alerts/ and dashboards/ for @cors-sentinel/cli.
-// The copies are git-ignored.
+// The copies are git-ignored. Each file is written under a temporary name and renamed into place, so
+// that two packs running at once never read a half-written copy.
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-for (const name of process.argv.slice(2)) {
-  fs.cpSync(path.join(root, name), path.join(process.cwd(), name), { recursive: true });
+
+function copy(from, to) {
+  if (fs.statSync(from).isDirectory()) {
+    fs.mkdirSync(to, { recursive: true });
+    for (const name of fs.readdirSync(from)) copy(path.join(from, name), path.join(to, name));
+    return;
+  }
+  const temporary = `${to}.${process.pid}.tmp`;
+  fs.copyFileSync(from, temporary);
+  fs.renameSync(temporary, to);
 }
+
+for (const name of process.argv.slice(2)) copy(path.join(root, name), path.join(process.cwd(), name));

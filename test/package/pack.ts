@@ -1,56 +1,82 @@
 /**
- * The package as npm publishes it: `npm pack` (scripts off: the build already ran, and a rebuild would
- * race the other suites reading dist/), the file list checked against an allow-list, and
- * arethetypeswrong run on the tarball.
+ * The two packages as npm publishes them: `npm pack` of each workspace (its `prepack` copies the README,
+ * the LICENSE and, for the CLI, the generated alerts and dashboards from the repository root; no build:
+ * the build already ran, and a rebuild would race the other suites reading dist/), each file list checked
+ * against an allow-list, and arethetypeswrong run on the library's tarball.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../support/processes';
 
-/**
- * What a user needs, and nothing else. Extend it when a new kind of file must ship (e.g. `schema/`),
- * and keep dev-only material (sources, maps, tests, the stack's compose and deploy files) out.
- */
-export const ALLOWED_FILES: readonly RegExp[] = [
-  /^package\.json$/,
-  /^README\.md$/,
-  /^LICENSE$/,
-  /^dist\/cjs\/.+\.(js|d\.ts)$/, // the CommonJS build and its declarations
-  /^dist\/esm\/.+\.(mjs|d\.mts)$/, // ESM entry points over it and their declarations
-  /^alerts\/[^/]+\.yml$/, // generated Prometheus rules
-  /^dashboards\/[^/]+\.json$/, // generated Grafana dashboards
-  /^docs\/[^/]+\.md$/,
-  /^schema\/[^/]+\.json$/, // JSON Schemas (policy files)
-];
+export type PackageName = 'cors-sentinel' | '@cors-sentinel/cli';
 
-/** Files the package is useless without. */
-export const REQUIRED_FILES: readonly string[] = [
-  'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/index.d.mts', 'dist/cjs/cli.js',
-  'alerts/cors-sentinel-alerts.yml', 'alerts/cors-sentinel-rules.yml', 'dashboards/cors-overview.json', 'README.md', 'LICENSE',
-];
+export interface PackageRules {
+  /** The workspace folder, relative to the repository root. */
+  readonly dir: string;
+  /** What a user needs, and nothing else. Extend it when a new kind of file must ship. */
+  readonly allowed: readonly RegExp[];
+  /** Files the package is useless without. */
+  readonly required: readonly string[];
+  /** Shipped code that is for maintainers only and must stay out of the tarball. */
+  readonly devOnlyPrefixes: readonly string[];
+}
 
-/** Shipped code that is for maintainers only and must stay out of the tarball. */
-export const DEV_ONLY_PREFIXES: readonly string[] = ['dist/cjs/stack/', 'src/', 'test/', 'bench/', 'scripts/', 'deploy/'];
+const COMMON: readonly RegExp[] = [/^package\.json$/, /^README\.md$/, /^LICENSE$/];
+const SOURCES = ['src/', 'test/', 'bench/', 'scripts/', 'deploy/', 'docs/'];
+
+export const PACKAGES: Readonly<Record<PackageName, PackageRules>> = {
+  'cors-sentinel': {
+    dir: 'packages/cors-sentinel',
+    allowed: [
+      ...COMMON,
+      /^dist\/cjs\/.+\.(js|d\.ts)$/, // the CommonJS build and its declarations
+      /^dist\/esm\/.+\.(mjs|d\.mts)$/, // ESM entry points over it and their declarations
+      /^schema\/[^/]+\.json$/, // JSON Schemas (policy files)
+    ],
+    required: [
+      'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/index.d.mts',
+      'dist/cjs/adapters/fastify.js', 'dist/cjs/adapters/koa.js', 'dist/esm/fastify.mjs', 'dist/esm/koa.mjs',
+      'schema/policy.schema.json', 'README.md', 'LICENSE',
+    ],
+    // The library holds no command: everything a tool needs lives in @cors-sentinel/cli.
+    devOnlyPrefixes: [...SOURCES, 'dist/cjs/cli', 'dist/cjs/mixin/', 'dist/cjs/probe/', 'dist/cjs/proxy/', 'dist/cjs/logs/', 'dist/cjs/demo/', 'dist/cjs/stack/', 'alerts/', 'dashboards/'],
+  },
+  '@cors-sentinel/cli': {
+    dir: 'packages/cli',
+    allowed: [
+      ...COMMON,
+      /^dist\/cjs\/.+\.js$/, // the command's CommonJS build (a program, not a library: no declarations)
+      /^alerts\/[^/]+\.yml$/, // generated Prometheus rules
+      /^dashboards\/[^/]+\.json$/, // generated Grafana dashboards
+    ],
+    required: [
+      'dist/cjs/cli.js', 'dist/cjs/mixin/cli.js', 'dist/cjs/proxy/cli.js', 'dist/cjs/probe/cli.js', 'dist/cjs/logs/cli.js', 'dist/cjs/demo/main.js',
+      'alerts/cors-sentinel-alerts.yml', 'alerts/cors-sentinel-rules.yml', 'dashboards/cors-overview.json', 'README.md', 'LICENSE',
+    ],
+    devOnlyPrefixes: [...SOURCES, 'dist/cjs/stack/'],
+  },
+};
 
 export interface Packed {
   readonly tarball: string;
   readonly files: readonly string[];
 }
 
-export function pack(destination: string): Packed {
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', destination], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+export function pack(name: PackageName, destination: string): Packed {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], {
+    cwd: path.join(ROOT, PACKAGES[name].dir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const [info] = JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const [info] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   if (!info) throw new Error(`npm pack printed no result: ${out}`);
   return { tarball: path.join(destination, info.filename), files: info.files.map((f) => f.path).sort() };
 }
 
-/** Files outside the allow-list, and required files that are missing. */
-export function fileListProblems(files: readonly string[]): { unexpected: string[]; missing: string[] } {
+/** Files outside the package's allow-list, and required files that are missing. */
+export function fileListProblems(name: PackageName, files: readonly string[]): { unexpected: string[]; missing: string[] } {
+  const rules = PACKAGES[name];
   return {
-    unexpected: files.filter((f) => !ALLOWED_FILES.some((re) => re.test(f)) || DEV_ONLY_PREFIXES.some((p) => f.startsWith(p))),
-    missing: REQUIRED_FILES.filter((f) => !files.includes(f)),
+    unexpected: files.filter((f) => !rules.allowed.some((re) => re.test(f)) || rules.devOnlyPrefixes.some((p) => f.startsWith(p))),
+    missing: rules.required.filter((f) => !files.includes(f)),
   };
 }
 

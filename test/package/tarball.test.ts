@@ -1,17 +1,25 @@
 /**
- * A user's first day, from the tarball: pack the package, install it into a fresh project (npm's cache
- * first, so this runs offline once the dependencies are cached), compile a TypeScript consumer as
- * CommonJS and as ESM, and run its Express 5 app in enforce mode, observe-only mode and with the
- * middleware mounted after a router. Checks the file list, arethetypeswrong, the exporter-present
- * conditions of the shipped alerts and dashboards, the mounted-after-router warning and the CLI.
+ * A user's first day, from the tarballs: pack both packages, install them into a fresh project (npm's
+ * cache first, so this runs offline once the dependencies are cached), compile a TypeScript consumer of
+ * the library as CommonJS and as ESM, and run its Express 5 app in enforce mode, observe-only mode and
+ * with the middleware mounted after a router; run every command of the CLI from its tarball. Checks the
+ * file lists, arethetypeswrong, the exporter-present conditions of the alerts and dashboards the CLI
+ * ships, the mounted-after-router warning, and what the library alone adds to an Express app's
+ * node_modules (issue #27: at most 12 MB, none of the tools' dependencies).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exporterConditions, scrapeSatisfies } from '../support/exporter-conditions';
 import { ROOT } from '../support/processes';
 import { fileListProblems, pack, typesProblems, type Packed } from './pack';
+
+/** The library's budget in an Express app's node_modules, and what only the tools may bring. */
+const LIBRARY_BUDGET_MB = 12;
+const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', '@cors-sentinel/cli'];
+/** Every command `cors-sentinel --help` lists; `stack` needs a checkout of the repository. */
+const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs'];
 
 interface AppResult {
   mode: string;
@@ -24,22 +32,38 @@ interface AppResult {
 const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
 const locked = (name: string): string => `${name}@${lock.packages[`node_modules/${name}`]?.version ?? 'latest'}`;
 
-describe('the packed package in a fresh TypeScript + Express 5 project', () => {
-  jest.setTimeout(240_000);
+/** A fresh npm project in `project` with `specs` installed. */
+function install(project: string, specs: string[]): void {
+  mkdirSync(project, { recursive: true });
+  if (!existsSync(path.join(project, 'package.json'))) writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'first-day', version: '1.0.0', private: true }));
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...specs], {
+    cwd: project, stdio: ['ignore', 'pipe', 'pipe'], timeout: 200_000,
+  });
+}
+
+/** Bytes of the files under `dir` (symbolic links not followed). */
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? bytesUnder(full) : lstatSync(full).size;
+  }
+  return total;
+}
+
+describe('the packed packages in a fresh TypeScript + Express 5 project', () => {
+  jest.setTimeout(360_000);
   let dir: string;
   let project: string;
   let packed: Packed;
+  let packedCli: Packed;
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'cors-sentinel-tarball-'));
     project = path.join(dir, 'app');
-    packed = pack(dir);
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'first-day', version: '1.0.0', private: true }));
-    execFileSync('npm', [
-      'install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
-      packed.tarball, locked('express'), locked('typescript'), locked('@types/express'), locked('@types/node'),
-    ], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], timeout: 200_000 });
+    packed = pack('cors-sentinel', dir);
+    packedCli = pack('@cors-sentinel/cli', dir);
+    install(project, [packed.tarball, packedCli.tarball, locked('express'), locked('typescript'), locked('@types/express'), locked('@types/node')]);
     copyFileSync(path.join(__dirname, 'consumer-app.ts.txt'), path.join(project, 'app.ts'));
     copyFileSync(path.join(__dirname, 'consumer-app.ts.txt'), path.join(project, 'app.mts'));
     writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
@@ -59,7 +83,8 @@ describe('the packed package in a fresh TypeScript + Express 5 project', () => {
   }
 
   it('ships only the allowed files, with types arethetypeswrong finds nothing wrong with', () => {
-    expect(fileListProblems(packed.files)).toEqual({ unexpected: [], missing: [] });
+    expect(fileListProblems('cors-sentinel', packed.files)).toEqual({ unexpected: [], missing: [] });
+    expect(fileListProblems('@cors-sentinel/cli', packedCli.files)).toEqual({ unexpected: [], missing: [] });
     const types = typesProblems(packed.tarball);
     expect({ problems: types.problems, status: types.status }).toEqual({ problems: {}, status: 0 });
   });
@@ -83,7 +108,7 @@ describe('the packed package in a fresh TypeScript + Express 5 project', () => {
   it.each(['app.js', 'app.mjs'])('%s: an observe-only app satisfies every exporter-present condition of the shipped monitoring', (file) => {
     const { result } = runApp(file, 'observe');
     expect(result.get.allowOrigin).toBe('https://app.example.com'); // the app's own layer, untouched
-    const conditions = exporterConditions(path.join(project, 'node_modules/cors-sentinel'));
+    const conditions = exporterConditions(path.join(project, 'node_modules/@cors-sentinel/cli'));
     expect(conditions.length).toBeGreaterThan(0);
     const unmet = conditions.filter((c) => !scrapeSatisfies(result.metrics, c.selector.replace(/\$\{?\w+\}?/g, '.*')));
     expect(unmet).toEqual([]);
@@ -107,5 +132,24 @@ describe('the packed package in a fresh TypeScript + Express 5 project', () => {
     const stack = spawnSync(bin, ['stack'], { encoding: 'utf8' });
     expect(stack.status).toBe(1);
     expect(stack.stderr).toMatch(/runs from a checkout of the repository/);
+  });
+
+  it.each(COMMANDS)('the installed CLI answers `cors-sentinel %s --help`', (command) => {
+    const run = spawnSync(path.join(project, 'node_modules/.bin/cors-sentinel'), [command, '--help'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(/usage|options/i);
+  });
+
+  it(`the library alone adds at most ${LIBRARY_BUDGET_MB} MB to an Express app, and none of the tools' dependencies`, () => {
+    const lean = path.join(dir, 'lean');
+    install(lean, [locked('express')]);
+    const before = bytesUnder(path.join(lean, 'node_modules'));
+    install(lean, [packed.tarball]);
+    const added = (bytesUnder(path.join(lean, 'node_modules')) - before) / 1e6;
+    process.stdout.write(`cors-sentinel adds ${added.toFixed(2)} MB to an Express app's node_modules\n`);
+    expect(existsSync(path.join(lean, 'node_modules/cors-sentinel/package.json'))).toBe(true);
+    expect(TOOLS_ONLY.filter((name) => existsSync(path.join(lean, 'node_modules', name)))).toEqual([]);
+    expect(added).toBeGreaterThan(0);
+    expect(added).toBeLessThanOrEqual(LIBRARY_BUDGET_MB);
   });
 });
