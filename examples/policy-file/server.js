@@ -1,4 +1,4 @@
-// A policy kept in YAML (validated by `npx cors-sentinel check examples/policy-file/cors.yaml`).
+// A policy kept in YAML (validated by `npx @cors-sentinel/cli check examples/policy-file/cors.yaml`).
 //   node examples/policy-file/server.js
 'use strict';
 const path = require('node:path');

@@ -56,7 +56,7 @@ describe('generated files', () => {
 
   it('tell users to regenerate with the CLI they have, not with maintainer scripts or src/ paths', () => {
     for (const text of Object.values(generateRules(DEFAULT_MIXIN_CONFIG))) {
-      expect(text).toContain('npx cors-sentinel mixin');
+      expect(text).toContain('npx @cors-sentinel/cli mixin');
       expect(text).not.toMatch(/npm run|src\//);
     }
   });

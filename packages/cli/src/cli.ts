@@ -43,7 +43,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 function onlyInCheckout(err: unknown): never {
   const code = (err as { code?: string }).code;
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
-  throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx cors-sentinel demo');
+  throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx @cors-sentinel/cli demo');
 }
 
 function usage(): string {

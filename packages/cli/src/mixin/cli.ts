@@ -39,10 +39,10 @@ options:
   --check                 write nothing; exit 1 if the files on disk differ from the generated ones
   --repo DIR              maintainers: regenerate the committed files of a cors-sentinel checkout
 
-Dashboards need the optional peer dependency @grafana/grafana-foundation-sdk@0.0.21.
+The Grafana SDK that builds the dashboards (@grafana/grafana-foundation-sdk, pinned 0.0.21) is a dependency of @cors-sentinel/cli.
 
 example:
-  npx cors-sentinel mixin --selector 'job="checkout-api"' --set thresholds.rejectedRatio=0.3 --out ./monitoring`;
+  npx @cors-sentinel/cli mixin --selector 'job="checkout-api"' --set thresholds.rejectedRatio=0.3 --out ./monitoring`;
 
 const SDK = '@grafana/grafana-foundation-sdk';
 
@@ -106,7 +106,7 @@ function configFrom(values: { config?: string; set?: string[]; selector?: string
   return resolveMixinConfig(partial as PartialMixinConfig);
 }
 
-/** The dashboard generator needs the Grafana SDK, an optional peer dependency: say how to get it. */
+/** The dashboard generator needs the Grafana SDK, a dependency of @cors-sentinel/cli: an installation without it is broken; say how to mend it. */
 function loadDashboardGenerator(): typeof import('./dashboards/generate') {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when dashboards are asked for
@@ -114,7 +114,7 @@ function loadDashboardGenerator(): typeof import('./dashboards/generate') {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
     if (String((err as Error).message).includes(SDK)) {
-      throw new Error(`mixin: the dashboards need ${SDK}: run \`npm install --save-dev ${SDK}@0.0.21\`, or pass --no-dashboards to write the rules only`);
+      throw new Error(`mixin: the dashboards need ${SDK}: it is a dependency of @cors-sentinel/cli: reinstall @cors-sentinel/cli (\`npm install @cors-sentinel/cli\`), or pass --no-dashboards to write the rules only`);
     }
     throw new Error('mixin: this installation has no dashboard generator: pass --no-dashboards, and import the packaged dashboards/*.json (their $job variable adapts them)');
   }

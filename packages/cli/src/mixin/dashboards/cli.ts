@@ -1,8 +1,9 @@
 /**
  * Maintainers: regenerate the committed dashboards and Grafana provisioning files, or check them.
- *   node dist/cjs/mixin/dashboards/cli.js [--check] [--root DIR]
- * Not a user-facing `cors-sentinel` command: the Grafana SDK is a dev dependency, and users import the
- * committed JSON (the `$job` / `$instance` / `$route` variables adapt it to their targets).
+ *   node packages/cli/dist/cjs/mixin/dashboards/cli.js [--check] [--root DIR]
+ * Not a user-facing `cors-sentinel` command (users run `cors-sentinel mixin`, whose Grafana SDK is a
+ * dependency of @cors-sentinel/cli, or import the committed JSON: the `$job` / `$instance` / `$route`
+ * variables adapt it to their targets).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
