@@ -35,6 +35,8 @@ module.exports = {
     '^cors-sentinel$': '<rootDir>/packages/cors-sentinel/src/index.ts',
     '^cors-sentinel/fastify$': '<rootDir>/packages/cors-sentinel/src/adapters/fastify.ts',
     '^cors-sentinel/koa$': '<rootDir>/packages/cors-sentinel/src/adapters/koa.ts',
+    '^cors-sentinel/adapter-kit$': '<rootDir>/packages/cors-sentinel/src/adapter-kit.ts',
+    '^cors-sentinel/metrics$': '<rootDir>/packages/cors-sentinel/src/metrics-kit.ts',
     '^cors-sentinel/internal/(.*)$': '<rootDir>/packages/cors-sentinel/src/$1',
     '^cors-sentinel/(schema/.*|package\\.json)$': '<rootDir>/packages/cors-sentinel/$1',
   },

@@ -1,4 +1,8 @@
 /**
+ * The whole import graph of both packages, checked by dependency-cruiser (.dependency-cruiser.cjs): layers
+ * one way (pure ← observers ← port ← adapters ← tools), no cycles, the library never reaches the CLI, the
+ * CLI reaches the library by its package name only. Below it, finer rules inside the pure layer.
+ *
  * Imports point one way (issue #14): the engine reads the policy's settings, never the reverse; stores
  * know nothing of the policy; the engine knows nothing of frameworks, observers or tools. Checked on
  * the source text, type-only and dynamic imports included, so a back-edge fails here with its file and
@@ -6,6 +10,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as ts from 'typescript';
 
 const SRC = resolve(__dirname, '../packages/cors-sentinel/src');
@@ -20,7 +27,7 @@ interface Rule {
 const RULES: readonly Rule[] = [
   { from: 'policy', banned: ['engine'] },
   { from: 'stores', banned: ['policy'] },
-  { from: 'engine', banned: ['adapters', 'metrics', 'logging', 'port', 'sentinel', 'demo', 'stack', 'mixin'] },
+  { from: 'engine', banned: ['adapters', 'metrics', 'logging', 'port', 'sentinel', 'instrumentation', 'report-only'] },
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -85,6 +92,57 @@ function reachingChain(from: string, to: string): string | undefined {
   return undefined;
 }
 
+const REPO = resolve(__dirname, '..');
+const DEPCRUISE = join(REPO, 'node_modules', '.bin', 'depcruise');
+const CONFIG = join(REPO, '.dependency-cruiser.cjs');
+
+interface Cruise {
+  summary: { violations: Array<{ from: string; to: string; rule: { name: string }; cycle?: Array<{ name: string }> }>; totalCruised: number };
+}
+
+/** dependency-cruiser over `dirs` (relative to `cwd`) with the repository's rules. */
+function cruise(cwd: string, dirs: string[]): Cruise {
+  const run = spawnSync(DEPCRUISE, [...dirs, '--config', CONFIG, '--output-type', 'json'], { cwd, encoding: 'utf8', timeout: 120_000 });
+  if (!run.stdout) throw new Error(`depcruise printed nothing (status ${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as Cruise;
+}
+
+describe('the import graph of both packages (dependency-cruiser)', () => {
+  jest.setTimeout(120_000);
+
+  it('has no layer climbed, no cycle, no way from the library to the CLI, no relative path into the library', () => {
+    const result = cruise(REPO, ['packages/cors-sentinel/src', 'packages/cli/src']);
+    expect(result.summary.totalCruised).toBeGreaterThan(150);
+    const described = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`);
+    expect(described).toEqual([]);
+  });
+
+  it('reports each kind of violation when one is planted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cors-sentinel-arch-'));
+    try {
+      const plant = (file: string, text: string) => {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), text);
+      };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', paths: { 'cors-sentinel/internal/*': ['./packages/cors-sentinel/src/*'] } } }));
+      plant('packages/cors-sentinel/src/engine/decide.ts', "import type { Port } from '../port';\nexport const decide = 1;\n");
+      plant('packages/cors-sentinel/src/port.ts', "import { decide } from './engine/decide';\nimport { main } from '../../cli/src/cli';\nexport type Port = typeof decide | typeof main;\n");
+      plant('packages/cors-sentinel/src/newfolder/thing.ts', "import { decide } from '../engine/decide';\nexport const thing = decide;\n");
+      plant('packages/cli/src/cli.ts', "import { decide } from '../../cors-sentinel/src/engine/decide';\nimport { thing } from 'cors-sentinel/internal/newfolder/thing';\nexport const main = decide + thing;\n");
+      const rules = cruise(dir, ['packages']).summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort();
+      expect(rules).toEqual(expect.arrayContaining([
+        'every-library-file-has-a-layer: packages/cors-sentinel/src/newfolder/thing.ts → packages/cors-sentinel/src/engine/decide.ts',
+        'library-never-reaches-tools: packages/cors-sentinel/src/port.ts → packages/cli/src/cli.ts',
+        'no-circular: packages/cors-sentinel/src/engine/decide.ts → packages/cors-sentinel/src/port.ts',
+        'no-climb-from-pure: packages/cors-sentinel/src/engine/decide.ts → packages/cors-sentinel/src/port.ts',
+        'tools-use-the-package-name: packages/cli/src/cli.ts → packages/cors-sentinel/src/engine/decide.ts',
+      ]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('import direction', () => {
   it.each([
     ['policy', 'engine'],
@@ -95,7 +153,7 @@ describe('import direction', () => {
     ['origin', 'engine'],
     ['origin', 'stores'],
     // The engine is pure: what observes or serves its decisions is never in its import graph.
-    ...['adapters', 'metrics', 'logging', 'observer', 'port', 'sentinel', 'cluster', 'demo', 'stack', 'mixin'].map((to) => ['engine', to]),
+    ...['adapters', 'metrics', 'logging', 'observer', 'port', 'sentinel', 'instrumentation', 'report-only'].map((to) => ['engine', to]),
     ['policy', 'metrics'],
   ])('nothing under src/%s/ reaches src/%s/, not even through another folder', (from, to) => {
     expect(reachingChain(from, to)).toBeUndefined();
@@ -127,6 +185,6 @@ describe('import direction', () => {
   it('names a top-level module such as src/port.ts, and ignores packages of the same name', () => {
     const planted = "import { createPort } from '../port';\nimport metrics from 'metrics';";
     const found = violations(RULES[2] as Rule, join(SRC, 'engine', 'decide.ts'), planted);
-    expect(found).toEqual(["src/engine/decide.ts imports '../port' (src/engine/ may not import adapters, metrics, logging, port, sentinel, demo, stack, mixin)"]);
+    expect(found).toEqual(["src/engine/decide.ts imports '../port' (src/engine/ may not import adapters, metrics, logging, port, sentinel, instrumentation, report-only)"]);
   });
 });

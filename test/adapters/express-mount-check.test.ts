@@ -8,7 +8,7 @@ import express5 from 'express';
 import type { RequestListener } from 'node:http';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
-import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import { listen, memoryLogger, send, type Running } from '../support/exchange';
 import { metricSum } from '../support/sentinel';
 

@@ -1,5 +1,6 @@
 /** `crossOriginProtection` is validated with the CORS policy: every problem in one CorsConfigError. */
-import { compilePolicy, CorsConfigError, corsSentinel, crossOriginProtection } from '../../packages/cors-sentinel/src';
+import { CorsConfigError, corsSentinel, crossOriginProtection } from '../../packages/cors-sentinel/src';
+import { compilePolicy } from '../../packages/cors-sentinel/src/adapter-kit';
 
 function problemsOf(fn: () => unknown): Array<[string, string]> {
   try {

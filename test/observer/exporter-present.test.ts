@@ -13,7 +13,7 @@ import cors from 'cors';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { DEFAULT_MIXIN_CONFIG } from '../../packages/cli/src/mixin/config';
-import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import { freePort } from '../../packages/cli/src/stack/run';
 import { exporterConditions, substituteVariables } from '../support/exporter-conditions';
 import { ROOT, describeIfCommand } from '../support/processes';

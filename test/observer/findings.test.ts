@@ -6,7 +6,7 @@ import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
-import { corsObserver, type CorsObserverMiddleware } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver, type CorsObserverMiddleware } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import type { CorsObserverOptions } from '../../packages/cors-sentinel/src/observer/observer';
 import { findingCounts, listen, memoryLogger, send, type Req, type Running } from '../support/exchange';
 

@@ -5,7 +5,7 @@
 import cors from 'cors';
 import express5 from 'express';
 import { Registry } from 'prom-client';
-import { corsObserver, type CorsObserverMiddleware } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver, type CorsObserverMiddleware } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import { listen, rawExchange, send, series, type Req, type Running } from '../support/exchange';
 
 const APP = 'https://app.example.com';

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import type { CorsObserverOptions } from '../../packages/cors-sentinel/src/observer/observer';
 import { createCorsMetrics } from '../../packages/cors-sentinel/src/metrics/metrics';
 import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';

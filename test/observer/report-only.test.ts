@@ -3,7 +3,7 @@ import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
-import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
 import type { ReportOnlyPolicyOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { listen, memoryLogger, send, series, type Exchange, type Req } from '../support/exchange';

@@ -7,7 +7,7 @@
 import express from 'express';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
-import { corsObserver } from '../../packages/cors-sentinel/src/observer/middleware';
+import { corsObserver } from '../../packages/cors-sentinel/src/adapters/express-observer';
 import { listen, send, series } from '../support/exchange';
 
 const CASES: ReadonlyArray<readonly [string, string]> = [

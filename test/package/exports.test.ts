@@ -28,9 +28,21 @@ describe('package entry points', () => {
     expect(run(['--input-type=module', '-e', script]).trim()).toBe('function true true');
   });
 
+  it('keeps the root export narrow: the adapters, createSentinel, loadPolicyFile, explain, the error, the contract, stores and cluster metrics', () => {
+    const names = run(['-e', "console.log(Object.keys(require('cors-sentinel')).filter((n) => n !== '__esModule').sort().join(' '))"]).trim().split(' ');
+    expect(names).toEqual([
+      'CorsConfigError', 'ENFORCE_FINDINGS', 'FINDINGS', 'INVALID_ORIGIN_LABEL', 'METRIC_NAMES', 'MemoryOriginStore', 'OTHER_ORIGIN_LABEL',
+      'PROTECTION_DECISIONS', 'PostgresOriginStore', 'REASONS', 'RedisOriginStore', 'SHADOW_CHANGES', 'SITES', 'clusterMetrics',
+      'corsObserver', 'corsSentinel', 'corsSentinelHandler', 'createSentinel', 'crossOriginProtection', 'explain', 'explainSync',
+      'loadPolicyFile', 'postgresSchema',
+    ]);
+  });
+
   it.each([
     ['cors-sentinel/fastify', 'fastifyCorsSentinel'],
     ['cors-sentinel/koa', 'koaCorsSentinel'],
+    ['cors-sentinel/adapter-kit', 'createPort'],
+    ['cors-sentinel/metrics', 'createCorsMetrics'],
   ])('%s loads with require() and import, one instance', (subpath, name) => {
     const script = [
       `import { ${name} } from '${subpath}';`,

@@ -5,10 +5,20 @@
  * compile error rather than a blank on a dashboard. docs/metrics.md documents each of them.
  */
 import { REASONS, type OriginSource, type Reason } from './engine/decision';
-import { FINDINGS, type Finding } from './observer/audit';
 
-export { REASONS, FINDINGS };
-export type { Reason, Finding, OriginSource };
+export { REASONS };
+export type { Reason, OriginSource };
+
+/** Finding label values (`cors_response_findings_total{finding}`); alert rules match on them. */
+export const FINDINGS = [
+  'acao_duplicated',
+  'missing_vary_origin',
+  'wildcard_with_credentials',
+  'reflected_origin_with_credentials',
+  'null_origin_granted',
+  'rejected_preflight_reveals_policy',
+] as const;
+export type Finding = (typeof FINDINGS)[number];
 
 /** Metric names after the prefix (`cors_` by default). */
 export const METRIC_NAMES = {

@@ -1,45 +1,33 @@
+/**
+ * `cors-sentinel`: the middleware for applications. Building blocks for adapter and tool authors are in
+ * `cors-sentinel/adapter-kit` and `cors-sentinel/metrics` (docs/packaging.md).
+ */
 export { corsSentinel, type CorsSentinelMiddleware, type NextFunction } from './adapters/express';
 export { corsSentinelHandler, type CorsSentinelHandler, type RequestListener } from './adapters/node';
+export { corsObserver, type CorsObserverMiddleware } from './adapters/express-observer';
+export { crossOriginProtection, type CrossOriginProtectionMiddleware, type StandaloneProtectionOptions } from './fetch-metadata/middleware';
 export { createSentinel, type Sentinel } from './sentinel';
-export { compilePolicy } from './engine/compile-policy';
-export { DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/validate';
 export { loadPolicyFile } from './policy/file';
-export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
-export { corsRequestOf, routingPath } from './adapters/node-request';
-export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';
+export { explain, explainSync, type Explanation } from './engine/explain';
 export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
 export type {
   CorsSentinelOptions, PolicyOptions, RoutePolicyOptions, MetricsOptions, LoggingOptions, OriginSpec, OriginResolver,
-  CorsOriginCallback, ReportOnlyPolicyOptions,
+  CorsOriginCallback, ReportOnlyPolicyOptions, CrossOriginProtectionOptions, ProtectionMode,
 } from './policy/options';
-export { decide, selectRoute } from './engine/decide';
-export { explain, explainSync, type Explanation } from './engine/explain';
+export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';
+export type { Decision, CorsRequest, RequestType, Outcome } from './engine/decision';
+export type { MetricsAuth, MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from './metrics/handler';
+export type { CorsObserverOptions, ObservedRoute, Observer } from './observer/observer';
+// The metric contract: names and label values the runtime, explain(), the audit and the alert rules share.
 export {
-  REASONS, INVALID_ORIGIN_LABEL, type Reason, type Decision, type CorsRequest, type RequestType, type Outcome,
-  type OriginSource, type HeaderPair, type RequestHandle,
-} from './engine/decision';
-export { parseRequestOrigin, type ParsedOrigin } from './origin/parse';
-export { createCorsMetrics, DEFAULT_PREFIX, type CorsMetrics, type CreateMetricsOptions } from './metrics/metrics';
-export { OriginLabeler, OTHER_ORIGIN_LABEL, DEFAULT_ORIGIN_LABEL_LIMIT } from './metrics/origin-labeler';
-export {
-  createMetricsHandler, serveMetrics, type MetricsAuth, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions,
-} from './metrics/handler';
-export { sanitizeForLog } from './logging/violation-logger';
-export { corsObserver, type CorsObserverMiddleware } from './observer/middleware';
-export { createObserver, type CorsObserverOptions, type ObservedRoute, type Observer, type Observation } from './observer/observer';
-export {
-  auditResponse, FINDINGS, type Finding, type AuditRequest, type AuditResponse, type AuditResult, type AuditOptions,
-} from './observer/audit';
-export {
-  METRIC_NAMES, ENFORCE_FINDINGS, SHADOW_CHANGES, type MetricKey, type EnforceFinding, type ShadowChange,
+  METRIC_NAMES, REASONS, FINDINGS, ENFORCE_FINDINGS, SHADOW_CHANGES,
+  type MetricKey, type Reason, type Finding, type EnforceFinding, type ShadowChange, type OriginSource,
 } from './contract';
+export { INVALID_ORIGIN_LABEL } from './engine/decision';
+export { OTHER_ORIGIN_LABEL } from './metrics/origin-labeler';
+export { SITES, PROTECTION_DECISIONS, type Site, type ProtectionDecision } from './fetch-metadata/classify';
 export type { OriginStore, TenantSource } from './stores/types';
 export { MemoryOriginStore } from './stores/memory';
 export { PostgresOriginStore, postgresSchema, type PostgresOriginStoreOptions, type PgPool } from './stores/postgres';
 export { RedisOriginStore, type RedisOriginStoreOptions, type RedisClient } from './stores/redis';
-export { SlidingHyperLogLog } from './metrics/distinct-origins';
-export { clusterMetrics, joinClusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './cluster';
-export { crossOriginProtection, type CrossOriginProtectionMiddleware, type StandaloneProtectionOptions } from './fetch-metadata/middleware';
-export type { CrossOriginProtectionOptions, ProtectionMode } from './fetch-metadata/options';
-export type { ProtectionVerdict, ProtectionRequest } from './fetch-metadata/protect';
-export { SITES, PROTECTION_DECISIONS, classifyRequest, type Site, type ProtectionDecision, type Classification } from './fetch-metadata/classify';
+export { clusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './metrics/cluster';

@@ -10,15 +10,12 @@ import { decide } from './engine/decide';
 import { explain, type Explanation } from './engine/explain';
 import { compilePolicy } from './engine/compile-policy';
 import type { CompiledPolicy } from './engine/compiled';
-import type { CorsSentinelOptions, LoggingOptions, MetricsOptions } from './policy/options';
-import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
-import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
-import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
-import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
-import { MetricsRecorder } from './metrics/recorder';
-import { DEFAULT_LABEL_HOLD_MS } from './metrics/label-guard';
-import { joinClusterMetrics } from './cluster';
-import { compileWithCandidate, ShadowEvaluator } from './observer/report-only';
+import type { CorsSentinelOptions } from './policy/options';
+import type { RequestSummary } from './logging/violation-logger';
+import type { CorsMetrics } from './metrics/metrics';
+import type { MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from './metrics/handler';
+import { compileWithCandidate } from './report-only';
+import { createInstrumentation, createShadowEvaluator } from './instrumentation';
 import { watchOriginStores } from './engine/store-watchers';
 import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
@@ -64,66 +61,10 @@ export interface Sentinel extends Port {
   close(): void;
 }
 
-/** What both the enforcing sentinel and the observer report through. */
-export interface Instrumentation {
-  readonly logger: winston.Logger | undefined;
-  readonly violations: ViolationLogger;
-  readonly metrics: CorsMetrics | undefined;
-  readonly recorder: MetricsRecorder | undefined;
-}
-
-export interface InstrumentationOptions {
-  readonly metrics?: MetricsOptions | false;
-  readonly logger?: winston.Logger | false;
-  readonly logging?: LoggingOptions;
-}
-
-/**
- * Sets up the logger, the flood-safe violation log and the metric contract; `configured` origins keep
- * their own label. Rejections of configured origins, of origins allowed before (the label guard's
- * reserved slots) and on `credentialedRoutes` are logged on budgets of their own.
- */
-export function createInstrumentation(
-  options: InstrumentationOptions,
-  configured: ReadonlySet<string>,
-  credentialedRoutes: ReadonlySet<string> = new Set(),
-): Instrumentation {
-  const logger = options.logger === false ? undefined : (options.logger ?? createDefaultLogger());
-  const violations = new ViolationLogger(logger, options.logging);
-  let metrics: CorsMetrics | undefined;
-  let recorder: MetricsRecorder | undefined;
-  if (options.metrics !== false) {
-    const m = options.metrics ?? {};
-    const limit = m.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
-    if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
-    const holdMs = m.originLabelHoldMs ?? DEFAULT_LABEL_HOLD_MS;
-    if (!Number.isInteger(holdMs) || holdMs < 100) throw new TypeError('cors-sentinel: metrics.originLabelHoldMs must be a whole number of milliseconds ≥ 100 (default 60000)');
-    metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
-    const authority = m.cluster ? joinClusterMetrics(metrics.registry) : undefined;
-    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured, authority, holdMs));
-  }
-  const labeler = recorder?.labeler;
-  violations.setPriority((d) => {
-    const origin = d.origin;
-    if (origin !== undefined && (configured.has(origin) || labeler?.wasAllowed(origin) === true)) return 'previously_allowed';
-    return credentialedRoutes.has(d.route) ? 'credentialed_route' : undefined;
-  });
-  return { logger, violations, metrics, recorder };
-}
-
-/** The report-only evaluator for a candidate, reporting through `inst` (undefined without a candidate). */
-export function createShadowEvaluator(candidate: CompiledPolicy | undefined, inst: Instrumentation): ShadowEvaluator | undefined {
-  if (candidate === undefined) return undefined;
-  return new ShadowEvaluator(candidate, (route, change, details) => {
-    inst.recorder?.shadow(route, change);
-    inst.violations.shadow(change, details);
-  });
-}
-
 export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   const { live: policy, candidate } = compileWithCandidate(() => compilePolicy(options), options.reportOnly);
   const inst = createInstrumentation(options, configuredOrigins(policy), credentialedRoutes(policy));
-  const { logger, violations, metrics, recorder } = inst;
+  const { logger, metrics, recorder } = inst;
   for (const w of policy.warnings) logger?.warn('cors-sentinel configuration warning', { path: w.path, warning: w.message });
   for (const w of candidate?.warnings ?? []) logger?.warn('cors-sentinel configuration warning', { path: `reportOnly.${w.path}`, warning: w.message });
   if (recorder) {
@@ -137,14 +78,8 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
 
   const parts = {
     decide: (req: CorsRequest) => decide(policy, req),
-    record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary) {
-      recorder?.record(decision, seconds, rawOrigin);
-      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
-    },
-    reportFinding(finding: string, details: Readonly<Record<string, string>>) {
-      recorder?.finding(finding);
-      violations.finding(finding, details);
-    },
+    record: (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary) => inst.record(decision, seconds, rawOrigin, request),
+    reportFinding: (finding: string, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
     protect: (req: CorsRequest) => protector?.protect(req),
   };
@@ -157,21 +92,14 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     metrics,
     logger,
     explain: (req) => explain(policy, req),
-    metricsHandler(handlerOptions) {
-      if (!metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
-      return createMetricsHandler(metrics.registry, handlerOptions);
-    },
-    serveMetrics(serverOptions) {
-      if (!metrics) return Promise.reject(new Error('cors-sentinel: metrics are disabled (metrics: false)'));
-      return serveMetrics(metrics.registry, serverOptions);
-    },
+    metricsHandler: (handlerOptions) => inst.metricsHandler(handlerOptions),
+    serveMetrics: (serverOptions) => inst.serveMetrics(serverOptions),
     candidate,
     settleReportOnly: async () => shadow?.settled(),
     close() {
       stopWatchingLive();
       stopWatchingCandidate();
-      recorder?.close();
-      violations.close();
+      inst.close();
     },
   };
 }

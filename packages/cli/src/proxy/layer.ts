@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { corsSentinel, pathOf, toCorsRequest, type NextFunction } from 'cors-sentinel/internal/adapters/express';
 import type { Decision } from 'cors-sentinel/internal/engine/decision';
 import { decide } from 'cors-sentinel/internal/engine/decide';
-import { corsObserver } from 'cors-sentinel/internal/observer/middleware';
+import { corsObserver } from 'cors-sentinel/internal/adapters/express-observer';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
 import { observerOptions } from './observer-options';

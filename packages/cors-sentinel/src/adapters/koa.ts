@@ -15,7 +15,7 @@ import type { Decision } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
 import type { ResponseWriter } from '../port';
 import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
-import { observeResponse } from '../observer/middleware';
+import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf, routingPath } from './node-request';
 import { nodeResponseWriter } from './node-response';

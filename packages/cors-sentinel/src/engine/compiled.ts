@@ -80,5 +80,5 @@ export interface CompiledPolicy {
   readonly hash: string;
   readonly warnings: readonly ConfigWarning[];
   /** Cross-origin request protection (Fetch Metadata), when `crossOriginProtection` is set. */
-  readonly crossOriginProtection?: import('../fetch-metadata/options').CompiledProtection | undefined;
+  readonly crossOriginProtection?: import('../policy/cross-origin-protection').CompiledProtection | undefined;
 }

@@ -13,7 +13,7 @@ import { DEFAULT_PREFIX } from '../metrics/metrics';
 import { ProblemCollector } from '../policy/errors';
 import type { LoggingOptions } from '../policy/options';
 import type { ProtectionDecision } from './classify';
-import { compileCrossOriginProtection, type CompiledProtection, type CrossOriginProtectionOptions } from './options';
+import { compileCrossOriginProtection, type CompiledProtection, type CrossOriginProtectionOptions } from '../policy/cross-origin-protection';
 import {
   answerBlocked, countingObserver, crossOriginRequestsCounter, CrossOriginProtector, loggingObserver,
   type ProtectionObserver, type ProtectionRequest, type ProtectionVerdict,

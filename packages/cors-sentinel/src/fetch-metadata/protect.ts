@@ -10,7 +10,7 @@ import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin } from '../origin/parse';
 import { routeMatches } from '../policy/routes';
 import { classifyRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest, type ProtectionDecision, type Site } from './classify';
-import type { CompiledProtection } from './options';
+import type { CompiledProtection } from '../policy/cross-origin-protection';
 
 export interface ProtectionRequest extends FetchMetadataRequest {
   /** Path without the query string, as the framework routes it. */

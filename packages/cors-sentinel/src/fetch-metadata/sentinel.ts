@@ -5,7 +5,7 @@
  */
 import { selectRoute } from '../engine/decide';
 import type { CompiledPolicy } from '../engine/compiled';
-import type { Instrumentation } from '../sentinel';
+import type { Instrumentation } from '../instrumentation';
 import { countingObserver, crossOriginRequestsCounter, CrossOriginProtector, loggingObserver, type ProtectionObserver } from './protect';
 
 /** The protector of a compiled policy, or undefined when `crossOriginProtection` is off. */

@@ -7,21 +7,14 @@
  */
 import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type Outcome, type OriginSource, type Reason, type RequestType } from '../engine/decision';
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
+import type { Finding } from '../contract';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
 // The engine's own check, so that enforce and observe modes label the same request alike.
 import { isSameOrigin } from '../origin/same-origin';
 
-/** Finding label values (`cors_response_findings_total{finding}`); alert rules match on them. */
-export const FINDINGS = [
-  'acao_duplicated',
-  'missing_vary_origin',
-  'wildcard_with_credentials',
-  'reflected_origin_with_credentials',
-  'null_origin_granted',
-  'rejected_preflight_reveals_policy',
-] as const;
-export type Finding = (typeof FINDINGS)[number];
+// The finding names are the metric contract's: the audit produces them, the alert rules match on them.
+export { FINDINGS, type Finding } from '../contract';
 
 /** The request as the audit needs it: the engine's view, header values as received, without path and raw request. */
 export type AuditRequest = Omit<CorsRequest, 'path' | 'raw'>;

@@ -10,17 +10,17 @@ import type winston from 'winston';
 import type { CorsRequest, Decision } from '../engine/decision';
 import { observedDecision } from '../engine/decision-builder';
 import { selectRoute } from '../engine/decide';
-import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from '../metrics/handler';
+import type { MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from '../metrics/handler';
 import type { CorsMetrics } from '../metrics/metrics';
 import { compileOrigins, describe, type CompiledOrigins } from '../origin/matcher';
 import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
-import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../sentinel';
+import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../instrumentation';
 import { watchOriginStores } from '../engine/store-watchers';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
-import { compileWithCandidate } from './report-only';
+import { compileWithCandidate } from '../report-only';
 
 export interface ObservedRoute {
   /** `/exact`, `/prefix/*` or `/prefix*`, as in enforce mode's `routes`. */
@@ -152,11 +152,9 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
         }
         const route = selectRoute(settings.routes, request.path).name;
         const decision: Decision = observedDecision(route, result, response.status);
-        inst.recorder?.record(decision, seconds, rawOrigin);
-        if (decision.outcome === 'rejected') inst.violations.violation(decision, rawOrigin, request);
+        inst.record(decision, seconds, rawOrigin, request);
         for (const finding of result.findings) {
-          inst.recorder?.finding(finding);
-          inst.violations.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });
+          inst.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });
         }
         check?.complete(decision);
         return result;
@@ -170,19 +168,12 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
     logger: inst.logger,
     candidate,
     begin,
-    metricsHandler(handlerOptions) {
-      if (!inst.metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
-      return createMetricsHandler(inst.metrics.registry, handlerOptions);
-    },
-    serveMetrics(serverOptions) {
-      if (!inst.metrics) return Promise.reject(new Error('cors-sentinel: metrics are disabled (metrics: false)'));
-      return serveMetrics(inst.metrics.registry, serverOptions);
-    },
+    metricsHandler: (handlerOptions) => inst.metricsHandler(handlerOptions),
+    serveMetrics: (serverOptions) => inst.serveMetrics(serverOptions),
     settleReportOnly: async () => shadow?.settled(),
     close() {
       stopWatchingCandidate();
-      inst.recorder?.close();
-      inst.violations.close();
+      inst.close();
     },
   };
 }

@@ -6,12 +6,11 @@
  * needs `dangerouslyReflectAnyOrigin`. An answer that
  * breaks a rule is a resolver error: the request fails closed and `cors_resolver_*` counts it.
  */
-import type { ResolveFn } from './origin-setting';
 import { compileLinear } from '../origin/linear-regexp';
 import { isAnchored } from '../origin/matcher';
 import { normaliseConfiguredOrigin } from '../origin/parse';
 import type { CorsOriginCallback } from './options';
-import { guardReflection, OriginRuleError } from './reflection-guard';
+import { guardReflection, OriginRuleError, type ResolveFn } from './reflection-guard';
 import { judgeRegExpBreadth } from './regexp-rules';
 
 export interface CallbackRules {

@@ -33,7 +33,17 @@ export type ConfigProblemCode =
   | 'regexp_not_linear'
   /** A policy file that cannot be read or parsed (see loadPolicyFile). */
   | 'invalid_policy_file'
-  | import('../fetch-metadata/options').ProtectionProblemCode;
+  | ProtectionProblemCode;
+
+/** Problems only this option can have (added to ConfigProblemCode). */
+export type ProtectionProblemCode =
+  | 'invalid_protection_mode'
+  | 'trusted_any_origin'
+  | 'trusted_null_origin'
+  | 'trusted_insecure_origin'
+  | 'trusted_public_suffix_wildcard'
+  | 'bypass_all_paths';
+
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

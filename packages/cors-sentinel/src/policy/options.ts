@@ -204,5 +204,36 @@ export interface CorsSentinelOptions extends PolicyOptions {
    * `enforce` mode blocks, unsafe requests from other sites that CORS lets through (form POSTs,
    * `no-cors` fetches). `false` or unset: off.
    */
-  crossOriginProtection?: import('../fetch-metadata/options').CrossOriginProtectionOptions | false;
+  crossOriginProtection?: CrossOriginProtectionOptions | false;
 }
+
+export type ProtectionMode = 'report-only' | 'enforce';
+
+export interface CrossOriginProtectionOptions {
+  /**
+   * `'report-only'` (default): cross-origin unsafe requests from untrusted origins reach the handler
+   * and are counted (`decision="would_block"`) and logged. `'enforce'`: they are answered with
+   * `status` (403) before any handler runs (`decision="blocked"`).
+   */
+  mode?: ProtectionMode;
+  /**
+   * Origins trusted to send unsafe cross-origin requests besides the CORS policy's own (see
+   * `trustCorsOrigins`). Same syntax as `origins`; `'*'`, `null` and `file://` are refused.
+   */
+  trustedOrigins?: readonly OriginSpec[];
+  /**
+   * Trust the origins the CORS policy of the request's route lists (exact, wildcard, RegExp).
+   * `'*'` and origins a resolver or store allows are never trusted this way. Default true.
+   */
+  trustCorsOrigins?: boolean;
+  /**
+   * Paths that are never judged, such as webhooks that other sites post to by design: `/exact`,
+   * `/prefix/*` or `/prefix*`, as route paths. They are listed in `cors_config_info`.
+   */
+  bypass?: readonly string[];
+  /** Status of a blocked request. Default 403. */
+  status?: number;
+  /** Allow plain-http origins other than loopback in `trustedOrigins` (a network attacker can forge them). */
+  dangerouslyTrustInsecureOrigins?: boolean;
+}
+

@@ -6,12 +6,11 @@ import { describe } from '../origin/matcher';
 import { TenantOriginCache } from '../stores/tenant-cache';
 import { ProblemCollector } from './errors';
 import { fromCorsCallback, type CallbackRules } from './callback-origin';
-import { guardReflection } from './reflection-guard';
+import { guardReflection, type ResolveFn } from './reflection-guard';
 import type { CorsOriginCallback, PolicyOptions } from './options';
 import { readPositive } from './readers';
 
-/** An origin lookup as configured: allowed or not, for an origin (of a tenant). */
-export type ResolveFn = (origin: string, raw: unknown, tenant: string | undefined) => boolean | Promise<boolean>;
+export type { ResolveFn };
 
 export interface OriginSetting {
   specs: readonly unknown[];

@@ -6,7 +6,9 @@
  * set `dangerouslyReflectAnyOrigin` (which is never allowed with credentials).
  */
 import { randomBytes } from 'node:crypto';
-import type { ResolveFn } from './origin-setting';
+
+/** An origin lookup as configured: allowed or not, for an origin (of a tenant). */
+export type ResolveFn = (origin: string, raw: unknown, tenant: string | undefined) => boolean | Promise<boolean>;
 
 export class OriginRuleError extends Error {
   override readonly name = 'OriginRuleError';

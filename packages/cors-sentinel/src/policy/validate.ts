@@ -10,7 +10,7 @@ import { checkKeys, checkNestedOptions } from './nested-options';
 import type { CorsSentinelOptions, PolicyOptions } from './options';
 import { readRouteSettings, type RouteSettings } from './route-settings';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
-import { compileCrossOriginProtection, type CompiledProtection } from '../fetch-metadata/options';
+import { compileCrossOriginProtection, type CompiledProtection } from './cross-origin-protection';
 
 export const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',

@@ -4,52 +4,17 @@
  */
 import { isLoopbackHost } from '../origin/parse';
 import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from '../origin/matcher';
-import { ProblemCollector } from '../policy/errors';
-import type { OriginSpec } from '../policy/options';
-import { entryText } from '../policy/origin-text';
-import { NEAR_UNIVERSAL_PROBES } from '../policy/regexp-rules';
-import type { RouteSettings } from '../policy/route-settings';
-import { readStatus } from '../policy/readers';
-import { parseRoutePattern, type RoutePattern } from '../policy/routes';
+import { ProblemCollector } from './errors';
+import type { CrossOriginProtectionOptions, ProtectionMode } from './options';
+import { entryText } from './origin-text';
+import { NEAR_UNIVERSAL_PROBES } from './regexp-rules';
+import type { RouteSettings } from './route-settings';
 
-export type ProtectionMode = 'report-only' | 'enforce';
+export type { ProtectionProblemCode } from './errors';
+export type { CrossOriginProtectionOptions, ProtectionMode } from './options';
+import { readStatus } from './readers';
+import { parseRoutePattern, type RoutePattern } from './routes';
 
-/** Problems only this option can have (added to ConfigProblemCode). */
-export type ProtectionProblemCode =
-  | 'invalid_protection_mode'
-  | 'trusted_any_origin'
-  | 'trusted_null_origin'
-  | 'trusted_insecure_origin'
-  | 'trusted_public_suffix_wildcard'
-  | 'bypass_all_paths';
-
-export interface CrossOriginProtectionOptions {
-  /**
-   * `'report-only'` (default): cross-origin unsafe requests from untrusted origins reach the handler
-   * and are counted (`decision="would_block"`) and logged. `'enforce'`: they are answered with
-   * `status` (403) before any handler runs (`decision="blocked"`).
-   */
-  mode?: ProtectionMode;
-  /**
-   * Origins trusted to send unsafe cross-origin requests besides the CORS policy's own (see
-   * `trustCorsOrigins`). Same syntax as `origins`; `'*'`, `null` and `file://` are refused.
-   */
-  trustedOrigins?: readonly OriginSpec[];
-  /**
-   * Trust the origins the CORS policy of the request's route lists (exact, wildcard, RegExp).
-   * `'*'` and origins a resolver or store allows are never trusted this way. Default true.
-   */
-  trustCorsOrigins?: boolean;
-  /**
-   * Paths that are never judged, such as webhooks that other sites post to by design: `/exact`,
-   * `/prefix/*` or `/prefix*`, as route paths. They are listed in `cors_config_info`.
-   */
-  bypass?: readonly string[];
-  /** Status of a blocked request. Default 403. */
-  status?: number;
-  /** Allow plain-http origins other than loopback in `trustedOrigins` (a network attacker can forge them). */
-  dangerouslyTrustInsecureOrigins?: boolean;
-}
 
 export interface CompiledProtection {
   readonly mode: ProtectionMode;

@@ -7,12 +7,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
-import type { NextFunction } from '../adapters/express';
-import { corsRequestOf } from '../adapters/node-request';
-import { createExpressMountCheck } from '../adapters/express-mount-check';
+import type { NextFunction } from './express';
+import { corsRequestOf } from './node-request';
+import { createExpressMountCheck } from './express-mount-check';
 import type { CorsRequest } from '../engine/decision';
 import type { MetricsHandlerOptions } from '../metrics/handler';
-import { createObserver, type CorsObserverOptions, type Observer } from './observer';
+import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
 
 /**
  * Starts observing a request and audits its response when the headers are about to be written:

@@ -7,13 +7,13 @@
  * async origin lookup overlaps the live work), is never awaited on the request path, and whatever it
  * throws is swallowed.
  */
-import type { CorsRequest, Decision, Outcome, Reason, RequestType } from '../engine/decision';
-import { decide } from '../engine/decide';
-import { compilePolicy } from '../engine/compile-policy';
-import type { CompiledPolicy } from '../engine/compiled';
-import { CorsConfigError, type ConfigProblem } from '../policy/errors';
-import type { ReportOnlyPolicyOptions } from '../policy/options';
-import type { ShadowChange } from '../metrics/recorder';
+import type { CorsRequest, Decision, Outcome, Reason, RequestType } from './engine/decision';
+import { decide } from './engine/decide';
+import { compilePolicy } from './engine/compile-policy';
+import type { CompiledPolicy } from './engine/compiled';
+import { CorsConfigError, type ConfigProblem } from './policy/errors';
+import type { ReportOnlyPolicyOptions } from './policy/options';
+import type { ShadowChange } from './metrics/recorder';
 
 /** What the live layer answered, as far as the comparison needs it. */
 export interface LiveAnswer {

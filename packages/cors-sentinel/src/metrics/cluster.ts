@@ -16,11 +16,11 @@ import cluster from 'node:cluster';
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { createMetricsHandler, type MetricsAuth } from './metrics/handler';
-import { distinctRegisters } from './metrics/metrics';
-import { estimateRegisters, mergeRegisters, setHashSeed } from './metrics/distinct-origins';
-import { DEFAULT_LABEL_HOLD_MS, LabelGuard, type GuardState } from './metrics/label-guard';
-import { DEFAULT_ORIGIN_LABEL_LIMIT, type SlotAuthority, type SlotReport } from './metrics/origin-labeler';
+import { createMetricsHandler, type MetricsAuth } from './handler';
+import { distinctRegisters } from './metrics';
+import { estimateRegisters, mergeRegisters, setHashSeed } from './distinct-origins';
+import { DEFAULT_LABEL_HOLD_MS, LabelGuard, type GuardState } from './label-guard';
+import { DEFAULT_ORIGIN_LABEL_LIMIT, type SlotAuthority, type SlotReport } from './origin-labeler';
 
 const HELLO = 'cors-sentinel:hello';
 const CLAIM = 'cors-sentinel:claim-slot';

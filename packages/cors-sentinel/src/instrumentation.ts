@@ -1,0 +1,116 @@
+/**
+ * What the enforcing sentinel, the observer and cross-origin protection report through: the logger, the
+ * flood-safe violation log and the metric contract, set up once from the caller's options, and the
+ * report-only evaluator that reports through them.
+ */
+import type { Server } from 'node:http';
+import type winston from 'winston';
+import type { ShadowChange } from './contract';
+import type { CompiledPolicy } from './engine/compiled';
+import type { Decision } from './engine/decision';
+import type { LoggingOptions, MetricsOptions } from './policy/options';
+import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
+import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
+import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
+import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
+import { MetricsRecorder } from './metrics/recorder';
+import { DEFAULT_LABEL_HOLD_MS } from './metrics/label-guard';
+import { joinClusterMetrics } from './metrics/cluster';
+import { ShadowEvaluator } from './report-only';
+
+/** What both the enforcing sentinel and the observer report through. */
+export interface Instrumentation {
+  readonly logger: winston.Logger | undefined;
+  readonly violations: ViolationLogger;
+  /** Undefined with `metrics: false`: every method below then reports to the log alone. */
+  readonly metrics: CorsMetrics | undefined;
+  readonly recorder: MetricsRecorder | undefined;
+  /** Counts a decision; logs it when it rejected the request. */
+  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
+  /** Counts and logs a response finding (stacked CORS layers, a missing Vary, …). */
+  finding(finding: string, details: Readonly<Record<string, string>>): void;
+  /** Counts and logs what the report-only candidate would have changed. */
+  shadow(route: string, change: ShadowChange, details: Readonly<Record<string, string>>): void;
+  /** The `/metrics` handler over this registry; throws with `metrics: false`. */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
+  /** Serves `/metrics` on a listener of its own; rejects with `metrics: false`. */
+  serveMetrics(options: MetricsServerOptions): Promise<Server>;
+  /** Flushes log summaries and stops timers. */
+  close(): void;
+}
+
+const METRICS_DISABLED = 'cors-sentinel: metrics are disabled (metrics: false)';
+
+export interface InstrumentationOptions {
+  readonly metrics?: MetricsOptions | false;
+  readonly logger?: winston.Logger | false;
+  readonly logging?: LoggingOptions;
+}
+
+/**
+ * Sets up the logger, the flood-safe violation log and the metric contract; `configured` origins keep
+ * their own label. Rejections of configured origins, of origins allowed before (the label guard's
+ * reserved slots) and on `credentialedRoutes` are logged on budgets of their own.
+ */
+export function createInstrumentation(
+  options: InstrumentationOptions,
+  configured: ReadonlySet<string>,
+  credentialedRoutes: ReadonlySet<string> = new Set(),
+): Instrumentation {
+  const logger = options.logger === false ? undefined : (options.logger ?? createDefaultLogger());
+  const violations = new ViolationLogger(logger, options.logging);
+  let metrics: CorsMetrics | undefined;
+  let recorder: MetricsRecorder | undefined;
+  if (options.metrics !== false) {
+    const m = options.metrics ?? {};
+    const limit = m.originLabelLimit ?? DEFAULT_ORIGIN_LABEL_LIMIT;
+    if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
+    const holdMs = m.originLabelHoldMs ?? DEFAULT_LABEL_HOLD_MS;
+    if (!Number.isInteger(holdMs) || holdMs < 100) throw new TypeError('cors-sentinel: metrics.originLabelHoldMs must be a whole number of milliseconds ≥ 100 (default 60000)');
+    metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
+    const authority = m.cluster ? joinClusterMetrics(metrics.registry) : undefined;
+    recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured, authority, holdMs));
+  }
+  const labeler = recorder?.labeler;
+  violations.setPriority((d) => {
+    const origin = d.origin;
+    if (origin !== undefined && (configured.has(origin) || labeler?.wasAllowed(origin) === true)) return 'previously_allowed';
+    return credentialedRoutes.has(d.route) ? 'credentialed_route' : undefined;
+  });
+  return {
+    logger,
+    violations,
+    metrics,
+    recorder,
+    record(decision, seconds, rawOrigin, request) {
+      recorder?.record(decision, seconds, rawOrigin);
+      if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
+    },
+    finding(finding, details) {
+      recorder?.finding(finding);
+      violations.finding(finding, details);
+    },
+    shadow(route, change, details) {
+      recorder?.shadow(route, change);
+      violations.shadow(change, details);
+    },
+    metricsHandler(handlerOptions) {
+      if (!metrics) throw new Error(METRICS_DISABLED);
+      return createMetricsHandler(metrics.registry, handlerOptions);
+    },
+    serveMetrics(serverOptions) {
+      if (!metrics) return Promise.reject(new Error(METRICS_DISABLED));
+      return serveMetrics(metrics.registry, serverOptions);
+    },
+    close() {
+      recorder?.close();
+      violations.close();
+    },
+  };
+}
+
+/** The report-only evaluator for a candidate, reporting through `inst` (undefined without a candidate). */
+export function createShadowEvaluator(candidate: CompiledPolicy | undefined, inst: Instrumentation): ShadowEvaluator | undefined {
+  if (candidate === undefined) return undefined;
+  return new ShadowEvaluator(candidate, (route, change, details) => inst.shadow(route, change, details));
+}
