@@ -4,13 +4,15 @@
  * descriptions, `$__rate_interval`, unique ids, the datasource variable everywhere, the selector on
  * every raw series, the variables, the firing-alerts annotation and the runbook links.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG } from '../../packages/cli/src/mixin/config';
 import { DEFAULT_DASHBOARDS_CONFIG, DEFAULT_DASHBOARD_INPUTS, fixedWindows } from '../../packages/cli/src/mixin/dashboards/config';
 import { generateDashboardRepoFiles } from '../../packages/cli/src/mixin/dashboards/generate';
-import { ROOT } from '../support/processes';
+import { CLI, ROOT } from '../support/processes';
 import { allPanels, isRow, loadDashboards, panelQueries, rangeSelectors, rawSelectors } from './support';
 
 const mixin = DEFAULT_MIXIN_CONFIG;
@@ -18,7 +20,23 @@ const DS = { type: 'prometheus', uid: '${datasource}' };
 const dashboards = loadDashboards();
 
 describe('generated dashboards', () => {
-  it.each(Object.entries(generateDashboardRepoFiles()))('%s is up to date (npm run generate:dashboards)', (rel, text) => {
+  it('`mixin --repo DIR --check` covers them with the rules: one command regenerates and checks every generated file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cors-sentinel-repo-check-'));
+    try {
+      const write = spawnSync(process.execPath, [CLI, 'mixin', '--repo', dir], { encoding: 'utf8' });
+      expect(write.status).toBe(0);
+      for (const rel of Object.keys(generateDashboardRepoFiles())) expect(write.stdout).toContain(path.join(dir, rel));
+      expect(write.stdout).toContain(path.join(dir, 'alerts', 'cors-sentinel-alerts.yml'));
+      const dashboard = path.join(dir, 'dashboards', 'cors-overview.json');
+      writeFileSync(dashboard, readFileSync(dashboard, 'utf8').replace('"title"', '"titel"'));
+      const check = spawnSync(process.execPath, [CLI, 'mixin', '--repo', dir, '--check'], { encoding: 'utf8' });
+      expect({ status: check.status, stderr: check.stderr.trim() }).toEqual({ status: 1, stderr: `out of date: ${dashboard}` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(Object.entries(generateDashboardRepoFiles()))('%s is up to date (npm run generate:mixin)', (rel, text) => {
     expect(readFileSync(path.join(ROOT, rel), 'utf8')).toBe(text);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Enforce mode in front of a real Flask app under gunicorn: the security rules (DESIGN.md §5) checked
+ * Enforce mode in front of a real Flask app under gunicorn: the security rules (docs/threat-model.md) checked
  * on what actually goes over the wire through the proxy, and the backend's own CORS headers replaced.
  */
 import { startGunicorn, type RunningGunicorn } from '../support/gunicorn';

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md section 5, the rules enforced when a policy is compiled. Each test tries to get a
+ * The security rules (docs/threat-model.md) enforced when a policy is compiled. Each test tries to get a
  * dangerous configuration past the compiler, or a dangerous answer out of the engine.
  */
 import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md section 5, the rules that hold per request. Each test plays the attacker (or the
+ * The security rules (docs/threat-model.md) that hold per request. Each test plays the attacker (or the
  * unlucky operator) and checks what actually goes over the wire through Express.
  */
 import express from 'express';

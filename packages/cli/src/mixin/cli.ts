@@ -77,7 +77,8 @@ export async function main(argv: string[]): Promise<void> {
 
   let files: Record<string, string>;
   if (values.repo !== undefined) {
-    files = prefixed(resolve(values.repo), generateRepoFiles());
+    // Every committed generated file: rules, alerts, Alertmanager and Prometheus configs, dashboards and Grafana provisioning.
+    files = prefixed(resolve(values.repo), { ...generateRepoFiles(), ...loadDashboardGenerator().generateDashboardRepoFiles() });
   } else {
     const config = configFrom(values);
     const dashboards = values['no-dashboards'] ? {} : loadDashboardGenerator().dashboardsFor(config);
