@@ -85,11 +85,11 @@ export async function explainMain(argv: string[]): Promise<void> {
   }
   const policy = compileFile(values.policy);
   if (policy === undefined) return;
-  const method = values.method as string;
+  const method = values.method;
   const headers = values.header && values.header.length > 0 ? values.header.join(', ') : undefined;
   const request: CorsRequest = {
     method: values.preflight ? 'OPTIONS' : method,
-    path: values.path as string,
+    path: values.path,
     origin: values.origin,
     host: values.host,
     accessControlRequestMethod: values.preflight ? method : undefined,

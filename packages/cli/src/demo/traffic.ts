@@ -125,7 +125,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficStats>
 
   const runScenario = async (): Promise<void> => {
     let r = Math.random() * total;
-    const scenario = scenarios.find((s) => (r -= s.weight) < 0) ?? (scenarios[0] as Scenario);
+    const scenario = scenarios.find((s) => (r -= s.weight) < 0) ?? (scenarios[0]);
     for (const call of scenario.calls()) {
       stats.sent[scenario.name] = (stats.sent[scenario.name] ?? 0) + 1;
       await send(call);

@@ -92,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   if (!prometheusBin || !alertmanagerBin) throw new Error('stack: needs `prometheus` and `prometheus-alertmanager` on PATH (Debian: apt-get install prometheus prometheus-alertmanager), or use docker compose up');
   const grafanaBin = options.grafana === false ? undefined : (which('grafana') ?? which('grafana-server'));
 
-  const ports = { ...DEFAULT_PORTS } as Ports;
+  const ports = { ...DEFAULT_PORTS };
   for (const [name, port] of Object.entries({ ...DEFAULT_PORTS, ...options.ports }) as Array<[ServiceName, number]>) ports[name] = port === 0 ? await freePort() : port;
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cors-sentinel-stack-'));

@@ -24,6 +24,7 @@ const MAX_BODY = 1 << 20;
 const KEEP = 200;
 
 /** Single-line, printable: label values come from metrics and must not forge log lines. */
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- any JSON value may arrive; its text form is only ever logged
 const clean = (s: unknown): string => String(s ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300);
 
 export function formatAlert(a: ReceivedAlert): string {

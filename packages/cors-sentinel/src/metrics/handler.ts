@@ -98,7 +98,7 @@ export function serveMetrics(registry: Registry, options: MetricsServerOptions):
   try {
     handler = createMetricsHandler(registry, options);
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => {

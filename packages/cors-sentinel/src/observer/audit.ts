@@ -5,7 +5,7 @@
  * the problems the headers show. It replays the browser's CORS check (Fetch standard, "CORS check"
  * and "CORS-preflight fetch") rather than the server's intent, because that is what users experience.
  */
-import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type Outcome, type OriginSource, type Reason, type RequestType } from '../engine/decision';
+import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type OriginSource, type Reason } from '../engine/decision';
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import type { Finding } from '../contract';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';

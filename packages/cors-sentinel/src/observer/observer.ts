@@ -102,7 +102,7 @@ function compileObserverSettings(options: CorsObserverOptions): ObserverSettings
       origin: false,
       defaultRouteName: options.defaultRouteName,
       routes: Array.isArray(options.routes)
-        ? options.routes.map((r) => (typeof r === 'object' && r !== null ? { path: r.path, ...(r.name !== undefined ? { name: r.name } : {}) } : r))
+        ? (options.routes as readonly ObservedRoute[]).map((r) => (typeof r === 'object' && r !== null ? { path: r.path, ...(r.name !== undefined ? { name: r.name } : {}) } : r))
         : options.routes,
     });
   } catch (err) {

@@ -63,12 +63,12 @@ export function compileCrossOriginProtection(
   const status = readStatus(o.status, 403, 400, 599, p('status'), problems);
   if (trustCorsOrigins) warnAboutUntrustedCorsOrigins(corsRoutes, at, problems);
   return Object.freeze({
-    mode: mode as ProtectionMode,
+    mode: mode,
     status,
     trustCorsOrigins,
     trusted,
     bypass: Object.freeze(bypass),
-    summary: Object.freeze({ mode: mode as ProtectionMode, trusted: trusted.entries.map(entryText), trustCorsOrigins, bypass: bypass.map((b) => b.source), status }),
+    summary: Object.freeze({ mode: mode, trusted: trusted.entries.map(entryText), trustCorsOrigins, bypass: bypass.map((b) => b.source), status }),
   });
 }
 

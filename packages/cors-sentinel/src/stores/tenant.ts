@@ -79,7 +79,7 @@ function compileBoundReader(spec: unknown, key: 'path' | 'host', at: string, pro
   const linear = compileTenantRegExp(spec, key, at, problems);
   if (!linear) return undefined;
   // The linear-time engine needs microseconds to extract a group, and paths repeat: memoise.
-  return key === 'path' ? memoise((path) => linear.group(path as string, 1)) : (host) => linear.group(host, 1);
+  return key === 'path' ? memoise((path) => linear.group(path, 1)) : (host) => linear.group(host, 1);
 }
 
 /**
