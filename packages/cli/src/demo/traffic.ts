@@ -125,7 +125,8 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficStats>
 
   const runScenario = async (): Promise<void> => {
     let r = Math.random() * total;
-    const scenario = scenarios.find((s) => (r -= s.weight) < 0) ?? (scenarios[0]);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: without it `scenario` may be undefined (noUncheckedIndexedAccess)
+    const scenario = scenarios.find((s) => (r -= s.weight) < 0) ?? (scenarios[0] as Scenario);
     for (const call of scenario.calls()) {
       stats.sent[scenario.name] = (stats.sent[scenario.name] ?? 0) + 1;
       await send(call);
