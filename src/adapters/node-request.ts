@@ -20,6 +20,7 @@ export function corsRequestOf(
     path,
     origin: headers.origin,
     host: headers.host,
+    scheme: tlsScheme(handle),
     accessControlRequestMethod: single(headers['access-control-request-method']),
     accessControlRequestHeaders: single(headers['access-control-request-headers']),
     accessControlRequestPrivateNetwork: single(headers['access-control-request-private-network']),
@@ -51,6 +52,16 @@ export function routingPath(target: string): string {
 
 function fullParse(target: string): string {
   return parseurl({ url: target } as Parameters<typeof parseurl>[0])?.pathname ?? '/';
+}
+
+/**
+ * `https` when the framework's request came over TLS (node:http/Express `req.socket`, Koa `ctx.req`,
+ * Fastify `request.raw`); otherwise unknown, since a plain socket may be behind a TLS-terminating proxy.
+ */
+function tlsScheme(handle: RequestHandle): 'https' | undefined {
+  const h = handle as { socket?: unknown; req?: { socket?: unknown }; raw?: { socket?: unknown } } | null | undefined;
+  const socket = (h?.socket ?? h?.req?.socket ?? h?.raw?.socket) as { encrypted?: unknown } | null | undefined;
+  return socket?.encrypted === true ? 'https' : undefined;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

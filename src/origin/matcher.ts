@@ -221,6 +221,9 @@ function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, proble
     return undefined;
   }
   if (result.hadTrailingSlash) problems.warn(at, `${JSON.stringify(spec)}: the trailing slash was dropped (browsers never send one)`);
+  if (result.rewritten !== undefined) {
+    problems.warn(at, `${JSON.stringify(spec)} is matched as ${JSON.stringify(result.rewritten)}: that is how browsers send this origin; write it so to silence this warning`);
+  }
   return { kind: 'exact', origin: result.parsed.origin, scheme: result.parsed.scheme, host: result.parsed.host };
 }
 
