@@ -188,7 +188,9 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
     return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not a valid origin` };
   }
   const leadingZeroPort = /^:0\d/.test(portPart);
-  const rewritten = asciiHost !== plainAsciiHost(hostPart) || leadingZeroPort ? parsed.origin : undefined;
+  // Lower case and punycode for a Unicode host are expected; any other change of the text is worth saying.
+  const hostRewritten = /^[\x21-\x7e]*$/.test(hostPart) && asciiHost !== hostPart.toLowerCase();
+  const rewritten = hostRewritten || leadingZeroPort ? parsed.origin : undefined;
   return { ok: true, parsed, hadTrailingSlash, rewritten };
 }
 
@@ -196,7 +198,7 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
 function canonicalHost(scheme: string, hostPart: string): string | undefined {
   if (hostPart === '') return '';
   if (!SPECIAL_SCHEMES.has(scheme)) {
-    const ascii = plainAsciiHost(hostPart);
+    const ascii = hostPart.startsWith('[') ? hostPart.toLowerCase() : domainToASCII(hostPart.toLowerCase());
     return ascii === '' ? undefined : ascii;
   }
   try {
@@ -206,11 +208,6 @@ function canonicalHost(scheme: string, hostPart: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Lower case and punycode only: what the configured text means without any address canonicalisation. */
-function plainAsciiHost(hostPart: string): string {
-  return hostPart.startsWith('[') ? hostPart.toLowerCase() : domainToASCII(hostPart.toLowerCase());
 }
 
 /**
