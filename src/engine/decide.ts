@@ -116,7 +116,13 @@ function checkAndGrant(
   pattern: string | undefined,
 ): Decision {
   // Exact origins were vetted at start-up; patterns and resolvers can admit plain-http origins at run time.
-  if (route.credentials && source !== 'exact' && !route.allowInsecureWithCredentials && parsed.scheme === 'http' && !isLoopbackHost(parsed.host)) {
+  if (
+    route.credentials &&
+    source !== 'exact' &&
+    parsed.scheme === 'http' &&
+    !route.allowInsecureWithCredentials &&
+    !isLoopbackHost(parsed.host)
+  ) {
     return reject(route, type, 'insecure_origin', parsed.origin, source);
   }
   return grant(route, req, type, parsed.origin, source, pattern, parsed.origin);
