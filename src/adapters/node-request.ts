@@ -55,12 +55,12 @@ function fullParse(target: string): string {
 }
 
 /**
- * `https` when the framework's request came over TLS (node:http/Express `req.socket`, Koa `ctx.req`,
- * Fastify `request.raw`); otherwise unknown, since a plain socket may be behind a TLS-terminating proxy.
+ * `https` when the request came over TLS: every handle (IncomingMessage, FastifyRequest, Koa Context)
+ * exposes the connection as `socket`. Otherwise unknown, since a plain socket may be behind a
+ * TLS-terminating proxy.
  */
 function tlsScheme(handle: RequestHandle): 'https' | undefined {
-  const h = handle as { socket?: unknown; req?: { socket?: unknown }; raw?: { socket?: unknown } } | null | undefined;
-  const socket = (h?.socket ?? h?.req?.socket ?? h?.raw?.socket) as { encrypted?: unknown } | null | undefined;
+  const socket = (handle as { socket?: { encrypted?: unknown } | null } | null | undefined)?.socket;
   return socket?.encrypted === true ? 'https' : undefined;
 }
 

@@ -12,8 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import type { RequestListener } from 'node:http';
 import { Registry } from 'prom-client';
 import { corsSentinel } from '../../src/adapters/express';
+import { fastifyCorsSentinel } from '../../src/adapters/fastify';
+import { koaCorsSentinel } from '../../src/adapters/koa';
 import type { CorsSentinelOptions } from '../../src/policy/options';
 import { listen, send, type Reply } from '../support/http';
 import { describeIfCommand } from '../support/processes';
@@ -84,12 +89,10 @@ describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function withTlsApp(options: CorsSentinelOptions, run: (ask: (headers: Record<string, string>, method?: string) => Promise<Reply>, registry: Registry) => Promise<void>): Promise<void> {
-    const { app, registry } = appWith(options);
-    const server = createHttpsServer(tls, app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const ask = (headers: Record<string, string>, method = 'GET'): Promise<Reply> =>
+  type Ask = (headers: Record<string, string>, method?: string) => Promise<Reply>;
+
+  function askOver(port: number): Ask {
+    return (headers, method = 'GET') =>
       new Promise((resolve, reject) => {
         const r = httpsRequest({ host: '127.0.0.1', port, path: '/x', method, headers, rejectUnauthorized: false, agent: false }, (res) => {
           let body = '';
@@ -99,12 +102,23 @@ describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () 
         r.on('error', reject);
         r.end();
       });
+  }
+
+  /** A node:https server on port 0 around `listener`, for the test's duration. */
+  async function overTls(listener: RequestListener, run: (ask: Ask) => Promise<void>): Promise<void> {
+    const server = createHttpsServer(tls, listener);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      await run(ask, registry);
+      await run(askOver((server.address() as AddressInfo).port));
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  }
+
+  async function withTlsApp(options: CorsSentinelOptions, run: (ask: Ask, registry: Registry) => Promise<void>): Promise<void> {
+    const { app, registry } = appWith(options);
+    await overTls(app, (ask) => run(ask, registry));
   }
 
   test('a listed http://example.com calling https://example.com gets CORS headers on its actual request', async () => {
@@ -124,5 +138,34 @@ describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () 
       expect(await metricSum(registry, 'cors_violations_total', { reason: 'origin_not_allowed' })).toBe(1);
       expect(await metricSum(registry, 'cors_non_cors_requests_total')).toBe(1);
     });
+  });
+
+  /** An unlisted http page with the API's host is refused (403) only where the adapter saw the TLS socket. */
+  async function refusesDowngradedPage(ask: Ask): Promise<void> {
+    const downgraded = await ask({ Host: 'example.com', Origin: 'http://example.com' }, 'POST');
+    expect([downgraded.status, downgraded.headers['access-control-allow-origin']]).toEqual([403, undefined]);
+    const own = await ask({ Host: 'example.com', Origin: 'https://example.com' }, 'POST');
+    expect(own.status).toBe(200);
+  }
+  const STRICT: CorsSentinelOptions = { origins: ['https://app.example.com'], rejectActualRequests: true, logger: false };
+
+  test('Fastify over TLS: the adapter passes the scheme on', async () => {
+    const app = Fastify({ https: tls });
+    await app.register(fastifyCorsSentinel, STRICT);
+    app.all('/x', async () => 'app');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await refusesDowngradedPage(askOver((app.server.address() as AddressInfo).port));
+    } finally {
+      app.server.closeAllConnections();
+      await app.close();
+    }
+  });
+
+  test('Koa over TLS: the adapter passes the scheme on', async () => {
+    const app = new Koa();
+    app.use(koaCorsSentinel(STRICT));
+    app.use((ctx) => void (ctx.body = 'app'));
+    await overTls(app.callback(), refusesDowngradedPage);
   });
 });
