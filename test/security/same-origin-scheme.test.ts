@@ -121,6 +121,15 @@ describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () 
     await overTls(app, (ask) => run(ask, registry));
   }
 
+  /** An unlisted http page with the API's host is refused (403) only where the adapter saw the TLS socket. */
+  async function refusesDowngradedPage(ask: Ask): Promise<void> {
+    const downgraded = await ask({ Host: 'example.com', Origin: 'http://example.com' }, 'POST');
+    expect([downgraded.status, downgraded.headers['access-control-allow-origin']]).toEqual([403, undefined]);
+    const own = await ask({ Host: 'example.com', Origin: 'https://example.com' }, 'POST');
+    expect([own.status, own.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+  }
+  const STRICT: CorsSentinelOptions = { origins: ['https://app.example.com'], rejectActualRequests: true, logger: false };
+
   test('a listed http://example.com calling https://example.com gets CORS headers on its actual request', async () => {
     await withTlsApp({ origins: ['http://example.com'] }, async (ask, registry) => {
       const res = await ask({ Host: 'example.com', Origin: 'http://example.com' }, 'PUT');
@@ -130,24 +139,12 @@ describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () 
   });
 
   test('an unlisted http page on the same host is a cross-origin caller (refused), the https page is the API itself', async () => {
-    await withTlsApp({ origins: ['https://app.example.com'], rejectActualRequests: true }, async (ask, registry) => {
-      const downgraded = await ask({ Host: 'example.com', Origin: 'http://example.com' }, 'POST');
-      expect([downgraded.status, downgraded.headers['access-control-allow-origin']]).toEqual([403, undefined]);
-      const own = await ask({ Host: 'example.com', Origin: 'https://example.com' }, 'POST');
-      expect([own.status, own.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+    await withTlsApp(STRICT, async (ask, registry) => {
+      await refusesDowngradedPage(ask);
       expect(await metricSum(registry, 'cors_violations_total', { reason: 'origin_not_allowed' })).toBe(1);
       expect(await metricSum(registry, 'cors_non_cors_requests_total')).toBe(1);
     });
   });
-
-  /** An unlisted http page with the API's host is refused (403) only where the adapter saw the TLS socket. */
-  async function refusesDowngradedPage(ask: Ask): Promise<void> {
-    const downgraded = await ask({ Host: 'example.com', Origin: 'http://example.com' }, 'POST');
-    expect([downgraded.status, downgraded.headers['access-control-allow-origin']]).toEqual([403, undefined]);
-    const own = await ask({ Host: 'example.com', Origin: 'https://example.com' }, 'POST');
-    expect(own.status).toBe(200);
-  }
-  const STRICT: CorsSentinelOptions = { origins: ['https://app.example.com'], rejectActualRequests: true, logger: false };
 
   test('Fastify over TLS: the adapter passes the scheme on', async () => {
     const app = Fastify({ https: tls });
