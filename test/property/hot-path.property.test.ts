@@ -118,7 +118,9 @@ describe('isSameOrigin', () => {
     ['https://api.example.com:8443', 'api.example.com', false],
     ['https://api.example.com', 'api.example.co', false],
     ['https://evil.example.com', 'api.example.com', false],
-    ['capacitor://localhost', 'localhost', true],
+    // Only http(s) pages are served: a custom-scheme origin is never the API's own, whatever its host.
+    ['capacitor://localhost', 'localhost', false],
+    ['ws://api.example.com', 'api.example.com', false],
     ['null', 'null', false],
     ['https://api.example.com', undefined, false],
     ['https://api.example.com', '', false],
@@ -129,18 +131,31 @@ describe('isSameOrigin', () => {
     expect(isSameOrigin(origin, host)).toBe(same);
   });
 
+  it.each([
+    ['https://api.example.com', 'https', true],
+    ['http://api.example.com', 'https', false],
+    ['https://api.example.com', 'http', false],
+    ['http://api.example.com', 'http', true],
+  ] as const)('%s with Host api.example.com over %s → %s', (origin, scheme, same) => {
+    expect(isSameOrigin(origin, 'api.example.com', scheme)).toBe(same);
+  });
+
   it('agrees with a lower-case-and-compare reference on ASCII input', () => {
-    const reference = (origin: string, host: string): boolean => {
+    const reference = (origin: string, host: string, scheme: 'http' | 'https' | undefined): boolean => {
       const sep = origin.indexOf('://');
       if (host === '' || sep === -1) return false;
+      const originScheme = origin.slice(0, sep).toLowerCase();
+      if (originScheme !== 'http' && originScheme !== 'https') return false;
+      if (scheme !== undefined && scheme !== originScheme) return false;
       const o = origin.slice(sep + 3).toLowerCase();
       let h = host.toLowerCase();
-      if (origin.startsWith('https://') && h.endsWith(':443') && o.length !== h.length) h = h.slice(0, -4);
-      if (origin.startsWith('http://') && h.endsWith(':80') && o.length !== h.length) h = h.slice(0, -3);
+      if (originScheme === 'https' && h.endsWith(':443') && o.length !== h.length) h = h.slice(0, -4);
+      if (originScheme === 'http' && h.endsWith(':80') && o.length !== h.length) h = h.slice(0, -3);
       return o === h;
     };
     const hostArb = fc.constantFrom('api.example.com', 'API.example.com', 'api.example.com:443', 'api.example.com:80', 'api.example.com:8443', 'x', '');
     const originArb = fc.tuple(fc.constantFrom('https://', 'http://', 'HTTPS://', 'ws://', ''), hostArb).map(([s, h]) => s + h);
-    fc.assert(fc.property(originArb, hostArb, (o, h) => expect(isSameOrigin(o, h)).toBe(reference(o, h))), { numRuns: 5_000 });
+    const schemeArb = fc.constantFrom(undefined, 'http' as const, 'https' as const);
+    fc.assert(fc.property(originArb, hostArb, schemeArb, (o, h, s) => expect(isSameOrigin(o, h, s)).toBe(reference(o, h, s))), { numRuns: 5_000 });
   });
 });

@@ -126,7 +126,8 @@ describe('rule 8: requested headers are validated, capped and never echoed blind
       ['x-evil', 'header_not_allowed'],
       ['content-type, x-evil', 'header_not_allowed'],
       ['content-type\r\nset-cookie: a=b', 'header_not_allowed'],
-      ['content-type,,x-api-key', 'header_not_allowed'],
+      // RFC 9110 §5.6.1.2: a few empty elements are ignored (see test/security/empty-list-elements.test.ts), not 17.
+      [`content-type${','.repeat(18)}x-api-key`, 'headers_too_large'],
       [Array.from({ length: 33 }, (_, i) => `x-h${i}`).join(','), 'headers_too_large'],
       [`x-${'a'.repeat(2100)}`, 'headers_too_large'],
     ];

@@ -20,6 +20,7 @@ export function corsRequestOf(
     path,
     origin: headers.origin,
     host: headers.host,
+    scheme: tlsScheme(handle),
     accessControlRequestMethod: single(headers['access-control-request-method']),
     accessControlRequestHeaders: single(headers['access-control-request-headers']),
     accessControlRequestPrivateNetwork: single(headers['access-control-request-private-network']),
@@ -51,6 +52,16 @@ export function routingPath(target: string): string {
 
 function fullParse(target: string): string {
   return parseurl({ url: target } as Parameters<typeof parseurl>[0])?.pathname ?? '/';
+}
+
+/**
+ * `https` when the request came over TLS: every handle (IncomingMessage, FastifyRequest, Koa Context)
+ * exposes the connection as `socket`. Otherwise unknown, since a plain socket may be behind a
+ * TLS-terminating proxy.
+ */
+function tlsScheme(handle: RequestHandle): 'https' | undefined {
+  const socket = (handle as { socket?: { encrypted?: unknown } | null } | null | undefined)?.socket;
+  return socket?.encrypted === true ? 'https' : undefined;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -78,7 +78,9 @@ function answerHeaders(s: RouteSettings, anyRequestHeader: boolean): { actualHea
   const common: HeaderPair[] = s.credentials ? [['Access-Control-Allow-Credentials', 'true']] : [];
   const actualHeaders: HeaderPair[] = [...common];
   if (s.exposedHeaders.length > 0) actualHeaders.push(['Access-Control-Expose-Headers', s.exposedHeaders.join(', ')]);
-  const preflightHeaders: HeaderPair[] = [...common, ['Access-Control-Allow-Methods', s.methods.join(', ')]];
+  const preflightHeaders: HeaderPair[] = [...common];
+  // `methods: []` allows only the safelisted methods, which need no header: an empty line would be noise.
+  if (s.methods.length > 0) preflightHeaders.push(['Access-Control-Allow-Methods', s.methods.join(', ')]);
   if (s.maxAge !== undefined) preflightHeaders.push(['Access-Control-Max-Age', String(s.maxAge)]);
   if (!anyRequestHeader && s.allowedHeaders.length > 0) preflightHeaders.push(['Access-Control-Allow-Headers', s.allowedHeaders.join(', ')]);
   return { actualHeaders, preflightHeaders };

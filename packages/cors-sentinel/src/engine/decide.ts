@@ -40,8 +40,24 @@ export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Pro
 
   // Preflight = OPTIONS + Origin + Access-Control-Request-Method; any other OPTIONS is the app's.
   const type: RequestType = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
-  if (type === 'actual' && isSameOrigin(origin, req.host)) return route.nonCors;
+  if (type === 'actual' && isSameOrigin(origin, req.host, req.scheme)) {
+    // The scheme is known to match: the API's own page, not CORS.
+    if (req.scheme !== undefined) return route.nonCors;
+    // Same host, scheme unknown: an http page calling the https API (or the reverse, behind a TLS proxy)
+    // looks the same as the API's own page. Never withhold a grant the policy gives; only a refusal
+    // becomes "not CORS", as before, so the API's own pages are not counted or blocked as violations.
+    const judged = judgeOrigin(route, req, type, origin);
+    return judged instanceof Promise ? judged.then((d) => grantedOr(d, route.nonCors)) : grantedOr(judged, route.nonCors);
+  }
+  return judgeOrigin(route, req, type, origin);
+}
 
+function grantedOr(decision: Decision, fallback: Decision): Decision {
+  return decision.outcome === 'allowed' ? decision : fallback;
+}
+
+/** The CORS decision for a request that carries an Origin on a route with CORS. */
+function judgeOrigin(route: CompiledRoutePolicy, req: CorsRequest, type: RequestType, origin: string): Decision | Promise<Decision> {
   // Fast path: an exactly listed origin, sent as browsers send it (normalised), has its answers
   // precomputed; parseRequestOrigin() of it would return it unchanged and matchOrigin() 'exact'.
   const exact = route.anyOnly ? undefined : route.exactGrants.get(origin);
@@ -155,7 +171,9 @@ function grantPreflight(
     echoedHeaders = verdict.echoed;
   }
   const wantsPrivateNetwork = req.accessControlRequestPrivateNetwork === 'true';
-  if (wantsPrivateNetwork && !route.privateNetworkAccess) {
+  // Exact origins were vetted at start-up; a pattern or resolver may admit a plain-http origin, which
+  // browsers never let ask for the private network (not a secure context) and anyone on its path can forge.
+  if (wantsPrivateNetwork && (!route.privateNetworkAccess || (source !== 'exact' && isInsecureOrigin(origin)))) {
     return reject(route, type, 'private_network_not_allowed', origin, source, pattern);
   }
   if (base !== undefined && (echoedHeaders === undefined || echoedHeaders === '') && !wantsPrivateNetwork) return base;
@@ -164,6 +182,13 @@ function grantPreflight(
   if (echoedHeaders !== undefined && echoedHeaders !== '') headers.push(['Access-Control-Allow-Headers', echoedHeaders]);
   if (wantsPrivateNetwork) headers.push(['Access-Control-Allow-Private-Network', 'true']);
   return preflightGrant(route.name, origin, source, pattern, headers, route.preflightVary, route.preflightStatus, route.preflightContinue);
+}
+
+/** A normalised plain-http origin whose host is not loopback (`null` and custom schemes are not http). */
+function isInsecureOrigin(origin: string): boolean {
+  if (!origin.startsWith('http://')) return false;
+  const parsed = parseRequestOrigin(origin);
+  return parsed === undefined || !isLoopbackHost(parsed.host);
 }
 
 /** Memo bounds: request text is attacker-controlled, so only this many short values are kept. */

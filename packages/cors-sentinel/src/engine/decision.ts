@@ -30,6 +30,12 @@ export interface CorsRequest {
   readonly origin: string | undefined;
   /** The `Host` header, to recognise same-origin requests that carry an Origin. */
   readonly host?: string | undefined;
+  /**
+   * The scheme the request reached the server with, when it is certain (`https` on a TLS socket);
+   * undefined when it is not (a plain socket may sit behind a TLS-terminating proxy). A same-host
+   * Origin is taken as same-origin without judging it only when its scheme is known to match.
+   */
+  readonly scheme?: 'http' | 'https' | undefined;
   readonly accessControlRequestMethod?: string | undefined;
   readonly accessControlRequestHeaders?: string | undefined;
   readonly accessControlRequestPrivateNetwork?: string | undefined;

@@ -30,6 +30,8 @@ export interface FetchMetadataRequest {
   readonly method: string;
   readonly origin: string | undefined;
   readonly host?: string | undefined;
+  /** The request's scheme when it is certain (a TLS socket): an http page is then not the https API's own. */
+  readonly scheme?: 'http' | 'https' | undefined;
   readonly secFetchSite?: string | undefined;
 }
 
@@ -68,9 +70,10 @@ export function classifyRequest(req: FetchMetadataRequest): Classification | und
   if (header !== undefined && header !== '') return BY_HEADER.get(header) ?? UNKNOWN_HEADER;
   const origin = req.origin;
   if (origin === undefined || origin === '') return NO_BROWSER_SIGNAL;
-  // Host has no scheme, so an http page posting to the https API looks same-origin here. Go fails
-  // open the same way: every browser since 2023 sends Sec-Fetch-Site, and HSTS closes that gap.
-  if (isSameOrigin(origin, req.host)) return SAME_ORIGIN_BY_ORIGIN;
+  // Host has no scheme, so unless the socket tells (TLS), an http page posting to the https API looks
+  // same-origin here. Go fails open the same way: every browser since 2023 sends Sec-Fetch-Site, and
+  // HSTS closes that gap.
+  if (isSameOrigin(origin, req.host, req.scheme)) return SAME_ORIGIN_BY_ORIGIN;
   // The opaque origin of sandboxed iframes, data: URLs and some redirects: any site can produce it.
   if (origin === 'null') return CROSS_SITE_BY_ORIGIN;
   const parsed = parseRequestOrigin(origin);

@@ -64,7 +64,7 @@ export function auditResponse(req: AuditRequest, res: AuditResponse, options: Au
 
   const raw = req.origin;
   const preflight = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined;
-  if (raw === undefined || (!preflight && isSameOrigin(raw, req.host))) {
+  if (raw === undefined || (!preflight && isSameOrigin(raw, req.host, req.scheme))) {
     return { requestType: 'non_cors', outcome: undefined, reason: undefined, origin: undefined, originSource: undefined, originPattern: undefined, findings };
   }
   const parsed = raw === 'null' ? undefined : parseRequestOrigin(raw);

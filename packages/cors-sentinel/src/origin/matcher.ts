@@ -221,10 +221,18 @@ function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, proble
     return undefined;
   }
   if (result.hadTrailingSlash) problems.warn(at, `${JSON.stringify(spec)}: the trailing slash was dropped (browsers never send one)`);
+  if (result.rewritten !== undefined) {
+    problems.warn(at, `${JSON.stringify(spec)} is matched as ${JSON.stringify(result.rewritten)}: that is how browsers send this origin; write it so to silence this warning`);
+  }
   return { kind: 'exact', origin: result.parsed.origin, scheme: result.parsed.scheme, host: result.parsed.host };
 }
 
 function compileWildcard(spec: string, scheme: string, rest: string, at: string, problems: OriginProblemSink): OriginEntry | undefined {
+  // Checked on the text: the URL parser refuses `x.127.0.0.1` as a malformed IPv4 address.
+  if (/^(\[|[\d.]+(:\d*)?$)/.test(rest)) {
+    problems.add(at, 'invalid_origin', `${JSON.stringify(spec)}: wildcards apply to domain names, not IP addresses`);
+    return undefined;
+  }
   // Normalise `scheme://x.rest` and take the host apart again, so that the suffix gets the same
   // treatment (case, punycode, default port) as an exact origin.
   const result = normaliseConfiguredOrigin(`${scheme}://x.${rest}`);
@@ -233,10 +241,6 @@ function compileWildcard(spec: string, scheme: string, rest: string, at: string,
     return undefined;
   }
   const { parsed } = result;
-  if (parsed.host.startsWith('[') || /^x\.\d+\.\d+\.\d+$/.test(parsed.host)) {
-    problems.add(at, 'invalid_origin', `${JSON.stringify(spec)}: wildcards apply to domain names, not IP addresses`);
-    return undefined;
-  }
   const suffix = parsed.host.slice(2);
   // `example.com.` is the fully qualified form of `example.com`: check the name without its root dot,
   // or `https://*.com.` would pass as a two-label suffix and grant `https://attacker.com.`.

@@ -4,6 +4,7 @@
  * `parseRequestOrigin` runs on every request, so it is a single pass over the characters with no
  * URL parsing and no regex. `normaliseConfiguredOrigin` runs once at start-up and may be thorough.
  */
+import { isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 
 /** Longer Origin headers are invalid: a DNS name is at most 253 octets. */
@@ -72,7 +73,7 @@ export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
       if (!isIPv6Char(c)) break;
       if (c >= 0x41 && c <= 0x5a) hostUpper = true;
     }
-    if (j >= len || raw.charCodeAt(j) !== 0x5d /* ] */ || j === hostStart + 1) return undefined;
+    if (j >= len || raw.charCodeAt(j) !== 0x5d /* ] */ || !isIPv6(raw.slice(hostStart + 1, j))) return undefined;
     j++;
   } else {
     let prev = 0x2e; // a host may not start with '.'
@@ -101,7 +102,8 @@ export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
     const digits = j - portStart;
     if (digits === 0 || digits > 5) return undefined;
     const value = Number(raw.slice(portStart, j));
-    if (value > 65535) return undefined;
+    // Port 0 names no listening socket: no browser sends it.
+    if (value === 0 || value > 65535) return undefined;
     port = String(value);
     if (port.length !== digits) changed = true; // leading zeros
     if (DEFAULT_PORTS[scheme] === port) {
@@ -122,12 +124,22 @@ export function parseRequestOrigin(raw: string): ParsedOrigin | undefined {
 }
 
 export type ConfiguredOriginResult =
-  | { readonly ok: true; readonly parsed: ParsedOrigin; readonly hadTrailingSlash: boolean }
+  | {
+      readonly ok: true;
+      readonly parsed: ParsedOrigin;
+      readonly hadTrailingSlash: boolean;
+      /** Set when the host or port was written in a form browsers never send (`127.1`, `[0:0::1]`, `:08080`). */
+      readonly rewritten: string | undefined;
+    }
   | { readonly ok: false; readonly code: 'invalid_origin' | 'origin_has_path'; readonly message: string };
 
+/** Schemes whose hosts the WHATWG URL parser canonicalises (IPv4 and IPv6 forms, IDNA); others keep an opaque host. */
+const SPECIAL_SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
+
 /**
- * Normalises a configured origin: lower-case, punycode for IDN hosts, default port elided,
- * a lone trailing slash dropped. A path, query, fragment or credentials is an error.
+ * Normalises a configured origin as browsers serialise it: lower-case, punycode for IDN hosts, IPv4
+ * and IPv6 addresses in their canonical form (WHATWG URL host parser), default port elided, a lone
+ * trailing slash dropped. A path, query, fragment, credentials, a malformed host or port 0 is an error.
  */
 export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult {
   const trimmed = input.trim();
@@ -163,16 +175,39 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
     hostPart = rest.slice(0, colon);
     portPart = rest.slice(colon);
   }
-  // IDN hosts are converted to the punycode form that browsers send.
-  const asciiHost = hostPart.startsWith('[') ? hostPart.toLowerCase() : domainToASCII(hostPart.toLowerCase());
-  if (hostPart !== '' && asciiHost === '') {
-    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has an invalid host` };
+  if (/^:0+$/.test(portPart)) {
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has port 0, which no browser can load a page from` };
+  }
+  const asciiHost = canonicalHost(scheme, hostPart);
+  if (asciiHost === undefined) {
+    const what = hostPart.startsWith('[') || hostPart.includes(']') ? 'a malformed IPv6 address (write it in brackets, as in http://[::1]:8080)' : 'an invalid host';
+    return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has ${what}` };
   }
   const parsed = parseRequestOrigin(`${scheme}://${asciiHost}${portPart}`);
   if (!parsed) {
     return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} is not a valid origin` };
   }
-  return { ok: true, parsed, hadTrailingSlash };
+  const leadingZeroPort = /^:0\d/.test(portPart);
+  // Lower case and punycode for a Unicode host are expected; any other change of the text is worth saying.
+  const hostRewritten = /^[\x21-\x7e]*$/.test(hostPart) && asciiHost !== hostPart.toLowerCase();
+  const rewritten = hostRewritten || leadingZeroPort ? parsed.origin : undefined;
+  return { ok: true, parsed, hadTrailingSlash, rewritten };
+}
+
+/** The host as browsers send it, or undefined when it cannot be one. */
+function canonicalHost(scheme: string, hostPart: string): string | undefined {
+  if (hostPart === '') return '';
+  if (!SPECIAL_SCHEMES.has(scheme)) {
+    const ascii = hostPart.startsWith('[') ? hostPart.toLowerCase() : domainToASCII(hostPart.toLowerCase());
+    return ascii === '' ? undefined : ascii;
+  }
+  try {
+    // The WHATWG parser is what browsers serialise Origin with: `[0:0:0:0:0:0:0:1]` → `[::1]`, `127.1` → `127.0.0.1`.
+    const hostname = new URL(`${scheme}://${hostPart}`).hostname;
+    return hostname === '' ? undefined : hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -187,8 +222,12 @@ function suggestOrigin(value: string): string {
   return `; did you mean "${scheme}://${value.toLowerCase()}"?`;
 }
 
-/** Loopback hosts, where plain http is not a downgrade: localhost, *.localhost, 127/8, ::1. */
+/**
+ * Loopback hosts, where plain http is not a downgrade: localhost, *.localhost, 127/8, ::1. Secure
+ * Contexts (§3.1) counts the fully qualified forms `localhost.` and `*.localhost.` too.
+ */
 export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]') return true;
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name === 'localhost' || name.endsWith('.localhost') || host === '[::1]') return true;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -19,6 +19,12 @@ export type ConfigProblemCode =
   | 'forbidden_method'
   | 'invalid_header_name'
   | 'forbidden_header_name'
+  /** A CORS response header (`Access-Control-Allow-Origin`, …) listed in allowedHeaders. */
+  | 'response_header_in_allowed_headers'
+  /** A request header or preflight-only header (`Origin`, `Access-Control-Max-Age`, …) listed in exposedHeaders. */
+  | 'request_header_in_exposed_headers'
+  /** Private Network Access with a plain-http origin that is not loopback. */
+  | 'private_network_with_insecure_origin'
   | 'invalid_max_age'
   | 'invalid_status'
   | 'invalid_number'

@@ -11,6 +11,7 @@ import { judgeRegExpBreadth } from './regexp-rules';
 
 export interface OriginRuleFlags {
   readonly credentials: boolean;
+  readonly privateNetworkAccess: boolean;
   readonly allowInsecure: boolean;
   readonly allowPublicSuffix: boolean;
   readonly allowReflectAny: boolean;
@@ -46,11 +47,17 @@ export function checkOriginRules(
     }
   }
   for (const e of origins.entries) {
-    if (flags.credentials && (e.kind === 'exact' || e.kind === 'wildcard')) {
+    if (e.kind === 'exact' || e.kind === 'wildcard') {
       const host = e.kind === 'exact' ? e.host : e.suffix.replace(/:\d+$/, '');
-      if (e.scheme === 'http' && !isLoopbackHost(host) && !flags.allowInsecure) {
-        const shown = e.kind === 'exact' ? e.origin : e.pattern;
+      const insecure = e.scheme === 'http' && !isLoopbackHost(host);
+      const shown = e.kind === 'exact' ? e.origin : e.pattern;
+      if (insecure && flags.credentials && !flags.allowInsecure) {
         problems.add(originAt, 'credentials_with_insecure_origin', `${shown} is plain http: a network attacker can impersonate it and read credentialed responses; use https or set dangerouslyAllowInsecureOriginsWithCredentials`);
+      }
+      // Browsers send Private Network Access preflights only from secure contexts, and a plain-http page
+      // can be impersonated by anyone on its network: granting it would open the private network to them.
+      if (insecure && flags.privateNetworkAccess) {
+        problems.add(at.route + 'privateNetworkAccess', 'private_network_with_insecure_origin', `${shown} is plain http: Private Network Access is for secure origins (a network attacker can impersonate this one); use https, or move it to a route without privateNetworkAccess`);
       }
     }
     if (e.kind === 'wildcard' && e.publicSuffix) {

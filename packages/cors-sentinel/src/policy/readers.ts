@@ -2,7 +2,7 @@
  * Readers for single options: each checks one value, reports what is wrong to the collector and
  * returns a usable fallback, so that compilation goes on and every problem is reported together.
  */
-import { FORBIDDEN_RESPONSE_HEADERS, isForbiddenRequestHeader, isToken } from '../http/tokens';
+import { FORBIDDEN_RESPONSE_HEADERS, isCorsResponseHeader, isForbiddenRequestHeader, isNeverExposedHeader, isToken } from '../http/tokens';
 import { describe } from '../origin/matcher';
 import type { ProblemCollector } from './errors';
 import type { PolicyOptions } from './options';
@@ -21,6 +21,12 @@ export function checkHeaderName(h: string, path: string, request: boolean, probl
   if (!isToken(h)) return problems.add(path, 'invalid_header_name', `${JSON.stringify(h)} is not a header name`), false;
   if (request ? isForbiddenRequestHeader(h) : FORBIDDEN_RESPONSE_HEADERS.has(h)) {
     return problems.add(path, 'forbidden_header_name', `${h} is a forbidden header name: browsers never let scripts ${request ? 'set' : 'read'} it`), false;
+  }
+  if (request && isCorsResponseHeader(h)) {
+    return problems.add(path, 'response_header_in_allowed_headers', `${h} is a response header, which the server sends and no browser asks to send; remove it from allowedHeaders (cors-sentinel writes the CORS response headers itself)`), false;
+  }
+  if (!request && isNeverExposedHeader(h)) {
+    return problems.add(path, 'request_header_in_exposed_headers', `${h} is never part of an actual response a script can read (a request header or a preflight-only answer); remove it from exposedHeaders`), false;
   }
   return true;
 }

@@ -111,7 +111,7 @@ function readOriginPart(o: PolicyOptions, at: string, problems: ProblemCollector
     problems.add(originAt, 'no_origins', `no origins are allowed: ${why}list them in "origins", use "*" for a public resource, or give a "resolveOrigin" function`);
   }
   checkOriginRules(origins, setting, tenant, {
-    credentials, allowInsecure, allowPublicSuffix, allowReflectAny,
+    credentials, privateNetworkAccess: pna, allowInsecure, allowPublicSuffix, allowReflectAny,
     allowQueryTenantWithCredentials: flag('dangerouslyAllowCredentialsWithQueryTenant'),
   }, { origin: originAt, route: at }, problems);
   if (pna && (origins.any || setting.reflectAny)) {
@@ -125,7 +125,8 @@ function readMethods(o: PolicyOptions, at: string, problems: ProblemCollector): 
     .map(normaliseMethod)
     .filter((m, i) => {
       const path = `${at}methods[${i}]`;
-      if (!isToken(m) || m === '*') return problems.add(path, 'invalid_method', `${JSON.stringify(m)} is not a method name`), false;
+      if (m === '*') return problems.add(path, 'invalid_method', 'there is no method wildcard: list the methods the API accepts, e.g. methods: ["GET", "POST", "PUT", "DELETE"] (GET, HEAD and POST are always allowed)'), false;
+      if (!isToken(m)) return problems.add(path, 'invalid_method', `${JSON.stringify(m)} is not a method name`), false;
       if (FORBIDDEN_METHODS.has(m.toUpperCase())) return problems.add(path, 'forbidden_method', `${m.toUpperCase()} is forbidden by the Fetch standard; browsers never send it`), false;
       return true;
     });
