@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { corsSentinelHandler } from '../../src/adapters/node';
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { listen, type Reply } from '../support/http';
 
 type Headers = Record<string, string | string[]>;

@@ -2,10 +2,10 @@
  * Issue 34, item 5: configuration mistakes refused at start-up with a message that says what to do,
  * all through the one problem collector (every problem of a configuration reported together).
  */
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { CorsConfigError, type ConfigProblem } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
-import type { Decision } from '../../src/engine/decision';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { CorsConfigError, type ConfigProblem } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import type { Decision } from '../../packages/cors-sentinel/src/engine/decision';
 import { decideSync, preflight, req, testSentinel } from '../support/sentinel';
 
 function problemsOf(options: CorsSentinelOptions): ConfigProblem[] {

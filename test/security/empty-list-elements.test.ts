@@ -7,9 +7,9 @@
 import { connect } from 'node:net';
 import express from 'express';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { corsSentinelHandler } from '../../src/adapters/node';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { listen, send } from '../support/http';
 import { metricSum } from '../support/sentinel';
 

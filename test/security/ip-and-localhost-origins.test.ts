@@ -6,10 +6,10 @@
  */
 import express from 'express';
 import { Registry } from 'prom-client';
-import { corsSentinel } from '../../src/adapters/express';
-import { compilePolicy } from '../../src/engine/compile-policy';
-import { CorsConfigError } from '../../src/policy/errors';
-import type { CorsSentinelOptions } from '../../src/policy/options';
+import { corsSentinel } from '../../packages/cors-sentinel/src/adapters/express';
+import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
+import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { listen, send } from '../support/http';
 
 async function withApp(options: CorsSentinelOptions, run: (port: number) => Promise<void>): Promise<void> {
