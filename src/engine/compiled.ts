@@ -81,4 +81,6 @@ export interface CompiledPolicy {
   readonly warnings: readonly ConfigWarning[];
   /** Cross-origin request protection (Fetch Metadata), when `crossOriginProtection` is set. */
   readonly crossOriginProtection?: import('../fetch-metadata/options').CompiledProtection | undefined;
+  /** The `localServer` Host allowlist (DNS-rebinding protection): checked before everything else. */
+  readonly hosts?: import('./host-allowlist').CompiledHostAllowlist | undefined;
 }

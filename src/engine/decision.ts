@@ -13,6 +13,8 @@ export const REASONS = [
   'private_network_not_allowed',
   'resolver_error',
   'resolver_timeout',
+  // The `localServer` preset's Host allowlist: a DNS-rebinding attempt, or a client using another name.
+  'host_not_allowed',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -30,6 +32,8 @@ export interface CorsRequest {
   readonly origin: string | undefined;
   /** The `Host` header, to recognise same-origin requests that carry an Origin. */
   readonly host?: string | undefined;
+  /** The port the connection arrived on (`socket.localPort`), for the `localServer` Host allowlist. */
+  readonly localPort?: number | undefined;
   readonly accessControlRequestMethod?: string | undefined;
   readonly accessControlRequestHeaders?: string | undefined;
   readonly accessControlRequestPrivateNetwork?: string | undefined;

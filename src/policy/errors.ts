@@ -33,7 +33,8 @@ export type ConfigProblemCode =
   | 'regexp_not_linear'
   /** A policy file that cannot be read or parsed (see loadPolicyFile). */
   | 'invalid_policy_file'
-  | import('../fetch-metadata/options').ProtectionProblemCode;
+  | import('../fetch-metadata/options').ProtectionProblemCode
+  | import('./local-server').LocalServerProblemCode;
 
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */

@@ -205,4 +205,11 @@ export interface CorsSentinelOptions extends PolicyOptions {
    * `no-cors` fetches). `false` or unset: off.
    */
   crossOriginProtection?: import('../fetch-metadata/options').CrossOriginProtectionOptions | false;
+  /**
+   * A server on localhost or a private address (an MCP server, a dev server, a local agent) that web
+   * pages must not drive (docs/local-servers.md): a Host allowlist against DNS rebinding (403 before
+   * any handler), a foreign Origin answered 403 on every method, cross-origin protection in enforce
+   * mode and Private Network Access for the listed origins only. Sets `origins` itself.
+   */
+  localServer?: import('./local-server').LocalServerOptions;
 }

@@ -1,0 +1,87 @@
+/**
+ * The `localServer` preset under attack, over real sockets, on every entry point (node:http, Express,
+ * Fastify, Koa, the sidecar proxy): DNS rebinding (a foreign Host on a loopback connection), look-alike
+ * hosts and origins, simple POSTs, form POSTs and preflights from foreign origins — each answered 403
+ * with the handler never run — while the real client (no Origin, or an allowed one) is served.
+ */
+import { send } from '../support/exchange';
+import { sumSamples } from '../support/metrics-text';
+import { ENTRY_POINTS, startLocalServer, type LocalServer } from './servers';
+
+const INSPECTOR = 'http://localhost:6274';
+
+describe.each(ENTRY_POINTS)('localServer on %s', (kind) => {
+  let server: LocalServer;
+  let port: number;
+  beforeAll(async () => {
+    server = await startLocalServer(kind, { localServer: { allowedOrigins: [INSPECTOR], allowedHosts: ['mcp.localhost'] } });
+    port = server.port;
+  });
+  afterAll(() => server.close());
+
+  /** The status of one request and how many times the handler ran for it. */
+  async function exchange(method: string, headers: Record<string, string>): Promise<{ status: number; ran: number; acao: string | undefined; pna: string | undefined }> {
+    const before = server.calls();
+    const res = await send(port, { method, path: '/mcp', headers });
+    return {
+      status: res.status, ran: server.calls() - before,
+      acao: res.headers['access-control-allow-origin'] as string | undefined,
+      pna: res.headers['access-control-allow-private-network'] as string | undefined,
+    };
+  }
+  const refused = { status: 403, ran: 0, acao: undefined, pna: undefined };
+
+  it('serves the real client: no Origin, on each loopback name and listed host with the listening port', async () => {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `mcp.localhost:${port}`, `LocalHost:${port}`]) {
+      expect([host, await exchange('POST', { Host: host })]).toEqual([host, { status: 200, ran: 1, acao: undefined, pna: undefined }]);
+    }
+  });
+
+  it('serves an allowed origin (simple POST, preflight, Private Network Access preflight)', async () => {
+    const host = `localhost:${port}`;
+    expect(await exchange('POST', { Host: host, Origin: INSPECTOR, 'Content-Type': 'text/plain' })).toEqual({ status: 200, ran: 1, acao: INSPECTOR, pna: undefined });
+    expect(await exchange('OPTIONS', { Host: host, Origin: INSPECTOR, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' }))
+      .toEqual({ status: 204, ran: 0, acao: INSPECTOR, pna: undefined });
+    expect(await exchange('OPTIONS', { Host: host, Origin: INSPECTOR, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Private-Network': 'true' }))
+      .toEqual({ status: 204, ran: 0, acao: INSPECTOR, pna: 'true' });
+  });
+
+  it('refuses DNS rebinding: a foreign or look-alike Host on a loopback connection, whatever the Origin', async () => {
+    const hosts = [
+      `evil.example:${port}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:${port === 65_535 ? 1 : port + 1}`,
+      'localhost', `localhost.:${port}`, `mcp.localhost.evil.example:${port}`, `127.1:${port}`, `0.0.0.0:${port}`, `[::ffff:127.0.0.1]:${port}`,
+    ];
+    for (const host of hosts) {
+      const origin = `http://${host}`;
+      // The rebinding page is same-origin to the browser: it sends Sec-Fetch-Site: same-origin, and Origin names the Host.
+      for (const headers of [
+        { Host: host },
+        { Host: host, Origin: origin, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/json' },
+        { Host: host, Origin: INSPECTOR },
+      ]) {
+        expect([host, headers.Origin, await exchange('POST', headers)]).toEqual([host, headers.Origin, refused]);
+      }
+      expect([host, await exchange('GET', { Host: host })]).toEqual([host, refused]);
+    }
+  });
+
+  it('refuses look-alike and opaque origins on every method, before the handler', async () => {
+    const host = `localhost:${port}`;
+    const origins = ['http://localhost.evil.example', 'http://127.0.0.1.nip.io', `http://localhost:${port + 1}`, 'http://localhost:6275', 'https://localhost:6274', 'null', 'file://', 'http://evil.example'];
+    for (const origin of origins) {
+      expect([origin, await exchange('GET', { Host: host, Origin: origin })]).toEqual([origin, refused]);
+      expect([origin, await exchange('POST', { Host: host, Origin: origin, 'Content-Type': 'text/plain' })]).toEqual([origin, refused]);
+      expect([origin, await exchange('POST', { Host: host, Origin: origin, 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/x-www-form-urlencoded' })]).toEqual([origin, refused]);
+      expect([origin, await exchange('OPTIONS', { Host: host, Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Private-Network': 'true' })]).toEqual([origin, refused]);
+    }
+  });
+
+  it('counts host refusals as host_not_allowed violations', async () => {
+    const before = sumSamples(await server.metrics(), 'cors_violations_total', { reason: 'host_not_allowed' });
+    await exchange('POST', { Host: `attacker.example:${port}` });
+    await exchange('OPTIONS', { Host: `attacker.example:${port}`, Origin: 'http://attacker.example', 'Access-Control-Request-Method': 'POST' });
+    const text = await server.metrics();
+    expect(sumSamples(text, 'cors_violations_total', { reason: 'host_not_allowed' }) - before).toBe(2);
+    expect(sumSamples(text, 'cors_violations_total', { reason: 'host_not_allowed', request_type: 'preflight' })).toBeGreaterThanOrEqual(1);
+  });
+});
