@@ -55,21 +55,22 @@ export interface ExpandedLocalServer {
   readonly hosts: HostAllowlistSettings;
   /** `allowedOrigins: []`: no page may call the server, which is not the mistake `no_origins` reports. */
   readonly noBrowserOrigins: boolean;
+  /** For each expanded origin, its index in `localServer.allowedOrigins` (`'*'` is left out). */
+  readonly originIndex: readonly number[];
 }
 
 /** Expands `options.localServer` (undefined when it is not set). Problems go to `problems`. */
 export function expandLocalServer(options: CorsSentinelOptions, problems: ProblemCollector): ExpandedLocalServer | undefined {
   const value: unknown = options.localServer;
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.add('localServer', 'invalid_type', `expected { allowedOrigins: [...], allowedHosts?: [...] }, got ${describe(value)}`);
-    return undefined;
-  }
-  const o = value as Record<string, unknown>;
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  // Not an object: said once; the rest is read as an empty preset, so nothing else complains about it.
+  if (!isObject) problems.add('localServer', 'invalid_type', `expected { allowedOrigins: [...], allowedHosts?: [...] }, got ${describe(value)}`);
+  const o = (isObject ? value : { allowedOrigins: [] }) as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!KEYS.has(key)) problems.add(`localServer.${key}`, 'unknown_option', `unknown option ${JSON.stringify(key)} (known: ${[...KEYS].join(', ')})`);
   }
-  const allowedOrigins = readAllowedOrigins(o.allowedOrigins, problems);
+  const { origins, originIndex } = readAllowedOrigins(o.allowedOrigins, problems);
   const allowNull = o.dangerouslyAllowNullOrigin ?? false;
   if (typeof allowNull !== 'boolean') problems.add('localServer.dangerouslyAllowNullOrigin', 'invalid_type', `expected true or false, got ${describe(allowNull)}`);
   reportConflicts(options, problems);
@@ -77,25 +78,30 @@ export function expandLocalServer(options: CorsSentinelOptions, problems: Proble
   const protection = typeof cop === 'object' && cop !== null ? { ...cop, mode: 'enforce' as const } : { mode: 'enforce' as const };
   const expanded: CorsSentinelOptions = {
     ...options,
-    origins: allowedOrigins,
+    origins,
     rejectActualRequests: true,
     privateNetworkAccess: options.privateNetworkAccess ?? true,
     dangerouslyAllowNullOrigin: allowNull === true,
     crossOriginProtection: protection,
   };
   delete expanded.localServer;
-  return { options: expanded, hosts: readAllowedHosts(o.allowedHosts, problems), noBrowserOrigins: allowedOrigins.length === 0 };
+  return { options: expanded, hosts: readAllowedHosts(o.allowedHosts, problems), noBrowserOrigins: origins.length === 0, originIndex };
 }
 
-function readAllowedOrigins(value: unknown, problems: ProblemCollector): readonly OriginSpec[] {
+/** The allowed origins without `'*'` (reported here), and each one's index in the user's list. */
+function readAllowedOrigins(value: unknown, problems: ProblemCollector): { origins: OriginSpec[]; originIndex: number[] } {
+  const origins: OriginSpec[] = [];
+  const originIndex: number[] = [];
   if (!Array.isArray(value)) {
     problems.add('localServer.allowedOrigins', 'invalid_type', `expected an array of the browser origins that may call the server ([] for none), got ${describe(value)}`);
-    return [];
+    return { origins, originIndex };
   }
   value.forEach((v: unknown, i) => {
-    if (v === '*') problems.add(`localServer.allowedOrigins[${i}]`, 'local_server_weakened', '"*" lets every web page the user visits drive the local server; list the origins that may');
+    if (v === '*') return problems.add(`localServer.allowedOrigins[${i}]`, 'local_server_weakened', '"*" lets every web page the user visits drive the local server; list the origins that may');
+    origins.push(v as OriginSpec);
+    originIndex.push(i);
   });
-  return (value as readonly OriginSpec[]).filter((v) => v !== '*');
+  return { origins, originIndex };
 }
 
 /** The preset decides these; a second say would weaken it or be silently ignored. */
@@ -163,8 +169,15 @@ export function relabelLocalServerProblems(problems: ProblemCollector, expanded:
     const p = list[i] as ConfigProblem;
     if (p.code === 'local_server_conflict' || !(p.path === 'origins' || p.path.startsWith('origins['))) continue;
     if (p.code === 'no_origins' && expanded.noBrowserOrigins) list.splice(i, 1);
-    else list[i] = { ...p, path: `localServer.allowedOrigins${p.path.slice('origins'.length)}` };
+    else list[i] = { ...p, path: `localServer.allowedOrigins${userIndex(p.path.slice('origins'.length), expanded.originIndex)}` };
   }
+}
+
+/** `[k]…` of the expanded list as `[i]…` of the user's. */
+function userIndex(rest: string, originIndex: readonly number[]): string {
+  const m = /^\[(\d+)\]/.exec(rest);
+  if (m === null) return rest;
+  return `[${originIndex[Number(m[1])] ?? m[1]}]${rest.slice(m[0].length)}`;
 }
 
 /** Every route must keep the preset's guarantees; `routes` are the validated settings, default first. */
