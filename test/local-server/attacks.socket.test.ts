@@ -54,11 +54,12 @@ describe.each(ENTRY_POINTS)('localServer on %s', (kind) => {
     for (const host of hosts) {
       const origin = `http://${host}`;
       // The rebinding page is same-origin to the browser: it sends Sec-Fetch-Site: same-origin, and Origin names the Host.
-      for (const headers of [
+      const attempts: Record<string, string>[] = [
         { Host: host },
         { Host: host, Origin: origin, 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/json' },
         { Host: host, Origin: INSPECTOR },
-      ]) {
+      ];
+      for (const headers of attempts) {
         expect([host, headers.Origin, await exchange('POST', headers)]).toEqual([host, headers.Origin, refused]);
       }
       expect([host, await exchange('GET', { Host: host })]).toEqual([host, refused]);
