@@ -78,7 +78,8 @@ const CHECKS: Record<string, Check> = {
     expect([inspector.status, inspector.headers['access-control-allow-origin'], inspector.headers['access-control-expose-headers'], JSON.parse(inspector.body).result.content[0].text])
       .toEqual([200, 'http://localhost:6274', 'mcp-session-id', 'hi']);
     // A page on another origin, and a DNS-rebinding page (its own name in Host), are refused before the server runs.
-    for (const headers of [{ Origin: 'http://localhost.evil.example', 'Mcp-Session-Id': session }, { Host: `evil.example:${port}`, 'Mcp-Session-Id': session }]) {
+    const attacks: Record<string, string>[] = [{ Origin: 'http://localhost.evil.example', 'Mcp-Session-Id': session }, { Host: `evil.example:${port}`, 'Mcp-Session-Id': session }];
+    for (const headers of attacks) {
       expect((await postJson(port, headers, call)).status).toBe(403);
     }
     const text = (await send(port, { path: '/metrics' })).body;
