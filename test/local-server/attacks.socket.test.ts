@@ -4,7 +4,7 @@
  * hosts and origins, simple POSTs, form POSTs and preflights from foreign origins — each answered 403
  * with the handler never run — while the real client (no Origin, or an allowed one) is served.
  */
-import { send } from '../support/exchange';
+import { rawExchange, send } from '../support/exchange';
 import { sumSamples } from '../support/metrics-text';
 import { ENTRY_POINTS, startLocalServer, type LocalServer } from './servers';
 
@@ -84,5 +84,24 @@ describe.each(ENTRY_POINTS)('localServer on %s', (kind) => {
     const text = await server.metrics();
     expect(sumSamples(text, 'cors_violations_total', { reason: 'host_not_allowed' }) - before).toBe(2);
     expect(sumSamples(text, 'cors_violations_total', { reason: 'host_not_allowed', request_type: 'preflight' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('localServer on the proxy: WebSocket upgrades', () => {
+  let server: LocalServer;
+  beforeAll(async () => (server = await startLocalServer('proxy', { localServer: { allowedOrigins: [INSPECTOR] } })));
+  afterAll(() => server.close());
+
+  const upgrade = (host: string, origin?: string): Promise<string> =>
+    rawExchange(server.port, [
+      'GET /ws HTTP/1.1', `Host: ${host}`, ...(origin ? [`Origin: ${origin}`] : []), 'Connection: Upgrade', 'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', '', '',
+    ].join('\r\n')).then((b) => b.toString('latin1').split('\r\n')[0] as string);
+
+  it('refuses a rebinding page\'s upgrade (foreign Host, its own Origin) and a foreign Origin, before the backend', async () => {
+    expect(await upgrade(`evil.example:${server.port}`, `http://evil.example:${server.port}`)).toBe('HTTP/1.1 403 Forbidden');
+    expect(await upgrade(`localhost:${server.port}`, 'http://localhost.evil.example')).toBe('HTTP/1.1 403 Forbidden');
+    expect(server.calls()).toBe(0);
+    expect(sumSamples(await server.metrics(), 'cors_violations_total', { reason: 'host_not_allowed' })).toBe(1);
   });
 });
