@@ -41,5 +41,6 @@ export { SlidingHyperLogLog } from './metrics/distinct-origins';
 export { clusterMetrics, joinClusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './cluster';
 export { crossOriginProtection, type CrossOriginProtectionMiddleware, type StandaloneProtectionOptions } from './fetch-metadata/middleware';
 export type { CrossOriginProtectionOptions, ProtectionMode } from './fetch-metadata/options';
+export type { LocalServerOptions } from './policy/local-server';
 export type { ProtectionVerdict, ProtectionRequest } from './fetch-metadata/protect';
 export { SITES, PROTECTION_DECISIONS, classifyRequest, type Site, type ProtectionDecision, type Classification } from './fetch-metadata/classify';
