@@ -85,7 +85,8 @@ export interface Decision {
   readonly passThrough: boolean;
   /**
    * For the violation log only, on some rejections: the request's token that failed — the requested
-   * method (`method_not_allowed`) or the first header name not allowed (`header_not_allowed`).
+   * method (`method_not_allowed`), the first header name not allowed (`header_not_allowed`) or the
+   * refused Host (`host_not_allowed`).
    * Request text: escape and cap it before writing it anywhere.
    */
   readonly offending?: string | undefined;

@@ -83,7 +83,10 @@ export function hostRefusal(route: CompiledRoutePolicy, req: CorsRequest): Decis
   const origin = req.origin;
   const type: RequestType = req.method === 'OPTIONS' && origin !== undefined && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
   const label = origin === undefined ? undefined : origin === 'null' ? 'null' : (parseRequestOrigin(origin)?.origin ?? INVALID_ORIGIN_LABEL);
-  return rejection(route.name, type, 'host_not_allowed', label, undefined, undefined, NO_VARY, HOST_REFUSED_STATUS, false);
+  // The refused Host goes to the violation log (escaped and capped there), never to a label.
+  const authority = req.headers?.[':authority'];
+  const offending = req.host ?? (typeof authority === 'string' ? authority : '(none)');
+  return rejection(route.name, type, 'host_not_allowed', label, undefined, undefined, NO_VARY, HOST_REFUSED_STATUS, false, offending);
 }
 
 const NO_VARY: readonly string[] = Object.freeze([]);

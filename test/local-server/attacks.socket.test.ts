@@ -4,7 +4,7 @@
  * hosts and origins, simple POSTs, form POSTs and preflights from foreign origins — each answered 403
  * with the handler never run — while the real client (no Origin, or an allowed one) is served.
  */
-import { rawExchange, send } from '../support/exchange';
+import { memoryLogger, rawExchange, send } from '../support/exchange';
 import { sumSamples } from '../support/metrics-text';
 import { ENTRY_POINTS, startLocalServer, type LocalServer } from './servers';
 
@@ -103,5 +103,21 @@ describe('localServer on the proxy: WebSocket upgrades', () => {
     expect(await upgrade(`localhost:${server.port}`, 'http://localhost.evil.example')).toBe('HTTP/1.1 403 Forbidden');
     expect(server.calls()).toBe(0);
     expect(sumSamples(await server.metrics(), 'cors_violations_total', { reason: 'host_not_allowed' })).toBe(1);
+  });
+});
+
+describe('localServer: the violation log', () => {
+  it('names the refused Host, the method and the path of a rebinding request', async () => {
+    const { logger, lines } = memoryLogger();
+    const server = await startLocalServer('node:http', { localServer: { allowedOrigins: [] }, logger });
+    try {
+      const res = await send(server.port, { method: 'POST', path: '/mcp?x=1', headers: { Host: `evil.example:${server.port}`, Origin: `http://evil.example:${server.port}` } });
+      expect([res.status, server.calls()]).toEqual([403, 0]);
+    } finally {
+      await server.close();
+    }
+    expect(lines.filter((l) => l.message === 'cors violation')).toEqual([
+      expect.objectContaining({ reason: 'host_not_allowed', requestType: 'actual', origin: `http://evil.example:${server.port}`, offending: `evil.example:${server.port}`, method: 'POST', path: '/mcp' }),
+    ]);
   });
 });
