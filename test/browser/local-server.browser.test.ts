@@ -14,7 +14,7 @@
 import type express from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { CorsSentinelOptions } from '../../src';
-import { browserFetch, CHROMIUM_ARGS, CHROMIUM_PATH, describeBrowser, useBrowserSuite, type ApiServer } from './harness';
+import { browserFetch, CHROMIUM_ARGS, CHROMIUM_PATH, describeBrowser, formPost, useBrowserSuite, type ApiServer } from './harness';
 
 /** Chromium's checks on requests from public pages to loopback (Private/Local Network Access). */
 const PNA_FEATURES = 'BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks';
@@ -37,26 +37,8 @@ describeBrowser('Chromium against a localServer (MCP-style endpoint)', () => {
     return { api, ran };
   }
 
-  /** Submits a real HTML form to `url`; resolves with the status of the answer. */
-  async function formPost(page: Page, url: string): Promise<number> {
-    const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
-      page.evaluate((u) => {
-        const doc = (globalThis as unknown as { document: { createElement(t: string): any; body: { appendChild(e: unknown): void } } }).document;
-        const form = doc.createElement('form');
-        form.method = 'POST';
-        form.action = u;
-        form.enctype = 'text/plain';
-        const input = doc.createElement('input');
-        input.name = '{"jsonrpc":"2.0","id":1,"method":"tools/call","x":"';
-        input.value = '"}';
-        form.appendChild(input);
-        doc.body.appendChild(form);
-        form.submit();
-      }, url),
-    ]);
-    return response.status();
-  }
+  /** A form POST whose text/plain body looks like a JSON-RPC call (what a page can send without a preflight). */
+  const smuggledCall = (page: Page, url: string): Promise<number> => formPost(page, url, ['{"jsonrpc":"2.0","id":1,"method":"tools/call","x":"', '"}'], 'text/plain');
 
   const noCorsPost = (page: Page, url: string): Promise<string> =>
     page.evaluate(async ([u, body]) => (await fetch(u, { mode: 'no-cors', method: 'POST', body, headers: { 'Content-Type': 'text/plain' } })).type, [url, CALL] as const);
@@ -71,7 +53,7 @@ describeBrowser('Chromium against a localServer (MCP-style endpoint)', () => {
     const read = await browserFetch(evil.page, mcp);
     expect([json.ok, simple.ok, read.ok]).toEqual([false, false, false]);
     expect(await noCorsPost(evil.page, mcp)).toBe('opaque');
-    expect(await formPost(evil.page, mcp)).toBe(403);
+    expect(await smuggledCall(evil.page, mcp)).toBe(403);
 
     expect(ran).toEqual([]);
     // What Chromium sent: the JSON call stopped at its preflight; everything else arrived and was refused.
@@ -138,7 +120,7 @@ describeBrowser('Chromium against a localServer (MCP-style endpoint)', () => {
       const read = await browserFetch(attack.page, '/mcp');
       // Same-origin for the browser, so the page reads the status: 403, from the local server.
       expect([call.status, read.status, call.error]).toEqual([403, 403, undefined]);
-      expect(await formPost(attack.page, `${origin}/mcp`)).toBe(403);
+      expect(await smuggledCall(attack.page, `${origin}/mcp`)).toBe(403);
     } finally {
       await browser.close();
     }
