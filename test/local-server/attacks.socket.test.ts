@@ -4,6 +4,9 @@
  * hosts and origins, simple POSTs, form POSTs and preflights from foreign origins — each answered 403
  * with the handler never run — while the real client (no Origin, or an allowed one) is served.
  */
+import { connect, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { corsSentinelHandler } from '../../src';
 import { memoryLogger, rawExchange, send } from '../support/exchange';
 import { sumSamples } from '../support/metrics-text';
 import { ENTRY_POINTS, startLocalServer, type LocalServer } from './servers';
@@ -119,5 +122,31 @@ describe('localServer: the violation log', () => {
     expect(lines.filter((l) => l.message === 'cors violation')).toEqual([
       expect.objectContaining({ reason: 'host_not_allowed', requestType: 'actual', origin: `http://evil.example:${server.port}`, offending: `evil.example:${server.port}`, method: 'POST', path: '/mcp' }),
     ]);
+  });
+});
+
+describe('localServer over HTTP/2 (node:http2 compatibility API)', () => {
+  it('judges :authority like Host: a rebinding authority is refused, the loopback one served', async () => {
+    let calls = 0;
+    const handler = corsSentinelHandler({ localServer: { allowedOrigins: [] }, logger: false }, (_req, res) => void (calls++, res.end('ok')));
+    // The handler is typed for node:http; the compatibility API hands it the same shape.
+    const server = createHttp2Server(handler as unknown as Parameters<typeof createHttp2Server>[0]);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const client = connect(`http://127.0.0.1:${port}`);
+    const ask = (authority: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = client.request({ ':method': 'POST', ':path': '/mcp', ':authority': authority });
+        req.on('response', (headers) => (resolve(Number(headers[':status'])), req.resume()));
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect([await ask(`evil.example:${port}`), await ask(`localhost.evil.example:${port}`), calls]).toEqual([403, 403, 0]);
+      expect([await ask(`127.0.0.1:${port}`), calls]).toEqual([200, 1]);
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
