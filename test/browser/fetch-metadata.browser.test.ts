@@ -12,7 +12,7 @@
  */
 import type express from 'express';
 import type { Page } from 'playwright-core';
-import { browserFetch, describeBrowser, useBrowserSuite, type ApiServer } from './harness';
+import { browserFetch, describeBrowser, formPost, useBrowserSuite, type ApiServer } from './harness';
 
 type Mode = 'report-only' | 'enforce';
 
@@ -36,27 +36,6 @@ describeBrowser('Chromium against cross-origin request protection (Fetch Metadat
   }
 
   const transfer = (api: ApiServer, host = 'api.localhost') => `${api.url(host)}/api/transfer`;
-
-  /** Submits a real HTML form (a top-level POST navigation); resolves with the status of the answer. */
-  async function formPost(page: Page, url: string): Promise<number> {
-    // The answer, not the navigation: Chromium turns an empty 403 into an error page (no 'load').
-    const [response] = await Promise.all([
-      page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
-      page.evaluate((u) => {
-        const doc = (globalThis as unknown as { document: { createElement(t: string): any; body: { appendChild(e: unknown): void } } }).document;
-        const form = doc.createElement('form');
-        form.method = 'POST';
-        form.action = u;
-        const input = doc.createElement('input');
-        input.name = 'amount';
-        input.value = '1000';
-        form.appendChild(input);
-        doc.body.appendChild(form);
-        form.submit();
-      }, url),
-    ]);
-    return response.status();
-  }
 
   /** `fetch(url, { mode: 'no-cors', method: 'POST' })`: a simple request with an opaque answer. */
   async function noCorsPost(page: Page, url: string): Promise<string> {

@@ -40,7 +40,7 @@ if (!browserAvailable && !process.env.CI) {
 }
 
 /** Flags that work for Debian's Chromium as root in a container without a display or GPU. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',

@@ -41,6 +41,33 @@ export async function browserFetch(page: Page, url: string, init: FetchInit = {}
   );
 }
 
+/**
+ * Submits a real HTML form (a top-level POST navigation) with one field; resolves with the status of
+ * the answer. `enctype` as a form allows: `text/plain` is how pages smuggle JSON-looking bodies.
+ */
+export async function formPost(
+  page: Page, url: string, field: readonly [name: string, value: string] = ['amount', '1000'], enctype = 'application/x-www-form-urlencoded',
+): Promise<number> {
+  // The answer, not the navigation: Chromium turns an empty 403 into an error page (no 'load').
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
+    page.evaluate(([u, [name, value], type]) => {
+      const doc = (globalThis as unknown as { document: { createElement(t: string): any; body: { appendChild(e: unknown): void } } }).document;
+      const form = doc.createElement('form');
+      form.method = 'POST';
+      form.action = u;
+      form.enctype = type;
+      const input = doc.createElement('input');
+      input.name = name;
+      input.value = value;
+      form.appendChild(input);
+      doc.body.appendChild(form);
+      form.submit();
+    }, [url, field, enctype] as const),
+  ]);
+  return response.status();
+}
+
 /** The part of the page's XMLHttpRequest that `browserXhr` uses. */
 interface XhrLike {
   open(method: string, url: string): void;

@@ -56,3 +56,17 @@ describe('cors-sentinel explain', () => {
     expect(out.why).toContain('is allowed');
   });
 });
+
+describe('cors-sentinel explain on a localServer policy', () => {
+  it('judges the Host against the port it names (or --local-port)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cors-local-'));
+    const file = join(dir, 'local.yaml');
+    writeFileSync(file, 'localServer:\n  allowedOrigins: ["http://localhost:6274"]\n');
+    const ok = run('explain', '--policy', file, '--origin', 'http://localhost:6274', '--method', 'POST', '--path', '/mcp', '--host', 'localhost:3000');
+    expect([ok.status, ok.stdout]).toEqual([0, expect.stringContaining('outcome: allowed')]);
+    const rebinding = run('explain', '--policy', file, '--origin', 'http://evil.example:3000', '--method', 'POST', '--path', '/mcp', '--host', 'evil.example:3000');
+    expect(rebinding.stdout).toContain('reason: host_not_allowed');
+    const otherPort = run('explain', '--policy', file, '--origin', 'http://localhost:6274', '--path', '/mcp', '--host', 'localhost:3000', '--local-port', '4000');
+    expect(otherPort.stdout).toContain('reason: host_not_allowed');
+  });
+});

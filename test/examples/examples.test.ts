@@ -7,6 +7,23 @@ import { ROOT, startProcess, type Started } from '../support/processes';
 
 const APP = 'https://app.example.com';
 
+/** A POST with a JSON body (send() carries none), headers exactly as given. */
+function postJson(port: number, headers: Record<string, string>, body: unknown): Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = require('node:http').request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/mcp', headers: { 'Content-Type': 'application/json', ...headers }, agent: false, setHost: headers.Host === undefined },
+      (r: import('node:http').IncomingMessage) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (text += c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
 type Check = (port: number) => Promise<void>;
 
 const CHECKS: Record<string, Check> = {
@@ -50,6 +67,25 @@ const CHECKS: Record<string, Check> = {
     const text = (await send(port, { path: '/metrics' })).body;
     expect(sumSamples(text, 'cors_response_findings_total', { finding: 'reflected_origin_with_credentials' })).toBe(1);
     expect(sumSamples(text, 'cors_shadow_decisions_total', { change: 'would_reject' })).toBe(1);
+  },
+  async 'mcp-local'(port) {
+    const init = await postJson(port, {}, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    expect([init.status, JSON.parse(init.body).result.serverInfo.name]).toEqual([200, 'cors-sentinel-example']);
+    const session = init.headers['mcp-session-id'] as string;
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } };
+    // The MCP Inspector (an allowed origin) reads the answer and the session header.
+    const inspector = await postJson(port, { Origin: 'http://localhost:6274', 'Mcp-Session-Id': session }, call);
+    expect([inspector.status, inspector.headers['access-control-allow-origin'], inspector.headers['access-control-expose-headers'], JSON.parse(inspector.body).result.content[0].text])
+      .toEqual([200, 'http://localhost:6274', 'mcp-session-id', 'hi']);
+    // A page on another origin, and a DNS-rebinding page (its own name in Host), are refused before the server runs.
+    const attacks: Record<string, string>[] = [{ Origin: 'http://localhost.evil.example', 'Mcp-Session-Id': session }, { Host: `evil.example:${port}`, 'Mcp-Session-Id': session }];
+    for (const headers of attacks) {
+      expect((await postJson(port, headers, call)).status).toBe(403);
+    }
+    const text = (await send(port, { path: '/metrics' })).body;
+    expect(sumSamples(text, 'cors_violations_total', { reason: 'host_not_allowed' })).toBe(1);
+    // The foreign origin's POST was stopped first by cross-origin protection (enforce mode), which counts it there.
+    expect(sumSamples(text, 'cors_cross_origin_requests_total', { decision: 'blocked' })).toBe(1);
   },
   async 'policy-file'(port) {
     const account = await send(port, { path: '/api/account/me', headers: { Origin: 'https://pr-3.review.example.com' } });

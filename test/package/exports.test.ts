@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { REASONS } from '../../packages/cors-sentinel/src/engine/decision';
 import { ROOT } from '../support/processes';
 
 const run = (args: string[]): string => execFileSync('node', args, { cwd: ROOT, encoding: 'utf8' });
@@ -13,7 +14,7 @@ describe('package entry points', () => {
 
   it('loads with require()', () => {
     const out = run(['-e', "const m = require('cors-sentinel'); console.log(typeof m.corsSentinel, typeof m.CorsConfigError, m.REASONS.length)"]);
-    expect(out.trim()).toBe('function function 11');
+    expect(out.trim()).toBe(`function function ${REASONS.length}`); // the built package's reasons are the source's
   });
 
   it('loads with import, by name, and shares the CommonJS instance', () => {

@@ -14,6 +14,7 @@ export type {
   CorsSentinelOptions, PolicyOptions, RoutePolicyOptions, MetricsOptions, LoggingOptions, OriginSpec, OriginResolver,
   CorsOriginCallback, ReportOnlyPolicyOptions, CrossOriginProtectionOptions, ProtectionMode,
 } from './policy/options';
+export type { LocalServerOptions } from './policy/local-server';
 export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';
 export type { Decision, CorsRequest, RequestType, Outcome } from './engine/decision';
 export type { MetricsAuth, MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from './metrics/handler';

@@ -45,6 +45,12 @@ export interface PortParts {
   record(decision: Decision, seconds: number, rawOrigin?: string, request?: CorsRequest): void;
   reportFinding(finding: EnforceFinding, details: Readonly<Record<string, string>>): void;
   beginReportOnly(req: CorsRequest): { complete(live: Decision): void } | undefined;
+  /**
+   * The `localServer` Host allowlist: the refusal of a request whose Host is not allowed (undefined: it
+   * is). Runs first, so that a DNS-rebinding request is refused, counted and logged as such before
+   * cross-origin protection or CORS judge it.
+   */
+  screen?(req: CorsRequest): Decision | undefined;
   /** Cross-origin request protection (src/fetch-metadata): a blocked request is answered before CORS and the app. */
   protect?(req: CorsRequest): { readonly blocked: boolean; readonly status: number } | undefined;
 }
@@ -120,6 +126,8 @@ export function createPort(parts: PortParts): Port {
       if (request.origin !== undefined && writer.allowOriginSet(res)) {
         parts.reportFinding('acao_already_set', { origin: request.origin, path: request.path });
       }
+      const refused = parts.screen?.(request);
+      if (refused !== undefined) return finish(request, refused, -1, undefined, res, next, writer);
       // Cross-origin request protection (Fetch Metadata): a blocked request goes no further.
       const verdict = parts.protect?.(request);
       if (verdict !== undefined && verdict.blocked) {

@@ -20,6 +20,8 @@ import { watchOriginStores } from './engine/store-watchers';
 import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
 import type { ProtectionVerdict } from './fetch-metadata/protect';
+import { hostRefusal, isHostAllowed } from './engine/host-allowlist';
+import { selectRoute } from './engine/decide';
 
 /** The compiled policy, its observers and the port (`handle`/`serve`) that adapters go through. */
 export interface Sentinel extends Port {
@@ -82,6 +84,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     reportFinding: (finding: string, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
     protect: (req: CorsRequest) => protector?.protect(req),
+    screen: hostScreen(policy),
   };
 
   return {
@@ -102,6 +105,13 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       inst.close();
     },
   };
+}
+
+/** The `localServer` Host allowlist as the port's screen (undefined without one). */
+function hostScreen(policy: CompiledPolicy): ((req: CorsRequest) => Decision | undefined) | undefined {
+  const hosts = policy.hosts;
+  if (hosts === undefined) return undefined;
+  return (req) => (isHostAllowed(hosts, req) ? undefined : hostRefusal(selectRoute(policy, req.path), req));
 }
 
 /** Routes whose responses may carry credentials: their rejections are logged on a budget of their own. */

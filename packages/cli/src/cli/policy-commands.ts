@@ -12,11 +12,12 @@ import { CorsConfigError } from 'cors-sentinel/internal/policy/errors';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 
 const CHECK_USAGE = 'usage: cors-sentinel check <policy.yaml|policy.json>\n\nValidates the file and prints the compiled policy; exits 1 on any problem.';
-const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--json]
+const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--local-port N] [--json]
 
   --preflight   ask as the browser's preflight (OPTIONS with Access-Control-Request-Method: <method>)
   --header      a request header the (preflighted) request sends; repeat for several
-  --cookie      the request carries cookies (credentials: 'include')`;
+  --cookie      the request carries cookies (credentials: 'include')
+  --local-port  the port the request arrived on, for a localServer Host allowlist (default: the --host port)`;
 
 /** Loads and compiles a file; on problems prints them and returns undefined (exit code set). */
 function compileFile(file: string): CompiledPolicy | undefined {
@@ -75,7 +76,7 @@ export async function explainMain(argv: string[]): Promise<void> {
     options: {
       policy: { type: 'string' }, origin: { type: 'string' }, method: { type: 'string', default: 'GET' }, path: { type: 'string', default: '/' },
       header: { type: 'string', multiple: true }, preflight: { type: 'boolean' }, cookie: { type: 'boolean' }, host: { type: 'string' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'local-port': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || values.policy === undefined) {
@@ -92,6 +93,7 @@ export async function explainMain(argv: string[]): Promise<void> {
     path: values.path,
     origin: values.origin,
     host: values.host,
+    localPort: localPortOf(values['local-port'], values.host),
     accessControlRequestMethod: values.preflight ? method : undefined,
     accessControlRequestHeaders: values.preflight ? headers : undefined,
     hasCookie: values.cookie === true,
@@ -107,4 +109,11 @@ export async function explainMain(argv: string[]): Promise<void> {
   if (decision.vary.length > 0) lines.push(`  Vary: ${decision.vary.join(', ')} (appended)`);
   if (decision.status !== undefined && !decision.passThrough) lines.unshift(`  status: ${decision.status} (answered by cors-sentinel)`);
   console.log(lines.length > 0 ? `response:\n${lines.join('\n')}` : 'response: no CORS headers');
+}
+
+/** `--local-port`, else the port of `--host` (`localhost:3000` arrived on 3000); undefined when neither says. */
+function localPortOf(flag: string | undefined, host: string | undefined): number | undefined {
+  const text = flag ?? /:(\d{1,5})$/.exec(host ?? '')?.[1];
+  const port = text === undefined ? undefined : Number(text);
+  return port !== undefined && Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined;
 }

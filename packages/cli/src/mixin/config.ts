@@ -73,6 +73,8 @@ export interface MixinThresholds {
   readonly shadowWouldReject: number;
   /** Unsafe cross-origin requests/s blocked by Fetch-Metadata protection (per job) that count as a spike after a change. */
   readonly crossOriginBlockedRate: number;
+  /** Requests refused for their Host (`localServer`, DNS rebinding) per instance within `windows.rate` that make a burst. */
+  readonly refusedHosts: number;
 }
 
 export interface AlertmanagerSettings {
@@ -152,6 +154,7 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     targetDownRatio: 0,
     shadowWouldReject: 5,
     crossOriginBlockedRate: 0.1,
+    refusedHosts: 10,
   },
   for: {},
   severities: {},

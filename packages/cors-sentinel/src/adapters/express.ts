@@ -36,7 +36,7 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
 
 /** The engine's view of an Express request: routes are chosen on the path Express routes on (originalUrl, even under a prefix). */
 export function toCorsRequest(req: IncomingMessage): CorsRequest {
-  return corsRequestOf(req.method, req.headers, (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', req);
+  return corsRequestOf(req.method, req.headers, (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', req, undefined, req.socket?.localPort);
 }
 
 /** The path Express routes `req` on. */

@@ -90,7 +90,7 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
   fastify.decorate('corsSentinel', sentinel);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     const url = request.raw.url ?? request.url;
-    void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply, done, writer);
+    void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, fastifyPath(url), request.raw.socket?.localPort), reply, done, writer);
   });
   fastify.addHook('onSend', (_request, reply: ReplyWithVary, payload, done) => {
     const fields = reply[VARY_FIELDS];

@@ -28,6 +28,8 @@ export interface KoaContextLike {
   /** The target as received, even under koa-mount (which rewrites `path`). */
   readonly originalUrl: string;
   readonly res: ServerResponse;
+  /** Koa's `ctx.req`: its socket's local port feeds the `localServer` Host allowlist. */
+  readonly req?: { readonly socket?: { readonly localPort?: number | undefined } | null };
 }
 export type KoaNext = () => Promise<unknown>;
 export type KoaCorsSentinelMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Sentinel;
@@ -50,7 +52,7 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
   async function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     try {
       // Koa's ctx.path is parseurl's pathname of the same target: routingPath() computes it alike.
-      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res, next, writer);
+      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, undefined, ctx.req?.socket?.localPort), ctx.res, next, writer);
     } catch (err) {
       if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
         sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path: routingPath(ctx.originalUrl) });

@@ -10,10 +10,13 @@ import type { CorsRequest, RequestHandle } from '../engine/decision';
 /**
  * `target`: the request target as received (origin-form `/a?b`, or absolute-form `http://host/a`);
  * `handle`: the framework's request object, passed unchanged to origin resolvers; `path`: the path the
- * framework routes on, when it is not parseurl's pathname of the target (Fastify decodes it).
+ * framework routes on, when it is not parseurl's pathname of the target (Fastify decodes it); `localPort`:
+ * the port the connection arrived on (`socket.localPort`, cached by Node per connection), for the
+ * `localServer` Host allowlist.
  */
 export function corsRequestOf(
   method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string = routingPath(target),
+  localPort?: number,
 ): CorsRequest {
   return {
     method: method ?? 'GET',
@@ -21,6 +24,7 @@ export function corsRequestOf(
     origin: headers.origin,
     host: headers.host,
     scheme: tlsScheme(handle),
+    localPort,
     accessControlRequestMethod: single(headers['access-control-request-method']),
     accessControlRequestHeaders: single(headers['access-control-request-headers']),
     accessControlRequestPrivateNetwork: single(headers['access-control-request-private-network']),

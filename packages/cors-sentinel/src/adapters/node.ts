@@ -19,7 +19,7 @@ export function corsSentinelHandler(options: CorsSentinelOptions, listener: Requ
   const sentinel = createSentinel(options);
   const writer = nodeResponseWriter((res, req: IncomingMessage) => listener(req, res));
   function handler(req: IncomingMessage, res: ServerResponse): void {
-    void sentinel.serve(corsRequestOf(req.method, req.headers, req.url ?? '/', req), res, req, writer);
+    void sentinel.serve(corsRequestOf(req.method, req.headers, req.url ?? '/', req, undefined, req.socket?.localPort), res, req, writer);
   }
   return Object.assign(handler, sentinel);
 }

@@ -8,6 +8,7 @@ import type { CorsSentinelOptions } from '../policy/options';
 import { validatePolicy, type PolicySettings } from '../policy/validate';
 import { buildRoute } from './build-route';
 import type { CompiledPolicy } from './compiled';
+import { compileHostAllowlist } from './host-allowlist';
 
 /** Validates options into a CompiledPolicy. Throws CorsConfigError with every problem found. */
 export function compilePolicy(options: CorsSentinelOptions): CompiledPolicy {
@@ -20,10 +21,13 @@ export function buildPolicy(settings: PolicySettings): CompiledPolicy {
   // Settings come most specific first already; building keeps that order.
   const routes = settings.routes.map(buildRoute);
   const { crossOriginProtection, warnings } = settings;
+  const hosts = settings.hosts ? compileHostAllowlist(settings.hosts) : undefined;
   // Over the summaries, which are pure functions of the settings, so equal options hash equally.
   const hash = createHash('sha256')
-    .update(JSON.stringify([defaultRoute.summary, ...routes.map((r) => r.summary), ...(crossOriginProtection ? [crossOriginProtection.summary] : [])]))
+    .update(JSON.stringify([
+      defaultRoute.summary, ...routes.map((r) => r.summary), ...(crossOriginProtection ? [crossOriginProtection.summary] : []), ...(hosts ? [hosts.summary] : []),
+    ]))
     .digest('hex')
     .slice(0, 12);
-  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings, crossOriginProtection });
+  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings, crossOriginProtection, hosts });
 }

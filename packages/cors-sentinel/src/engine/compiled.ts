@@ -81,4 +81,13 @@ export interface CompiledPolicy {
   readonly warnings: readonly ConfigWarning[];
   /** Cross-origin request protection (Fetch Metadata), when `crossOriginProtection` is set. */
   readonly crossOriginProtection?: import('../policy/cross-origin-protection').CompiledProtection | undefined;
+  /** The `localServer` Host allowlist (DNS-rebinding protection): checked before everything else. */
+  readonly hosts?: CompiledHostAllowlist | undefined;
+}
+
+/** The `localServer` Host allowlist, compiled (engine/host-allowlist.ts builds it). */
+export interface CompiledHostAllowlist {
+  /** Whether `host` (and `authority`, when present) may be served on a connection to `localPort`. */
+  allows(host: string | undefined, authority: string | undefined, localPort: number | undefined): boolean;
+  readonly summary: { readonly names: readonly string[]; readonly hostPorts: readonly string[] };
 }

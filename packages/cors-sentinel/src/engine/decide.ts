@@ -19,6 +19,7 @@ import {
   type RequestType,
 } from './decision';
 import { actualAnswer, preflightGrant, rejection } from './decision-builder';
+import { hostRefusal, isHostAllowed } from './host-allowlist';
 
 const ACAO = 'Access-Control-Allow-Origin';
 
@@ -35,6 +36,8 @@ export function selectRoute(policy: CompiledPolicy, path: string): CompiledRoute
 
 export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Promise<Decision> {
   const route = selectRoute(policy, req.path);
+  // DNS rebinding (localServer): a foreign Host is refused whatever its Origin, before anything else.
+  if (policy.hosts !== undefined && !isHostAllowed(policy.hosts, req)) return hostRefusal(route, req);
   const origin = req.origin;
   if (origin === undefined || route.originPolicy === 'disabled') return route.nonCors;
 

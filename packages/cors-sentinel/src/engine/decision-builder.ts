@@ -56,7 +56,7 @@ export function rejection(
   route: string,
   type: RequestType,
   reason: Reason,
-  origin: string,
+  origin: string | undefined,
   source: OriginSource | undefined,
   pattern: string | undefined,
   vary: readonly string[],

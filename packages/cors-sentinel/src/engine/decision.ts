@@ -13,6 +13,8 @@ export const REASONS = [
   'private_network_not_allowed',
   'resolver_error',
   'resolver_timeout',
+  // The `localServer` preset's Host allowlist: a DNS-rebinding attempt, or a client using another name.
+  'host_not_allowed',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -36,6 +38,8 @@ export interface CorsRequest {
    * Origin is taken as same-origin without judging it only when its scheme is known to match.
    */
   readonly scheme?: 'http' | 'https' | undefined;
+  /** The port the connection arrived on (`socket.localPort`), for the `localServer` Host allowlist. */
+  readonly localPort?: number | undefined;
   readonly accessControlRequestMethod?: string | undefined;
   readonly accessControlRequestHeaders?: string | undefined;
   readonly accessControlRequestPrivateNetwork?: string | undefined;
@@ -87,7 +91,8 @@ export interface Decision {
   readonly passThrough: boolean;
   /**
    * For the violation log only, on some rejections: the request's token that failed — the requested
-   * method (`method_not_allowed`) or the first header name not allowed (`header_not_allowed`).
+   * method (`method_not_allowed`), the first header name not allowed (`header_not_allowed`) or the
+   * refused Host (`host_not_allowed`).
    * Request text: escape and cap it before writing it anywhere.
    */
   readonly offending?: string | undefined;

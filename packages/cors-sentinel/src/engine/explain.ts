@@ -22,6 +22,9 @@ export function explain(policy: CompiledPolicy, req: CorsRequest): Explanation |
 
 function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string {
   const where = `route "${d.route}"${route.pattern ? ` (${route.pattern.source})` : ''}`;
+  if (d.reason === 'host_not_allowed') {
+    return `${req.method} request for Host ${JSON.stringify(req.host ?? '')} on ${where} is rejected (host_not_allowed): the localServer Host allowlist does not name it with port ${req.localPort ?? '(unknown)'}, so it may be a DNS-rebinding page; answered 403 before any handler.`;
+  }
   if (d.requestType === 'non_cors') {
     if (route.originPolicy === 'disabled') return `CORS is disabled on ${where}; the request passes through untouched.`;
     if (req.origin === undefined) return `No Origin header: not a cross-origin request; ${where} adds ${d.headers.length > 0 ? 'Access-Control-Allow-Origin: *' : 'only Vary: Origin'}.`;
@@ -54,6 +57,7 @@ function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string 
     private_network_not_allowed: 'Private Network Access is not enabled on this route',
     resolver_error: 'the origin resolver failed, so the request fails closed',
     resolver_timeout: 'the origin resolver did not answer in time, so the request fails closed',
+    host_not_allowed: 'the Host is not in the localServer allowlist',
   };
   return `${head} is rejected (${d.reason}): ${reasons[d.reason ?? 'origin_not_allowed']}.`;
 }

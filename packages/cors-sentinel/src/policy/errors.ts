@@ -39,7 +39,11 @@ export type ConfigProblemCode =
   | 'regexp_not_linear'
   /** A policy file that cannot be read or parsed (see loadPolicyFile). */
   | 'invalid_policy_file'
-  | ProtectionProblemCode;
+  | ProtectionProblemCode
+  | LocalServerProblemCode;
+
+/** Problems only this preset can have (added to ConfigProblemCode). */
+export type LocalServerProblemCode = 'local_server_conflict' | 'local_server_weakened' | 'invalid_host';
 
 /** Problems only this option can have (added to ConfigProblemCode). */
 export type ProtectionProblemCode =

@@ -205,6 +205,13 @@ export interface CorsSentinelOptions extends PolicyOptions {
    * `no-cors` fetches). `false` or unset: off.
    */
   crossOriginProtection?: CrossOriginProtectionOptions | false;
+  /**
+   * A server on localhost or a private address (an MCP server, a dev server, a local agent) that web
+   * pages must not drive (docs/local-servers.md): a Host allowlist against DNS rebinding (403 before
+   * any handler), a foreign Origin answered 403 on every method, cross-origin protection in enforce
+   * mode and Private Network Access for the listed origins only. Sets `origins` itself.
+   */
+  localServer?: LocalServerOptions;
 }
 
 export type ProtectionMode = 'report-only' | 'enforce';
@@ -237,3 +244,19 @@ export interface CrossOriginProtectionOptions {
   dangerouslyTrustInsecureOrigins?: boolean;
 }
 
+export interface LocalServerOptions {
+  /**
+   * Browser origins that may call the server (e.g. the MCP Inspector's `http://localhost:6274`).
+   * Exact origins, wildcards or anchored RegExps as in `origins`; never `'*'`. `[]`: no page may
+   * (clients that send no Origin — CLIs, SDKs, desktop apps — are served either way).
+   */
+  allowedOrigins: readonly OriginSpec[];
+  /**
+   * Host names (`Host` / `:authority`) the server answers to besides the loopback names `localhost`,
+   * `127.0.0.1` and `[::1]`. A name without a port is allowed with the port the request arrived on;
+   * `name:port` is allowed exactly (e.g. behind a port forward). No wildcards, schemes or paths.
+   */
+  allowedHosts?: readonly string[];
+  /** Allow the `null` origin (sandboxed iframes, `file://` pages) — any site can produce it. */
+  dangerouslyAllowNullOrigin?: boolean;
+}

@@ -11,6 +11,7 @@ import type { CorsSentinelOptions, PolicyOptions } from './options';
 import { readRouteSettings, type RouteSettings } from './route-settings';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
 import { compileCrossOriginProtection, type CompiledProtection } from './cross-origin-protection';
+import { checkLocalServerRoutes, expandLocalServer, relabelLocalServerProblems, type HostAllowlistSettings } from './local-server';
 
 export const POLICY_KEYS = [
   'origins', 'origin', 'resolveOrigin', 'resolverCacheTtlMs', 'resolverNegativeCacheTtlMs', 'resolverCacheSize',
@@ -19,7 +20,7 @@ export const POLICY_KEYS = [
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards', 'dangerouslyAllowCredentialsWithQueryTenant',
 ] as const;
-export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection']);
+export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection', 'localServer']);
 export const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name', 'inheritOriginResolver']);
 /** What a route that lists its own origins does not take from the default policy unless it opts in. */
 const RESOLVER_KEYS = ['resolveOrigin', 'originStore', 'tenantFrom'] as const;
@@ -36,16 +37,20 @@ export interface PolicySettings {
   readonly warnings: readonly ConfigWarning[];
   /** Cross-origin request protection (Fetch Metadata), when `crossOriginProtection` is set. */
   readonly crossOriginProtection: CompiledProtection | undefined;
+  /** The Host allowlist (DNS-rebinding protection), when `localServer` is set. */
+  readonly hosts: HostAllowlistSettings | undefined;
 }
 
 /** Validates options into PolicySettings. Throws CorsConfigError with every problem found. */
-export function validatePolicy(options: CorsSentinelOptions): PolicySettings {
+export function validatePolicy(input: CorsSentinelOptions): PolicySettings {
   const problems = new ProblemCollector();
-  if (typeof options !== 'object' || options === null) {
-    problems.add('options', 'invalid_type', `expected an options object, got ${describe(options)}`);
+  if (typeof input !== 'object' || input === null) {
+    problems.add('options', 'invalid_type', `expected an options object, got ${describe(input)}`);
     problems.throwIfAny();
   }
-  checkKeys(options, TOP_LEVEL_KEYS, '', problems);
+  checkKeys(input, TOP_LEVEL_KEYS, '', problems);
+  const local = expandLocalServer(input, problems);
+  const options = local?.options ?? input;
   checkNestedOptions(options, problems);
   const base = pickPolicy(options);
   const defaultName = options.defaultRouteName ?? 'default';
@@ -61,6 +66,7 @@ export function validatePolicy(options: CorsSentinelOptions): PolicySettings {
   ]);
 
   const routes: RouteSettings[] = [];
+  const routesAt: { at: string; settings: RouteSettings }[] = [{ at: '', settings: defaultRoute }];
   if (options.routes !== undefined && !Array.isArray(options.routes)) {
     problems.add('routes', 'invalid_type', `expected an array of route policies, got ${describe(options.routes)}`);
   }
@@ -85,7 +91,12 @@ export function validatePolicy(options: CorsSentinelOptions): PolicySettings {
     const settings = readRouteSettings(merged, route.name ?? pattern.source, pattern, '', routeProblems);
     problems.merge(routeProblems, `${at}.`, inherited);
     routes.push(settings);
+    routesAt.push({ at: `${at}.`, settings });
   });
+  if (local !== undefined) {
+    checkLocalServerRoutes(routesAt, problems);
+    relabelLocalServerProblems(problems, local);
+  }
   const crossOriginProtection = compileCrossOriginProtection(options.crossOriginProtection, 'crossOriginProtection', problems, [defaultRoute, ...routes]);
   problems.throwIfAny();
 
@@ -95,6 +106,7 @@ export function validatePolicy(options: CorsSentinelOptions): PolicySettings {
     routes: Object.freeze(routes.map((r) => Object.freeze(r))),
     warnings: Object.freeze([...problems.warnings]),
     crossOriginProtection,
+    hosts: local?.hosts,
   });
 }
 

@@ -11,6 +11,7 @@ import type { AlertingRule, RuleGroup } from '../promql';
 import { RECORDING_GROUP, recordingGroups } from '../recording';
 import { attackAlerts } from './attacks';
 import { fetchMetadataAlerts } from './fetch-metadata';
+import { localServerAlerts } from './local-server';
 import { frontendAlerts } from './frontends';
 import { operationAlerts } from './operations';
 import { postureAlerts } from './posture';
@@ -19,7 +20,7 @@ import { AlertContext, type AlertDefinition, type AlertModule } from './types';
 
 export const ALERT_GROUP = 'cors-sentinel.alerts';
 
-export const ALERT_MODULES: readonly AlertModule[] = [frontendAlerts, attackAlerts, postureAlerts, operationAlerts, fetchMetadataAlerts, probeAlerts];
+export const ALERT_MODULES: readonly AlertModule[] = [frontendAlerts, attackAlerts, postureAlerts, operationAlerts, fetchMetadataAlerts, localServerAlerts, probeAlerts];
 
 export const ALERT_DEFINITIONS: readonly AlertDefinition[] = ALERT_MODULES.flatMap((m) => m.alerts);
 export const ALERT_NAMES: readonly string[] = ALERT_DEFINITIONS.map((a) => a.name);
