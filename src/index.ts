@@ -5,7 +5,11 @@ export { compilePolicy } from './engine/compile-policy';
 export { DEFAULT_METHODS, DEFAULT_ALLOWED_HEADERS } from './policy/validate';
 export { loadPolicyFile } from './policy/file';
 export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
-export { corsRequestOf, routingPath } from './adapters/node-request';
+export { corsRequestOf } from './adapters/node-request';
+export {
+  routingPath, nodeRoutingPath, fastifyPathReader, backendPathReader, decodedPathReading,
+  type PathReader, type FastifyRouterFlags, type BackendProfile,
+} from './http/routing-path';
 export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';
 export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
 export type {

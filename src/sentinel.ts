@@ -9,6 +9,7 @@ import type { CorsRequest, Decision } from './engine/decision';
 import { decide } from './engine/decide';
 import { explain, type Explanation } from './engine/explain';
 import { compilePolicy } from './engine/compile-policy';
+import { nodeRoutingPath } from './http/routing-path';
 import type { CompiledPolicy } from './engine/compiled';
 import type { CorsSentinelOptions, LoggingOptions, MetricsOptions } from './policy/options';
 import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
@@ -39,7 +40,11 @@ export interface Sentinel extends Port {
   record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
-  /** The decision with a sentence saying why: a Promise only when an origin must be looked up (see `explainSync`). */
+  /**
+   * The decision with a sentence saying why: a Promise only when an origin must be looked up (see
+   * `explainSync`). `req.path` is read as the middleware reads a target (src/http/routing-path.ts: the
+   * query stripped, an absolute-form target reduced to its path); a TypeError for one it cannot route.
+   */
   explain(req: CorsRequest): Explanation | Promise<Explanation>;
   /** A `(req, res)` handler for `/metrics`, usable with Express or node:http. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
@@ -156,7 +161,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     registry: metrics?.registry,
     metrics,
     logger,
-    explain: (req) => explain(policy, req),
+    explain: (req) => explain(policy, routedRequest(req)),
     metricsHandler(handlerOptions) {
       if (!metrics) throw new Error('cors-sentinel: metrics are disabled (metrics: false)');
       return createMetricsHandler(metrics.registry, handlerOptions);
@@ -174,6 +179,13 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       violations.close();
     },
   };
+}
+
+/** `req` with its path as the middleware routes it, so that explain() judges what a request would get. */
+function routedRequest(req: CorsRequest): CorsRequest {
+  const path = nodeRoutingPath(req.path);
+  if (path === undefined) throw new TypeError(`cors-sentinel: explain(): ${JSON.stringify(req.path)} is not a request target a server would route (the middleware answers it 400)`);
+  return path === req.path ? req : { ...req, path, target: req.target ?? req.path };
 }
 
 /** Routes whose responses may carry credentials: their rejections are logged on a budget of their own. */

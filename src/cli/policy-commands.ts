@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { explain } from '../engine/explain';
+import { nodeRoutingPath } from '../http/routing-path';
 import type { CorsRequest } from '../engine/decision';
 import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy, CompiledRoutePolicy } from '../engine/compiled';
@@ -85,11 +86,19 @@ export async function explainMain(argv: string[]): Promise<void> {
   }
   const policy = compileFile(values.policy);
   if (policy === undefined) return;
+  // The path the middleware routes on (src/http/routing-path.ts): `/api/partner?id=1` is judged as `/api/partner`.
+  const path = nodeRoutingPath(values.path as string);
+  if (path === undefined) {
+    console.error(`--path ${JSON.stringify(values.path)} is not a request target a server would route (the middleware answers it 400)`);
+    process.exitCode = 2;
+    return;
+  }
   const method = values.method as string;
   const headers = values.header && values.header.length > 0 ? values.header.join(', ') : undefined;
   const request: CorsRequest = {
     method: values.preflight ? 'OPTIONS' : method,
-    path: values.path as string,
+    path,
+    target: values.path as string,
     origin: values.origin,
     host: values.host,
     accessControlRequestMethod: values.preflight ? method : undefined,
