@@ -101,12 +101,14 @@ export function corpus(size: number): string[] {
 
 export interface Answer {
   readonly status: number;
+  readonly headers: string;
+  readonly body: string;
   readonly exposed: string;
   readonly handler: string | undefined;
 }
 
-/** One GET with the target written verbatim (absolute-form, backslashes and all) over a fresh connection. */
-export function get(port: number, target: string): Promise<Answer> {
+/** One request with the target written verbatim (absolute-form, dot segments, backslashes) over a fresh connection. */
+export function raw(port: number, target: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -116,14 +118,26 @@ export function get(port: number, target: string): Promise<Answer> {
     socket.on('close', () => {
       clearTimeout(timer);
       const text = Buffer.concat(chunks).toString('latin1');
+      const split = text.indexOf('\r\n\r\n');
+      const headers = split === -1 ? text : text.slice(0, split);
+      const body = split === -1 ? '' : text.slice(split + 4);
       resolve({
         status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
-        exposed: /\r\naccess-control-expose-headers: ([^\r]*)/i.exec(text)?.[1] ?? '',
-        handler: /H:(\S+)/.exec(text.slice(text.indexOf('\r\n\r\n')))?.[1],
+        headers,
+        body,
+        exposed: /\r\naccess-control-expose-headers: ([^\r]*)/i.exec(headers)?.[1] ?? '',
+        handler: /H:(\S+)/.exec(body)?.[1],
       });
     });
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: api.example.com\r\nOrigin: ${ORIGIN}\r\nConnection: close\r\n\r\n`);
+    const fields = Object.entries({ Host: 'api.example.com', ...options.headers, Connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`);
+    if (options.body !== undefined) fields.push(`Content-Length: ${Buffer.byteLength(options.body)}\r\n`);
+    socket.write(`${options.method ?? 'GET'} ${target} HTTP/1.1\r\n${fields.join('')}\r\n${options.body ?? ''}`);
   });
+}
+
+/** A cross-origin GET from ORIGIN. */
+export function get(port: number, target: string): Promise<Answer> {
+  return raw(port, target, { headers: { Origin: ORIGIN } });
 }
 
 export interface Tally {
