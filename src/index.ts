@@ -7,7 +7,7 @@ export { loadPolicyFile } from './policy/file';
 export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
 export { corsRequestOf } from './adapters/node-request';
 export {
-  routingPath, nodeRoutingPath, fastifyPathReader, backendPathReader, decodedPathReading,
+  routingPath, nodeRoutingPath, fastifyPathReader, backendPathReader, decodedPathReading, refuseUnroutable,
   type PathReader, type FastifyRouterFlags, type BackendProfile,
 } from './http/routing-path';
 export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';

@@ -67,7 +67,7 @@ const APPS: ReadonlyArray<readonly [string, () => Promise<Running>]> = [
   ['Express 5', () => expressApp(express5 as unknown as () => Express)],
   ['Fastify (defaults)', () => fastifyApp({})],
   ['Fastify routerOptions.ignoreDuplicateSlashes', () => fastifyApp({ routerOptions: { ignoreDuplicateSlashes: true } })],
-  ['Fastify routerOptions.useSemicolonDelimiter', () => fastifyApp({ routerOptions: { useSemicolonDelimiter: true } })],
+  ['Fastify routerOptions.useSemicolonDelimiter', () => fastifyApp({ routerOptions: { useSemicolonDelimiter: true } } as FastifyServerOptions)],
   ['Fastify routerOptions.caseSensitive false', () => fastifyApp({ routerOptions: { caseSensitive: false } } as FastifyServerOptions)],
   ['Fastify routerOptions.ignoreTrailingSlash', () => fastifyApp({ routerOptions: { ignoreTrailingSlash: true } })],
   ['Fastify with every router option', () => fastifyApp({ routerOptions: { ignoreDuplicateSlashes: true, useSemicolonDelimiter: true, caseSensitive: false, ignoreTrailingSlash: true } } as FastifyServerOptions)],
