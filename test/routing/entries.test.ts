@@ -64,6 +64,23 @@ describe('explain reads --path as the middleware reads a target', () => {
   });
 });
 
+describe('cors-sentinel proxy --backend', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-route-proxy-'));
+  const file = join(dir, 'policy.json');
+  writeFileSync(file, JSON.stringify(POLICY));
+  const proxy = (backend: string) =>
+    spawnSync(process.execPath, [CLI, 'proxy', '--policy', file, '--upstream', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--backend', backend], { encoding: 'utf8', timeout: 20_000 });
+
+  it.each([
+    ['tomcat', 'unknown backend "tomcat"; use one of werkzeug, django, rails, go, nginx, strict'],
+    ['werkzeug,dotSegments=maybe', 'backend.dotSegments must be one of literal, resolve, refuse'],
+  ])('refuses %s at start-up, naming the choices', (backend, message) => {
+    const r = proxy(backend);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+});
+
 describe('standalone crossOriginProtection judges the path Express routes', () => {
   it('absolute-form `POST http://host/webhooks/x` is bypassed like `/webhooks/x`; `/api/x` in absolute-form is still blocked', async () => {
     const app = express();
