@@ -9,38 +9,29 @@
  */
 import { backendPathReader, type BackendProfile, type PathReader } from '../http/routing-path';
 
+/** gunicorn decodes every escape into PATH_INFO (`%2F` too); Werkzeug merges slashes (leading ones stripped, inner ones redirected). */
+const WERKZEUG: BackendProfile = {
+  absoluteForm: 'refuse', percentDecoding: 'all', encodedSlash: 'decode', encodedBackslash: 'decode', backslash: 'literal',
+  dotSegments: 'refuse', duplicateSlashes: 'merge', semicolon: 'literal', trailingSlash: 'significant',
+};
+/** nginx `location` matching: decodes every escape, merges slashes (merge_slashes on) and resolves dot segments. */
+const NGINX: BackendProfile = { ...WERKZEUG, dotSegments: 'resolve' };
+
 export const BACKEND_PRESETS = {
-  /** gunicorn decodes every escape into PATH_INFO (`%2F` too); Werkzeug merges slashes (leading ones stripped, inner ones redirected). */
-  werkzeug: {
-    absoluteForm: 'refuse', percentDecoding: 'all', encodedSlash: 'decode', encodedBackslash: 'decode', backslash: 'literal',
-    dotSegments: 'refuse', duplicateSlashes: 'merge', semicolon: 'literal', trailingSlash: 'significant',
-  },
+  werkzeug: WERKZEUG,
   /** Django under a WSGI server: PATH_INFO decoded like Werkzeug's; the resolver merges nothing (APPEND_SLASH only adds one). */
-  django: {
-    absoluteForm: 'refuse', percentDecoding: 'all', encodedSlash: 'decode', encodedBackslash: 'decode', backslash: 'literal',
-    dotSegments: 'refuse', duplicateSlashes: 'keep', semicolon: 'literal', trailingSlash: 'significant',
-  },
-  /** Rails (Journey): squeezes slashes and drops the trailing one; how segments are unescaped varies, so `%2F` is refused. */
-  rails: {
-    absoluteForm: 'refuse', percentDecoding: 'all', encodedSlash: 'refuse', encodedBackslash: 'refuse', backslash: 'literal',
-    dotSegments: 'refuse', duplicateSlashes: 'merge', semicolon: 'literal', trailingSlash: 'ignored',
-  },
+  django: { ...WERKZEUG, duplicateSlashes: 'keep' },
+  /** Rails (Journey): squeezes slashes and drops the trailing one; how segments are unescaped varies, so `%2F` and `%5C` are refused. */
+  rails: { ...WERKZEUG, encodedSlash: 'refuse', encodedBackslash: 'refuse', trailingSlash: 'ignored' },
   /** Go net/http ServeMux: cleans the path (dot segments, `//`) and redirects to it; `%2F` splits before Go 1.22, not after: refused. */
-  go: {
-    absoluteForm: 'refuse', percentDecoding: 'all', encodedSlash: 'refuse', encodedBackslash: 'decode', backslash: 'literal',
-    dotSegments: 'resolve', duplicateSlashes: 'merge', semicolon: 'literal', trailingSlash: 'significant',
-  },
-  /** nginx `location` matching: decodes every escape, merges slashes (merge_slashes on) and resolves dot segments. */
-  nginx: {
-    absoluteForm: 'refuse', percentDecoding: 'all', encodedSlash: 'decode', encodedBackslash: 'decode', backslash: 'literal',
-    dotSegments: 'resolve', duplicateSlashes: 'merge', semicolon: 'literal', trailingSlash: 'significant',
-  },
+  go: { ...NGINX, encodedSlash: 'refuse' },
+  nginx: NGINX,
   /** Any backend: everything whose reading differs between servers is refused with 400. */
   strict: {
     absoluteForm: 'refuse', percentDecoding: 'unreserved', encodedSlash: 'refuse', encodedBackslash: 'refuse', backslash: 'refuse',
     dotSegments: 'refuse', duplicateSlashes: 'merge', semicolon: 'end-of-path', trailingSlash: 'ignored',
   },
-} as const satisfies Record<string, BackendProfile>;
+} satisfies Record<string, BackendProfile>;
 
 export type BackendPreset = keyof typeof BACKEND_PRESETS;
 export const DEFAULT_BACKEND: BackendPreset = 'werkzeug';
