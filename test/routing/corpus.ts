@@ -129,7 +129,7 @@ export function raw(port: number, target: string, options: { method?: string; he
         handler: /H:(\S+)/.exec(body)?.[1],
       });
     });
-    const fields = Object.entries({ Host: 'api.example.com', ...options.headers, Connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`);
+    const fields = Object.entries({ Host: 'api.example.com', Connection: 'close', ...options.headers }).map(([k, v]) => `${k}: ${v}\r\n`);
     if (options.body !== undefined) fields.push(`Content-Length: ${Buffer.byteLength(options.body)}\r\n`);
     socket.write(`${options.method ?? 'GET'} ${target} HTTP/1.1\r\n${fields.join('')}\r\n${options.body ?? ''}`);
   });
