@@ -40,7 +40,10 @@ export async function main(argv: string[]): Promise<void> {
   if (mode !== 'enforce' && mode !== 'observe') problems.push(`--mode ${JSON.stringify(mode)}: use enforce or observe`);
   let backend: BackendProfileOption | undefined;
   try {
-    if (values.backend !== undefined) resolveBackendProfile((backend = parseBackendArgument(values.backend)));
+    if (values.backend !== undefined) {
+      backend = parseBackendArgument(values.backend);
+      resolveBackendProfile(backend); // refused here, with the other usage problems
+    }
   } catch (err) {
     problems.push((err as Error).message.replace(/^cors-sentinel proxy: /, ''));
   }

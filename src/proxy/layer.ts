@@ -1,9 +1,9 @@
 /**
- * The CORS layer of the proxy, one per mode, over the public middleware: enforce mode is
- * `corsSentinel()` (it answers preflights and writes the policy's headers before the request goes
- * upstream), observe mode is `corsObserver()` (it audits what the backend answers, with the policy as
- * report-only candidate). The proxy only adds what a middleware cannot see: the backend's own CORS
- * headers, and WebSocket upgrades.
+ * The CORS layer of the proxy, one per mode, over the same sentinel and observer as the middleware:
+ * enforce mode answers preflights and writes the policy's headers before the request goes upstream,
+ * observe mode audits what the backend answers, with the policy as report-only candidate. Both read
+ * the request's path with the backend profile (./backend-profile). The proxy only adds what a
+ * middleware cannot see: the backend's own CORS headers, and WebSocket upgrades.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
