@@ -58,6 +58,7 @@ export function nodeRoutingPath(target: string): string | undefined {
 function legacyPathname(target: string): string | undefined {
   // Not origin-form: only a target the WHATWG parser accepts goes on to url.parse, which would throw on
   // `http://[` (Node 20) or print a DEP0170 warning per request for it (Node 24): refused either way.
+  if (target === '*') return target; // asterisk-form (`OPTIONS *`): a valid target, no route's path
   if (target.charCodeAt(0) !== 0x2f && !URL.canParse(target)) return undefined;
   try {
     return parseurl({ url: target } as Parameters<typeof parseurl>[0])?.pathname ?? undefined;

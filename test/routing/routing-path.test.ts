@@ -19,6 +19,7 @@ describe('nodeRoutingPath (Express 4/5, Koa, node:http: parseurl, undecoded)', (
     ['http://host/webhooks/x', '/webhooks/x'],
     ['http://host', '/'],
     ['/a#b', '/a'],
+    ['*', '*'],
   ])('%s → %s', (target, path) => {
     expect(routingPath(target)).toBe(path);
     expect(nodeRoutingPath(target)).toBe(path);
