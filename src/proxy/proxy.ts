@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import type { MetricsAuth } from '../metrics/handler';
+import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
 import { createMetricsHandler } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { backendReader, type BackendProfileOption } from './backend-profile';
@@ -148,7 +149,8 @@ function handleUpgrade(layer: CorsLayer, metrics: ProxyMetrics, settings: Upgrad
 function createAdminServer(registry: Registry, auth: MetricsAuth | undefined, draining: () => boolean): Server {
   const metricsHandler = createMetricsHandler(registry, auth ? { auth } : {});
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = nodeRoutingPath(req.url ?? '/');
+    if (path === undefined) return refuseUnroutable(res);
     if (path === '/metrics') return metricsHandler(req, res);
     if (path === '/healthz') {
       // 503 while draining, so that a load balancer stops sending before the listener goes away.

@@ -18,6 +18,9 @@ import { crossOriginProtection } from '../../src/fetch-metadata/middleware';
 import { corsObserver } from '../../src/observer/middleware';
 import { parseExporterConfig } from '../../src/probe/config';
 import { startExporter } from '../../src/probe/exporter';
+import { Registry } from 'prom-client';
+import { serveMetrics } from '../../src/metrics/handler';
+import { startProxy } from '../proxy/support';
 import { listen, type Running } from '../support/exchange';
 import { ORIGIN, raw } from './corpus';
 
@@ -129,6 +132,33 @@ describe.each([
       expect((await raw(entry.port, '/api/x', { headers: { Origin: ORIGIN } })).body).toContain('H:app');
     } finally {
       await entry.close();
+    }
+  });
+});
+
+describe('metrics and admin listeners', () => {
+  it('serveMetrics answers 400 to GET http://[, reads absolute-form /metrics as a router would, and keeps serving', async () => {
+    const registry = new Registry();
+    const server = await serveMetrics(registry, { port: 0 });
+    const port = (server.address() as AddressInfo).port;
+    try {
+      expect((await raw(port, 'http://[')).status).toBe(400);
+      expect((await raw(port, '/other')).status).toBe(404);
+      expect((await raw(port, 'http://127.0.0.1/metrics?x')).status).toBe(200);
+      expect((await raw(port, '/metrics')).status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it("the proxy's admin listener answers 400 to GET http://[ and keeps serving /healthz", async () => {
+    const proxy = await startProxy({ upstream: 'http://127.0.0.1:9', policy: POLICY });
+    const port = Number(new URL(proxy.adminUrl).port);
+    try {
+      expect((await raw(port, 'http://[')).status).toBe(400);
+      expect((await raw(port, '/healthz')).status).toBe(200);
+    } finally {
+      await proxy.stop();
     }
   });
 });
