@@ -4,7 +4,11 @@
  * export (`cors-sentinel`) and the adapters' subpaths.
  */
 export { createPort, type Port, type Handling, type Delivery, type ResponseWriter } from './port';
-export { corsRequestOf, routingPath } from './adapters/node-request';
+export { corsRequestOf } from './adapters/node-request';
+export {
+  routingPath, nodeRoutingPath, fastifyPathReader, backendPathReader, decodedPathReading, refuseUnroutable,
+  type PathReader, type FastifyRouterFlags, type BackendProfile,
+} from './http/routing-path';
 export { compilePolicy } from './engine/compile-policy';
 export { decide, selectRoute } from './engine/decide';
 export type { HeaderPair, RequestHandle } from './engine/decision';

@@ -9,6 +9,7 @@ import type { CorsRequest, Decision } from './engine/decision';
 import { decide } from './engine/decide';
 import { explain, type Explanation } from './engine/explain';
 import { compilePolicy } from './engine/compile-policy';
+import { nodeRoutingPath } from './http/routing-path';
 import type { CompiledPolicy } from './engine/compiled';
 import type { CorsSentinelOptions } from './policy/options';
 import type { RequestSummary } from './logging/violation-logger';
@@ -38,7 +39,11 @@ export interface Sentinel extends Port {
   record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
-  /** The decision with a sentence saying why: a Promise only when an origin must be looked up (see `explainSync`). */
+  /**
+   * The decision with a sentence saying why: a Promise only when an origin must be looked up (see
+   * `explainSync`). `req.path` is read as the middleware reads a target (src/http/routing-path.ts: the
+   * query stripped, an absolute-form target reduced to its path); a TypeError for one it cannot route.
+   */
   explain(req: CorsRequest): Explanation | Promise<Explanation>;
   /** A `(req, res)` handler for `/metrics`, usable with Express or node:http. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
@@ -94,7 +99,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
     registry: metrics?.registry,
     metrics,
     logger,
-    explain: (req) => explain(policy, req),
+    explain: (req) => explain(policy, routedRequest(req)),
     metricsHandler: (handlerOptions) => inst.metricsHandler(handlerOptions),
     serveMetrics: (serverOptions) => inst.serveMetrics(serverOptions),
     candidate,
@@ -112,6 +117,13 @@ function hostScreen(policy: CompiledPolicy): ((req: CorsRequest) => Decision | u
   const hosts = policy.hosts;
   if (hosts === undefined) return undefined;
   return (req) => (isHostAllowed(hosts, req) ? undefined : hostRefusal(selectRoute(policy, req.path), req));
+}
+
+/** `req` with its path as the middleware routes it, so that explain() judges what a request would get. */
+function routedRequest(req: CorsRequest): CorsRequest {
+  const path = nodeRoutingPath(req.path);
+  if (path === undefined) throw new TypeError(`cors-sentinel: explain(): ${JSON.stringify(req.path)} is not a request target a server would route (the middleware answers it 400)`);
+  return path === req.path ? req : { ...req, path, target: req.target ?? req.path };
 }
 
 /** Routes whose responses may carry credentials: their rejections are logged on a budget of their own. */

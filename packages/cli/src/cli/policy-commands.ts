@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { explain } from 'cors-sentinel/internal/engine/explain';
+import { nodeRoutingPath } from 'cors-sentinel/internal/http/routing-path';
 import type { CorsRequest } from 'cors-sentinel/internal/engine/decision';
 import { compilePolicy } from 'cors-sentinel/internal/engine/compile-policy';
 import type { CompiledPolicy, CompiledRoutePolicy } from 'cors-sentinel/internal/engine/compiled';
@@ -86,11 +87,19 @@ export async function explainMain(argv: string[]): Promise<void> {
   }
   const policy = compileFile(values.policy);
   if (policy === undefined) return;
+  // The path the middleware routes on (src/http/routing-path.ts): `/api/partner?id=1` is judged as `/api/partner`.
+  const path = nodeRoutingPath(values.path);
+  if (path === undefined) {
+    console.error(`--path ${JSON.stringify(values.path)} is not a request target a server would route (the middleware answers it 400)`);
+    process.exitCode = 2;
+    return;
+  }
   const method = values.method;
   const headers = values.header && values.header.length > 0 ? values.header.join(', ') : undefined;
   const request: CorsRequest = {
     method: values.preflight ? 'OPTIONS' : method,
-    path: values.path,
+    path,
+    target: values.path,
     origin: values.origin,
     host: values.host,
     localPort: localPortOf(values['local-port'], values.host),

@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { listen, parseListen, positiveInt } from '../cli-args';
+import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
 import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
@@ -45,7 +46,8 @@ export async function main(argv: string[]): Promise<void> {
   let readHealth = (): FollowHealth => ({ ok: true });
   const metrics = createMetricsHandler(logs.registry, process.env.METRICS_BEARER_TOKEN ? { auth: { bearerToken: process.env.METRICS_BEARER_TOKEN } } : {});
   const admin = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = nodeRoutingPath(req.url ?? '/');
+    if (path === undefined) return refuseUnroutable(res);
     if (path === '/metrics') return metrics(req, res);
     // /healthz fails while the log cannot be read, so that a reader that stopped is restarted, not trusted.
     const reading = readHealth();

@@ -4,6 +4,7 @@
  * writes an unset variable as "", which here means "header absent".
  */
 import type { CorsRequest } from 'cors-sentinel/internal/engine/decision';
+import { decodedPathReading } from 'cors-sentinel/internal/http/routing-path';
 import type { AuditResponse, HeaderValue } from 'cors-sentinel/internal/observer/audit';
 
 /** The nginx `log_format` the reader expects (one line; `escape=json` makes every value a valid JSON string). */
@@ -47,10 +48,14 @@ export function parseNginxJsonLine(line: string): LogEntry | undefined {
   const uri = text(f.uri);
   const status = typeof f.status === 'number' ? f.status : Number(text(f.status));
   if (!method || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method) || uri === undefined || !Number.isInteger(status) || status < 100 || status > 999) return undefined;
+  // nginx's $uri is the path nginx routed (decoded, slashes merged, dot segments resolved): the routing-path
+  // contract reads it as it is; anything else is not an nginx $uri.
+  const path = decodedPathReading(uri);
+  if (path === undefined) return undefined;
   const origin = present(f.http_origin);
   const request: CorsRequest = {
     method,
-    path: uri === '' ? '/' : uri,
+    path,
     origin,
     host: present(f.host),
     accessControlRequestMethod: present(f.http_access_control_request_method),

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
+import { nodeRoutingPath } from 'cors-sentinel/internal/http/routing-path';
 import { normaliseTarget, type ExporterConfig, type ProbeModule } from './config';
 import { ProbeFailure } from './http';
 import { probeRegistry } from './metrics';
@@ -30,7 +31,11 @@ export async function startExporter(config: ExporterConfig, host: string, port: 
     const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     };
-    const url = new URL(req.url ?? '/', 'http://exporter.invalid');
+    // The routing-path contract: a target no router could read (`GET http://[`) is a 400, never a throw.
+    const requestTarget = req.url ?? '/';
+    const path = nodeRoutingPath(requestTarget);
+    if (path === undefined) return reply(400, 'bad request target\n');
+    const url = { pathname: path, searchParams: new URLSearchParams(/\?([^#]*)/.exec(requestTarget)?.[1] ?? '') };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'only GET\n');
     if (url.pathname === '/metrics') return void own.metrics().then((text) => reply(200, text, own.contentType));
     if (url.pathname !== '/probe') return reply(url.pathname === '/' ? 200 : 404, 'cors-sentinel probe exporter: GET /probe?target=URL&module=NAME (targets and modules from its config), GET /metrics\n');

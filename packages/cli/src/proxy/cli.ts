@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { listen, parseListen, positiveInt } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
+import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy } from './proxy';
 
 const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
@@ -13,6 +14,8 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
   --upstream URL             the backend, http://host:port
   --listen HOST:PORT         where the proxy listens (default 127.0.0.1:8080)
   --mode enforce|observe     enforce the policy, or audit the backend's own CORS answers (default enforce)
+  --backend NAME[,k=v…]      how the backend reads paths before routing: werkzeug (default: Flask under
+                             gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
   --metrics-listen HOST:PORT /metrics and /healthz on their own listener (default: none)
   --connect-timeout-ms N     upstream connect timeout, then 504 (default 5000)
   --response-timeout-ms N    time to the backend's response head, then 504 (default 60000)
@@ -24,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' },
+      policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
       'metrics-listen': { type: 'string' }, 'connect-timeout-ms': { type: 'string' }, 'response-timeout-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
@@ -35,6 +38,15 @@ export async function main(argv: string[]): Promise<void> {
   if (values.upstream === undefined) problems.push('--upstream URL is required (e.g. http://127.0.0.1:5000)');
   const mode = values.mode ?? 'enforce';
   if (mode !== 'enforce' && mode !== 'observe') problems.push(`--mode ${JSON.stringify(mode)}: use enforce or observe`);
+  let backend: BackendProfileOption | undefined;
+  try {
+    if (values.backend !== undefined) {
+      backend = parseBackendArgument(values.backend);
+      resolveBackendProfile(backend); // refused here, with the other usage problems
+    }
+  } catch (err) {
+    problems.push((err as Error).message.replace(/^cors-sentinel proxy: /, ''));
+  }
   if (problems.length > 0) throw new TypeError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
 
   const token = process.env.METRICS_BEARER_TOKEN;
@@ -42,6 +54,7 @@ export async function main(argv: string[]): Promise<void> {
     upstream: values.upstream as string,
     policy: loadPolicyFile(values.policy as string),
     mode: mode as 'enforce' | 'observe',
+    ...(backend !== undefined ? { backend } : {}),
     connectTimeoutMs: positiveInt(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000),
     responseTimeoutMs: positiveInt(values['response-timeout-ms'], '--response-timeout-ms', 60_000),
     drainTimeoutMs: positiveInt(values['drain-timeout-ms'], '--drain-timeout-ms', 25_000),

@@ -1,18 +1,22 @@
 /**
- * The CORS layer of the proxy, one per mode, over the public middleware: enforce mode is
- * `corsSentinel()` (it answers preflights and writes the policy's headers before the request goes
- * upstream), observe mode is `corsObserver()` (it audits what the backend answers, with the policy as
- * report-only candidate). The proxy only adds what a middleware cannot see: the backend's own CORS
- * headers, and WebSocket upgrades.
+ * The CORS layer of the proxy, one per mode, over the same sentinel and observer as the middleware:
+ * enforce mode answers preflights and writes the policy's headers before the request goes upstream,
+ * observe mode audits what the backend answers, with the policy as report-only candidate. Both read
+ * the request's path with the backend profile (./backend-profile). The proxy only adds what a
+ * middleware cannot see: the backend's own CORS headers, and WebSocket upgrades.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { corsSentinel, pathOf, toCorsRequest, type NextFunction } from 'cors-sentinel/internal/adapters/express';
-import type { Decision } from 'cors-sentinel/internal/engine/decision';
+import type { NextFunction } from 'cors-sentinel/internal/adapters/express';
+import { nodeCorsRequest } from 'cors-sentinel/internal/adapters/node-request';
+import { nodeResponseWriter } from 'cors-sentinel/internal/adapters/node-response';
+import type { CorsRequest, Decision } from 'cors-sentinel/internal/engine/decision';
 import { decide } from 'cors-sentinel/internal/engine/decide';
-import { corsObserver } from 'cors-sentinel/internal/adapters/express-observer';
-import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
+import { refuseUnroutable, type PathReader } from 'cors-sentinel/internal/http/routing-path';
+import { observeResponse } from 'cors-sentinel/internal/adapters/express-observer';
+import { createObserver, type CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
+import { createSentinel } from 'cors-sentinel/internal/sentinel';
 import { observerOptions } from './observer-options';
 import { CORS_RESPONSE_HEADERS } from './headers';
 import type { UpgradeOutcome } from './metrics';
@@ -27,31 +31,45 @@ export interface CorsLayer {
   keepResponseHeader(name: string): boolean;
   /** Told which backend headers were left out of a response. */
   responseStarted(req: IncomingMessage, dropped: readonly string[]): void;
-  /** Judges a WebSocket upgrade's Origin; `refuse` only in enforce mode. */
-  judgeUpgrade(req: IncomingMessage): Promise<{ outcome: UpgradeOutcome; refuse: boolean }>;
+  /** Judges a WebSocket upgrade's Origin; `refuse` only in enforce mode, with `status` (default 403). */
+  judgeUpgrade(req: IncomingMessage): Promise<{ outcome: UpgradeOutcome; refuse: boolean; status?: number }>;
   close(): void;
 }
 
-export function createCorsLayer(mode: ProxyMode, policy: CorsSentinelOptions, registry: Registry): CorsLayer {
+/**
+ * `read`: the backend profile's routing-path reader (./backend-profile): the route, tenant and
+ * cross-origin-protection bypass are chosen on the path the backend will route.
+ */
+export function createCorsLayer(mode: ProxyMode, policy: CorsSentinelOptions, registry: Registry, read: PathReader): CorsLayer {
   const metrics = { ...(policy.metrics || {}), registry };
-  return mode === 'enforce' ? enforceLayer({ ...policy, metrics }) : observeLayer(policy, metrics);
+  const request = (req: IncomingMessage): CorsRequest | undefined => nodeCorsRequest(req, read, req.url ?? '/');
+  return mode === 'enforce' ? enforceLayer({ ...policy, metrics }, request) : observeLayer(policy, metrics, request);
 }
 
-function enforceLayer(options: CorsSentinelOptions): CorsLayer {
-  const sentinel = corsSentinel(options);
+const writer = nodeResponseWriter((_res, next: NextFunction) => next());
+
+function enforceLayer(options: CorsSentinelOptions, request: (req: IncomingMessage) => CorsRequest | undefined): CorsLayer {
+  const sentinel = createSentinel(options);
   return {
     registry: sentinel.registry as Registry,
     prefix: sentinel.metrics?.prefix ?? 'cors_',
-    handle: sentinel,
+    handle(req, res, next) {
+      const r = request(req);
+      // A target whose backend reading is not pinned down (or not routable at all): 400, never forwarded.
+      if (r === undefined) return refuseUnroutable(res);
+      void sentinel.serve(r, res, next, writer);
+    },
     keepResponseHeader: (name) => !CORS_RESPONSE_HEADERS.has(name),
     responseStarted(req, dropped) {
       if (!dropped.some((name) => CORS_RESPONSE_HEADERS.has(name))) return;
       // The policy's answer stands; the backend's is counted so that the stacked layer can be removed.
-      sentinel.reportFinding('backend_cors_headers_replaced', { origin: req.headers.origin ?? '', path: pathOf(req) });
+      sentinel.reportFinding('backend_cors_headers_replaced', { origin: req.headers.origin ?? '', path: request(req)?.path ?? '' });
     },
     async judgeUpgrade(req) {
+      const r = request(req);
+      if (r === undefined) return { outcome: 'non_cors', refuse: true, status: 400 };
       // The port's handle(): recorded and logged like every other decision (method, path, report-only).
-      const handling = sentinel.handle(toCorsRequest(req));
+      const handling = sentinel.handle(r);
       const decision = await handling.decision;
       handling.complete(decision, 'applied');
       const outcome = outcomeOf(decision);
@@ -61,19 +79,25 @@ function enforceLayer(options: CorsSentinelOptions): CorsLayer {
   };
 }
 
-function observeLayer(policy: CorsSentinelOptions, metrics: CorsObserverOptions['metrics']): CorsLayer {
-  const observer = corsObserver(observerOptions(policy, metrics));
+function observeLayer(policy: CorsSentinelOptions, metrics: CorsObserverOptions['metrics'], request: (req: IncomingMessage) => CorsRequest | undefined): CorsLayer {
+  const observer = createObserver(observerOptions(policy, metrics));
   const candidate = observer.candidate;
   return {
     registry: observer.registry as Registry,
     prefix: observer.metrics?.prefix ?? 'cors_',
-    handle: observer,
+    handle(req, res, next) {
+      const r = request(req);
+      // Observe mode changes no answer: a target the profile cannot read goes on unobserved.
+      if (r !== undefined) observeResponse(observer, () => r, res);
+      next();
+    },
     keepResponseHeader: () => true,
     responseStarted: () => undefined,
     async judgeUpgrade(req) {
       // What enforce mode would do with this upgrade; observe mode never refuses one.
-      if (candidate === undefined) return { outcome: req.headers.origin === undefined ? 'non_cors' : 'allowed', refuse: false };
-      return { outcome: outcomeOf(await decide(candidate, toCorsRequest(req))), refuse: false };
+      const r = request(req);
+      if (candidate === undefined || r === undefined) return { outcome: req.headers.origin === undefined || r === undefined ? 'non_cors' : 'allowed', refuse: false };
+      return { outcome: outcomeOf(await decide(candidate, r)), refuse: false };
     },
     close: () => observer.close(),
   };

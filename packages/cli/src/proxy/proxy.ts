@@ -8,8 +8,10 @@ import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import type { MetricsAuth } from 'cors-sentinel/internal/metrics/handler';
+import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
 import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
+import { backendReader, type BackendProfileOption } from './backend-profile';
 import { forward } from './forward';
 import { createCorsLayer, type CorsLayer, type ProxyMode } from './layer';
 import { createProxyMetrics, type ProxyMetrics } from './metrics';
@@ -21,6 +23,12 @@ export interface CorsProxyOptions {
   readonly policy: CorsSentinelOptions;
   /** Default `enforce`. */
   readonly mode?: ProxyMode;
+  /**
+   * How the backend reads a request target before routing it (./backend-profile, docs/proxy.md): a
+   * preset (`werkzeug`, the default; `django`, `rails`, `go`, `nginx`, `strict`) or a preset with
+   * settings changed. The CORS route, tenant and bypass are chosen on that path.
+   */
+  readonly backend?: BackendProfileOption;
   /** Time to open an upstream connection. Default 5 000 ms (then 504). */
   readonly connectTimeoutMs?: number;
   /** Time from sending the request to the backend's response head. Default 60 000 ms (then 504). */
@@ -47,7 +55,7 @@ export interface CorsProxy {
 export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   const upstream = parseUpstream(options.upstream);
   const registry = options.policy.metrics && options.policy.metrics.registry ? options.policy.metrics.registry : new Registry();
-  const layer = createCorsLayer(options.mode ?? 'enforce', options.policy, registry);
+  const layer = createCorsLayer(options.mode ?? 'enforce', options.policy, registry, backendReader(options.backend));
   const metrics = createProxyMetrics(layer.registry, layer.prefix);
   const connectTimeout = options.connectTimeoutMs ?? 5_000;
   const pool = new Pool(upstream.origin, { connections: options.upstreamConnections ?? 64, connect: { timeout: connectTimeout }, pipelining: 1 });
@@ -126,9 +134,9 @@ function handleUpgrade(layer: CorsLayer, metrics: ProxyMetrics, settings: Upgrad
   socket.on('error', () => socket.destroy());
   if (!isWebSocketUpgrade(req)) return refuseUpgrade(socket, 400);
   layer.judgeUpgrade(req).then(
-    ({ outcome, refuse }) => {
+    ({ outcome, refuse, status }) => {
       metrics.upgrade(outcome, refuse ? 'refused' : 'forwarded');
-      if (refuse) return refuseUpgrade(socket, 403);
+      if (refuse) return refuseUpgrade(socket, status ?? 403);
       open.add(socket);
       socket.once('close', () => open.delete(socket));
       pipeUpgrade(req, socket, head, settings, metrics.upstreamError);
@@ -141,7 +149,8 @@ function handleUpgrade(layer: CorsLayer, metrics: ProxyMetrics, settings: Upgrad
 function createAdminServer(registry: Registry, auth: MetricsAuth | undefined, draining: () => boolean): Server {
   const metricsHandler = createMetricsHandler(registry, auth ? { auth } : {});
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = nodeRoutingPath(req.url ?? '/');
+    if (path === undefined) return refuseUnroutable(res);
     if (path === '/metrics') return metricsHandler(req, res);
     if (path === '/healthz') {
       // 503 while draining, so that a load balancer stops sending before the listener goes away.

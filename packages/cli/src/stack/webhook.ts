@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
+import { nodeRoutingPath } from 'cors-sentinel/internal/http/routing-path';
 
 export interface ReceivedAlert {
   readonly receivedAt: string;
@@ -52,7 +53,7 @@ export function createWebhookServer(log: (line: string) => void = (l) => console
     readBody(req)
       .then((body) => {
         const payload = JSON.parse(body) as WebhookPayload;
-        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const path = nodeRoutingPath(req.url ?? '/') ?? '/';
         for (const alert of payload.alerts ?? []) {
           const entry: ReceivedAlert = {
             receivedAt: new Date().toISOString(),

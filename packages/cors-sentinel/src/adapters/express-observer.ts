@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
 import type { NextFunction } from './express';
-import { corsRequestOf } from './node-request';
+import { nodeCorsRequest } from './node-request';
 import { createExpressMountCheck } from './express-mount-check';
 import type { CorsRequest } from '../engine/decision';
 import type { MetricsHandlerOptions } from '../metrics/handler';
@@ -49,8 +49,9 @@ export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMid
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
-    const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    observeResponse(observer, () => corsRequestOf(req.method, req.headers, target, req), res);
+    const request = nodeCorsRequest(req);
+    // Observer mode changes no response: a target the framework cannot route is left to it, unobserved.
+    if (request !== undefined) observeResponse(observer, () => request, res);
     next();
   }
 

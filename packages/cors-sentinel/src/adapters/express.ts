@@ -7,7 +7,8 @@ import type { CorsRequest } from '../engine/decision';
 import type { MetricsHandlerOptions } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { corsRequestOf, routingPath } from './node-request';
+import { refuseUnroutable } from '../http/routing-path';
+import { nodeCorsRequest } from './node-request';
 import { nodeResponseWriter } from './node-response';
 import { createExpressMountCheck } from './express-mount-check';
 
@@ -29,17 +30,18 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
   const mountCheck = createExpressMountCheck({ logger: sentinel.logger, registry: sentinel.registry, prefix: sentinel.metrics?.prefix });
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
-    void sentinel.serve(toCorsRequest(req), res, next, writer);
+    const request = toCorsRequest(req);
+    if (request === undefined) return refuseUnroutable(res); // Express could not route it either: 400 before any handler
+    void sentinel.serve(request, res, next, writer);
   }
   return Object.assign(middleware, sentinel, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(sentinel.metricsHandler(o), middleware) });
 }
 
-/** The engine's view of an Express request: routes are chosen on the path Express routes on (originalUrl, even under a prefix). */
-export function toCorsRequest(req: IncomingMessage): CorsRequest {
-  return corsRequestOf(req.method, req.headers, (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', req, undefined, req.socket?.localPort);
+/**
+ * The engine's view of an Express request: routes are chosen on the path Express routes on (parseurl's
+ * pathname of originalUrl, even under a prefix); undefined for a target it cannot route.
+ */
+export function toCorsRequest(req: IncomingMessage): CorsRequest | undefined {
+  return nodeCorsRequest(req);
 }
 
-/** The path Express routes `req` on. */
-export function pathOf(req: IncomingMessage): string {
-  return routingPath((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
-}

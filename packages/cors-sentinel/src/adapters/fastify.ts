@@ -17,7 +17,8 @@ import type { ResponseWriter } from '../port';
 import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
 import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { corsRequestOf, routingPath } from './node-request';
+import { fastifyPathReader, type FastifyRouterFlags, type PathReader } from '../http/routing-path';
+import { corsRequestOf } from './node-request';
 import { varyValue } from './node-response';
 
 declare module 'fastify' {
@@ -65,18 +66,29 @@ function appendVary(reply: FastifyReply, fields: readonly string[]): string {
 }
 
 /**
- * The path find-my-way routes on: the pathname (absolute-form targets included), percent-decoded
- * except for reserved characters — which is exactly what decodeURI leaves encoded — so that
- * `/api/%61ccount/me`, which Fastify routes to `/api/account/me`, gets that route's CORS policy.
+ * The path this instance's find-my-way routes on (src/http/routing-path.ts): its router options read
+ * from `initialConfig` — `routerOptions` and the deprecated top-level spellings, either of which turns
+ * a normalisation on (initialConfig fills defaults in, so an explicit `false` beside a top-level `true`
+ * cannot be told apart: the plugin then normalises, which judges the path Fastify would route too).
  */
-function fastifyPath(url: string): string {
-  const path = routingPath(url);
-  if (path.indexOf('%') === -1) return path;
-  try {
-    return decodeURI(path);
-  } catch {
-    return path; // find-my-way answers 400 to a malformed escape: no route runs
-  }
+export function fastifyReader(fastify: FastifyInstance): PathReader {
+  const config = (fastify.initialConfig ?? {}) as FastifyRouterFlags & { routerOptions?: FastifyRouterFlags };
+  const router = config.routerOptions ?? {};
+  return fastifyPathReader({
+    ignoreDuplicateSlashes: router.ignoreDuplicateSlashes === true || config.ignoreDuplicateSlashes === true,
+    ignoreTrailingSlash: router.ignoreTrailingSlash === true || config.ignoreTrailingSlash === true,
+    useSemicolonDelimiter: router.useSemicolonDelimiter === true || config.useSemicolonDelimiter === true,
+  });
+}
+
+/** The target Fastify routed (after `rewriteUrl`, which rewrites `raw.url`). */
+function targetOf(request: FastifyRequest): string {
+  return request.raw.url ?? request.url;
+}
+
+/** Ends a request whose target find-my-way would not route: 400, empty body, before any handler. */
+function refuse(reply: FastifyReply): void {
+  void reply.code(400).header('Content-Length', '0').header('Connection', 'close').send();
 }
 
 function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptions, next: Done): void {
@@ -88,9 +100,12 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     return;
   }
   fastify.decorate('corsSentinel', sentinel);
+  const read = fastifyReader(fastify);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
-    const url = request.raw.url ?? request.url;
-    void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, fastifyPath(url), request.raw.socket?.localPort), reply, done, writer);
+    const url = targetOf(request);
+    const path = read(url);
+    if (path === undefined) return refuse(reply);
+    void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, path, request.raw.socket?.localPort), reply, done, writer);
   });
   fastify.addHook('onSend', (_request, reply: ReplyWithVary, payload, done) => {
     const fields = reply[VARY_FIELDS];
@@ -117,10 +132,13 @@ function corsObserverPlugin(fastify: FastifyInstance, options: CorsObserverOptio
     return;
   }
   fastify.decorate('corsObserver', observer);
+  const read = fastifyReader(fastify);
   // Registered before the CORS layer it audits (e.g. @fastify/cors); it reads the headers as they are written.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
-    const url = request.raw.url ?? request.url;
-    observeResponse(observer, () => corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply.raw);
+    const url = targetOf(request);
+    const path = read(url);
+    // Observer mode changes no response: a target find-my-way would not route is left to Fastify, unobserved.
+    if (path !== undefined) observeResponse(observer, () => corsRequestOf(request.method, request.headers, url, request, path), reply.raw);
     done();
   });
   fastify.addHook('onClose', (_instance, done) => {

@@ -17,7 +17,8 @@ import type { ResponseWriter } from '../port';
 import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
 import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { corsRequestOf, routingPath } from './node-request';
+import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
+import { corsRequestOf } from './node-request';
 import { nodeResponseWriter } from './node-response';
 import { keepCorsHeaders } from './koa-error-headers';
 
@@ -50,12 +51,15 @@ const writer: ResponseWriter<AppliedResponse, KoaNext, Promise<unknown>> = {
 export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSentinelMiddleware {
   const sentinel = createSentinel(options);
   async function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
+    // Koa's ctx.path is parseurl's pathname of the same target (ctx.path throws where this is undefined):
+    // a target Koa cannot route gets 400 here instead of a 500 with a stack trace further down.
+    const path = nodeRoutingPath(ctx.originalUrl);
+    if (path === undefined) return refuseUnroutable(ctx.res);
     try {
-      // Koa's ctx.path is parseurl's pathname of the same target: routingPath() computes it alike.
-      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, undefined, ctx.req?.socket?.localPort), ctx.res, next, writer);
+      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path, ctx.req?.socket?.localPort), ctx.res, next, writer);
     } catch (err) {
       if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
-        sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path: routingPath(ctx.originalUrl) });
+        sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path });
       }
       throw err;
     }
@@ -69,7 +73,9 @@ export type KoaCorsObserverMiddleware = ((ctx: KoaContextLike, next: KoaNext) =>
 export function koaCorsObserver(options: CorsObserverOptions = {}): KoaCorsObserverMiddleware {
   const observer = createObserver(options);
   function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
-    observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res);
+    const path = nodeRoutingPath(ctx.originalUrl);
+    // Observer mode changes no response: a target Koa cannot route is left to Koa, unobserved.
+    if (path !== undefined) observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path), ctx.res);
     return next();
   }
   return Object.assign(middleware, observer);

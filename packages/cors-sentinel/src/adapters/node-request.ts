@@ -1,22 +1,22 @@
 /**
  * Builds the engine's neutral CorsRequest from what every Node framework hands over: a method, Node's
- * header object and a request target. Shared by the Express, node:http, Fastify and Koa adapters and
- * the observer; the engine itself never sees a framework type.
+ * header object, a request target and the path the framework routes it on (src/http/routing-path.ts).
+ * Shared by the Express, node:http, Fastify and Koa adapters, the observer and the proxy; the engine
+ * itself never sees a framework type.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import parseurl from 'parseurl';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { CorsRequest, RequestHandle } from '../engine/decision';
+import { nodeRoutingPath, type PathReader } from '../http/routing-path';
 
 /**
  * `target`: the request target as received (origin-form `/a?b`, or absolute-form `http://host/a`);
  * `handle`: the framework's request object, passed unchanged to origin resolvers; `path`: the path the
- * framework routes on, when it is not parseurl's pathname of the target (Fastify decodes it); `localPort`:
- * the port the connection arrived on (`socket.localPort`, cached by Node per connection), for the
- * `localServer` Host allowlist.
+ * framework routes `target` on (a routing-path reading of it, never undefined here); `localPort`: the port
+ * the connection arrived on (`socket.localPort`, cached by Node per connection), for the `localServer`
+ * Host allowlist.
  */
 export function corsRequestOf(
-  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string = routingPath(target),
-  localPort?: number,
+  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string, localPort?: number,
 ): CorsRequest {
   return {
     method: method ?? 'GET',
@@ -36,26 +36,15 @@ export function corsRequestOf(
   };
 }
 
-/**
- * The path a Node router routes on, as Express (4 and 5) and Koa compute it with `parseurl`: the
- * pathname of the target. An absolute-form target (`GET http://host/api/account/me`) is routed on
- * `/api/account/me`, so the CORS route must be chosen from that path too, not from the raw string.
- */
-export function routingPath(target: string): string {
-  // Origin-form without the characters that make parseurl fall back to the full parser: slice in place.
-  if (target.charCodeAt(0) === 0x2f) {
-    for (let i = 1; i < target.length; i++) {
-      const c = target.charCodeAt(i);
-      if (c === 0x3f) return target.slice(0, i);
-      if (c === 0x23 || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0xa0 || c === 0xfeff) return fullParse(target);
-    }
-    return target;
-  }
-  return fullParse(target);
+/** The target Express routes on: `originalUrl` (unchanged under a mount prefix), else Node's `url`. */
+export function targetOf(req: IncomingMessage): string {
+  return (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
 }
 
-function fullParse(target: string): string {
-  return parseurl({ url: target } as Parameters<typeof parseurl>[0])?.pathname ?? '/';
+/** The CorsRequest of a Node request read by `reader`, or undefined when its target cannot be routed (answer 400). */
+export function nodeCorsRequest(req: IncomingMessage, reader: PathReader = nodeRoutingPath, target: string = targetOf(req)): CorsRequest | undefined {
+  const path = reader(target);
+  return path === undefined ? undefined : corsRequestOf(req.method, req.headers, target, req, path, req.socket?.localPort);
 }
 
 /**

@@ -8,7 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { corsRequestOf } from './node-request';
+import { refuseUnroutable } from '../http/routing-path';
+import { nodeCorsRequest } from './node-request';
 import { nodeResponseWriter } from './node-response';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -19,7 +20,10 @@ export function corsSentinelHandler(options: CorsSentinelOptions, listener: Requ
   const sentinel = createSentinel(options);
   const writer = nodeResponseWriter((res, req: IncomingMessage) => listener(req, res));
   function handler(req: IncomingMessage, res: ServerResponse): void {
-    void sentinel.serve(corsRequestOf(req.method, req.headers, req.url ?? '/', req, undefined, req.socket?.localPort), res, req, writer);
+    // Routed on routingPath(req.url): a target it cannot read gets 400 before the listener runs.
+    const request = nodeCorsRequest(req, undefined, req.url ?? '/');
+    if (request === undefined) return refuseUnroutable(res);
+    void sentinel.serve(request, res, req, writer);
   }
   return Object.assign(handler, sentinel);
 }

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import type winston from 'winston';
+import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
 import { createDefaultLogger, ViolationLogger } from '../logging/violation-logger';
 import { DEFAULT_PREFIX } from '../metrics/metrics';
 import { ProblemCollector } from '../policy/errors';
@@ -56,7 +57,9 @@ export function crossOriginProtection(options: StandaloneProtectionOptions = {})
   const protector = new CrossOriginProtector(compiled, () => route, observers);
 
   function middleware(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
-    const verdict = protector.protect(toProtectionRequest(req));
+    const request = toProtectionRequest(req);
+    if (request === undefined) return refuseUnroutable(res);
+    const verdict = protector.protect(request);
     if (verdict?.blocked === true) answerBlocked(res, verdict);
     else next();
   }
@@ -68,12 +71,16 @@ export function crossOriginProtection(options: StandaloneProtectionOptions = {})
   });
 }
 
-/** What the protection reads of a Node request. */
-export function toProtectionRequest(req: IncomingMessage): ProtectionRequest {
+/**
+ * What the protection reads of a Node request: the path Express routes on (src/http/routing-path.ts),
+ * so `POST http://host/webhooks/x` is judged (and bypassed) as `/webhooks/x`. Undefined for a target
+ * Express cannot route.
+ */
+export function toProtectionRequest(req: IncomingMessage): ProtectionRequest | undefined {
   const h = req.headers;
-  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  const q = url.indexOf('?');
-  return { method: req.method ?? 'GET', path: q === -1 ? url : url.slice(0, q), origin: h.origin, host: h.host, secFetchSite: single(h['sec-fetch-site']) };
+  const path = nodeRoutingPath((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
+  if (path === undefined) return undefined;
+  return { method: req.method ?? 'GET', path, origin: h.origin, host: h.host, secFetchSite: single(h['sec-fetch-site']) };
 }
 
 /** Repeated headers arrive as an array (Node joins most with ", "): the joined text is no value a browser sends. */

@@ -16,6 +16,7 @@ import cluster from 'node:cluster';
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
 import { createMetricsHandler, type MetricsAuth } from './handler';
 import { distinctRegisters } from './metrics';
 import { estimateRegisters, mergeRegisters, setHashSeed } from './distinct-origins';
@@ -227,7 +228,9 @@ export async function clusterMetrics(options: ClusterMetricsOptions): Promise<Cl
   const handler = createMetricsHandler(aggregated, options.auth ? { auth: options.auth } : {});
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => {
-    if ((req.url ?? '/').split('?')[0] !== path) {
+    const target = nodeRoutingPath(req.url ?? '/');
+    if (target === undefined) return refuseUnroutable(res);
+    if (target !== path) {
       res.writeHead(404).end();
       return;
     }

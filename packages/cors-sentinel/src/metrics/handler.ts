@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
 import { ProblemCollector } from '../policy/errors';
 import { AUTH_KEYS, checkKeys } from '../policy/nested-options';
 import type { MetricsAuth } from '../policy/options';
@@ -102,9 +103,9 @@ export function serveMetrics(registry: Registry, options: MetricsServerOptions):
   }
   const path = options.path ?? '/metrics';
   const server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    if ((q === -1 ? url : url.slice(0, q)) !== path) {
+    const target = nodeRoutingPath(req.url ?? '/'); // the routing-path contract: undefined → 400
+    if (target === undefined) return refuseUnroutable(res);
+    if (target !== path) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Not Found\n');
       return;
