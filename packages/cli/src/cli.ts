@@ -67,7 +67,10 @@ async function main(argv: string[]): Promise<void> {
   await command.run(rest);
 }
 
+/** Node's parseArgs refusals (an unknown option, a missing value, a stray argument): usage errors, exit 2 in every command. */
+const USAGE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
+  process.exitCode = USAGE_ERRORS.has((err as { code?: string }).code ?? '') ? 2 : 1;
 });

@@ -47,7 +47,7 @@ interface Service {
   readonly logFile: string;
 }
 
-/** The package root: the nearest ancestor with docker-compose.yml (works from src/ and from dist/cjs/). */
+/** The repository root: the nearest ancestor with docker-compose.yml (works from src/ and from dist/cjs/). */
 export function findRoot(from = __dirname): string {
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'docker-compose.yml')) && existsSync(join(dir, 'package.json'))) return dir;
   throw new Error('stack: cannot find the cors-sentinel root (docker-compose.yml)');
@@ -98,8 +98,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cors-sentinel-stack-'));
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const configs = prepareConfigs(root, join(dir, 'config'), ports, { scrapeInterval: options.scrapeInterval });
-  const cli = [join(root, 'dist', 'cjs', 'cli.js')].find(existsSync);
-  if (!cli) throw new Error('stack: dist/cjs/cli.js is missing; run npm run build');
+  const cli = [join(root, 'packages', 'cli', 'dist', 'cjs', 'cli.js')].find(existsSync);
+  if (!cli) throw new Error('stack: packages/cli/dist/cjs/cli.js is missing; run npm run build');
 
   const services: Service[] = [];
   let stopping = false;

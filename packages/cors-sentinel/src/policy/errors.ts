@@ -54,7 +54,6 @@ export type ProtectionProblemCode =
   | 'trusted_public_suffix_wildcard'
   | 'bypass_all_paths';
 
-
 export interface ConfigProblem {
   /** Where the problem is, as a property path: `routes[1].origins[0]`. */
   readonly path: string;
