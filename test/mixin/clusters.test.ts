@@ -10,6 +10,8 @@ import { parse, stringify } from 'yaml';
 import { BACKENDS, layoutProblems, splitChained, type Backend } from '../../src/mixin/backends';
 import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../src/mixin/config';
 import { ALERTS_FILE, generateRules, RULES_FILE } from '../../src/mixin/generate';
+import { DEFAULT_DASHBOARDS_CONFIG } from '../../src/mixin/dashboards/config';
+import { dashboardsFor } from '../../src/mixin/dashboards/generate';
 import { describeWithTools, promtoolTest, run } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
@@ -68,6 +70,46 @@ describe('mixin --backend layouts', () => {
       const lost = clauses.filter((m) => m[1] !== 'ignoring' && m[2] !== '' && !(m[2] as string).split(/,\s*/).includes('cluster'));
       expect(lost.map((m) => m[0])).toEqual([]);
     }
+  });
+});
+
+interface DashboardJson {
+  uid: string;
+  title: string;
+  tags: string[];
+  links: Array<{ title: string; tags?: string[] }>;
+  templating: { list: Array<{ name: string; type: string; query?: unknown; hide?: number }> };
+}
+
+describe('dashboards of several mixin configs', () => {
+  const load = (config: MixinConfig) => Object.values(dashboardsFor(config)).map((text) => JSON.parse(text) as DashboardJson);
+
+  it('keep the committed uids for the default config, and derive others from the selector so that sets do not collide', () => {
+    expect(load(resolveMixinConfig({})).map((d) => d.uid).sort()).toEqual(Object.values(DEFAULT_DASHBOARDS_CONFIG.uids).sort());
+    const east = load(resolveMixinConfig({ selector: 'job="api", region="east"' }));
+    const west = load(resolveMixinConfig({ selector: 'job="api", region="west"' }));
+    const uids = [...east, ...west, ...load(resolveMixinConfig({}))].map((d) => d.uid);
+    expect(new Set(uids).size).toBe(6);
+    for (const d of [...east, ...west]) expect(d.uid.length).toBeLessThanOrEqual(40); // Grafana's uid limit
+    expect(new Set([...east, ...west].map((d) => d.title)).size).toBe(4);
+    expect(load(resolveMixinConfig({ selector: 'job="api", region="east"' })).map((d) => d.uid)).toEqual(east.map((d) => d.uid));
+    // Each set's "CORS dashboards" links follow a tag only its own dashboards carry.
+    for (const d of east) expect(d.links.find((l) => l.title === 'CORS dashboards')?.tags).toEqual([east[0]?.tags[0]]);
+    expect(west[0]?.tags).not.toContain(east[0]?.tags[0]);
+  });
+
+  it('get a visible $cluster variable, filtering every query, when cluster is an aggregation label, and none without one', () => {
+    const [overview] = load(CLUSTERS);
+    const cluster = overview?.templating.list.find((v) => v.name === 'cluster');
+    expect(cluster).toMatchObject({ type: 'query' });
+    expect(cluster?.hide ?? 0).toBe(0);
+    // Panels and annotations; the variables' own queries narrow level by level.
+    const text = JSON.stringify({ ...overview, templating: undefined });
+    const selectors = [...text.matchAll(/cors_[a-z_]+\{([^}]*)\}/g)].map((m) => m[1] as string);
+    expect(selectors.length).toBeGreaterThan(20);
+    expect(selectors.filter((m) => !m.includes('cluster=~\\"$cluster\\"'))).toEqual([]);
+    const [single] = load(resolveMixinConfig({}));
+    expect(single?.templating.list.map((v) => v.name)).not.toContain('cluster');
   });
 });
 
