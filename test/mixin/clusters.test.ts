@@ -3,11 +3,12 @@
  * by the engine's own tool where it is installed (promtool, vmalert -dryRun) and by the engine's limits
  * where it is not (Mimir, Thanos), and the per-cluster alerts run as promtool scenarios on every layout.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { BACKENDS, layoutProblems, splitChained, type Backend } from '../../src/mixin/backends';
+import { main } from '../../src/mixin/cli';
 import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../src/mixin/config';
 import { ALERTS_FILE, generateRules, RULES_FILE } from '../../src/mixin/generate';
 import { DEFAULT_DASHBOARDS_CONFIG } from '../../src/mixin/dashboards/config';
@@ -70,6 +71,34 @@ describe('mixin --backend layouts', () => {
       const lost = clauses.filter((m) => m[1] !== 'ignoring' && m[2] !== '' && !(m[2] as string).split(/,\s*/).includes('cluster'));
       expect(lost.map((m) => m[0])).toEqual([]);
     }
+  });
+});
+
+describe('cors-sentinel mixin --backend', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cors-mixin-backend-cli-'));
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the layout of the named engine from a config file', async () => {
+    const configFile = join(dir, 'mixin.json');
+    writeFileSync(configFile, JSON.stringify({ aggregationLabels: ['cluster', 'job'] }));
+    await main(['--config', configFile, '--backend', 'mimir', '--no-dashboards', '--out', dir]);
+    const expected = generateRules(CLUSTERS, 'mimir');
+    for (const file of [RULES_FILE, ALERTS_FILE]) expect(readFileSync(join(dir, file), 'utf8')).toBe(expected[file]);
+    expect(expected[RULES_FILE]).toContain('Laid out for the mimir ruler.');
+  });
+
+  it('refuses an unknown engine, and engines the operator format or --repo do not serve, writing nothing', async () => {
+    await expect(main(['--backend', 'cortex', '--out', dir])).rejects.toThrow('--backend must be one of prometheus, mimir, thanos, vmalert, got "cortex"');
+    await expect(main(['--backend', 'thanos', '--format', 'prometheus-operator', '--out', dir])).rejects.toThrow('--backend prometheus');
+    await expect(main(['--backend', 'vmalert', '--repo', dir])).rejects.toThrow('--repo');
+    expect(existsSync(join(dir, RULES_FILE))).toBe(false);
   });
 });
 
