@@ -1,8 +1,17 @@
 /** Running the middleware: preflight cost and latency, the origin resolver, and whether we see the targets at all. */
-import type { AlertModule } from './types';
+import type { AlertContext, AlertModule } from './types';
+
+/**
+ * One series per group of the aggregation labels (a cluster, a job) exporting cors-sentinel metrics
+ * now: CorsExporterAbsent looks a day back over these few series, not over every instance's raw ones.
+ */
+function exporting(x: AlertContext): string {
+  return x.q.rec([], 'config_info', 'group');
+}
 
 export const operationAlerts: AlertModule = {
   name: 'operations',
+  recording: (x) => [{ record: exporting(x), expr: `group by (${x.by}) (${x.q.sel('config_info')})` }],
   alerts: [
     {
       name: 'CorsPreflightRatioHigh',
@@ -71,7 +80,7 @@ export const operationAlerts: AlertModule = {
       severity: 'warning',
       build: (x) => {
         const info = x.q.sel('config_info');
-        const seen = `present_over_time(${info}[${x.c.windows.presence}])`;
+        const seen = `present_over_time(${exporting(x)}[${x.c.windows.presence}])`;
         const first = x.c.aggregationLabels[0] as string;
         return {
           // Per group (cluster, job): one cluster that stops sending is found against the groups seen
