@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corsSentinelHandler, type CorsSentinelHandler } from '../../src/adapters/node';
-import { ALERT_NAMES, resolveMixinConfig } from '../../src/mixin/config';
+import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../src/mixin/config';
 import { generateAlertmanager, generateRules, toYaml } from '../../src/mixin/generate';
 import { closeServer, listen, sleep, start, stopAll, waitFor, webhook, type Received } from './processes';
 import { describeWithTools, freePort } from './tools';
@@ -86,22 +86,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager', 'victoria-metrics', '
     targets.a = await clusters.a.listen();
     targets.b = await clusters.b.listen();
 
-    const config = resolveMixinConfig({
-      selector: `job="${JOB}"`,
-      aggregationLabels: ['cluster', 'job'],
-      windows: { rate: '10s', event: '15s', baselineInterval: '1s', rollout: '3s', lowTraffic: '30s', presence: '10m' },
-      // A series born in VictoriaMetrics (a deploy's new policy_hash) can take seconds to be searchable:
-      // the presence alerts wait longer than that gap, as their production `for:` (minutes) does.
-      for: { ...Object.fromEntries(ALERT_NAMES.map((n) => [n, '1s'])), CorsAllowedOriginNowRejected: '2s', CorsExporterAbsent: '20s', CorsTargetDown: '20s' },
-      alertmanager: {
-        oncallWebhookUrl: `http://127.0.0.1:${hookPort}/alerts`,
-        defaultWebhookUrl: `http://127.0.0.1:${hookPort}/default`,
-        groupBy: ['alertname', 'cluster', 'job'],
-        groupWait: '1s',
-        groupInterval: '1s',
-        repeatInterval: '1h',
-      },
-    });
+    const config = mixinConfig(hookPort);
     const ruleFiles = Object.entries(generateRules(config, 'vmalert')).map(([name, text]) => {
       writeFileSync(join(dir, name), text);
       return join(dir, name);
@@ -230,4 +215,24 @@ function agentConfig(cluster: string, target: string, store: string): Record<str
     scrape_configs: [{ job_name: JOB, metrics_path: '/metrics', static_configs: [{ targets: [target] }] }],
     remote_write: [{ url: `${store}/api/v1/write`, queue_config: { batch_send_deadline: '1s', min_backoff: '100ms', max_backoff: '1s' }, metadata_config: { send: false } }],
   };
+}
+
+/** Every alert takes part, with windows and `for:` scaled to seconds; one notification group per cluster. */
+function mixinConfig(hookPort: number): MixinConfig {
+  return resolveMixinConfig({
+    selector: `job="${JOB}"`,
+    aggregationLabels: ['cluster', 'job'],
+    windows: { rate: '10s', event: '15s', baselineInterval: '1s', rollout: '3s', lowTraffic: '30s', presence: '10m' },
+    // A series born in VictoriaMetrics (a deploy's new policy_hash) can take seconds to be searchable:
+    // the presence alerts wait longer than that gap, as their production `for:` (minutes) does.
+    for: { ...Object.fromEntries(ALERT_NAMES.map((n) => [n, '1s'])), CorsAllowedOriginNowRejected: '2s', CorsExporterAbsent: '20s', CorsTargetDown: '20s' },
+    alertmanager: {
+      oncallWebhookUrl: `http://127.0.0.1:${hookPort}/alerts`,
+      defaultWebhookUrl: `http://127.0.0.1:${hookPort}/default`,
+      groupBy: ['alertname', 'cluster', 'job'],
+      groupWait: '1s',
+      groupInterval: '1s',
+      repeatInterval: '1h',
+    },
+  });
 }
