@@ -12,6 +12,8 @@ const PRIMARY_ONLY = [
   '/test/stores/(postgres|redis)\\.test\\.ts$',
   '/test/cluster/',
   '/test/mixin/e2e\\.test\\.ts$',
+  '/test/mixin/remote-write\\.test\\.ts$', // Prometheus agents, VictoriaMetrics, vmalert and Alertmanager
+  '/test/mixin/clusters\\.test\\.ts$', // promtool and vmalert -dryRun check every backend's layout
   '/test/mixin/rules\\.test\\.ts$', // promtool runs the rule tests: the same on every Node
   '/test/observer/exporter-present\\.test\\.ts$',
   '/test/package/tarball\\.test\\.ts$',

@@ -5,22 +5,17 @@
  * must page on-call. The rules are generated with short windows and `for:` so that this takes
  * seconds, from the same generator and config type as the committed files.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, Agent, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { request, Agent, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDemoApp } from '../../packages/cli/src/demo/app';
 import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../packages/cli/src/mixin/config';
 import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
 import { generateAlertmanager, generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
+import { closeServer, listen, sleep, start, stopAll, waitFor, webhook, type Received } from './processes';
 import { describeWithTools, freePort } from './tools';
-
-interface Received {
-  readonly path: string;
-  readonly at: number;
-  readonly body: { alerts: Array<{ status: string; labels: Record<string, string> }> };
-}
 
 const FRONTEND = 'https://app.example.com';
 const POLICY_BEFORE = { origins: [FRONTEND, 'https://admin.example.com'], maxAge: 600 };
@@ -72,14 +67,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
       toYaml(prometheusConfig({ targets: [`127.0.0.1:${apiPort}`], alertmanagers: [`127.0.0.1:${amPort}`], ruleFiles, jobName: 'cors-e2e', scrapeInterval: '1s', evaluationInterval: '1s' }), 'e2e'),
     );
 
-    servers.push(await listen(hookPort, (req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', at: Date.now(), body: JSON.parse(body) as Received['body'] });
-        res.end();
-      });
-    }));
+    servers.push(await webhook(hookPort, received));
     // One server whose handler a "deploy" swaps: a new app, a new registry, counters reset.
     handler = createDemoApp({ policy: POLICY_BEFORE, logger: false }).app;
     servers.push(await listen(apiPort, (req, res) => handler(req, res)));
@@ -107,11 +95,9 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
 
   afterAll(async () => {
     if (traffic) clearInterval(traffic);
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await stopAll(children);
     agent.destroy();
-    for (const s of servers) s.closeAllConnections();
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(servers.map(closeServer));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -170,37 +156,3 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
     expect(states).toEqual({ 'inhibit-check': 'suppressed', other: 'active' });
   });
 });
-
-function start(cmd: string, args: string[]): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  child.on('exit', (code, signal) => {
-    if (signal !== 'SIGKILL' && code !== 0) console.error(`${cmd} exited with ${code ?? signal}:\n${err}`);
-  });
-  return child;
-}
-
-function listen(port: number, fn: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer(fn);
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch {
-      // Not up yet.
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}

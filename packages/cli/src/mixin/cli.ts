@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveMixinConfig, type MixinConfig, type PartialMixinConfig } from './config';
 import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, REGENERATE } from './generate';
+import { BACKENDS, isBackend } from './backends';
 import { operatorFiles } from './operator';
 
 const HELP = `usage: cors-sentinel mixin [options]
@@ -28,6 +29,10 @@ options:
   --config FILE           JSON file with a partial mixin config (every field: docs/alerting.md)
   --set PATH=VALUE        override one field, e.g. --set thresholds.rejectedRatio=0.3
                           --set for.CorsRejectedRatioHigh=5m  (repeatable; applied after --config)
+  --backend ENGINE        the ruler that evaluates the rules: prometheus (default), mimir, thanos
+                          or vmalert: group sizes, chained recording rules, keep_firing_for and
+                          Thanos' partial_response_strategy laid out for it (docs/alerting.md,
+                          "Many clusters")
   --format FORMAT         files (default) or prometheus-operator
   --namespace NS          namespace of the prometheus-operator resources (default monitoring)
   --resource-label K=V    label of every prometheus-operator resource, e.g. release=kube-prometheus-stack
@@ -57,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
       config: { type: 'string' },
       set: { type: 'string', multiple: true },
       format: { type: 'string', default: 'files' },
+      backend: { type: 'string', default: 'prometheus' },
       namespace: { type: 'string', default: 'monitoring' },
       'resource-label': { type: 'string', multiple: true },
       'no-dashboards': { type: 'boolean', default: false },
@@ -74,6 +80,10 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.format !== 'files' && values.format !== 'prometheus-operator') throw new Error(`mixin: --format must be files or prometheus-operator, got ${JSON.stringify(values.format)}`);
+  const backend = values.backend;
+  if (!isBackend(backend)) throw new Error(`mixin: --backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
+  if (backend !== 'prometheus' && values.format === 'prometheus-operator') throw new Error('mixin: --format prometheus-operator is for Prometheus itself: use --backend prometheus');
+  if (backend !== 'prometheus' && values.repo !== undefined) throw new Error('mixin: --repo regenerates the committed prometheus layout: leave out --backend');
 
   let files: Record<string, string>;
   if (values.repo !== undefined) {
@@ -87,7 +97,7 @@ export async function main(argv: string[]): Promise<void> {
       const labels = Object.fromEntries((values['resource-label'] ?? []).map(keyValue));
       files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels }, REGENERATE));
     } else {
-      files = { ...prefixed(out, generateRules(config)), ...prefixed(join(out, 'dashboards'), dashboards) };
+      files = { ...prefixed(out, generateRules(config, backend)), ...prefixed(join(out, 'dashboards'), dashboards) };
     }
     if (values.alertmanager) files[join(out, ALERTMANAGER_ROUTE_FILE)] = generateAlertmanagerRoute(config);
   }

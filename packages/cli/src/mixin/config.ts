@@ -35,6 +35,11 @@ export interface MixinWindows {
   readonly event: string;
   /** Blocks of cross-origin request protection page only this long after enforcement, a policy change or a deploy. */
   readonly crossOriginChange: string;
+  /**
+   * A group of the aggregation labels (a cluster, a job) that exported metrics within this window and
+   * exports none now is absent (CorsExporterAbsent). A group removed on purpose alerts this long.
+   */
+  readonly presence: string;
 }
 
 export interface MixinThresholds {
@@ -130,7 +135,7 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
   aggregationLabels: ['job'],
   instanceLabel: 'instance',
   runbookUrl: 'https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/runbook.md',
-  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h' },
+  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h', presence: '1d' },
   thresholds: {
     minRequestRate: 0.1,
     rejectedRatio: 0.2,

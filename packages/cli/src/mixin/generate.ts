@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { alertGroups, mixinRecordingGroups } from './alerts/registry';
+import { layoutFor, type Backend } from './backends';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
 import { alertmanagerConfig, alertmanagerFragment, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
@@ -20,12 +21,13 @@ export function toYaml(value: unknown, what: string): string {
   return header + stringify(value, { lineWidth: 0 });
 }
 
-/** Recording and alert rule files (Prometheus rule-file YAML), by file name. */
-export function generateRules(config: MixinConfig): Record<string, string> {
+/** Recording and alert rule files (Prometheus rule-file YAML) laid out for `backend`'s ruler, by file name. */
+export function generateRules(config: MixinConfig, backend: Backend = 'prometheus'): Record<string, string> {
   const selector = config.selector === '' ? 'all targets' : `targets {${config.selector}}`;
+  const engine = backend === 'prometheus' ? '' : ` Laid out for the ${backend} ruler.`;
   return {
-    [RULES_FILE]: toYaml({ groups: mixinRecordingGroups(config) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
-    [ALERTS_FILE]: toYaml({ groups: alertGroups(config) }, `Alert rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.`),
+    [RULES_FILE]: toYaml({ groups: layoutFor(backend, mixinRecordingGroups(config)) }, `Recording rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.${engine}`),
+    [ALERTS_FILE]: toYaml({ groups: layoutFor(backend, alertGroups(config)) }, `Alert rules for cors-sentinel metrics (prefix ${config.prefix}) of ${selector}.${engine}`),
   };
 }
 

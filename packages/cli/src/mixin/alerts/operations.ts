@@ -1,8 +1,17 @@
 /** Running the middleware: preflight cost and latency, the origin resolver, and whether we see the targets at all. */
-import type { AlertModule } from './types';
+import type { AlertContext, AlertModule } from './types';
+
+/**
+ * One series per group of the aggregation labels (a cluster, a job) exporting cors-sentinel metrics
+ * now: CorsExporterAbsent looks a day back over these few series, not over every instance's raw ones.
+ */
+function exporting(x: AlertContext): string {
+  return x.q.rec([], 'config_info', 'group');
+}
 
 export const operationAlerts: AlertModule = {
   name: 'operations',
+  recording: (x) => [{ record: exporting(x), expr: `group by (${x.by}) (${x.q.sel('config_info')})` }],
   alerts: [
     {
       name: 'CorsPreflightRatioHigh',
@@ -69,12 +78,23 @@ export const operationAlerts: AlertModule = {
       name: 'CorsExporterAbsent',
       for: '5m',
       severity: 'warning',
-      build: (x) => ({
-        expr: `absent(${x.q.sel('config_info')})`,
-        summary: 'No cors-sentinel metrics are scraped: CORS decisions are not observed.',
-        // absent() keeps only equality matchers' labels: under a regex selector there is no job to name.
-        description: `Prometheus has scraped no ${x.q.sel('config_info')} series{{ if $labels.job }} (job {{ $labels.job }}){{ end }}: every target is down, gone from discovery, or running without cors-sentinel metrics.`,
-      }),
+      build: (x) => {
+        const info = x.q.sel('config_info');
+        const seen = `present_over_time(${exporting(x)}[${x.c.windows.presence}])`;
+        const first = x.c.aggregationLabels[0] as string;
+        return {
+          // Per group (cluster, job): one cluster that stops sending is found against the groups seen
+          // recently; absent() alone fires only when every cluster has lost the series, as a central
+          // ruler sees them all. absent() still covers a selector that never matched anything.
+          expr: [
+            `group by (${x.by}) (${seen})`,
+            `unless ${x.on()} ${info}`,
+            `or (absent(${info}) unless on () ${seen})`,
+          ].join('\n'),
+          summary: 'No cors-sentinel metrics are scraped: CORS decisions are not observed.',
+          description: `No ${info} series{{ if $labels.${first} }} from ${x.job}{{ end }} reach the rules: every target is down, gone from discovery or running without cors-sentinel metrics, or its cluster stopped remote-writing.`,
+        };
+      },
     },
   ],
 };

@@ -3,6 +3,7 @@
  * query setting — metric prefix, target selector, runbook URL, windows, thresholds — comes from the
  * mixin config that the rules are generated from (`../config`), so panels and alerts cannot disagree.
  */
+import { createHash } from 'node:crypto';
 import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from '../config';
 
 export interface DashboardsConfig {
@@ -35,6 +36,25 @@ export const DEFAULT_DASHBOARDS_CONFIG: DashboardsConfig = {
   folder: 'cors-sentinel',
   newOriginWindow: '24h',
 };
+
+/**
+ * The dashboards of one mixin config. Generated for another selector or prefix (another team, another
+ * set of clusters), their uids, titles and the tag their links follow get a suffix derived from the
+ * selector and prefix, so that two sets live side by side in one Grafana without replacing each other.
+ * The default config keeps the committed uids (bookmarks and links rely on them).
+ */
+export function dashboardsConfigFor(mixin: MixinConfig, base: DashboardsConfig = DEFAULT_DASHBOARDS_CONFIG): DashboardsConfig {
+  if (mixin.selector === DEFAULT_MIXIN_CONFIG.selector && mixin.prefix === DEFAULT_MIXIN_CONFIG.prefix) return base;
+  const id = createHash('sha256').update(`${mixin.prefix}\n${mixin.selector}`).digest('hex').slice(0, 8);
+  const scope = mixin.selector === '' ? `all targets, ${mixin.prefix}` : mixin.selector;
+  return {
+    ...base,
+    uids: { overview: `${base.uids.overview}-${id}`, anomalies: `${base.uids.anomalies}-${id}` },
+    titles: { overview: `${base.titles.overview} (${scope})`, anomalies: `${base.titles.anomalies} (${scope})` },
+    // Not the default set's first tag: its "CORS dashboards" links follow that tag and must not list this set.
+    tags: [`${base.tags[0] ?? 'cors-sentinel'}-${id}`, ...base.tags.slice(1)],
+  };
+}
 
 /** Both configs the generator reads. */
 export interface DashboardInputs {
