@@ -7,7 +7,7 @@ import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from
 import { ProblemCollector } from '../policy/errors';
 import type { OriginSpec } from '../policy/options';
 import { entryText } from '../policy/origin-text';
-import { NEAR_UNIVERSAL_PROBES } from '../policy/regexp-rules';
+import { judgeRegExpBreadth } from '../policy/regexp-rules';
 import type { RouteSettings } from '../policy/route-settings';
 import { readStatus } from '../policy/readers';
 import { parseRoutePattern, type RoutePattern } from '../policy/routes';
@@ -151,8 +151,12 @@ function checkTrustedEntry(entry: OriginEntry, path: string, allowInsecure: bool
     problems.add(path, 'trusted_public_suffix_wildcard', `${entry.pattern} covers a public suffix: anyone can register a site under it and post with the user's cookies`);
   }
   if (entry.kind === 'regexp') {
-    const probe = NEAR_UNIVERSAL_PROBES.find((o) => entry.regexp.test(o));
-    if (probe !== undefined) problems.add(path, 'wildcard_too_broad', `${entry.pattern} matches origins nobody listed (such as ${probe}); trust only your own sites`);
+    // A trusted origin posts with the user's cookies: the RegExp must be proven confined, as with credentials.
+    for (const err of judgeRegExpBreadth(entry.regexp, entry.test, { credentials: true, allowPublicSuffix: false }).errors) {
+      if (err.code === 'credentials_with_public_suffix_wildcard') {
+        problems.add(path, 'trusted_public_suffix_wildcard', `${entry.pattern} matches sites under a public suffix (such as ${err.example}): anyone can register one and post with the user's cookies`);
+      } else problems.add(path, err.code, err.message.replace("read users' data", "post with the user's cookies"));
+    }
   }
   return problems.problems.length === before;
 }
