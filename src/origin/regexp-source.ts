@@ -67,7 +67,7 @@ const MAX_SPELLINGS = 64;
  * The literal texts a pattern spells out: maximal runs of fixed characters, with small finite
  * alternations (`(app|admin)`, `(com|net)`, `(www\.)?`) expanded. `^https:\/\/(app|admin)\.example\.com(:\d+)?$`
  * spells `https://app.example.com` and `https://admin.example.com`; classes, `.` and open quantifiers
- * end a run. These are the names its author wrote down, against which its reach is judged.
+ * end a run, and optional parts are spelled present. These are the names its author wrote down, against which its reach is judged.
  */
 export function literalTexts(ast: AST.RegExpLiteral): string[] {
   const texts = new Set<string>();
@@ -115,9 +115,9 @@ function spellingsOf(element: AST.Element): string[] | undefined {
     case 'Quantifier': {
       if (element.max === 0) return [''];
       if (element.max > 1) return undefined;
-      const inner = spellingsOf(element.element);
-      if (inner === undefined) return undefined;
-      return element.min === 0 ? ['', ...inner] : inner;
+      // An optional part is spelled present: `(www\.)?example\.com` names example.com, while
+      // `app(\.example)?\.com` names example.com only — app.com is a domain its author never wrote.
+      return spellingsOf(element.element);
     }
     case 'Assertion':
       return undefined;
