@@ -119,7 +119,7 @@ describe('item 6: the violation log budget cannot be spent to hide a one-request
       }
       expect(attackerLogged()).toBe(true);
       expect(attackerLine()).toMatchObject({ reason: 'origin_not_allowed', method: 'GET', path: '/api/x' });
-      const summary = log.lines.find((l) => l.message === 'cors rejected origins') as Record<string, number>;
+      const summary = log.lines.find((l) => l.message === 'cors rejected origins') as { distinctOrigins: number; distinctOriginsNotShown: number };
       expect(summary.distinctOriginsNotShown).toBeGreaterThan(0);
       expect(summary.distinctOrigins).toBeGreaterThanOrEqual(summary.distinctOriginsNotShown);
     } finally {
