@@ -14,7 +14,7 @@ import { isIPv4 } from 'node:net';
 import type { AST } from '@eslint-community/regexpp';
 import { DFA, JS, NFA, TooManyNodesError, Transformers, Words, combineTransformers, transform } from 'refa';
 import { getDomain, getPublicSuffix } from 'tldts';
-import { isLoopbackHost } from './parse';
+import { isLoopbackHost, parseRequestOrigin } from './parse';
 import { literalTexts, parseRegExp } from './regexp-source';
 
 export type Reach =
@@ -185,6 +185,48 @@ function grantedOutside(pattern: NFA, subtrees: readonly string[], exact: readon
   return outside.isEmpty ? undefined : outside;
 }
 
+/** Characters of a serialised origin: a class narrowed to these decides which origin a word can be. */
+const ORIGIN_CHARS = /^[a-z0-9.:/\[\]+_-]$/;
+const MAX_LISTED_WORDS = 256;
+
+/**
+ * The cheap proof for a pattern with a few literal spellings (`^https:\/\/(app|admin)\.example\.com$`,
+ * or one a callback builds per origin): list its words and check each host. Undefined-free: false
+ * means "not proven this way", and the automaton decides.
+ */
+function provenByListing(pattern: NFA, names: NamedHosts): boolean {
+  if (!pattern.isFinite) return false;
+  let listed = 0;
+  for (const wordSet of pattern.wordSets()) {
+    if (++listed > MAX_LISTED_WORDS) return false;
+    let word = '';
+    for (const chars of wordSet) {
+      const candidates: string[] = [];
+      for (const range of chars.ranges) {
+        for (let c = range.min; c <= range.max && candidates.length < 2; c++) {
+          if (ORIGIN_CHARS.test(String.fromCharCode(c))) candidates.push(String.fromCharCode(c));
+        }
+      }
+      if (candidates.length === 0) {
+        word = '';
+        break; // no origin spells this word
+      }
+      if (candidates.length > 1) return false;
+      word += candidates[0];
+    }
+    const parsed = word === '' ? undefined : parseRequestOrigin(word);
+    if (parsed === undefined || parsed.origin !== word) continue; // never tested: origins arrive normalised
+    if (!isNamedHost(parsed.host.replace(/\.$/, ''), names)) return false;
+  }
+  return true;
+}
+
+function isNamedHost(host: string, names: NamedHosts): boolean {
+  if (names.exactHosts.includes(host)) return true;
+  if (host === 'localhost' || host.endsWith('.localhost')) return names.exactHosts.includes('localhost');
+  return names.domains.some((d) => host === d || host.endsWith(`.${d}`));
+}
+
 /**
  * Proves how far an anchored origin RegExp reaches. The `g`, `y` and `d` flags change nothing about
  * the language; `m` changes nothing on an origin, which holds no line break.
@@ -196,6 +238,7 @@ export function analyseReach(regexp: RegExp): Reach {
   const unicode = parsed.ast.flags.unicode || parsed.ast.flags.unicodeSets;
   try {
     const pattern = toNfa(parsed.ast, MAX_PATTERN_STATES);
+    if (provenByListing(pattern, names)) return { kind: 'confined' };
     const beyondDomains = grantedOutside(pattern, names.domains, names.exactHosts, unicode);
     if (beyondDomains === undefined) return { kind: 'confined' };
     const withSuffixes = [...names.domains, ...names.publicSuffixes];
