@@ -108,20 +108,22 @@ describe('item 6: the violation log budget cannot be spent to hide a one-request
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     // Sampled (written at the interval's end), not one of the first few written at once: junk came first.
     const attackerLine = () => log.lines.find((l) => l.message === 'cors violation' && l.origin === 'https://attacker.evil.test' && l.sampled === true);
-    const attackerLogged = () => attackerLine() !== undefined;
+    const summaries = () => log.lines.filter((l) => l.message === 'cors rejected origins') as Array<{ distinctOrigins: number; distinctOriginsNotShown: number }>;
+    // An interval that held a whole round (21 distinct origins, 10 lines, 10 top origins) leaves some unnamed.
+    const unnamedCounted = () => summaries().some((x) => x.distinctOriginsNotShown > 0);
+    const attackerLogged = () => attackerLine() !== undefined && unnamedCounted();
     try {
       // Each round: 20 cheap origins first (enough to spend a first-come budget), then the attacker once.
       // A fair sample logs him with probability 7/18 per interval: 40 rounds miss him with p < 1e-8.
       for (let round = 0; round < 40 && !attackerLogged(); round++) {
-        for (let i = 0; i < 20; i++) await send(t.port, '/api/x', { Origin: `https://junk${round}-${i}.blinder.test` }, 'GET', agent);
+        await Promise.all(Array.from({ length: 20 }, (_, i) => send(t.port, '/api/x', { Origin: `https://junk${round}-${i}.blinder.test` }, 'GET', agent)));
         await send(t.port, '/api/x', { Origin: 'https://attacker.evil.test' }, 'GET', agent);
         await new Promise((r) => setTimeout(r, 250));
       }
-      expect(attackerLogged()).toBe(true);
+      expect(attackerLine()).toBeDefined();
+      expect(unnamedCounted()).toBe(true);
       expect(attackerLine()).toMatchObject({ reason: 'origin_not_allowed', method: 'GET', path: '/api/x' });
-      const summary = log.lines.find((l) => l.message === 'cors rejected origins') as { distinctOrigins: number; distinctOriginsNotShown: number };
-      expect(summary.distinctOriginsNotShown).toBeGreaterThan(0);
-      expect(summary.distinctOrigins).toBeGreaterThanOrEqual(summary.distinctOriginsNotShown);
+      for (const x of summaries()) expect(x.distinctOrigins).toBeGreaterThanOrEqual(x.distinctOriginsNotShown);
     } finally {
       agent.destroy();
       await t.close();
