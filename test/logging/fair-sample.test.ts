@@ -4,11 +4,10 @@
  * interval's distinct origins would log it — wherever in the interval it arrives — and a flood of
  * distinct origins holds no more than the budget in memory.
  */
-import winston from 'winston';
-import Transport from 'winston-transport';
 import type { Decision } from '../../src/engine/decision';
 import { FairSample, IMMEDIATE_ORIGINS } from '../../src/logging/fair-sample';
 import { ViolationLogger } from '../../src/logging/violation-logger';
+import { memoryLogger } from '../support/exchange';
 
 /** mulberry32: a seeded source of per-interval sampling seeds. */
 function seeds(seed: number): () => number {
@@ -21,14 +20,6 @@ function seeds(seed: number): () => number {
   };
 }
 
-class Captured extends Transport {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override log(info: Record<string, unknown>, next: () => void): void {
-    this.lines.push(info);
-    next();
-  }
-}
-
 const rejected = (origin: string): Decision => ({ route: '/', requestType: 'actual', outcome: 'rejected', reason: 'origin_not_allowed', origin, headers: [], vary: [], status: 200 }) as unknown as Decision;
 
 const BUDGET = 10;
@@ -38,8 +29,8 @@ const ATTACKER = 'https://attacker.evil.test';
 
 /** How many of `INTERVALS` intervals logged the attacker, sent once at position `at` among CHEAP cheap origins. */
 function timesLogged(at: number, seed: number): { logged: number; lines: number; notShown: number[] } {
-  const log = new Captured();
-  const logger = new ViolationLogger(winston.createLogger({ transports: [log] }), { maxPerInterval: BUDGET, intervalMs: 3_600_000, samplingSeed: seeds(seed) });
+  const log = memoryLogger();
+  const logger = new ViolationLogger(log.logger, { maxPerInterval: BUDGET, intervalMs: 3_600_000, samplingSeed: seeds(seed) });
   let logged = 0;
   const notShown: number[] = [];
   for (let interval = 0; interval < INTERVALS; interval++) {
@@ -95,8 +86,8 @@ describe('fair sampling of the violation log budget', () => {
   });
 
   it('a quiet interval is logged at once, without waiting for its end', () => {
-    const log = new Captured();
-    const logger = new ViolationLogger(winston.createLogger({ transports: [log] }), { maxPerInterval: BUDGET, intervalMs: 3_600_000 });
+    const log = memoryLogger();
+    const logger = new ViolationLogger(log.logger, { maxPerInterval: BUDGET, intervalMs: 3_600_000 });
     for (const o of ['https://a.test', 'https://b.test', 'https://a.test']) logger.violation(rejected(o), undefined);
     expect(log.lines.map((l) => l.origin)).toEqual(['https://a.test', 'https://b.test']);
     logger.close();

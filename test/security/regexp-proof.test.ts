@@ -9,12 +9,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import winston from 'winston';
-import Transport from 'winston-transport';
 import { corsSentinel } from '../../src/adapters/express';
 import { CorsConfigError } from '../../src/policy/errors';
 import { loadPolicyFile } from '../../src/policy/file';
 import type { CorsSentinelOptions } from '../../src/policy/options';
+import { memoryLogger } from '../support/exchange';
 import { listen, send } from '../support/http';
 
 async function app(options: CorsSentinelOptions) {
@@ -93,18 +92,10 @@ describe('item 5: a narrow pattern grants its origins and not look-alikes', () =
   });
 });
 
-class Captured extends Transport {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override log(info: Record<string, unknown>, next: () => void): void {
-    this.lines.push(info);
-    next();
-  }
-}
-
 describe('item 6: the violation log budget cannot be spent to hide a one-request attacker', () => {
   it('junk origins at the start of every interval no longer keep the attacker out of the log; the summary counts the unnamed', async () => {
-    const log = new Captured();
-    const t = await app({ origins: ['https://app.example.com'], logger: winston.createLogger({ transports: [log] }), logging: { maxPerInterval: 10, intervalMs: 200 } });
+    const log = memoryLogger();
+    const t = await app({ origins: ['https://app.example.com'], logger: log.logger, logging: { maxPerInterval: 10, intervalMs: 200 } });
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     // Sampled (written at the interval's end), not one of the first few written at once: junk came first.
     const attackerLine = () => log.lines.find((l) => l.message === 'cors violation' && l.origin === 'https://attacker.evil.test' && l.sampled === true);
