@@ -11,9 +11,22 @@
  * distinct origins costs one hash each and no memory.
  */
 import { randomInt } from 'node:crypto';
-import { hashOrigin } from '../metrics/distinct-origins';
 
 export type Line = Record<string, unknown> & { message: string };
+
+/**
+ * MurmurHash3's finaliser: spreads `hash ^ seed` over 32 bits. `hash` is the origin's keyed hash
+ * (secret per process, shared with the distinct-origin sketch, so a request costs one hash), the seed
+ * is secret per interval: nobody can pick origins that rank low.
+ */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 interface Sampled {
   readonly origin: string;
@@ -41,7 +54,7 @@ export class FairSample {
    * Offers one request's line: returns it when it is to be written now; otherwise it may be kept
    * for the end of the interval (`build` runs only then).
    */
-  offer(origin: string, build: () => Line): Line | undefined {
+  offer(origin: string, hash: number, build: () => Line): Line | undefined {
     if (this.immediate.includes(origin)) return undefined;
     const immediateSlots = Math.min(IMMEDIATE_ORIGINS, this.budget);
     if (this.immediate.length < immediateSlots) {
@@ -50,7 +63,7 @@ export class FairSample {
     }
     const slots = this.budget - immediateSlots;
     if (slots <= 0) return undefined;
-    const rank = hashOrigin(origin, this.seed) >>> 0;
+    const rank = mix(hash ^ this.seed);
     const sampled = this.sampled;
     if (sampled.length >= slots && rank >= sampled[sampled.length - 1]!.rank) return undefined;
     if (sampled.some((s) => s.origin === origin)) return undefined;

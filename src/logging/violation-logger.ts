@@ -16,7 +16,7 @@
  */
 import winston from 'winston';
 import { REASONS, type Decision, type Reason } from '../engine/decision';
-import { SlidingHyperLogLog } from '../metrics/distinct-origins';
+import { hashOrigin, SlidingHyperLogLog } from '../metrics/distinct-origins';
 import { HeavyHitters } from '../metrics/heavy-hitters';
 import { FairSample, type Line } from './fair-sample';
 
@@ -126,7 +126,8 @@ export class ViolationLogger {
     const origin = decision.origin ?? '';
     const shownAs = origin === '__invalid__' && rawOrigin !== undefined ? rawOrigin : origin;
     this.rejectedOrigins.add(shownAs);
-    this.distinctRejected.add(shownAs);
+    const hash = hashOrigin(shownAs);
+    this.distinctRejected.addHash(hash, 0); // one slice for all time (cleared per interval): no clock read
     this.rejectedInInterval++;
     const priority = this.priorityOf(decision);
     const key = priority !== undefined ? PRIORITY_KEYS[priority] : (VIOLATION_KEYS.get(reason) ?? `violation:${reason}`);
@@ -136,7 +137,7 @@ export class ViolationLogger {
       sample = new FairSample(this.maxPerInterval, this.samplingSeed);
       this.samples.set(key, sample);
     }
-    const line = sample.offer(shownAs, () => ({
+    const line = sample.offer(shownAs, hash, () => ({
       message: 'cors violation',
       reason,
       route: sanitizeForLog(decision.route),

@@ -7,6 +7,7 @@
 import type { Decision } from '../../src/engine/decision';
 import { FairSample, IMMEDIATE_ORIGINS } from '../../src/logging/fair-sample';
 import { ViolationLogger } from '../../src/logging/violation-logger';
+import { hashOrigin, setHashSeed } from '../../src/metrics/distinct-origins';
 import { memoryLogger } from '../support/exchange';
 
 /** mulberry32: a seeded source of per-interval sampling seeds. */
@@ -21,6 +22,9 @@ function seeds(seed: number): () => number {
 }
 
 const rejected = (origin: string): Decision => ({ route: '/', requestType: 'actual', outcome: 'rejected', reason: 'origin_not_allowed', origin, headers: [], vary: [], status: 200 }) as unknown as Decision;
+
+// The origin hash's process seed and the per-interval sampling seeds are both fixed: a reproducible run.
+setHashSeed(0x5eed);
 
 const BUDGET = 10;
 const CHEAP = 100;
@@ -76,7 +80,7 @@ describe('fair sampling of the violation log budget', () => {
     let written = 0;
     let held = 0;
     for (let i = 0; i < 200_000; i++) {
-      if (sample.offer(`https://flood${i}.test`, () => ({ message: 'cors violation' })) !== undefined) written++;
+      if (sample.offer(`https://flood${i}.test`, hashOrigin(`https://flood${i}.test`), () => ({ message: 'cors violation' })) !== undefined) written++;
       held = Math.max(held, sample.lineCount);
     }
     expect(held).toBe(BUDGET);
