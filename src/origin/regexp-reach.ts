@@ -191,8 +191,8 @@ const MAX_LISTED_WORDS = 256;
 
 /**
  * The cheap proof for a pattern with a few literal spellings (`^https:\/\/(app|admin)\.example\.com$`,
- * or one a callback builds per origin): list its words and check each host. Undefined-free: false
- * means "not proven this way", and the automaton decides.
+ * or one a callback builds per origin): list its words and check each host. False means "not proven
+ * this way", and the automaton decides.
  */
 function provenByListing(pattern: NFA, names: NamedHosts): boolean {
   if (!pattern.isFinite) return false;
@@ -250,7 +250,7 @@ export function analyseReach(regexp: RegExp): Reach {
     return { kind: anywhere === undefined ? 'any_domain_under_tld' : 'other_domains', example };
   } catch (err) {
     if (err instanceof TooManyNodesError) {
-      return { kind: 'undecided', why: `its automaton exceeds the analysis budget (${MAX_PATTERN_STATES} states)` };
+      return { kind: 'undecided', why: `its automaton exceeds the analysis budget (${MAX_PATTERN_STATES} states per pattern, ${MAX_PRODUCT_STATES} per intersection)` };
     }
     return { kind: 'undecided', why: `its language cannot be analysed (${err instanceof Error ? err.message : String(err)})` };
   }
