@@ -4,6 +4,10 @@
  * so an attacker can neither flood the logs nor make violations disappear without trace.
  *
  * Nor can an attacker spend the budget to hide (a blinder sending 10 junk rejections per interval):
+ * - violation lines are a fair sample of the interval's distinct rejected origins (./fair-sample):
+ *   the first few are written at once, the rest of the budget is drawn at random among all others and
+ *   written when the interval ends, so a one-request attacker amid a flood of cheap origins is as
+ *   likely to be logged as any of them, and the summary says how many distinct origins went unnamed;
  * - rejections that matter most — of an origin that was allowed before, or on a credentialed route —
  *   have budgets of their own, which junk from unknown origins cannot spend;
  * - every interval in which lines were suppressed ends with a line naming the origins rejected most
@@ -12,7 +16,9 @@
  */
 import winston from 'winston';
 import { REASONS, type Decision, type Reason } from '../engine/decision';
+import { hashOrigin, SlidingHyperLogLog } from '../metrics/distinct-origins';
 import { HeavyHitters } from '../metrics/heavy-hitters';
+import { FairSample, type Line } from './fair-sample';
 
 export const MAX_LOGGED_VALUE_LENGTH = 200;
 /** Origins named in the per-interval summary of rejected origins. */
@@ -31,7 +37,12 @@ export interface ViolationLoggerOptions {
   readonly maxPerInterval?: number;
   readonly intervalMs?: number;
   readonly level?: string;
+  /** A fresh sampling seed per interval (tests pass a seeded source; default: crypto-random). */
+  readonly samplingSeed?: () => number;
 }
+
+/** Distinct rejected origins of the current interval: one slice that never expires (cleared per interval). */
+const INTERVAL_SKETCH = { label: 'interval', windowMs: 2 ** 52, slices: 1 } as const;
 
 /** Makes request text safe for any log sink: printable ASCII only, escaped, length-capped. */
 export function sanitizeForLog(value: string): string {
@@ -79,8 +90,11 @@ export class ViolationLogger {
   private readonly counts = new Map<string, number>();
   /** Rejected origins of the current interval, most frequent first in the summary. */
   private readonly rejectedOrigins = new HeavyHitters(4 * TOP_ORIGINS_LOGGED);
+  private readonly distinctRejected = new SlidingHyperLogLog(INTERVAL_SKETCH, 10);
+  /** Per violation budget (reason or priority): the fair sample of this interval's origins. */
+  private readonly samples = new Map<string, FairSample>();
+  private readonly samplingSeed: (() => number) | undefined;
   private rejectedInInterval = 0;
-  private violationsSuppressed = false;
   private priorityOf: (decision: Decision) => PriorityBudget | undefined = () => undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -91,6 +105,7 @@ export class ViolationLogger {
     this.maxPerInterval = options.maxPerInterval ?? 10;
     this.intervalMs = options.intervalMs ?? 10_000;
     this.level = options.level ?? 'warn';
+    this.samplingSeed = options.samplingSeed;
     if (!(this.maxPerInterval >= 0) || !(this.intervalMs > 0)) throw new TypeError('cors-sentinel: invalid logging rate limit');
   }
 
@@ -109,14 +124,20 @@ export class ViolationLogger {
     // Runs for every rejected request (a flood included): count first, with a prebuilt key, and
     // build the line only when it is within budget.
     const origin = decision.origin ?? '';
-    this.rejectedOrigins.add(origin === '__invalid__' && rawOrigin !== undefined ? rawOrigin : origin);
+    const shownAs = origin === '__invalid__' && rawOrigin !== undefined ? rawOrigin : origin;
+    this.rejectedOrigins.add(shownAs);
+    const hash = hashOrigin(shownAs);
+    this.distinctRejected.addHash(hash, 0); // one slice for all time (cleared per interval): no clock read
     this.rejectedInInterval++;
     const priority = this.priorityOf(decision);
-    if (!this.admit(priority !== undefined ? PRIORITY_KEYS[priority] : (VIOLATION_KEYS.get(reason) ?? `violation:${reason}`))) {
-      this.violationsSuppressed = true;
-      return;
+    const key = priority !== undefined ? PRIORITY_KEYS[priority] : (VIOLATION_KEYS.get(reason) ?? `violation:${reason}`);
+    this.count(key);
+    let sample = this.samples.get(key);
+    if (sample === undefined) {
+      sample = new FairSample(this.maxPerInterval, this.samplingSeed);
+      this.samples.set(key, sample);
     }
-    this.write({
+    const line = sample.offer(shownAs, hash, () => ({
       message: 'cors violation',
       reason,
       route: sanitizeForLog(decision.route),
@@ -126,7 +147,10 @@ export class ViolationLogger {
       ...(request !== undefined ? { method: sanitizeForLog(request.method), path: sanitizeForLog(request.path) } : {}),
       ...(decision.offending !== undefined ? { offending: sanitizeForLog(decision.offending) } : {}),
       ...(priority !== undefined ? { priority } : {}),
-    });
+      // Sampled lines are written when the interval ends: say when the request came.
+      at: new Date().toISOString(),
+    }));
+    if (line !== undefined) this.write(line);
   }
 
   /** Logs a response finding (stacked CORS layers and the like), rate-limited per finding. */
@@ -154,21 +178,39 @@ export class ViolationLogger {
     this.timer = undefined;
   }
 
-  /** Ends the current interval: one summary line per key that had lines suppressed, and the top rejected origins. */
+  /**
+   * Ends the current interval: the sampled violation lines, the rejected origins (most frequent, and
+   * how many distinct ones no line named), and one summary line per key that had lines suppressed.
+   */
   flush(): void {
     if (!this.logger) return;
-    if (this.violationsSuppressed) {
+    const written = new Map<string, number>();
+    const named = new Set<string>();
+    for (const [key, sample] of this.samples) {
+      written.set(key, sample.lineCount);
+      for (const origin of sample.origins()) named.add(origin);
+      for (const line of sample.drain()) this.write({ ...line, sampled: true });
+    }
+    this.samples.clear();
+    const unshown = [...written].some(([key, lines]) => (this.counts.get(key) ?? 0) > lines);
+    if (unshown) {
+      const top = this.rejectedOrigins.top(TOP_ORIGINS_LOGGED);
+      for (const o of top) named.add(o.key);
+      const distinct = Math.round(this.distinctRejected.estimate());
       this.logger.log(this.level, 'cors rejected origins', {
         rejected: this.rejectedInInterval,
-        topOrigins: this.rejectedOrigins.top(TOP_ORIGINS_LOGGED).map((o) => ({ origin: sanitizeForLog(o.key), count: o.count })),
+        topOrigins: top.map((o) => ({ origin: sanitizeForLog(o.key), count: o.count })),
+        distinctOrigins: distinct,
+        // Estimated (HyperLogLog) where there were many; exact for a few.
+        distinctOriginsNotShown: Math.max(0, distinct - named.size),
         intervalMs: this.intervalMs,
       });
     }
     this.rejectedOrigins.clear();
+    this.distinctRejected.clear();
     this.rejectedInInterval = 0;
-    this.violationsSuppressed = false;
     for (const [key, count] of this.counts) {
-      const suppressed = count - this.maxPerInterval;
+      const suppressed = count - (written.get(key) ?? this.maxPerInterval);
       if (suppressed > 0) {
         const [kind, name] = key.split(':') as [string, string];
         this.logger.log(this.level, 'cors log lines suppressed', {
@@ -182,23 +224,22 @@ export class ViolationLogger {
   }
 
   /** Counts a line against its key's budget; builds and writes it only when within budget. */
-  private emit(key: string, build: () => Record<string, unknown> & { message: string }): void {
-    if (this.admit(key)) this.write(build());
+  private emit(key: string, build: () => Line): void {
+    if (this.logger && this.count(key) <= this.maxPerInterval) this.write(build());
   }
 
-  /** Counts a line against its key's budget: whether it may be written. */
-  private admit(key: string): boolean {
-    if (!this.logger) return false;
+  /** Counts a line for its key in this interval (starting the interval timer): the count so far. */
+  private count(key: string): number {
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.flush(), this.intervalMs);
       this.timer.unref();
     }
     const count = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, count);
-    return count <= this.maxPerInterval;
+    return count;
   }
 
-  private write(line: Record<string, unknown> & { message: string }): void {
+  private write(line: Line): void {
     const { message, ...meta } = line;
     this.logger?.log(this.level, message, meta);
   }

@@ -4,6 +4,7 @@
  */
 import { getPublicSuffix } from 'tldts';
 import { compileLinear } from './linear-regexp';
+import { isAnchored } from './regexp-source';
 import { normaliseConfiguredOrigin, type ParsedOrigin } from './parse';
 
 /**
@@ -101,48 +102,6 @@ function matchRegExps(compiled: CompiledOrigins, origin: string): string | null 
   return verdict;
 }
 
-/**
- * Whether every top-level alternative of a RegExp source starts with `^` and ends with an unescaped `$`.
- * `^https://a\.com|evil` is not anchored: its second alternative matches anywhere.
- */
-export function isAnchored(source: string): boolean {
-  return topLevelAlternatives(source).every((alt) => alt.startsWith('^') && alt.endsWith('$') && !endsWithEscapedDollar(alt));
-}
-
-/** The top-level alternatives of a RegExp source: `^a|b(c|d)` → `^a`, `b(c|d)`. */
-export function topLevelAlternatives(source: string): string[] {
-  const alternatives: string[] = [];
-  let depth = 0;
-  let inClass = false;
-  let start = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
-      alternatives.push(source.slice(start, i));
-      start = i + 1;
-    }
-  }
-  alternatives.push(source.slice(start));
-  return alternatives;
-}
-
-function endsWithEscapedDollar(alt: string): boolean {
-  let backslashes = 0;
-  for (let i = alt.length - 2; i >= 0 && alt[i] === '\\'; i--) backslashes++;
-  return backslashes % 2 === 1;
-}
-
 export interface OriginCompileFlags {
   readonly dangerouslyAllowNullOrigin: boolean;
 }
@@ -181,7 +140,7 @@ function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, proble
       problems.add(at, 'stateful_regexp_flag', `${String(spec)} has the g or y flag, which makes RegExp.test() stateful and skip matches`);
       return undefined;
     }
-    if (!isAnchored(spec.source)) {
+    if (!isAnchored(spec)) {
       problems.add(at, 'unanchored_regexp', `${String(spec)} is not anchored: write it as ^…$ (every alternative) so it cannot match a prefix or suffix of an attacker's origin`);
       return undefined;
     }

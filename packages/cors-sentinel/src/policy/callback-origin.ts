@@ -7,7 +7,7 @@
  * breaks a rule is a resolver error: the request fails closed and `cors_resolver_*` counts it.
  */
 import { compileLinear } from '../origin/linear-regexp';
-import { isAnchored } from '../origin/matcher';
+import { isAnchored } from '../origin/regexp-source';
 import { normaliseConfiguredOrigin } from '../origin/parse';
 import type { CorsOriginCallback } from './options';
 import { guardReflection, OriginRuleError, type ResolveFn } from './reflection-guard';
@@ -76,7 +76,7 @@ function regexpVerdict(regexp: RegExp, rules: CallbackRules, verdicts: Map<strin
   const known = verdicts.get(key);
   if (known !== undefined) return known;
   let verdict: RegExpVerdict;
-  if (!isAnchored(regexp.source)) {
+  if (!isAnchored(regexp)) {
     verdict = { error: `the origin callback answered ${String(regexp)}, which is not anchored (^…$)` };
   } else {
     const linear = compileLinear(regexp);

@@ -5,16 +5,15 @@
 import { isLoopbackHost } from '../origin/parse';
 import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from '../origin/matcher';
 import { ProblemCollector } from './errors';
-import type { CrossOriginProtectionOptions, ProtectionMode } from './options';
+import type { CrossOriginProtectionOptions, OriginSpec, ProtectionMode } from './options';
 import { entryText } from './origin-text';
-import { NEAR_UNIVERSAL_PROBES } from './regexp-rules';
+import { judgeRegExpBreadth } from './regexp-rules';
 import type { RouteSettings } from './route-settings';
-
-export type { ProtectionProblemCode } from './errors';
-export type { CrossOriginProtectionOptions, ProtectionMode } from './options';
 import { readStatus } from './readers';
 import { parseRoutePattern, type RoutePattern } from './routes';
 
+export type { ProtectionProblemCode } from './errors';
+export type { CrossOriginProtectionOptions, ProtectionMode } from './options';
 
 export interface CompiledProtection {
   readonly mode: ProtectionMode;
@@ -116,8 +115,12 @@ function checkTrustedEntry(entry: OriginEntry, path: string, allowInsecure: bool
     problems.add(path, 'trusted_public_suffix_wildcard', `${entry.pattern} covers a public suffix: anyone can register a site under it and post with the user's cookies`);
   }
   if (entry.kind === 'regexp') {
-    const probe = NEAR_UNIVERSAL_PROBES.find((o) => entry.regexp.test(o));
-    if (probe !== undefined) problems.add(path, 'wildcard_too_broad', `${entry.pattern} matches origins nobody listed (such as ${probe}); trust only your own sites`);
+    // A trusted origin posts with the user's cookies: the RegExp must be proven confined, as with credentials.
+    for (const err of judgeRegExpBreadth(entry.regexp, entry.test, { credentials: true, allowPublicSuffix: false }).errors) {
+      if (err.code === 'credentials_with_public_suffix_wildcard') {
+        problems.add(path, 'trusted_public_suffix_wildcard', `${entry.pattern} matches sites under a public suffix (such as ${err.example}): anyone can register one and post with the user's cookies`);
+      } else problems.add(path, err.code, err.message.replace("read users' data", "post with the user's cookies"));
+    }
   }
   return problems.problems.length === before;
 }

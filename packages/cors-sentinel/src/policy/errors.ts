@@ -37,6 +37,8 @@ export type ConfigProblemCode =
   | 'unanchored_tenant_path'
   | 'regexp_too_broad'
   | 'regexp_not_linear'
+  /** An origin RegExp whose reach could not be proven (too large an automaton, or a word boundary inside). */
+  | 'regexp_undecidable'
   /** A policy file that cannot be read or parsed (see loadPolicyFile). */
   | 'invalid_policy_file'
   | ProtectionProblemCode

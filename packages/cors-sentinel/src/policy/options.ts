@@ -6,7 +6,9 @@
  *   `example.com`, never `example.com` itself (list the apex separately if it is a frontend too);
  * - an anchored RegExp without the `g` or `y` flag, `/^https:\/\/pr-\d+\.preview\.example\.com$/`,
  *   tested against the normalised origin on a linear-time engine (RE2: no lookarounds, no
- *   back-references) and probed at start-up for breadth (unescaped dots, other TLDs, appended labels);
+ *   back-references); its reach is proven at start-up on its automaton: with credentials it must match
+ *   only origins under the registrable domains it names (an unescaped dot, an open TLD, an unanchored
+ *   label or an open end is refused, and so is a pattern the analysis cannot decide);
  * - `'*'`: any origin, for public, non-credentialed resources only.
  */
 export type OriginSpec = string | RegExp;

@@ -1,59 +1,79 @@
 /**
- * The rules every origin RegExp obeys, wherever it comes from (static `origins`, or a `cors`-style
- * `origin(origin, callback)` answer): how far it reaches decides whether it may carry credentials,
- * exactly as for `https://*.suffix` wildcards.
+ * The rules every origin RegExp obeys, wherever it comes from (static `origins`, a policy file's
+ * `{ regexp }`, a `cors`-style `origin(origin, callback)` answer, `crossOriginProtection.trustedOrigins`):
+ * how far it reaches — proven on its language (origin/regexp-reach.ts), never sampled — decides
+ * whether it may carry credentials, exactly as for `https://*.suffix` wildcards.
  */
-import { probeBreadth, sampleOrigins, type BreadthFinding } from '../origin/regexp-breadth';
+import { analyseReach, type Reach } from '../origin/regexp-reach';
+import { hasAnyCharacter, parseRegExp } from '../origin/regexp-source';
 import type { ConfigProblemCode } from './errors';
 
 /** Origins no policy means to trust: a RegExp that matches one is near-universal. */
 export const NEAR_UNIVERSAL_PROBES = ['https://probe.invalid', 'https://a.probe.invalid:8443', 'http://probe.invalid', 'https://xn--probe.invalid'];
 
 export interface RegExpVerdict {
-  readonly errors: readonly { readonly code: ConfigProblemCode; readonly message: string }[];
+  /** `example`: an origin the pattern grants beyond what it names. */
+  readonly errors: readonly { readonly code: ConfigProblemCode; readonly message: string; readonly example?: string }[];
   readonly warnings: readonly string[];
 }
 
-const WHAT: Record<BreadthFinding['kind'], string> = {
-  unescaped_dot: 'an unescaped "." matches any character (write \\.)',
-  appended_label: 'the host may continue after the listed name (end the pattern where the host ends)',
-  special_character: 'special host characters continue the host name',
-  other_tld: 'the top-level domain is not fixed: the same name under another TLD belongs to someone else',
-  any_domain_under_tld: 'it matches every domain under a top-level domain',
-  any_domain_under_public_suffix: 'it matches every site under a public suffix, where anyone can register one',
-};
-
 export interface RegExpRuleFlags {
+  /** Refuse anything not proven confined (credentials, or origins trusted to post with cookies). */
   readonly credentials: boolean;
   readonly allowPublicSuffix: boolean;
 }
 
-/** Probes a (linear-time compiled) pattern and says what is refused and what is only worth a warning. */
+const EXACT_FIX = 'or list the exact origins';
+
+/** The likely fix, from the shape of the pattern. */
+function fixFor(regexp: RegExp): string {
+  const parsed = parseRegExp(regexp);
+  if (parsed.ok && hasAnyCharacter(parsed.ast)) {
+    return `an unescaped "." matches any character, dots and letters included: write \\. for a dot and [a-z0-9-]+ for one label, ${EXACT_FIX}`;
+  }
+  return 'start each free label after a literal \\. and end it before your own domain (^https:\\/\\/[a-z0-9-]+\\.example\\.com$), ' +
+    `keep classes to one label (no "." in them), end the pattern where the host ends, ${EXACT_FIX}`;
+}
+
+function reachText(pattern: string, reach: Exclude<Reach, { kind: 'confined' | 'undecided' }>): string {
+  switch (reach.kind) {
+    case 'public_suffix':
+      return `${pattern} also grants ${reach.example}: it matches every site under a public suffix, where anyone can register one`;
+    case 'any_domain_under_tld':
+      return `${pattern} also grants ${reach.example}: it matches every domain under a top-level domain`;
+    case 'other_domains':
+      return `${pattern} also grants ${reach.example}, a site on a domain the pattern does not name`;
+  }
+}
+
+/** Proves a (linear-time compiled) pattern's reach and says what is refused and what is only worth a warning. */
 export function judgeRegExpBreadth(regexp: RegExp, test: (origin: string) => boolean, flags: RegExpRuleFlags): RegExpVerdict {
   const pattern = String(regexp);
-  const errors: { code: ConfigProblemCode; message: string }[] = [];
+  const errors: { code: ConfigProblemCode; message: string; example?: string }[] = [];
   const warnings: string[] = [];
-  const universal = NEAR_UNIVERSAL_PROBES.find((probe) => test(probe));
-  if (universal !== undefined && flags.credentials) {
-    errors.push({ code: 'wildcard_too_broad', message: `${pattern} matches origins nobody listed (such as ${universal}); with credentials that lets any site read users' data` });
+  const reach = analyseReach(regexp);
+  if (reach.kind === 'confined') return { errors, warnings };
+  if (reach.kind === 'undecided') {
+    const text = `${pattern}: how far it reaches could not be proven (${reach.why}); write it without word boundaries or huge repetitions, ${EXACT_FIX}`;
+    if (flags.credentials) errors.push({ code: 'regexp_undecidable', message: `${text}; with credentials an unproven pattern is refused` });
+    else warnings.push(text);
     return { errors, warnings };
   }
-  const samples = sampleOrigins(regexp, test);
-  if (samples.origins.length === 0) {
-    if (universal === undefined) warnings.push(`${pattern}: no origin it matches could be generated, so its breadth was not probed; prefer exact origins or https://*.example.com`);
-    return { errors, warnings };
-  }
-  for (const finding of probeBreadth(samples, test)) {
-    const text = `${pattern} also grants ${finding.example}: ${WHAT[finding.kind]}`;
-    if (finding.kind === 'any_domain_under_tld') {
-      errors.push({ code: 'wildcard_too_broad', message: text });
-    } else if (finding.kind === 'any_domain_under_public_suffix') {
-      if (flags.credentials && !flags.allowPublicSuffix) {
-        errors.push({ code: 'credentials_with_public_suffix_wildcard', message: `${text}; set dangerouslyAllowPublicSuffixWildcards if you really mean it` });
-      } else warnings.push(text);
-    } else if (flags.credentials) {
-      errors.push({ code: 'regexp_too_broad', message: `${text}; with credentials that site could read users' data` });
+  const text = reachText(pattern, reach);
+  if (reach.kind === 'any_domain_under_tld') {
+    // As `https://*.com` is: nobody means every domain under a TLD, with or without credentials.
+    errors.push({ code: 'wildcard_too_broad', message: `${text}; ${fixFor(regexp)}`, example: reach.example });
+  } else if (reach.kind === 'public_suffix') {
+    if (flags.credentials && !flags.allowPublicSuffix) {
+      errors.push({ code: 'credentials_with_public_suffix_wildcard', message: `${text}; list your own sites, or set dangerouslyAllowPublicSuffixWildcards if you really mean it`, example: reach.example });
     } else warnings.push(text);
-  }
+  } else if (flags.credentials) {
+    const universal = NEAR_UNIVERSAL_PROBES.some((probe) => test(probe));
+    errors.push({
+      code: universal ? 'wildcard_too_broad' : 'regexp_too_broad',
+      message: `${text}; with credentials that site could read users' data: ${fixFor(regexp)}`,
+      example: reach.example,
+    });
+  } else warnings.push(`${text}: ${fixFor(regexp)}`);
   return { errors, warnings };
 }

@@ -1,5 +1,6 @@
 /** Compiles a `tenantFrom` declaration into a function over the neutral request, and how far a page can choose it. */
-import { describe, isAnchored, topLevelAlternatives } from '../origin/matcher';
+import { describe } from '../origin/matcher';
+import { hasCaptureGroup, isAnchored, isStartAnchored, parseRegExp } from '../origin/regexp-source';
 import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
 import { compileHostTemplate, compilePathTemplate } from './tenant-template';
 import { MAX_TENANT_LENGTH } from './types';
@@ -105,11 +106,12 @@ const MAX_MEMO_KEY_LENGTH = 256;
 
 /** A tenant RegExp must capture the id and start at the beginning (and, for a host, end at its end). */
 function compileTenantRegExp(regexp: RegExp, key: 'path' | 'host', at: string, problems: TenantProblemSink): LinearRegExp | undefined {
-  if (regexp.global || regexp.sticky || new RegExp(`${regexp.source}|`).exec('')!.length < 2) {
+  const parsed = parseRegExp(regexp);
+  if (regexp.global || regexp.sticky || !parsed.ok || !hasCaptureGroup(parsed.ast)) {
     problems.add(at, 'invalid_type', `${String(regexp)}: expected a RegExp with a capture group for the tenant id and no g/y flag`);
     return undefined;
   }
-  const anchored = key === 'path' ? topLevelAlternatives(regexp.source).every((alt) => alt.startsWith('^')) : isAnchored(regexp.source);
+  const anchored = key === 'path' ? isStartAnchored(regexp) : isAnchored(regexp);
   if (!anchored) {
     problems.add(
       at,
