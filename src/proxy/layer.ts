@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { corsSentinel, pathOf, toCorsRequest, type NextFunction } from '../adapters/express';
-import type { Decision } from '../engine/decision';
+import type { CorsRequest, Decision } from '../engine/decision';
 import { decide } from '../engine/decide';
 import { corsObserver } from '../observer/middleware';
 import type { CorsObserverOptions } from '../observer/observer';
@@ -16,6 +16,7 @@ import type { CorsSentinelOptions } from '../policy/options';
 import { observerOptions } from './observer-options';
 import { CORS_RESPONSE_HEADERS } from './headers';
 import type { UpgradeOutcome } from './metrics';
+import { hasAmbientCredential } from './websocket';
 
 export type ProxyMode = 'enforce' | 'observe';
 
@@ -51,7 +52,7 @@ function enforceLayer(options: CorsSentinelOptions): CorsLayer {
     },
     async judgeUpgrade(req) {
       // The port's handle(): recorded and logged like every other decision (method, path, report-only).
-      const handling = sentinel.handle(toCorsRequest(req));
+      const handling = sentinel.handle(upgradeRequest(req));
       const decision = await handling.decision;
       handling.complete(decision, 'applied');
       const outcome = outcomeOf(decision);
@@ -73,10 +74,15 @@ function observeLayer(policy: CorsSentinelOptions, metrics: CorsObserverOptions[
     async judgeUpgrade(req) {
       // What enforce mode would do with this upgrade; observe mode never refuses one.
       if (candidate === undefined) return { outcome: req.headers.origin === undefined ? 'non_cors' : 'allowed', refuse: false };
-      return { outcome: outcomeOf(await decide(candidate, toCorsRequest(req))), refuse: false };
+      return { outcome: outcomeOf(await decide(candidate, upgradeRequest(req))), refuse: false };
     },
     close: () => observer.close(),
   };
+}
+
+/** An upgrade as the engine judges it: HTTP auth counts as a cookie (see hasAmbientCredential). */
+function upgradeRequest(req: IncomingMessage): CorsRequest {
+  return { ...toCorsRequest(req), hasCookie: hasAmbientCredential(req) };
 }
 
 function outcomeOf(decision: Decision): UpgradeOutcome {

@@ -3,15 +3,17 @@
  * undici keep-alive pool to one upstream, an admin listener with `/metrics` and `/healthz`, and a
  * graceful shutdown that stops accepting and drains what is in flight.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import type { MetricsAuth } from '../metrics/handler';
 import { createMetricsHandler } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
-import { forward } from './forward';
+import { ClientLimiter, UpstreamSlots } from './admission';
+import { forward, refuse, type ForwardSettings } from './forward';
 import { createCorsLayer, type CorsLayer, type ProxyMode } from './layer';
+import { isOriginForm } from './headers';
 import { createProxyMetrics, type ProxyMetrics } from './metrics';
 import { isWebSocketUpgrade, pipeUpgrade, refuseUpgrade, type UpgradeSettings } from './websocket';
 
@@ -25,10 +27,26 @@ export interface CorsProxyOptions {
   readonly connectTimeoutMs?: number;
   /** Time from sending the request to the backend's response head. Default 60 000 ms (then 504). */
   readonly responseTimeoutMs?: number;
-  /** Longest silence while a body streams. Default 60 000 ms (then the connection is cut). */
+  /** Longest silence while the backend's response body streams. Default 60 000 ms (then the connection is cut). */
   readonly bodyTimeoutMs?: number;
   /** Keep-alive connections to the upstream. Default 64. */
   readonly upstreamConnections?: number;
+  /** Longest wait for a free upstream connection, then 503. Default 10 000 ms. */
+  readonly upstreamQueueTimeoutMs?: number;
+  /** Requests that may wait for an upstream connection at once; beyond it 503 at once. Default 1 024. */
+  readonly upstreamQueueLength?: number;
+  /** Request bodies up to this size are read completely before an upstream connection is taken. Default 1 MiB. */
+  readonly clientBodyBufferBytes?: number;
+  /** Longest silence in a client's request body, and the grace before the minimum rate applies. Default 10 000 ms (then 408). */
+  readonly clientBodyTimeoutMs?: number;
+  /** Minimum average rate of a client's request body after the grace period. Default 1 024 B/s (0: none; then 408). */
+  readonly clientBodyMinBytesPerSecond?: number;
+  /** Requests in flight per client address (0: no cap). Default 64; behind a load balancer every client shares its address. */
+  readonly maxRequestsPerClient?: number;
+  /** Time to receive a request's head (slowloris), then 408. Default 10 000 ms. */
+  readonly headersTimeoutMs?: number;
+  /** Time to receive a whole request, body included, then 408. Default 300 000 ms (0: none). */
+  readonly requestTimeoutMs?: number;
   /** How long a shutdown waits for in-flight requests. Default 25 000 ms (under Kubernetes' 30 s grace). */
   readonly drainTimeoutMs?: number;
   readonly metricsAuth?: MetricsAuth;
@@ -50,8 +68,10 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   const layer = createCorsLayer(options.mode ?? 'enforce', options.policy, registry);
   const metrics = createProxyMetrics(layer.registry, layer.prefix);
   const connectTimeout = options.connectTimeoutMs ?? 5_000;
-  const pool = new Pool(upstream.origin, { connections: options.upstreamConnections ?? 64, connect: { timeout: connectTimeout }, pipelining: 1 });
-  const settings = { headersTimeoutMs: options.responseTimeoutMs ?? 60_000, bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000 };
+  const connections = options.upstreamConnections ?? 64;
+  const pool = new Pool(upstream.origin, { connections, connect: { timeout: connectTimeout }, pipelining: 1 });
+  const settings = forwardSettings(options, connections);
+  const clients = new ClientLimiter(options.maxRequestsPerClient ?? 64);
   let draining = false;
   const inFlight = new InFlight();
   const upgraded = new Set<Duplex>();
@@ -59,14 +79,18 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
     keepResponseHeader: layer.keepResponseHeader,
     responseStarted: (dropped: readonly string[]) => layer.responseStarted(req, dropped),
     upstreamError: metrics.upstreamError,
+    refused: metrics.refused,
     get draining() {
       return draining;
     },
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(listenerTimeouts(options), (req: IncomingMessage, res: ServerResponse) => {
     inFlight.track(res);
     if (draining) res.setHeader('connection', 'close');
+    const address = req.socket.remoteAddress ?? '';
+    if (!clients.enter(address)) return refuse(res, metrics, 'client_limit');
+    res.once('close', () => clients.leave(address));
     try {
       layer.handle(req, res, () => void forward(pool, req, res, settings, hooks(req)));
     } catch {
@@ -104,6 +128,30 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   return { registry: layer.registry, server, admin, shutdown };
 }
 
+function forwardSettings(options: CorsProxyOptions, connections: number): ForwardSettings {
+  return {
+    headersTimeoutMs: options.responseTimeoutMs ?? 60_000,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000,
+    clientBody: {
+      bufferBytes: options.clientBodyBufferBytes ?? 1024 * 1024,
+      idleTimeoutMs: options.clientBodyTimeoutMs ?? 10_000,
+      minBytesPerSecond: options.clientBodyMinBytesPerSecond ?? 1024,
+    },
+    slots: new UpstreamSlots(connections, options.upstreamQueueTimeoutMs ?? 10_000, options.upstreamQueueLength ?? 1024),
+  };
+}
+
+/**
+ * Node's own limits on the client side, set on purpose rather than inherited: a head must arrive
+ * within `headersTimeoutMs` and a whole request within `requestTimeoutMs` (408 otherwise), checked
+ * every second instead of Node's default 30 s, so that slowloris connections do not pile up.
+ */
+function listenerTimeouts(options: CorsProxyOptions): ServerOptions {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 300_000;
+  return { headersTimeout, requestTimeout: requestTimeout === 0 ? 0 : Math.max(requestTimeout, headersTimeout), connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
+}
+
 /** Counts requests until their response closes; `idle()` resolves when none is left. */
 class InFlight {
   private count = 0;
@@ -124,7 +172,8 @@ class InFlight {
 /** Judges a WebSocket upgrade's Origin, then refuses it or opens the tunnel (kept in `open` for shutdown). */
 function handleUpgrade(layer: CorsLayer, metrics: ProxyMetrics, settings: UpgradeSettings, open: Set<Duplex>, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
-  if (!isWebSocketUpgrade(req)) return refuseUpgrade(socket, 400);
+  // The same origin-form rule as plain requests: the head is replayed upstream with this target.
+  if (!isWebSocketUpgrade(req) || !isOriginForm(req.url ?? '')) return refuseUpgrade(socket, 400);
   layer.judgeUpgrade(req).then(
     ({ outcome, refuse }) => {
       metrics.upgrade(outcome, refuse ? 'refused' : 'forwarded');
@@ -153,10 +202,13 @@ function createAdminServer(registry: Registry, auth: MetricsAuth | undefined, dr
   });
 }
 
-/** Node's parser errors (oversized or malformed heads, smuggling attempts) get a 400/431, never a crash. */
+/**
+ * Node's parser errors (oversized or malformed heads, smuggling attempts) get a 400/431, and a head or
+ * request that did not arrive within its timeout (slowloris) a 408 — never a crash.
+ */
 function answerParserError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   else socket.destroy();
 }
 
