@@ -67,7 +67,10 @@ async function main(argv: string[]): Promise<void> {
   await command.run(rest);
 }
 
+// A command that fails exits, even when one of its listeners is already open (a second listener that
+// cannot bind must not leave the first serving); a configuration error exits 2, anything else 1.
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  process.exit(typeof code === 'number' ? code : 1);
 });

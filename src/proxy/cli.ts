@@ -3,7 +3,7 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { listen, parseListen, positiveInt } from '../cli-args';
+import { bearerTokenFromEnv, listen, parseListen, positiveInt } from '../cli-args';
 import { loadPolicyFile } from '../policy/file';
 import { createCorsProxy } from './proxy';
 
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   if (mode !== 'enforce' && mode !== 'observe') problems.push(`--mode ${JSON.stringify(mode)}: use enforce or observe`);
   if (problems.length > 0) throw new TypeError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
 
-  const token = process.env.METRICS_BEARER_TOKEN;
+  const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
   const proxy = createCorsProxy({
     upstream: values.upstream as string,
     policy: loadPolicyFile(values.policy as string),
@@ -45,13 +45,13 @@ export async function main(argv: string[]): Promise<void> {
     connectTimeoutMs: positiveInt(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000),
     responseTimeoutMs: positiveInt(values['response-timeout-ms'], '--response-timeout-ms', 60_000),
     drainTimeoutMs: positiveInt(values['drain-timeout-ms'], '--drain-timeout-ms', 25_000),
-    ...(token ? { metricsAuth: { bearerToken: token } } : {}),
+    ...(metricsAuth ? { metricsAuth } : {}),
   });
-  const at = await listen(proxy.server, parseListen(values.listen ?? '127.0.0.1:8080', '--listen'));
+  // Both addresses are checked before either is announced; a failure exits (src/cli.ts) with its flag.
+  const at = await listen(proxy.server, parseListen(values.listen ?? '127.0.0.1:8080', '--listen'), '--listen');
+  const metricsAt = values['metrics-listen'] === undefined ? undefined : await listen(proxy.admin, parseListen(values['metrics-listen'], '--metrics-listen'), '--metrics-listen');
   console.log(`cors-sentinel proxy (${mode}) listening on ${at} → ${values.upstream}`);
-  if (values['metrics-listen'] !== undefined) {
-    console.log(`cors-sentinel proxy metrics on ${await listen(proxy.admin, parseListen(values['metrics-listen'], '--metrics-listen'))}/metrics`);
-  }
+  if (metricsAt !== undefined) console.log(`cors-sentinel proxy metrics on ${metricsAt}/metrics`);
   const stop = (signal: string): void => {
     console.log(`cors-sentinel proxy: ${signal}, draining`);
     proxy.shutdown().then(
