@@ -33,6 +33,14 @@ export function positiveInt(value: string | undefined, flag: string, fallback: n
  * Binds `server`; a listener that cannot bind is a configuration error naming the flag and the
  * address (never a logged error while the command goes on without it).
  */
+/** A whole number ≥ 0 (0 switches the setting off). */
+export function nonNegativeInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new TypeError(`${flag} ${JSON.stringify(value)}: expected a whole number, 0 or more`);
+  return n;
+}
+
 export function listen(server: Server, where: { host: string; port: number }, flag: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException): void => {

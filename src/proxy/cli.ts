@@ -3,9 +3,24 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, parseListen, positiveInt } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen, positiveInt } from '../cli-args';
 import { loadPolicyFile } from '../policy/file';
-import { createCorsProxy } from './proxy';
+import { createCorsProxy, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
+
+/** The numeric flags: flag, option, whether 0 is allowed (it switches the limit off), what it does. */
+const NUMERIC_FLAGS = [
+  ['--connect-timeout-ms', 'connectTimeoutMs', false, 'upstream connect timeout, then 504'],
+  ['--response-timeout-ms', 'responseTimeoutMs', false, "time to the backend's response head, then 504"],
+  ['--drain-timeout-ms', 'drainTimeoutMs', false, 'graceful-shutdown limit on SIGTERM'],
+  ['--headers-timeout-ms', 'headersTimeoutMs', false, 'time to receive a request head (slowloris), then 408'],
+  ['--request-timeout-ms', 'requestTimeoutMs', true, 'time to receive a whole request, then 408 (0: none)'],
+  ['--client-body-buffer-bytes', 'clientBodyBufferBytes', false, 'bodies up to this size are read whole before the backend is contacted'],
+  ['--client-body-timeout-ms', 'clientBodyTimeoutMs', false, 'longest silence in a request body, and the grace before the minimum rate; then 408'],
+  ['--client-body-min-rate', 'clientBodyMinBytesPerSecond', true, 'minimum bytes/s of a request body after the grace, then 408 (0: none)'],
+  ['--max-requests-per-client', 'maxRequestsPerClient', true, 'requests in flight per client address, then 429 (0: no cap)'],
+  ['--upstream-connections', 'upstreamConnections', false, 'keep-alive connections to the backend'],
+  ['--upstream-queue-timeout-ms', 'upstreamQueueTimeoutMs', false, 'longest wait for a free upstream connection, then 503'],
+] as const satisfies ReadonlyArray<readonly [string, keyof typeof PROXY_DEFAULTS, boolean, string]>;
 
 const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
 
@@ -14,19 +29,17 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
   --listen HOST:PORT         where the proxy listens (default 127.0.0.1:8080)
   --mode enforce|observe     enforce the policy, or audit the backend's own CORS answers (default enforce)
   --metrics-listen HOST:PORT /metrics and /healthz on their own listener (default: none)
-  --connect-timeout-ms N     upstream connect timeout, then 504 (default 5000)
-  --response-timeout-ms N    time to the backend's response head, then 504 (default 60000)
-  --drain-timeout-ms N       graceful-shutdown limit on SIGTERM (default 25000)
+${NUMERIC_FLAGS.map(([flag, key, , what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
-Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
+Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' },
-      'metrics-listen': { type: 'string' }, 'connect-timeout-ms': { type: 'string' }, 'response-timeout-ms': { type: 'string' },
-      'drain-timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
   if (values.help) return void console.log(USAGE);
@@ -42,9 +55,7 @@ export async function main(argv: string[]): Promise<void> {
     upstream: values.upstream as string,
     policy: loadPolicyFile(values.policy as string),
     mode: mode as 'enforce' | 'observe',
-    connectTimeoutMs: positiveInt(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000),
-    responseTimeoutMs: positiveInt(values['response-timeout-ms'], '--response-timeout-ms', 60_000),
-    drainTimeoutMs: positiveInt(values['drain-timeout-ms'], '--drain-timeout-ms', 25_000),
+    ...numericOptions(values as Record<string, string | undefined>),
     ...(metricsAuth ? { metricsAuth } : {}),
   });
   // Both addresses are checked before either is announced; a failure exits (src/cli.ts) with its flag.
@@ -64,4 +75,13 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function numericOptions(values: Record<string, string | undefined>): Partial<CorsProxyOptions> {
+  const out: Record<string, number> = {};
+  for (const [flag, key, zeroAllowed] of NUMERIC_FLAGS) {
+    const value = values[flag.slice(2)];
+    if (value !== undefined) out[key] = zeroAllowed ? nonNegativeInt(value, flag, PROXY_DEFAULTS[key]) : positiveInt(value, flag, PROXY_DEFAULTS[key]);
+  }
+  return out;
 }

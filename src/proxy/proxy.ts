@@ -17,6 +17,23 @@ import { isOriginForm } from './headers';
 import { createProxyMetrics, type ProxyMetrics } from './metrics';
 import { isWebSocketUpgrade, pipeUpgrade, refuseUpgrade, type UpgradeSettings } from './websocket';
 
+/** The defaults of the options below (nginx-like limits for a sidecar); the CLI shows and uses the same. */
+export const PROXY_DEFAULTS = {
+  connectTimeoutMs: 5_000,
+  responseTimeoutMs: 60_000,
+  bodyTimeoutMs: 60_000,
+  upstreamConnections: 64,
+  upstreamQueueTimeoutMs: 10_000,
+  upstreamQueueLength: 1024,
+  clientBodyBufferBytes: 1024 * 1024,
+  clientBodyTimeoutMs: 10_000,
+  clientBodyMinBytesPerSecond: 1024,
+  maxRequestsPerClient: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  drainTimeoutMs: 25_000,
+} as const;
+
 export interface CorsProxyOptions {
   /** `http://host:port` (or https) of the backend. */
   readonly upstream: string;
@@ -67,11 +84,11 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   const registry = options.policy.metrics && options.policy.metrics.registry ? options.policy.metrics.registry : new Registry();
   const layer = createCorsLayer(options.mode ?? 'enforce', options.policy, registry);
   const metrics = createProxyMetrics(layer.registry, layer.prefix);
-  const connectTimeout = options.connectTimeoutMs ?? 5_000;
-  const connections = options.upstreamConnections ?? 64;
+  const connectTimeout = options.connectTimeoutMs ?? PROXY_DEFAULTS.connectTimeoutMs;
+  const connections = options.upstreamConnections ?? PROXY_DEFAULTS.upstreamConnections;
   const pool = new Pool(upstream.origin, { connections, connect: { timeout: connectTimeout }, pipelining: 1 });
   const settings = forwardSettings(options, connections);
-  const clients = new ClientLimiter(options.maxRequestsPerClient ?? 64);
+  const clients = new ClientLimiter(options.maxRequestsPerClient ?? PROXY_DEFAULTS.maxRequestsPerClient);
   let draining = false;
   const inFlight = new InFlight();
   const upgraded = new Set<Duplex>();
@@ -115,7 +132,7 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const drained = inFlight.idle();
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 25_000).unref());
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? PROXY_DEFAULTS.drainTimeoutMs).unref());
     await Promise.race([drained, deadline]);
     server.closeAllConnections();
     for (const socket of upgraded) socket.destroy();
@@ -130,14 +147,14 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
 
 function forwardSettings(options: CorsProxyOptions, connections: number): ForwardSettings {
   return {
-    headersTimeoutMs: options.responseTimeoutMs ?? 60_000,
-    bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000,
+    headersTimeoutMs: options.responseTimeoutMs ?? PROXY_DEFAULTS.responseTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? PROXY_DEFAULTS.bodyTimeoutMs,
     clientBody: {
-      bufferBytes: options.clientBodyBufferBytes ?? 1024 * 1024,
-      idleTimeoutMs: options.clientBodyTimeoutMs ?? 10_000,
-      minBytesPerSecond: options.clientBodyMinBytesPerSecond ?? 1024,
+      bufferBytes: options.clientBodyBufferBytes ?? PROXY_DEFAULTS.clientBodyBufferBytes,
+      idleTimeoutMs: options.clientBodyTimeoutMs ?? PROXY_DEFAULTS.clientBodyTimeoutMs,
+      minBytesPerSecond: options.clientBodyMinBytesPerSecond ?? PROXY_DEFAULTS.clientBodyMinBytesPerSecond,
     },
-    slots: new UpstreamSlots(connections, options.upstreamQueueTimeoutMs ?? 10_000, options.upstreamQueueLength ?? 1024),
+    slots: new UpstreamSlots(connections, options.upstreamQueueTimeoutMs ?? PROXY_DEFAULTS.upstreamQueueTimeoutMs, options.upstreamQueueLength ?? PROXY_DEFAULTS.upstreamQueueLength),
   };
 }
 
@@ -147,8 +164,8 @@ function forwardSettings(options: CorsProxyOptions, connections: number): Forwar
  * every second instead of Node's default 30 s, so that slowloris connections do not pile up.
  */
 function listenerTimeouts(options: CorsProxyOptions): ServerOptions {
-  const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const requestTimeout = options.requestTimeoutMs ?? 300_000;
+  const headersTimeout = options.headersTimeoutMs ?? PROXY_DEFAULTS.headersTimeoutMs;
+  const requestTimeout = options.requestTimeoutMs ?? PROXY_DEFAULTS.requestTimeoutMs;
   return { headersTimeout, requestTimeout: requestTimeout === 0 ? 0 : Math.max(requestTimeout, headersTimeout), connectionsCheckingInterval: Math.min(1_000, headersTimeout) };
 }
 
