@@ -52,7 +52,7 @@ export class BodyPace {
     this.last = Date.now();
   }
 
-  /** What to do when the pace is missed from now on (the streaming phase destroys the request). */
+  /** What to do when the pace is missed from now on. */
   whenExpired(onExpire: () => void): void {
     this.onExpire = onExpire;
   }
@@ -104,6 +104,8 @@ export function readClientBody(req: IncomingMessage, limits: ClientBodyLimits): 
       size += chunk.length;
       if (size < limits.bufferBytes) return;
       req.pause();
+      // From now on a missed pace cuts the request, whether it still waits for a slot or streams upstream.
+      pace.whenExpired(() => req.destroy(Object.assign(new Error('client body too slow'), { code: 'CLIENT_BODY_TOO_SLOW' })));
       settle({ kind: 'streaming', body: Readable.from(restOfBody(Buffer.concat(chunks, size), req, pace), { objectMode: false }), pace });
     };
     const onEnd = (): void => settle({ kind: 'buffered', body: Buffer.concat(chunks, size) });
@@ -113,7 +115,6 @@ export function readClientBody(req: IncomingMessage, limits: ClientBodyLimits): 
 }
 
 async function* restOfBody(buffered: Buffer, req: IncomingMessage, pace: BodyPace): AsyncGenerator<Buffer> {
-  pace.whenExpired(() => req.destroy(Object.assign(new Error('client body too slow'), { code: 'CLIENT_BODY_TOO_SLOW' })));
   try {
     yield buffered;
     for await (const chunk of req) {

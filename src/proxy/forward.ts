@@ -47,7 +47,7 @@ export async function forward(pool: Dispatcher, req: IncomingMessage, res: Serve
     if (body.kind === 'too_slow') return refuse(res, hooks, 'client_body_too_slow');
     if (!settings.slots.tryTake()) {
       const waited = await settings.slots.wait(abort.signal);
-      if (waited === 'gone') return;
+      if (waited === 'gone') return void (body.kind === 'streaming' && body.pace.expired && hooks.refused('client_body_too_slow'));
       if (waited !== 'ok') return refuse(res, hooks, waited === 'queue_full' ? 'upstream_queue_full' : 'upstream_queue_timeout');
     }
     try {
