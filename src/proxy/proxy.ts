@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import type { MetricsAuth } from '../metrics/handler';
 import { createMetricsHandler } from '../metrics/handler';
+import { ProblemCollector } from '../policy/errors';
 import type { CorsSentinelOptions } from '../policy/options';
 import { ClientLimiter, UpstreamSlots } from './admission';
 import { forward, refuse, type ForwardSettings } from './forward';
@@ -79,7 +80,24 @@ export interface CorsProxy {
   shutdown(): Promise<void>;
 }
 
+/** Limits where 0 means "none" (or an empty queue); every other limit must be at least 1. */
+const ZERO_ALLOWED: ReadonlySet<keyof typeof PROXY_DEFAULTS> = new Set(['requestTimeoutMs', 'clientBodyMinBytesPerSecond', 'maxRequestsPerClient', 'upstreamQueueLength']);
+
+/** Refuses limits that would wedge the proxy (0 upstream connections, a negative timeout), all at once. */
+function checkLimits(options: CorsProxyOptions): void {
+  const problems = new ProblemCollector();
+  for (const key of Object.keys(PROXY_DEFAULTS) as Array<keyof typeof PROXY_DEFAULTS>) {
+    const value: unknown = options[key];
+    const min = ZERO_ALLOWED.has(key) ? 0 : 1;
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) {
+      problems.add(key, 'invalid_number', `expected a whole number ≥ ${min} (default ${PROXY_DEFAULTS[key]}), got ${JSON.stringify(value)}`);
+    }
+  }
+  problems.throwIfAny();
+}
+
 export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
+  checkLimits(options);
   const upstream = parseUpstream(options.upstream);
   const registry = options.policy.metrics && options.policy.metrics.registry ? options.policy.metrics.registry : new Registry();
   const layer = createCorsLayer(options.mode ?? 'enforce', options.policy, registry);
