@@ -29,10 +29,6 @@ export function positiveInt(value: string | undefined, flag: string, fallback: n
   return n;
 }
 
-/**
- * Binds `server`; a listener that cannot bind is a configuration error naming the flag and the
- * address (never a logged error while the command goes on without it).
- */
 /** A whole number ≥ 0 (0 switches the setting off). */
 export function nonNegativeInt(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -41,6 +37,10 @@ export function nonNegativeInt(value: string | undefined, flag: string, fallback
   return n;
 }
 
+/**
+ * Binds `server`; a listener that cannot bind is a configuration error naming the flag and the
+ * address (never a logged error while the command goes on without it).
+ */
 export function listen(server: Server, where: { host: string; port: number }, flag: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException): void => {

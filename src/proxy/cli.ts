@@ -3,33 +3,33 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen, positiveInt } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen } from '../cli-args';
 import { loadPolicyFile } from '../policy/file';
 import { createCorsProxy, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
 
-/** The numeric flags: flag, option, whether 0 is allowed (it switches the limit off), what it does. */
+/** The numeric flags: flag, option, what it does. Which accept 0 is createCorsProxy()'s to say. */
 const NUMERIC_FLAGS = [
-  ['--connect-timeout-ms', 'connectTimeoutMs', false, 'upstream connect timeout, then 504'],
-  ['--response-timeout-ms', 'responseTimeoutMs', false, "time to the backend's response head, then 504"],
-  ['--drain-timeout-ms', 'drainTimeoutMs', false, 'graceful-shutdown limit on SIGTERM'],
-  ['--headers-timeout-ms', 'headersTimeoutMs', false, 'time to receive a request head (slowloris), then 408'],
-  ['--request-timeout-ms', 'requestTimeoutMs', true, 'time to receive a whole request, then 408 (0: none)'],
-  ['--client-body-buffer-bytes', 'clientBodyBufferBytes', false, 'bodies up to this size are read whole before the backend is contacted'],
-  ['--client-body-timeout-ms', 'clientBodyTimeoutMs', false, 'longest silence in a request body, and the grace before the minimum rate; then 408'],
-  ['--client-body-min-rate', 'clientBodyMinBytesPerSecond', true, 'minimum bytes/s of a request body after the grace, then 408 (0: none)'],
-  ['--max-requests-per-client', 'maxRequestsPerClient', true, 'requests in flight per client address, then 429 (0: no cap)'],
-  ['--upstream-connections', 'upstreamConnections', false, 'keep-alive connections to the backend'],
-  ['--upstream-queue-timeout-ms', 'upstreamQueueTimeoutMs', false, 'longest wait for a free upstream connection, then 503'],
-] as const satisfies ReadonlyArray<readonly [string, keyof typeof PROXY_DEFAULTS, boolean, string]>;
+  ['--connect-timeout-ms', 'connectTimeoutMs', 'upstream connect timeout, then 504'],
+  ['--response-timeout-ms', 'responseTimeoutMs', "time to the backend's response head, then 504"],
+  ['--drain-timeout-ms', 'drainTimeoutMs', 'graceful-shutdown limit on SIGTERM'],
+  ['--headers-timeout-ms', 'headersTimeoutMs', 'time to receive a request head (slowloris), then 408'],
+  ['--request-timeout-ms', 'requestTimeoutMs', 'time to receive a whole request, then 408 (0: none)'],
+  ['--client-body-buffer-bytes', 'clientBodyBufferBytes', 'bodies up to this size are read whole before the backend is contacted'],
+  ['--client-body-timeout-ms', 'clientBodyTimeoutMs', 'longest silence in a request body, and the grace before the minimum rate; then 408'],
+  ['--client-body-min-rate', 'clientBodyMinBytesPerSecond', 'minimum bytes/s of a request body after the grace, then 408 (0: none)'],
+  ['--max-requests-per-client', 'maxRequestsPerClient', 'requests in flight per client address, then 429 (0: no cap)'],
+  ['--upstream-connections', 'upstreamConnections', 'keep-alive connections to the backend'],
+  ['--upstream-queue-timeout-ms', 'upstreamQueueTimeoutMs', 'longest wait for a free upstream connection, then 503'],
+] as const satisfies ReadonlyArray<readonly [string, keyof typeof PROXY_DEFAULTS, string]>;
 
 const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
 
-  --policy FILE              policy file (JSON or YAML, the options of corsSentinel())
-  --upstream URL             the backend, http://host:port
-  --listen HOST:PORT         where the proxy listens (default 127.0.0.1:8080)
-  --mode enforce|observe     enforce the policy, or audit the backend's own CORS answers (default enforce)
-  --metrics-listen HOST:PORT /metrics and /healthz on their own listener (default: none)
-${NUMERIC_FLAGS.map(([flag, key, , what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
+  --policy FILE                  policy file (JSON or YAML, the options of corsSentinel())
+  --upstream URL                 the backend, http://host:port
+  --listen HOST:PORT             where the proxy listens (default 127.0.0.1:8080)
+  --mode enforce|observe         enforce the policy, or audit the backend's own CORS answers (default enforce)
+  --metrics-listen HOST:PORT     /metrics and /healthz on their own listener (default: none)
+${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
 
@@ -79,9 +79,6 @@ export async function main(argv: string[]): Promise<void> {
 
 function numericOptions(values: Record<string, string | undefined>): Partial<CorsProxyOptions> {
   const out: Record<string, number> = {};
-  for (const [flag, key, zeroAllowed] of NUMERIC_FLAGS) {
-    const value = values[flag.slice(2)];
-    if (value !== undefined) out[key] = zeroAllowed ? nonNegativeInt(value, flag, PROXY_DEFAULTS[key]) : positiveInt(value, flag, PROXY_DEFAULTS[key]);
-  }
+  for (const [flag, key] of NUMERIC_FLAGS) out[key] = nonNegativeInt(values[flag.slice(2)], flag, PROXY_DEFAULTS[key]);
   return out;
 }
