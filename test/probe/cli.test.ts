@@ -154,9 +154,10 @@ describe('cors-sentinel probe --serve (exporter)', () => {
   it('runs at most maxConcurrentProbes probes at once and answers 429 beyond', async () => {
     const slow = await listen((_req, res) => void setTimeout(() => res.end('ok'), 300));
     try {
-      const { url } = await serve(`maxConcurrentProbes: 1\nmodules:\n  web: { budget: 4, concurrency: 1 }\ntargets: [${JSON.stringify(slow.url)}]\n`);
-      const probe = () => fetch(`${url}/probe?${new URLSearchParams({ target: slow.url, module: 'web' })}`).then((r) => r.status);
-      const statuses = await Promise.all([probe(), probe()]);
+      // Two modules: two scrapes of one module would share one probe.
+      const { url } = await serve(`maxConcurrentProbes: 1\nmodules:\n  web: { budget: 4, concurrency: 1 }\n  api: { budget: 4, concurrency: 1 }\ntargets: [${JSON.stringify(slow.url)}]\n`);
+      const probe = (module: string) => fetch(`${url}/probe?${new URLSearchParams({ target: slow.url, module })}`).then((r) => r.status);
+      const statuses = await Promise.all([probe('web'), probe('api')]);
       expect(statuses.sort()).toEqual([200, 429]);
       expect(slow.count()).toBe(4);
     } finally {

@@ -184,8 +184,8 @@ describe('WebSocket through the proxy (cross-site WebSocket hijacking)', () => {
   });
 });
 
-describe('bodies are streamed, never buffered', () => {
-  it('the client reads the first chunk while the backend still holds the rest, and the backend the first upload chunk before the client sends more', async () => {
+describe('response bodies are streamed; request bodies above the buffer limit too', () => {
+  it('the client reads the first chunk while the backend still holds the rest, and the backend the first buffer-full of an upload before the client sends more', async () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let firstUploadChunk!: (text: string) => void;
@@ -200,7 +200,8 @@ describe('bodies are streamed, never buffered', () => {
       void released.then(() => res.end('rest'));
     });
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
-    const proxy = await startProxy({ upstream: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`, policy: POLICY });
+    // A buffer of 8 bytes: "part one" fills it, so the rest streams (bodies within it are read whole first).
+    const proxy = await startProxy({ upstream: `http://127.0.0.1:${(backend.address() as AddressInfo).port}`, policy: POLICY, clientBodyBufferBytes: 8 });
     try {
       const body = await new Promise<string>((resolve) => {
         http.get(`${proxy.url}/download`, { agent: false }, (res) => {

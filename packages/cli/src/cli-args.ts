@@ -1,6 +1,16 @@
 /** Small helpers shared by the long-running CLI commands (proxy, logs, probe --serve). */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { MetricsAuth } from 'cors-sentinel/internal/policy/options';
+
+/** A configuration the command cannot run with (exit code 2): the message names the setting and the fix. */
+export class CliConfigError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliConfigError';
+  }
+}
 
 /** `host:port`, `[v6]:port` or a bare port (127.0.0.1 then). */
 export function parseListen(value: string, flag: string): { host: string; port: number } {
@@ -19,13 +29,43 @@ export function positiveInt(value: string | undefined, flag: string, fallback: n
   return n;
 }
 
-export function listen(server: Server, where: { host: string; port: number }): Promise<string> {
+/** A whole number ≥ 0 (0 switches the setting off). */
+export function nonNegativeInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new TypeError(`${flag} ${JSON.stringify(value)}: expected a whole number, 0 or more`);
+  return n;
+}
+
+/**
+ * Binds `server`; a listener that cannot bind is a configuration error naming the flag and the
+ * address (never a logged error while the command goes on without it).
+ */
+export function listen(server: Server, where: { host: string; port: number }, flag: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException): void => {
+      const address = where.host.includes(':') ? `[${where.host}]:${where.port}` : `${where.host}:${where.port}`;
+      reject(new CliConfigError(`${flag} ${address}: cannot listen there (${err.code ?? err.message}); choose a free address, or stop whatever holds it`));
+    };
+    server.once('error', failed);
     server.listen(where.port, where.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const a = server.address() as AddressInfo;
       resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
     });
   });
+}
+
+/**
+ * The /metrics bearer token from the environment. Unset: no auth. Set but empty or blank (an unset
+ * variable substituted by a template or a shell) is a configuration error, never a silent "no auth";
+ * the handler refuses short tokens itself.
+ */
+export function bearerTokenFromEnv(variable: string, command: string): MetricsAuth | undefined {
+  const token = process.env[variable];
+  if (token === undefined) return undefined;
+  if (token.trim() === '') {
+    throw new CliConfigError(`cors-sentinel ${command}: ${variable} is set but ${token === '' ? 'empty' : 'blank'}, which would leave /metrics without auth; set a token of 16 or more characters (e.g. \`openssl rand -hex 32\`), or unset ${variable} to serve /metrics without auth on purpose`);
+  }
+  return { bearerToken: token };
 }

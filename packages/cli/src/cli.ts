@@ -70,7 +70,10 @@ async function main(argv: string[]): Promise<void> {
 /** Node's parseArgs refusals (an unknown option, a missing value, a stray argument): usage errors, exit 2 in every command. */
 const USAGE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
 
+// A command that fails exits, even when one of its listeners is already open (a second listener that
+// cannot bind must not leave the first serving); a configuration or usage error exits 2, anything else 1.
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
-  process.exitCode = USAGE_ERRORS.has((err as { code?: string }).code ?? '') ? 2 : 1;
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  process.exit(typeof code === 'number' ? code : USAGE_ERRORS.has((err as { code?: string } | null)?.code ?? '') ? 2 : 1);
 });

@@ -1,10 +1,11 @@
 /** `cors-sentinel demo`: the demo API on the embedded policy, with its traffic simulator. */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import winston from 'winston';
+import { bearerTokenFromEnv, CliConfigError, listen } from '../cli-args';
 import { createDemoApp } from './app';
 import { formatSummary, snapshot, summarize, type Snapshot } from './summary';
 import { runTraffic, type TrafficProfile } from './traffic';
@@ -51,25 +52,25 @@ export async function main(argv: string[]): Promise<void> {
 
   const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
   if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`demo: invalid --metrics-port ${values['metrics-port']}`);
-  const token = process.env.METRICS_TOKEN;
-  const metricsAuth = token ? { bearerToken: token } : undefined;
+  const metricsAuth = bearerTokenFromEnv('METRICS_TOKEN', 'demo');
+  const token = metricsAuth !== undefined;
   const summaryEvery = values['json-log'] ? 0 : Number(values['summary-interval']);
   if (!(summaryEvery >= 0)) throw new Error(`demo: invalid --summary-interval ${values['summary-interval']}`);
   const registry = new Registry();
   // Violations are JSON lines for machines: a file by default, stderr with --json-log.
   const logger = values['json-log'] ? undefined : fileLogger(values['log-file']);
   const { app, cors } = createDemoApp({ metricsAuth, metricsOnApi: metricsPort === undefined, registry, ...(logger ? { logger } : {}) });
-  const metricsServer = metricsPort === undefined ? undefined : await cors.serveMetrics({ port: metricsPort, ...(metricsAuth ? { auth: metricsAuth } : {}) });
+  const metricsServer = metricsPort === undefined ? undefined : await cors.serveMetrics({ port: metricsPort, ...(metricsAuth ? { auth: metricsAuth } : {}) }).catch((err: NodeJS.ErrnoException) => {
+    throw err.syscall === 'listen' ? new CliConfigError(`--metrics-port ${metricsPort}: cannot listen on 127.0.0.1:${metricsPort} (${err.code}); choose a free port`) : err;
+  });
   const metricsAddress = metricsServer?.address();
   const metricsBase = typeof metricsAddress === 'object' && metricsAddress ? `http://127.0.0.1:${metricsAddress.port}` : undefined;
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, values.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server: Server = createServer(app);
+  await listen(server, { host: values.host, port }, '--port');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const base = `http://${values.host === '0.0.0.0' ? '127.0.0.1' : values.host}:${actualPort}`;
-  console.log(banner({ base, hash: cors.policy.hash, metrics: metricsBase ?? base, token: Boolean(token), logFile: logger ? values['log-file'] : undefined, traffic: values['no-traffic'] ? undefined : `${rate} scenarios/s, profile "${profile}"` }));
+  console.log(banner({ base, hash: cors.policy.hash, metrics: metricsBase ?? base, token, logFile: logger ? values['log-file'] : undefined, traffic: values['no-traffic'] ? undefined : `${rate} scenarios/s, profile "${profile}"` }));
   const summaries = summaryEvery > 0 ? startSummaries(registry, summaryEvery) : undefined;
 
   const abort = new AbortController();

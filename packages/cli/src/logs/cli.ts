@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { listen, parseListen, positiveInt } from '../cli-args';
+import { bearerTokenFromEnv, listen, parseListen, positiveInt } from '../cli-args';
 import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
 import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<void> {
 
   const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']));
   let readHealth = (): FollowHealth => ({ ok: true });
-  const metrics = createMetricsHandler(logs.registry, process.env.METRICS_BEARER_TOKEN ? { auth: { bearerToken: process.env.METRICS_BEARER_TOKEN } } : {});
+  const auth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'logs');
+  const metrics = createMetricsHandler(logs.registry, auth ? { auth } : {});
   const admin = createServer((req, res) => {
     const path = nodeRoutingPath(req.url ?? '/');
     if (path === undefined) return refuseUnroutable(res);
@@ -55,7 +56,7 @@ export async function main(argv: string[]): Promise<void> {
     res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
   });
-  console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen'))}/metrics`);
+  console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen'), '--metrics-listen')}/metrics`);
 
   const file = positionals[0] as string;
   const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);

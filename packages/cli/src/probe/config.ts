@@ -23,6 +23,8 @@ export interface ExporterConfig {
   readonly targets: readonly ProbeTarget[];
   /** Probes running at once; further scrapes get 429 (the exporter is not a load generator). */
   readonly maxConcurrentProbes: number;
+  /** Of those, probes of one target (any modules); default 2, at most maxConcurrentProbes. */
+  readonly maxConcurrentProbesPerTarget: number;
 }
 
 export class ProbeConfigError extends Error {
@@ -50,7 +52,7 @@ export function loadExporterConfig(file: string): ExporterConfig {
 export function parseExporterConfig(raw: unknown, file = '<config>'): ExporterConfig {
   const problems: string[] = [];
   const doc = isObject(raw) ? raw : (problems.push('the file must be a mapping with `modules` and `targets`'), {});
-  for (const k of Object.keys(doc)) if (!['modules', 'targets', 'maxConcurrentProbes'].includes(k)) problems.push(`unknown key ${k}`);
+  for (const k of Object.keys(doc)) if (!['modules', 'targets', 'maxConcurrentProbes', 'maxConcurrentProbesPerTarget'].includes(k)) problems.push(`unknown key ${k}`);
   const modules = new Map<string, ProbeModule>();
   const rawModules = isObject(doc.modules) ? doc.modules : (problems.push('modules: must map module names to settings, e.g. modules: { default: { siteOrigin: https://app.example.com } }'), {});
   for (const [name, m] of Object.entries(rawModules)) {
@@ -72,8 +74,12 @@ export function parseExporterConfig(raw: unknown, file = '<config>'): ExporterCo
   });
   const max = doc.maxConcurrentProbes ?? 4;
   if (!(Number.isInteger(max) && (max as number) >= 1)) problems.push('maxConcurrentProbes: must be an integer ≥ 1');
+  const perTarget = doc.maxConcurrentProbesPerTarget ?? Math.min(2, Number(max) || 1);
+  if (!(Number.isInteger(perTarget) && (perTarget as number) >= 1 && (perTarget as number) <= (max as number))) {
+    problems.push('maxConcurrentProbesPerTarget: must be an integer from 1 to maxConcurrentProbes, so that one slow target cannot hold every slot');
+  }
   if (problems.length > 0) throw new ProbeConfigError(file, problems);
-  return { modules, targets, maxConcurrentProbes: max as number };
+  return { modules, targets, maxConcurrentProbes: max as number, maxConcurrentProbesPerTarget: perTarget as number };
 }
 
 function parseModule(name: string, m: unknown, problems: string[]): ProbeModule | undefined {

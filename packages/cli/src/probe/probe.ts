@@ -69,6 +69,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     budget: options.budget ?? PROBE_DEFAULTS.budget,
     concurrency: options.concurrency ?? PROBE_DEFAULTS.concurrency,
     insecure: options.insecure ?? false,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   const order = (c: string): number => (PROBE_CLASSES as readonly string[]).indexOf(c);
   // Requests finish in any order; classify them in plan order so that the evidence is deterministic.

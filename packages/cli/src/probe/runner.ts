@@ -12,6 +12,8 @@ export interface RunSettings {
   readonly budget: number;
   readonly concurrency: number;
   readonly insecure: boolean;
+  /** Cancels the run like the deadline does (the caller no longer wants the answer). */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -25,6 +27,10 @@ export async function runRequests(url: URL, plan: readonly ProbeRequest[], s: Ru
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), s.deadlineMs);
   timer.unref();
+  const cancel = s.signal;
+  const onCancel = (): void => deadline.abort();
+  if (cancel?.aborted) deadline.abort();
+  cancel?.addEventListener('abort', onCancel, { once: true });
   const settings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal };
   const allowed = plan.slice(0, Math.max(0, s.budget));
   const responses: ProbeResponse[] = [];
@@ -49,6 +55,7 @@ export async function runRequests(url: URL, plan: readonly ProbeRequest[], s: Ru
     await Promise.all(Array.from({ length: Math.max(1, s.concurrency) }, worker));
   } finally {
     clearTimeout(timer);
+    cancel?.removeEventListener('abort', onCancel);
   }
   return { responses, sent, skipped: plan.length - responses.length };
 }

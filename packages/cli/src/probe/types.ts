@@ -35,6 +35,8 @@ export interface ProbeOptions {
   readonly attackerDomain?: string;
   /** Accept self-signed certificates (staging). */
   readonly insecure?: boolean;
+  /** Cancels the probe: requests in flight are aborted and no more are sent (the exporter's scrapers all left). */
+  readonly signal?: AbortSignal;
 }
 
 export type RequestKind = 'actual' | 'preflight';

@@ -3,33 +3,46 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { listen, parseListen, positiveInt } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
-import { createCorsProxy } from './proxy';
+import { createCorsProxy, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
+
+/** The numeric flags: flag, option, what it does. Which accept 0 is createCorsProxy()'s to say. */
+const NUMERIC_FLAGS = [
+  ['--connect-timeout-ms', 'connectTimeoutMs', 'upstream connect timeout, then 504'],
+  ['--response-timeout-ms', 'responseTimeoutMs', "time to the backend's response head, then 504"],
+  ['--drain-timeout-ms', 'drainTimeoutMs', 'graceful-shutdown limit on SIGTERM'],
+  ['--headers-timeout-ms', 'headersTimeoutMs', 'time to receive a request head (slowloris), then 408'],
+  ['--request-timeout-ms', 'requestTimeoutMs', 'time to receive a whole request, then 408 (0: none)'],
+  ['--client-body-buffer-bytes', 'clientBodyBufferBytes', 'bodies up to this size are read whole before the backend is contacted'],
+  ['--client-body-timeout-ms', 'clientBodyTimeoutMs', 'longest silence in a request body, and the grace before the minimum rate; then 408'],
+  ['--client-body-min-rate', 'clientBodyMinBytesPerSecond', 'minimum bytes/s of a request body after the grace, then 408 (0: none)'],
+  ['--max-requests-per-client', 'maxRequestsPerClient', 'requests in flight per client address, then 429 (0: no cap)'],
+  ['--upstream-connections', 'upstreamConnections', 'keep-alive connections to the backend'],
+  ['--upstream-queue-timeout-ms', 'upstreamQueueTimeoutMs', 'longest wait for a free upstream connection, then 503'],
+] as const satisfies ReadonlyArray<readonly [string, keyof typeof PROXY_DEFAULTS, string]>;
 
 const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
 
-  --policy FILE              policy file (JSON or YAML, the options of corsSentinel())
-  --upstream URL             the backend, http://host:port
-  --listen HOST:PORT         where the proxy listens (default 127.0.0.1:8080)
-  --mode enforce|observe     enforce the policy, or audit the backend's own CORS answers (default enforce)
-  --backend NAME[,k=v…]      how the backend reads paths before routing: werkzeug (default: Flask under
-                             gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
-  --metrics-listen HOST:PORT /metrics and /healthz on their own listener (default: none)
-  --connect-timeout-ms N     upstream connect timeout, then 504 (default 5000)
-  --response-timeout-ms N    time to the backend's response head, then 504 (default 60000)
-  --drain-timeout-ms N       graceful-shutdown limit on SIGTERM (default 25000)
+  --policy FILE                  policy file (JSON or YAML, the options of corsSentinel())
+  --upstream URL                 the backend, http://host:port
+  --listen HOST:PORT             where the proxy listens (default 127.0.0.1:8080)
+  --mode enforce|observe         enforce the policy, or audit the backend's own CORS answers (default enforce)
+  --backend NAME[,k=v…]          how the backend reads paths before routing: werkzeug (default: Flask under
+                                 gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
+  --metrics-listen HOST:PORT     /metrics and /healthz on their own listener (default: none)
+${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
-Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
+Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
-      'metrics-listen': { type: 'string' }, 'connect-timeout-ms': { type: 'string' }, 'response-timeout-ms': { type: 'string' },
-      'drain-timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
   if (values.help) return void console.log(USAGE);
@@ -49,22 +62,20 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (problems.length > 0) throw new TypeError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
 
-  const token = process.env.METRICS_BEARER_TOKEN;
+  const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
   const proxy = createCorsProxy({
     upstream: values.upstream as string,
     policy: loadPolicyFile(values.policy as string),
     mode: mode as 'enforce' | 'observe',
     ...(backend !== undefined ? { backend } : {}),
-    connectTimeoutMs: positiveInt(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000),
-    responseTimeoutMs: positiveInt(values['response-timeout-ms'], '--response-timeout-ms', 60_000),
-    drainTimeoutMs: positiveInt(values['drain-timeout-ms'], '--drain-timeout-ms', 25_000),
-    ...(token ? { metricsAuth: { bearerToken: token } } : {}),
+    ...numericOptions(values as Record<string, string | undefined>),
+    ...(metricsAuth ? { metricsAuth } : {}),
   });
-  const at = await listen(proxy.server, parseListen(values.listen ?? '127.0.0.1:8080', '--listen'));
+  // Both addresses are checked before either is announced; a failure exits (src/cli.ts) with its flag.
+  const at = await listen(proxy.server, parseListen(values.listen ?? '127.0.0.1:8080', '--listen'), '--listen');
+  const metricsAt = values['metrics-listen'] === undefined ? undefined : await listen(proxy.admin, parseListen(values['metrics-listen'], '--metrics-listen'), '--metrics-listen');
   console.log(`cors-sentinel proxy (${mode}) listening on ${at} → ${values.upstream}`);
-  if (values['metrics-listen'] !== undefined) {
-    console.log(`cors-sentinel proxy metrics on ${await listen(proxy.admin, parseListen(values['metrics-listen'], '--metrics-listen'))}/metrics`);
-  }
+  if (metricsAt !== undefined) console.log(`cors-sentinel proxy metrics on ${metricsAt}/metrics`);
   const stop = (signal: string): void => {
     console.log(`cors-sentinel proxy: ${signal}, draining`);
     proxy.shutdown().then(
@@ -77,4 +88,10 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function numericOptions(values: Record<string, string | undefined>): Partial<CorsProxyOptions> {
+  const out: Record<string, number> = {};
+  for (const [flag, key] of NUMERIC_FLAGS) out[key] = nonNegativeInt(values[flag.slice(2)], flag, PROXY_DEFAULTS[key]);
+  return out;
 }

@@ -1,17 +1,22 @@
 /**
- * One proxied exchange over the undici pool: the request body is the client's stream, the response
- * body is piped back as it arrives (neither is ever buffered), and a failure is a 502/504 answer
- * counted by kind — or, once the response has started, a cut connection, which is all HTTP allows.
+ * One proxied exchange over the undici pool. The client's body is read first (up to a buffer limit, at
+ * a minimum pace: see admission.ts), then an upstream slot is taken (or 503 after a bounded wait), and
+ * only then is the backend contacted; the response body is piped back as it arrives. A failure is a
+ * 502/504 answer counted by kind — or, once the response has started, a cut connection, which is all
+ * HTTP allows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import vary from 'vary';
-import { classifyUpstreamError, statusFor, type UpstreamErrorKind } from './metrics';
-import { connectionTokens, isHopByHop, upstreamRequestHeaders } from './headers';
+import { hasRequestBody, readClientBody, type ClientBody, type ClientBodyLimits, type UpstreamSlots } from './admission';
+import { classifyUpstreamError, statusFor, type RefusalReason, type UpstreamErrorKind } from './metrics';
+import { connectionTokens, isHopByHop, isOriginForm, upstreamRequestHeaders } from './headers';
 
 export interface ForwardSettings {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  readonly clientBody: ClientBodyLimits;
+  readonly slots: UpstreamSlots;
 }
 
 export interface ForwardHooks {
@@ -20,29 +25,51 @@ export interface ForwardHooks {
   /** Called once the response head is written; `dropped` lists the backend headers left out. */
   responseStarted(dropped: readonly string[]): void;
   upstreamError(kind: UpstreamErrorKind): void;
+  /** The proxy answered the request itself (408, 503) instead of forwarding it. */
+  refused(reason: RefusalReason): void;
   /** Set while the proxy drains: responses close their connection. */
   readonly draining: boolean;
 }
 
-export function forward(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, settings: ForwardSettings, hooks: ForwardHooks): Promise<void> {
-  const url = req.url ?? '';
+const NO_BODY: ClientBody = { kind: 'none' };
+
+export async function forward(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, settings: ForwardSettings, hooks: ForwardHooks): Promise<void> {
   // Only origin-form targets: an absolute URL or `*` would make this an open forward proxy or confuse the backend.
-  if (!url.startsWith('/') || url.startsWith('//')) return Promise.resolve(answer(res, 400, 'Bad Request'));
+  if (!isOriginForm(req.url ?? '')) return answer(res, 400, 'Bad Request');
   const abort = new AbortController();
   const clientGone = (): void => {
     if (!res.writableFinished) abort.abort();
   };
   res.once('close', clientGone);
-  const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  try {
+    const body = hasRequestBody(req) ? await readClientBody(req, settings.clientBody) : NO_BODY;
+    if (body.kind === 'gone') return;
+    if (body.kind === 'too_slow') return refuse(res, hooks, 'client_body_too_slow');
+    if (!settings.slots.tryTake()) {
+      const waited = await settings.slots.wait(abort.signal);
+      if (waited === 'gone') return void (body.kind === 'streaming' && body.pace.expired && hooks.refused('client_body_too_slow'));
+      if (waited !== 'ok') return refuse(res, hooks, waited === 'queue_full' ? 'upstream_queue_full' : 'upstream_queue_timeout');
+    }
+    try {
+      await exchange(pool, req, res, body, settings, hooks, abort);
+    } finally {
+      settings.slots.release();
+    }
+  } finally {
+    res.off('close', clientGone);
+  }
+}
+
+function exchange(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, body: ClientBody, settings: ForwardSettings, hooks: ForwardHooks, abort: AbortController): Promise<void> {
   // stream(): undici writes the body straight into `res` (with backpressure) and ends it; no
   // intermediate Readable, which halves the proxy's CPU per request compared with request() + pipeline.
   return pool
     .stream(
       {
-        path: url,
+        path: req.url as string,
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: upstreamRequestHeaders(req),
-        body: hasBody ? req : null,
+        body: body.kind === 'buffered' || body.kind === 'streaming' ? body.body : null,
         signal: abort.signal,
         headersTimeout: settings.headersTimeoutMs,
         bodyTimeout: settings.bodyTimeoutMs,
@@ -55,14 +82,31 @@ export function forward(pool: Dispatcher, req: IncomingMessage, res: ServerRespo
     .then(
       () => undefined,
       (err: unknown) => {
+        if (body.kind === 'streaming' && body.pace.expired) return void (res.headersSent ? res.destroy() : refuse(res, hooks, 'client_body_too_slow'));
         if (abort.signal.aborted || (res.destroyed && isClientGone(err))) return; // the client left: not the upstream's fault
         const kind = classifyUpstreamError(err);
         hooks.upstreamError(kind);
         if (res.headersSent) res.destroy();
         else answer(res, statusFor(kind), kind === 'connect_timeout' || kind === 'response_timeout' ? 'Gateway Timeout' : 'Bad Gateway');
       },
-    )
-    .finally(() => res.off('close', clientGone));
+    );
+}
+
+const REFUSALS: Readonly<Record<RefusalReason, readonly [number, string]>> = {
+  client_body_too_slow: [408, 'Request Timeout: the request body arrived too slowly'],
+  client_limit: [429, 'Too Many Requests: too many requests in flight from this address'],
+  upstream_queue_full: [503, 'Service Unavailable: no upstream connection free'],
+  upstream_queue_timeout: [503, 'Service Unavailable: no upstream connection free in time'],
+};
+
+/** The proxy's own refusal: counted, and the connection closed (a half-read body cannot be resumed). */
+export function refuse(res: ServerResponse, hooks: Pick<ForwardHooks, 'refused'>, reason: RefusalReason): void {
+  hooks.refused(reason);
+  const [status, text] = REFUSALS[reason];
+  if (res.headersSent || res.destroyed) return;
+  res.setHeader('connection', 'close');
+  if (status !== 408) res.setHeader('retry-after', '1');
+  answer(res, status, text);
 }
 
 /** Errors undici reports when the writable (the client's response) went away first. */

@@ -1,7 +1,8 @@
 /**
  * Header rules of the reverse proxy (RFC 9110 §7.6.1): hop-by-hop headers never cross it, neither the
- * fixed ones nor those a peer names in `Connection`; the X-Forwarded-* set is the proxy's own, written
- * after stripping so that no `Connection: x-forwarded-for` can remove it.
+ * fixed ones nor those a peer names in `Connection`; the forwarding headers are the proxy's own, written
+ * after stripping every client spelling of them so that no `Connection: x-forwarded-for` can remove
+ * them and no `X_Forwarded_Proto` can join them.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
@@ -30,6 +31,25 @@ export const CORS_RESPONSE_HEADERS = new Set([
   'access-control-allow-private-network',
 ]);
 
+/**
+ * Whether a request header is one of the forwarding headers this hop owns, in any spelling: WSGI
+ * servers (gunicorn 20, Werkzeug) and CGI-style stacks turn `_` and `-` into the same variable, and
+ * gunicorn joins the two spellings client-first, so `X_Forwarded_Proto: https` would otherwise be
+ * read as the scheme. `Forwarded` (RFC 7239) and `X-Real-IP` name the client too, so a client's copy is
+ * a lie about itself; `Front-End-Https` and `X-Url-Scheme` are older spellings of the scheme.
+ */
+export function isForwardingHeader(name: string): boolean {
+  const dashed = name.includes('_') ? name.replace(/_/g, '-') : name;
+  return dashed.startsWith('x-forwarded-') || FORWARDING.has(dashed);
+}
+
+const FORWARDING = new Set(['forwarded', 'x-real-ip', 'front-end-https', 'x-url-scheme']);
+
+/** Origin-form request targets only: an absolute URL, `//host` or `*` would make this an open forward proxy. */
+export function isOriginForm(target: string): boolean {
+  return target.startsWith('/') && !target.startsWith('//');
+}
+
 /** Lower-case header names listed in the Connection header(s), protected names excepted. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> {
   const out = new Set<string>();
@@ -53,7 +73,7 @@ export function upstreamRequestHeaders(req: IncomingMessage): Record<string, str
   const out: Record<string, string | string[]> = {};
   const raw = req.headers;
   for (const name of Object.keys(raw)) {
-    if (isHopByHop(name, named) || CONSUMED.has(name) || name.startsWith('x-forwarded-')) continue;
+    if (isHopByHop(name, named) || CONSUMED.has(name) || isForwardingHeader(name)) continue;
     const value = raw[name];
     if (value !== undefined) out[name] = value;
   }
@@ -62,9 +82,10 @@ export function upstreamRequestHeaders(req: IncomingMessage): Record<string, str
 }
 
 /**
- * X-Forwarded-For appends the peer to what the client sent (the nginx `$proxy_add_x_forwarded_for`
- * convention: the backend trusts only as many hops as it has proxies). Proto and Host are replaced:
- * this hop knows them, and a client-chosen value would lie about the scheme or the public host.
+ * X-Forwarded-For appends the peer to what the client sent under exactly that name (the nginx
+ * `$proxy_add_x_forwarded_for` convention: the backend trusts only as many hops as it has proxies).
+ * Proto, Host and X-Real-IP are replaced: this hop knows them, and a client-chosen value would lie
+ * about the scheme, the public host or the peer. Every other forwarding header is dropped.
  */
 function addForwarded(out: Record<string, string | string[]>, req: IncomingMessage, raw: IncomingHttpHeaders): void {
   const peer = req.socket.remoteAddress ?? '';
@@ -73,6 +94,7 @@ function addForwarded(out: Record<string, string | string[]>, req: IncomingMessa
   out['x-forwarded-for'] = chain ? `${chain}, ${peer}` : peer;
   out['x-forwarded-proto'] = req.socket instanceof TLSSocket ? 'https' : 'http';
   if (raw.host !== undefined) out['x-forwarded-host'] = raw.host;
+  out['x-real-ip'] = peer;
 }
 
 /** Rebuilds a request head for a raw (upgrade) connection: the upgrade headers are the point, so they stay. */

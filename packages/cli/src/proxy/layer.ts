@@ -20,6 +20,7 @@ import { createSentinel } from 'cors-sentinel/internal/sentinel';
 import { observerOptions } from './observer-options';
 import { CORS_RESPONSE_HEADERS } from './headers';
 import type { UpgradeOutcome } from './metrics';
+import { hasAmbientCredential } from './websocket';
 
 export type ProxyMode = 'enforce' | 'observe';
 
@@ -69,7 +70,7 @@ function enforceLayer(options: CorsSentinelOptions, request: (req: IncomingMessa
       const r = request(req);
       if (r === undefined) return { outcome: 'non_cors', refuse: true, status: 400 };
       // The port's handle(): recorded and logged like every other decision (method, path, report-only).
-      const handling = sentinel.handle(r);
+      const handling = sentinel.handle(upgradeRequest(r, req));
       const decision = await handling.decision;
       handling.complete(decision, 'applied');
       const outcome = outcomeOf(decision);
@@ -97,10 +98,15 @@ function observeLayer(policy: CorsSentinelOptions, metrics: CorsObserverOptions[
       // What enforce mode would do with this upgrade; observe mode never refuses one.
       const r = request(req);
       if (candidate === undefined || r === undefined) return { outcome: req.headers.origin === undefined || r === undefined ? 'non_cors' : 'allowed', refuse: false };
-      return { outcome: outcomeOf(await decide(candidate, r)), refuse: false };
+      return { outcome: outcomeOf(await decide(candidate, upgradeRequest(r, req))), refuse: false };
     },
     close: () => observer.close(),
   };
+}
+
+/** An upgrade as the engine judges it: HTTP auth counts as a cookie (see hasAmbientCredential). */
+function upgradeRequest(r: CorsRequest, req: IncomingMessage): CorsRequest {
+  return { ...r, hasCookie: hasAmbientCredential(req) };
 }
 
 function outcomeOf(decision: Decision): UpgradeOutcome {

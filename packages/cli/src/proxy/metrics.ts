@@ -7,6 +7,10 @@ export const UPSTREAM_ERROR_KINDS = [
 ] as const;
 export type UpstreamErrorKind = (typeof UPSTREAM_ERROR_KINDS)[number];
 
+/** Why the proxy answered a request itself (`cors_proxy_refused_requests_total{reason}`): a fixed set. */
+export const REFUSAL_REASONS = ['client_body_too_slow', 'client_limit', 'upstream_queue_full', 'upstream_queue_timeout'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
 /** How a WebSocket upgrade's Origin was judged, and what the proxy did with it. */
 export type UpgradeOutcome = 'allowed' | 'rejected' | 'non_cors';
 export type UpgradeAction = 'forwarded' | 'refused';
@@ -14,6 +18,7 @@ export type UpgradeAction = 'forwarded' | 'refused';
 export interface ProxyMetrics {
   upstreamError(kind: UpstreamErrorKind): void;
   upgrade(outcome: UpgradeOutcome, action: UpgradeAction): void;
+  refused(reason: RefusalReason): void;
 }
 
 function once<T extends string>(registry: Registry, name: string, help: string, labelNames: readonly T[]): Counter<T> {
@@ -30,11 +35,19 @@ export function createProxyMetrics(registry: Registry, prefix: string): ProxyMet
     'WebSocket upgrade requests seen by the sidecar proxy, by how their Origin was judged and whether they were forwarded.',
     ['outcome', 'action'],
   );
-  // Every kind exists from the start, so that rate() sees the first error.
+  const refusals = once(
+    registry,
+    `${prefix}proxy_refused_requests_total`,
+    'Requests the sidecar proxy answered itself instead of forwarding (408 slow body, 429 per-client cap, 503 no upstream connection in time), by reason.',
+    ['reason'],
+  );
+  // Every kind and reason exists from the start, so that rate() sees the first one.
   for (const kind of UPSTREAM_ERROR_KINDS) errors.labels(kind).inc(0);
+  for (const reason of REFUSAL_REASONS) refusals.labels(reason).inc(0);
   return {
     upstreamError: (kind) => errors.labels(kind).inc(),
     upgrade: (outcome, action) => upgrades.labels(outcome, action).inc(),
+    refused: (reason) => refusals.labels(reason).inc(),
   };
 }
 

@@ -25,6 +25,15 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
+/**
+ * Whether an upgrade carries a credential the browser attached by itself. A page's script cannot set
+ * headers on a WebSocket, so `Authorization` on one comes from the browser's HTTP-auth cache and is as
+ * ambient as a cookie: a foreign page must not ride on either where the route grants no credentials.
+ */
+export function hasAmbientCredential(req: IncomingMessage): boolean {
+  return req.headers.cookie !== undefined || req.headers.authorization !== undefined;
+}
+
 /** Only WebSocket is tunnelled; `h2c` and other upgrades would turn the proxy into a blind tunnel. */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return (req.headers.upgrade ?? '').trim().toLowerCase() === 'websocket' && req.method === 'GET';

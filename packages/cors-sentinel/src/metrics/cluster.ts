@@ -236,10 +236,18 @@ export async function clusterMetrics(options: ClusterMetricsOptions): Promise<Cl
     }
     handler(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    // Nothing of it may keep running: the caller exits, or tries another port without a second
+    // set of listeners and slot timers in the primary.
+    cluster.off('message', onMessage);
+    slots.stop();
+    throw err;
+  }
   return {
     server,
     registry,
