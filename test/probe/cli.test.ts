@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROBE_CLASSES } from '../../packages/cli/src/probe/classes';
 import { freePort } from '../../packages/cli/src/stack/run';
 import { CLI, hasCommand } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
@@ -96,7 +97,7 @@ describe('cors-sentinel probe (CLI)', () => {
       expect(r.code).toBe(0);
       const sarif = JSON.parse(r.stdout);
       expect(sarif.version).toBe('2.1.0');
-      expect(sarif.runs[0].tool.driver.rules.length).toBe(19);
+      expect(sarif.runs[0].tool.driver.rules.length).toBe(PROBE_CLASSES.length);
       const result = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'wildcard_with_credentials');
       expect(result.level).toBe('warning');
       expect(result.properties.severity).toBe('low');

@@ -38,12 +38,18 @@ describe('origin mutations', () => {
   });
 });
 
+type Answer = (r: ProbeRequest) => Record<string, string | string[] | undefined>;
+
 /** Answers every planned request with `answer(request)`, as the runner would collect them. */
-function probeWith(answer: (r: ProbeRequest) => Record<string, string | string[] | undefined>) {
-  const plan = planProbe({ siteOrigin: SITE, method: 'GET', headers: [], attackerDomain: 'attacker.invalid' });
+function probeWith(answer: Answer, status: (r: ProbeRequest) => number = () => 200) {
+  return probeWithPlan({ method: 'GET', headers: [] }, answer, status);
+}
+
+function probeWithPlan(input: { method: string; headers: string[] }, answer: Answer, status: (r: ProbeRequest) => number = () => 200) {
+  const plan = planProbe({ siteOrigin: SITE, ...input, attackerDomain: 'attacker.invalid' });
   const responses: ProbeResponse[] = plan.requests.map((request) => {
     const h = answer(request);
-    return { request, status: 200, headers: Object.fromEntries(Object.entries(h).filter((e): e is [string, string | string[]] => e[1] !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
+    return { request, status: status(request), headers: Object.fromEntries(Object.entries(h).filter((e): e is [string, string | string[]] => e[1] !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
   });
   return grade(classify(plan, responses, SITE));
 }
@@ -55,16 +61,37 @@ describe('grading', () => {
     expect(f.map((x) => [x.class, x.severity])).toEqual([['arbitrary_origin_reflected', 'info']]);
   });
 
-  it('grades a preflight-only credentialed grant as high, explained as state-changing requests rather than reads', () => {
+  it('grades a preflight-only grant that unlocks nothing beyond a simple GET as info: nothing to read, nothing new to send', () => {
     const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET', vary: 'Origin' } : {}));
     const reflection = f.find((x) => x.class === 'arbitrary_origin_reflected');
-    expect(reflection?.severity).toBe('high');
-    expect(reflection?.explanation).toContain('passes the preflight with credentials');
+    expect([reflection?.severity, reflection?.situation, reflection?.access]).toEqual(['info', 'preflight_only', 'preflight_only']);
+    expect(f.filter((x) => x.severity === 'high' || x.severity === 'medium')).toEqual([]);
+  });
+
+  it('grades a credentialed preflight grant of PUT, or of a custom header, as a high write', () => {
+    const grantAll = (method: string, headers: string[]) => probeWithPlan({ method, headers }, (r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET, PUT, DELETE', 'access-control-allow-headers': 'x-tenant-id', vary: 'Origin' } : {}));
+    for (const f of [grantAll('PUT', []), grantAll('GET', ['x-tenant-id'])]) {
+      const reflection = f.find((x) => x.class === 'arbitrary_origin_reflected');
+      expect([reflection?.severity, reflection?.situation]).toEqual(['high', 'write_credentials_anyone']);
+      expect(reflection?.explanation).toMatch(/PUT|x-tenant-id/);
+      expect(reflection?.explanation).not.toContain('GET');
+    }
+  });
+
+  it('grades a credentialed preflight grant in front of a 401 actual answer as a high hidden read', () => {
+    const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET' } : {}), (r) => (r.kind === 'actual' ? 401 : 204));
+    expect(f.find((x) => x.class === 'arbitrary_origin_reflected')?.situation).toBe('hidden_read_credentials_anyone');
+    expect(f.find((x) => x.class === 'arbitrary_origin_reflected')?.severity).toBe('high');
+  });
+
+  it('a preflight answered with an error status passes nothing (browsers need an ok status)', () => {
+    const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'PUT' } : {}), (r) => (r.kind === 'preflight' ? 403 : 200));
+    expect(f.filter((x) => x.class === 'arbitrary_origin_reflected')).toEqual([]);
   });
 
   it('grades a trusted subdomain pattern as medium, not high', () => {
     const f = probeWith((r) => (r.origin !== undefined && /^https:\/\/[a-z0-9-]+\.example\.com$/.test(r.origin) ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : { vary: 'Origin' }));
-    expect(f.map((x) => [x.class, x.severity])).toEqual([['pre_domain', 'medium']]);
+    expect(f.map((x) => [x.class, x.severity])).toEqual([['pre_domain', 'medium'], ['subdomain_trusted', 'medium']]);
   });
 
   it('grades * with credentials low (browsers refuse it) and public * info, and a cached * harms nobody', () => {
@@ -81,10 +108,12 @@ describe('grading', () => {
     expect(f.map((x) => [x.class, x.severity]).sort()).toEqual([['preflight_any_header', 'info'], ['preflight_any_method', 'info'], ['rejected_preflight_reveals_policy', 'info']]);
   });
 
-  it('grades Private Network Access granted to a foreign origin medium, to the site only info', () => {
+  it('grades Private Network Access granted to a foreign origin medium, high with credentials, to the site only info', () => {
     const pna = (grantForeign: boolean) => probeWith((r) => (r.kind === 'preflight' && (r.origin === SITE || grantForeign) && r.origin !== undefined ? { 'access-control-allow-origin': r.origin, 'access-control-allow-private-network': 'true', vary: 'Origin' } : { vary: 'Origin' }));
     expect(pna(false).map((x) => [x.class, x.severity])).toEqual([['private_network_access_granted', 'info']]);
     expect(pna(true).find((x) => x.class === 'private_network_access_granted')?.severity).toBe('medium');
+    const credentialed = probeWith((r) => (r.kind === 'preflight' && r.origin !== undefined ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-private-network': 'true' } : {}));
+    expect(credentialed.find((x) => x.class === 'private_network_access_granted')?.severity).toBe('high');
   });
 
   it('uses only the fixed class vocabulary', () => {

@@ -26,6 +26,10 @@ export interface SendSettings {
   readonly timeoutMs: number;
   readonly insecure: boolean;
   readonly signal?: AbortSignal;
+  /** Sent with actual requests only (browsers send no cookies or Authorization on preflights). */
+  readonly sendHeaders?: readonly (readonly [string, string])[];
+  /** Body of actual POSTs (the user's opt-in), with its content type. */
+  readonly body?: { readonly data: string; readonly contentType: string };
 }
 
 export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promise<ProbeResponse> {
@@ -36,6 +40,9 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
   if (req.privateNetwork) headers['access-control-request-private-network'] = 'true';
   const lib = url.protocol === 'https:' ? https : http;
   const method = req.kind === 'preflight' ? 'OPTIONS' : (req.requestMethod ?? 'GET');
+  if (req.kind === 'actual') for (const [name, value] of settings.sendHeaders ?? []) headers[name.toLowerCase()] = value;
+  const body = method === 'POST' ? settings.body : undefined;
+  if (body) headers['content-type'] = body.contentType;
   return new Promise((resolve, reject) => {
     const r = lib.request(url, { method, headers, agent: false, rejectUnauthorized: !settings.insecure, signal: settings.signal }, (res) => {
       // The body is never needed (CORS lives in the headers), and a hostile target could stream it forever.
@@ -45,7 +52,7 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
     });
     r.setTimeout(settings.timeoutMs, () => r.destroy(new ProbeFailure('timeout', `no answer from ${url.host} within ${settings.timeoutMs} ms: raise --timeout, or check that the service is up`)));
     r.on('error', (err) => reject(describeFailure(url, err)));
-    r.end();
+    r.end(body?.data);
   });
 }
 

@@ -22,10 +22,19 @@ export interface PlanInput {
   readonly method: string;
   readonly headers: readonly string[];
   readonly attackerDomain: string;
+  /** The user opted in to actual POSTs with a body of their own (`--method POST --data …`). */
+  readonly postBody?: boolean;
+}
+
+/** GET, HEAD, or POST when the user opted in with a body: never another method, never by default. */
+export function actualMethodOf(method: string, postBody: boolean): string {
+  if (method === 'HEAD') return 'HEAD';
+  return method === 'POST' && postBody ? 'POST' : 'GET';
 }
 
 export function planProbe(input: PlanInput): ProbePlan {
-  const actualMethod = input.method === 'HEAD' ? 'HEAD' : undefined; // never send a state-changing method
+  const chosen = actualMethodOf(input.method, input.postBody ?? false);
+  const actualMethod = chosen === 'GET' ? undefined : chosen;
   const requestHeaders = input.headers.length > 0 ? input.headers.join(', ') : undefined;
   const mutations = originMutations(input.siteOrigin, input.attackerDomain);
   const attacker = mutations[0]?.origin;
@@ -35,8 +44,13 @@ export function planProbe(input: PlanInput): ProbePlan {
     { kind: 'preflight', origin: input.siteOrigin, requestMethod: input.method, requestHeaders, privateNetwork: true },
     { kind: 'preflight', origin: input.siteOrigin, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER },
   ];
-  if (attacker) requests.push({ kind: 'preflight', origin: attacker, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER });
   const mutationOf = new Map<ProbeRequest, OriginMutation>();
+  if (attacker) {
+    // Also evidence for the reflection class: a grant of an unlisted method to the attacker is a write.
+    const anything: ProbeRequest = { kind: 'preflight', origin: attacker, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER };
+    requests.push(anything);
+    mutationOf.set(anything, mutations[0] as OriginMutation);
+  }
   for (const m of mutations) {
     const actual: ProbeRequest = { kind: 'actual', origin: m.origin, requestMethod: actualMethod };
     const preflight: ProbeRequest = { kind: 'preflight', origin: m.origin, requestMethod: input.method, requestHeaders, privateNetwork: m.origin === attacker };

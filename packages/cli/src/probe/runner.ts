@@ -3,7 +3,7 @@
  * with one clear error), the rest a few at a time, never more than the budget, never past the
  * deadline. A later request that fails is counted, not fatal: one reset does not void the probe.
  */
-import { ProbeFailure, send } from './http';
+import { ProbeFailure, send, type SendSettings } from './http';
 import type { ProbeRequest, ProbeResponse } from './types';
 
 export interface RunSettings {
@@ -12,6 +12,8 @@ export interface RunSettings {
   readonly budget: number;
   readonly concurrency: number;
   readonly insecure: boolean;
+  readonly sendHeaders?: SendSettings['sendHeaders'];
+  readonly body?: SendSettings['body'];
 }
 
 export interface RunResult {
@@ -25,7 +27,7 @@ export async function runRequests(url: URL, plan: readonly ProbeRequest[], s: Ru
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), s.deadlineMs);
   timer.unref();
-  const settings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal };
+  const settings: SendSettings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal, sendHeaders: s.sendHeaders, body: s.body };
   const allowed = plan.slice(0, Math.max(0, s.budget));
   const responses: ProbeResponse[] = [];
   let sent = 0;
