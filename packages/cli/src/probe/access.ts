@@ -57,12 +57,17 @@ export function originAccess(answers: readonly ProbeResponse[]): OriginEvidence 
   const actual = answers.find((r) => r.request.kind === 'actual');
   const candidates: OriginEvidence[] = [];
   if (actual && granted(actual) === 'origin') candidates.push({ access: 'read', response: actual, credentials: withCredentials(actual) });
-  for (const p of answers.filter((r) => r.request.kind === 'preflight' && passes(r))) {
-    const unlocks = unlockedBy(p);
+  const passing = answers.filter((r) => r.request.kind === 'preflight' && passes(r));
+  for (const credentials of [true, false]) {
+    // Everything the preflights with (or without) credentials unlock, shown on the first of them.
+    const writes = passing.filter((p) => withCredentials(p) === credentials && unlockedBy(p).length > 0);
+    const unlocks = [...new Set(writes.flatMap(unlockedBy))];
+    if (writes[0]) candidates.push({ access: 'write', response: writes[0], credentials, unlocks });
+  }
+  for (const p of passing) {
     const credentials = withCredentials(p);
-    if (unlocks.length > 0) candidates.push({ access: 'write', response: p, credentials, unlocks });
-    else if (credentials && actual && AUTH_STATUSES.has(actual.status) && !hasCorsHeaders(actual)) candidates.push({ access: 'hidden_read', response: p, credentials, actualStatus: actual.status });
-    else candidates.push({ access: 'preflight_only', response: p, credentials });
+    if (credentials && actual && AUTH_STATUSES.has(actual.status) && !hasCorsHeaders(actual)) candidates.push({ access: 'hidden_read', response: p, credentials, actualStatus: actual.status });
+    else if (unlockedBy(p).length === 0) candidates.push({ access: 'preflight_only', response: p, credentials });
   }
   return candidates.sort((a, b) => strength(b) - strength(a))[0];
 }

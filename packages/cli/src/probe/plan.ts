@@ -1,7 +1,7 @@
 /**
  * What the probe sends, in priority order (the budget cuts from the end): the site's own origin,
- * no origin, two preflights that ask for a method and a header nobody configures, then every origin
- * mutation as an actual request and as a preflight.
+ * no origin, preflights that ask for a method and a header nobody configures (and DELETE from the
+ * attacker origin), then every origin mutation as an actual request and as a preflight.
  */
 import { originMutations } from './mutations';
 import type { OriginMutation, ProbeRequest } from './types';
@@ -9,6 +9,9 @@ import type { OriginMutation, ProbeRequest } from './types';
 /** A method and a header that no real policy lists: granting them means "anything goes". */
 export const UNLISTED_METHOD = 'CORSPROBE';
 export const UNLISTED_HEADER = 'x-cors-probe-unlisted';
+
+/** The unsafe method asked for from the attacker origin, whatever the frontend uses. */
+export const WRITE_METHOD = 'DELETE';
 
 export interface ProbePlan {
   readonly requests: ProbeRequest[];
@@ -46,10 +49,13 @@ export function planProbe(input: PlanInput): ProbePlan {
   ];
   const mutationOf = new Map<ProbeRequest, OriginMutation>();
   if (attacker) {
-    // Also evidence for the reflection class: a grant of an unlisted method to the attacker is a write.
+    // Also evidence for the reflection class: a grant of an unlisted method (anything goes) or of
+    // DELETE (a fixed list of unsafe methods) to the attacker is a write, whatever the frontend uses.
     const anything: ProbeRequest = { kind: 'preflight', origin: attacker, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER };
-    requests.push(anything);
+    const unsafe: ProbeRequest = { kind: 'preflight', origin: attacker, requestMethod: WRITE_METHOD };
+    requests.push(anything, unsafe);
     mutationOf.set(anything, mutations[0] as OriginMutation);
+    mutationOf.set(unsafe, mutations[0] as OriginMutation);
   }
   for (const m of mutations) {
     const actual: ProbeRequest = { kind: 'actual', origin: m.origin, requestMethod: actualMethod };

@@ -91,7 +91,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   const responses = [...run.responses].sort((a, b) => (position.get(a.request) ?? 0) - (position.get(b.request) ?? 0));
   const findings = grade(classify(plan, responses, r.siteOrigin)).sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || order(a.class) - order(b.class));
   const actualMethod = actualMethodOf(r.method, r.body !== undefined);
-  const inconclusive = inconclusiveOf(responses, actualMethod);
+  const inconclusive = inconclusiveOf(responses, actualMethod, r.sendHeaders.length > 0);
   const report: ProbeReport = {
     url: r.url.href,
     siteOrigin: r.siteOrigin,

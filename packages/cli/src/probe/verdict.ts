@@ -14,13 +14,13 @@ function judgeable(r: ProbeResponse): boolean {
   return (r.status >= 200 && r.status < 300) || Object.keys(r.headers).some((h) => h.startsWith('access-control-'));
 }
 
-export function inconclusiveOf(responses: readonly ProbeResponse[], actualMethod: string): Inconclusive | undefined {
+export function inconclusiveOf(responses: readonly ProbeResponse[], actualMethod: string, withSession: boolean): Inconclusive | undefined {
   const actual = responses.filter((r) => r.request.kind === 'actual');
   if (actual.some(judgeable)) return undefined;
   const statuses = [...new Set(actual.map((r) => r.status))].sort((a, b) => a - b);
   const tryNext: string[] = [];
   if (statuses.some((s) => s === 401 || s === 403 || s === 407)) {
-    tryNext.push("the URL wants a session: pass one with --header 'Cookie: …' or --header 'Authorization: …', or from a file (--header-file) or an environment variable (--header-env); values are redacted and sent only to this URL");
+    tryNext.push(withSession ? 'the session sent (--header) was refused: check that it is current and valid for this URL' : "the URL wants a session: pass one with --header 'Cookie: …' or --header 'Authorization: …', or from a file (--header-file) or an environment variable (--header-env); values are redacted and sent only to this URL");
   }
   if (statuses.some((s) => s === 404 || s === 405 || s === 501)) {
     tryNext.push(actualMethod === 'POST'
