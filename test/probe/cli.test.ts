@@ -72,6 +72,44 @@ describe('cors-sentinel probe (CLI)', () => {
     expect((await runCli(['probe'])).stderr).toContain('give exactly one URL');
   });
 
+  it('refuses a body without POST, a content type that needs a preflight, and headers it controls, without echoing any value', async () => {
+    const secret = 'tok-5e7a91c0d3';
+    const r = await runCli(['probe', 'http://x/api', '--data', 'a=1', '--header', `Origin: https://${secret}.example`, '--header', `Content-Type: ${secret}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sent only with --method POST');
+    expect(r.stderr).toContain('header origin cannot be sent');
+    expect(r.stderr).not.toContain(secret);
+    const json = await runCli(['probe', 'http://x/api', '--method', 'POST', '--data', '{}', '--content-type', 'application/json']);
+    expect(json.stderr).toContain('would need a preflight');
+    const missing = await runCli(['probe', 'http://x/api', '--header-env', 'CORS_PROBE_UNSET_VARIABLE']);
+    expect([missing.code, missing.stderr.includes('not set or empty')]).toEqual([2, true]);
+  });
+
+  it('sends the session only with actual requests to the one URL: never with preflights, never to a redirect target on another origin', async () => {
+    const seenElsewhere: string[] = [];
+    const elsewhere = await listen((req, res) => (seenElsewhere.push(`${req.method} ${req.headers.cookie ?? ''}`), res.end('ok')));
+    const cookies: Record<string, number> = {};
+    const target = await listen((req, res) => {
+      const key = `${req.method} ${req.headers.cookie === undefined ? 'no-cookie' : req.headers.cookie}`;
+      cookies[key] = (cookies[key] ?? 0) + 1;
+      res.writeHead(302, { location: `${elsewhere.url}/login?next=1` }).end();
+    });
+    try {
+      const secret = 'session=a1b2c3d4e5f6a7b8';
+      const r = await runCli(['probe', target.url, '--json', '--header', `Cookie: ${secret}`]);
+      expect(r.code).toBe(4);
+      expect(r.stdout).not.toContain('a1b2c3d4e5f6a7b8');
+      const report = JSON.parse(r.stdout);
+      expect(report.verdict).toBe('inconclusive');
+      expect(report.inconclusive.tryNext.join(' ')).toContain('the URL redirects (Location: ');
+      expect(seenElsewhere).toEqual([]);
+      expect(Object.keys(cookies).sort()).toEqual([`GET ${secret}`, 'OPTIONS no-cookie']);
+    } finally {
+      await target.close();
+      await elsewhere.close();
+    }
+  });
+
   it('stays within the request budget and reports what it skipped', async () => {
     const s = await listen((_req, res) => res.end('ok'));
     try {
