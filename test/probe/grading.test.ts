@@ -2,7 +2,10 @@
  * The pure middle of the prober: the mutations it builds, how answers are read (as a browser reads
  * them) and how findings are graded. Real-socket behaviour is in real-servers and hostile-target tests.
  */
-import { ORIGIN_CLASSES, PROBE_CLASSES } from '../../packages/cli/src/probe/classes';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
+import { formatSarif } from '../../packages/cli/src/probe/format/sarif';
 import { classify } from '../../packages/cli/src/probe/classify';
 import { grade } from '../../packages/cli/src/probe/grade';
 import { originMutations } from '../../packages/cli/src/probe/mutations';
@@ -29,6 +32,17 @@ describe('origin mutations', () => {
     expect(reach('http://app.example.com')).toBe('network');
     expect(reach('https://app.example.com_.attacker.invalid')).toBe('anyone');
     expect(reach('https://app.example.com`.attacker.invalid')).toBe('safari');
+  });
+
+  it('finds a credentialed subdomain allowlist whatever label shape it admits, and says which origin passed', () => {
+    const patterns = [/^https:\/\/\w+\.example\.com$/, /^https:\/\/[a-z]+\.example\.com$/, /^https:\/\/\d+\.example\.com$/, /^https:\/\/[a-z0-9]+_[a-z]+\.example\.com$/, /^https:\/\/[a-z]+\.[a-z]+\.example\.com$/, /^https:\/\/[a-z]{40,}\.example\.com$/, /^https:\/\/[a-z]+-[a-z]+\.example\.com$/];
+    const expected = ['https://corsprobe.example.com', 'https://corsprobe.example.com', 'https://1337.example.com', 'https://cors_probe.example.com', 'https://cors.probe.example.com', `https://corsprobe${'x'.repeat(54)}.example.com`, 'https://cors-probe.example.com'];
+    patterns.forEach((pattern, i) => {
+      const f = probeWith((r) => (r.origin !== undefined && pattern.test(r.origin) ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : { vary: 'Origin' }));
+      const found = f.find((x) => x.class === 'subdomain_trusted');
+      expect([pattern.source, found?.severity, found?.evidence.origin]).toEqual([pattern.source, 'medium', expected[i]]);
+    });
+    expect(originMutations('http://127.0.0.1:8080').map((m) => m.class)).not.toContain('subdomain_trusted');
   });
 
   it('skips the http variant for an http site and uses the attacker domain given', () => {
@@ -120,5 +134,28 @@ describe('grading', () => {
   it('uses only the fixed class vocabulary', () => {
     const f = probeWith((r) => ({ 'access-control-allow-origin': r.origin ?? '*', 'access-control-allow-credentials': 'true', 'access-control-max-age': '999999' }));
     for (const x of f) expect(PROBE_CLASSES).toContain(x.class);
+  });
+});
+
+describe('one severity table', () => {
+  it('docs/prober.md shows the table the grader reads, and lists every class', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'prober.md'), 'utf8');
+    const shown = /<!-- severity-table:start -->\n([\s\S]*?)\n<!-- severity-table:end -->/.exec(docs)?.[1];
+    expect(shown).toBe(severityTableMarkdown());
+    for (const c of PROBE_CLASSES) expect(docs).toContain(`| \`${c}\` |`);
+  });
+
+  it('every finding names a row of the table that gives its severity, and SARIF scores each rule by its worst row', () => {
+    const f = probeWith((r) => ({ 'access-control-allow-origin': r.origin ?? '*', 'access-control-allow-credentials': 'true', 'access-control-max-age': '999999', 'access-control-allow-private-network': 'true' }));
+    expect(f.length).toBeGreaterThan(2);
+    for (const x of f) {
+      const rows: Record<string, string> = (ORIGIN_CLASSES as readonly string[]).includes(x.class) ? ORIGIN_SEVERITY : RESPONSE_SEVERITY[x.class as keyof typeof RESPONSE_SEVERITY];
+      expect(rows[x.situation]).toBe(x.severity);
+    }
+    const sarif = JSON.parse(formatSarif({ url: 'https://api.example.com/', siteOrigin: SITE, startedAt: new Date(0).toISOString(), durationSeconds: 0, requestsSent: 0, skipped: 0, findings: f, credentialedOriginReflection: true, verdict: 'judged', actualMethod: 'GET', sentHeaders: [] }));
+    const rules = sarif.runs[0].tool.driver.rules as { id: ProbeClass; properties: { 'security-severity': string } }[];
+    expect(rules.find((r) => r.id === 'private_network_access_granted')?.properties['security-severity']).toBe('8.1');
+    expect(rules.find((r) => r.id === 'public_wildcard')?.properties['security-severity']).toBe('0.0');
+    for (const r of rules) expect(worstSeverity(r.id)).toBeDefined();
   });
 });

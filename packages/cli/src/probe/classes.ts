@@ -95,7 +95,6 @@ export const ORIGIN_SEVERITY = {
   hidden_read_credentials_restricted: 'medium',
   read_public: 'info',
   write_public: 'info',
-  hidden_read_public: 'info',
   preflight_only: 'info',
 } as const satisfies Record<string, Severity>;
 export type OriginSituation = keyof typeof ORIGIN_SEVERITY;

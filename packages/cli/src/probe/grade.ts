@@ -52,7 +52,8 @@ function judge(o: Observation): Verdict {
 
 function judgeOrigin(o: Observation, m: OriginMutation, access: OriginAccess): Verdict {
   const who = capitalise(o.class === 'null_origin_trusted' ? 'any website (a sandboxed iframe sends Origin: null)' : WHO[m.reach]);
-  const situation: OriginSituation = access === 'preflight_only' ? 'preflight_only' : o.credentials ? `${access}_credentials_${m.reach === 'anyone' ? 'anyone' : 'restricted'}` : `${access}_public`;
+  // A hidden read needs credentials (access.ts), so it has no public row.
+  const situation: OriginSituation = access === 'preflight_only' ? 'preflight_only' : o.credentials ? `${access}_credentials_${m.reach === 'anyone' ? 'anyone' : 'restricted'}` : `${access === 'write' ? 'write' : 'read'}_public`;
   const unlocks = (o.unlocks ?? []).join(', ');
   const explanation = {
     read_credentials: `${who} can read responses with the user's cookies: ${m.origin} is granted with credentials.`,
@@ -60,7 +61,6 @@ function judgeOrigin(o: Observation, m: OriginMutation, access: OriginAccess): V
     hidden_read_credentials: `${who} can most likely read responses with the user's cookies: the actual answer needs a session (${o.actualStatus ?? 401} without CORS headers) and the preflight grants ${m.origin} with credentials; rerun with --header 'Cookie: …' to see the authenticated answer.`,
     read_public: `${m.origin} may read responses, but without the user's cookies: no more than anyone could fetch directly.`,
     write_public: `${m.origin} may send ${unlocks} without the user's cookies: no more than anyone could send directly.`,
-    hidden_read_public: `${m.origin} passes the preflight without credentials: no more than anyone could fetch directly.`,
     preflight_only: `${m.origin} passes the preflight${o.credentials ? ' with credentials' : ''}, but the actual answer does not grant it and the preflight unlocks no method or header beyond a simple request: nothing to read, nothing new to send.`,
   }[situation.replace(/_(anyone|restricted)$/, '') as 'read_credentials'];
   return { severity: ORIGIN_SEVERITY[situation], situation, explanation };
