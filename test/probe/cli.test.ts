@@ -81,6 +81,8 @@ describe('cors-sentinel probe (CLI)', () => {
     expect(r.stderr).not.toContain(secret);
     const json = await runCli(['probe', 'http://x/api', '--method', 'POST', '--data', '{}', '--content-type', 'application/json']);
     expect(json.stderr).toContain('would need a preflight');
+    const colonless = await runCli(['probe', 'http://x/api', '--header', `Authorization Bearer ${secret}`]);
+    expect([colonless.code, colonless.stderr.includes('neither a header name'), colonless.stderr.includes(secret)]).toEqual([2, true, false]);
     const missing = await runCli(['probe', 'http://x/api', '--header-env', 'CORS_PROBE_UNSET_VARIABLE']);
     expect([missing.code, missing.stderr.includes('not set or empty')]).toEqual([2, true]);
   });

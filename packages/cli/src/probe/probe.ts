@@ -57,7 +57,8 @@ export function resolveProbeOptions(o: ProbeOptions): Resolved {
   const method = (o.method ?? PROBE_DEFAULTS.method).toUpperCase();
   if (!isToken(method)) problems.push(`method ${JSON.stringify(o.method)} is not an HTTP method name`);
   const headers = (o.headers ?? []).map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
-  for (const h of headers) if (!isToken(h)) problems.push(`header ${JSON.stringify(h)} is not a header name`);
+  // A value typed without its colon ("Authorization Bearer …") may be a secret: only a short, space-free name is echoed.
+  for (const h of headers) if (!isToken(h)) problems.push(/\s/.test(h) || h.length > 40 ? 'a --header is neither a header name nor "Name: value" (not shown: it may hold a secret)' : `header ${JSON.stringify(h)} is not a header name`);
   for (const [key, value, min] of [['timeoutMs', o.timeoutMs, 1], ['deadlineMs', o.deadlineMs, 1], ['budget', o.budget, 1], ['concurrency', o.concurrency, 1]] as const) {
     if (value !== undefined && !(Number.isInteger(value) && value >= min)) problems.push(`${key} must be an integer ≥ ${min}`);
   }
