@@ -98,14 +98,14 @@ describe('cors-sentinel probe (CLI)', () => {
     });
     try {
       const secret = 'session=a1b2c3d4e5f6a7b8';
-      const r = await runCli(['probe', target.url, '--json', '--header', `Cookie: ${secret}`]);
+      const r = await runCli(['probe', target.url, '--json', '--header', `Cookie: ${secret}`, '--header', 'Cookie: theme=dark']);
       expect(r.code).toBe(4);
       expect(r.stdout).not.toContain('a1b2c3d4e5f6a7b8');
       const report = JSON.parse(r.stdout);
       expect(report.verdict).toBe('inconclusive');
       expect(report.inconclusive.tryNext.join(' ')).toContain('the URL redirects (Location: ');
       expect(seenElsewhere).toEqual([]);
-      expect(Object.keys(cookies).sort()).toEqual([`GET ${secret}`, 'OPTIONS no-cookie']);
+      expect(Object.keys(cookies).sort()).toEqual([`GET ${secret}; theme=dark`, 'OPTIONS no-cookie']);
     } finally {
       await target.close();
       await elsewhere.close();

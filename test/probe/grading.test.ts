@@ -2,8 +2,11 @@
  * The pure middle of the prober: the mutations it builds, how answers are read (as a browser reads
  * them) and how findings are graded. Real-socket behaviour is in real-servers and hostile-target tests.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseExporterConfig } from '../../packages/cli/src/probe/config';
+import { redact, secretFragments } from '../../packages/cli/src/probe/session';
 import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
 import { formatSarif } from '../../packages/cli/src/probe/format/sarif';
 import { classify } from '../../packages/cli/src/probe/classify';
@@ -157,5 +160,35 @@ describe('one severity table', () => {
     expect(rules.find((r) => r.id === 'private_network_access_granted')?.properties['security-severity']).toBe('8.1');
     expect(rules.find((r) => r.id === 'public_wildcard')?.properties['security-severity']).toBe('0.0');
     for (const r of rules) expect(worstSeverity(r.id)).toBeDefined();
+  });
+});
+
+describe('exporter modules with a session', () => {
+  it('read it from a file or the environment at start-up, and name problems without the value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probe-module-session-'));
+    try {
+      const file = join(dir, 'session');
+      writeFileSync(file, '# comment\nAuthorization: Bearer tok-91ab27cd\nnot a header line tok-91ab27cd\n');
+      const config = () => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: ['https://api.example.com/'] });
+      expect(config).toThrow(/modules\.web\.headerFile .* line 3: expected "Name: value"/);
+      try {
+        config();
+      } catch (err) {
+        expect((err as Error).message).not.toContain('tok-91ab27cd');
+      }
+      writeFileSync(file, 'Authorization: Bearer tok-91ab27cd\n');
+      expect(config().modules.get('web')?.sendHeaders).toEqual([['Authorization', 'Bearer tok-91ab27cd']]);
+      expect(() => parseExporterConfig({ modules: { web: { headerEnv: 'CORS_PROBE_UNSET_VARIABLE' } }, targets: ['https://api.example.com/'] })).toThrow(/headerEnv CORS_PROBE_UNSET_VARIABLE: the environment variable is not set/);
+      expect(() => parseExporterConfig({ modules: { web: { headerFile: join(dir, 'missing') } }, targets: ['https://api.example.com/'] })).toThrow(/cannot read it \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('redacts the value, each cookie value and a bearer token wherever a report carries them', () => {
+    const fragments = secretFragments([['Cookie', 'session=abcdef123456; theme=dark'], ['Authorization', 'Bearer tok-91ab27cd']]);
+    const report = { evidence: { headers: { 'access-control-expose-headers': 'abcdef123456', vary: 'Origin' } }, note: 'Bearer tok-91ab27cd, theme=dark, dark' };
+    expect(redact(report, fragments)).toEqual({ evidence: { headers: { 'access-control-expose-headers': '[redacted]', vary: 'Origin' } }, note: '[redacted], [redacted], dark' });
+    // Fragments shorter than 8 characters alone ("dark") are left: they would blank ordinary words.
   });
 });

@@ -40,7 +40,16 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
   if (req.privateNetwork) headers['access-control-request-private-network'] = 'true';
   const lib = url.protocol === 'https:' ? https : http;
   const method = req.kind === 'preflight' ? 'OPTIONS' : (req.requestMethod ?? 'GET');
-  if (req.kind === 'actual') for (const [name, value] of settings.sendHeaders ?? []) headers[name.toLowerCase()] = value;
+  if (req.kind === 'actual') {
+    // Repeated names are joined the way a client would send them (one Cookie line, `;`-separated).
+    // The user's own value replaces a default (user-agent, accept).
+    const own = new Set<string>();
+    for (const [name, value] of settings.sendHeaders ?? []) {
+      const key = name.toLowerCase();
+      headers[key] = own.has(key) ? `${headers[key]}${key === 'cookie' ? '; ' : ', '}${value}` : value;
+      own.add(key);
+    }
+  }
   const body = method === 'POST' ? settings.body : undefined;
   if (body) headers['content-type'] = body.contentType;
   return new Promise((resolve, reject) => {
