@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROBE_CLASSES } from '../../packages/cli/src/probe/classes';
 import { freePort } from '../../packages/cli/src/stack/run';
 import { CLI, hasCommand } from '../support/processes';
 import { sumSamples } from '../support/metrics-text';
@@ -71,6 +72,46 @@ describe('cors-sentinel probe (CLI)', () => {
     expect((await runCli(['probe'])).stderr).toContain('give exactly one URL');
   });
 
+  it('refuses a body without POST, a content type that needs a preflight, and headers it controls, without echoing any value', async () => {
+    const secret = 'tok-5e7a91c0d3';
+    const r = await runCli(['probe', 'http://x/api', '--data', 'a=1', '--header', `Origin: https://${secret}.example`, '--header', `Content-Type: ${secret}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sent only with --method POST');
+    expect(r.stderr).toContain('header origin cannot be sent');
+    expect(r.stderr).not.toContain(secret);
+    const json = await runCli(['probe', 'http://x/api', '--method', 'POST', '--data', '{}', '--content-type', 'application/json']);
+    expect(json.stderr).toContain('would need a preflight');
+    const colonless = await runCli(['probe', 'http://x/api', '--header', `Authorization Bearer ${secret}`]);
+    expect([colonless.code, colonless.stderr.includes('neither a header name'), colonless.stderr.includes(secret)]).toEqual([2, true, false]);
+    const missing = await runCli(['probe', 'http://x/api', '--header-env', 'CORS_PROBE_UNSET_VARIABLE']);
+    expect([missing.code, missing.stderr.includes('not set or empty')]).toEqual([2, true]);
+  });
+
+  it('sends the session only with actual requests to the one URL: never with preflights, never to a redirect target on another origin', async () => {
+    const seenElsewhere: string[] = [];
+    const elsewhere = await listen((req, res) => (seenElsewhere.push(`${req.method} ${req.headers.cookie ?? ''}`), res.end('ok')));
+    const cookies: Record<string, number> = {};
+    const target = await listen((req, res) => {
+      const key = `${req.method} ${req.headers.cookie === undefined ? 'no-cookie' : req.headers.cookie}`;
+      cookies[key] = (cookies[key] ?? 0) + 1;
+      res.writeHead(302, { location: `${elsewhere.url}/login?next=1` }).end();
+    });
+    try {
+      const secret = 'session=a1b2c3d4e5f6a7b8';
+      const r = await runCli(['probe', target.url, '--json', '--header', `Cookie: ${secret}`, '--header', 'Cookie: theme=dark']);
+      expect(r.code).toBe(4);
+      expect(r.stdout).not.toContain('a1b2c3d4e5f6a7b8');
+      const report = JSON.parse(r.stdout);
+      expect(report.verdict).toBe('inconclusive');
+      expect(report.inconclusive.tryNext.join(' ')).toContain('the URL redirects (Location: ');
+      expect(seenElsewhere).toEqual([]);
+      expect(Object.keys(cookies).sort()).toEqual([`GET ${secret}; theme=dark`, 'OPTIONS no-cookie']);
+    } finally {
+      await target.close();
+      await elsewhere.close();
+    }
+  });
+
   it('stays within the request budget and reports what it skipped', async () => {
     const s = await listen((_req, res) => res.end('ok'));
     try {
@@ -96,7 +137,7 @@ describe('cors-sentinel probe (CLI)', () => {
       expect(r.code).toBe(0);
       const sarif = JSON.parse(r.stdout);
       expect(sarif.version).toBe('2.1.0');
-      expect(sarif.runs[0].tool.driver.rules.length).toBe(19);
+      expect(sarif.runs[0].tool.driver.rules.length).toBe(PROBE_CLASSES.length);
       const result = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'wildcard_with_credentials');
       expect(result.level).toBe('warning');
       expect(result.properties.severity).toBe('low');

@@ -2,7 +2,13 @@
  * The pure middle of the prober: the mutations it builds, how answers are read (as a browser reads
  * them) and how findings are graded. Real-socket behaviour is in real-servers and hostile-target tests.
  */
-import { ORIGIN_CLASSES, PROBE_CLASSES } from '../../packages/cli/src/probe/classes';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseExporterConfig } from '../../packages/cli/src/probe/config';
+import { redact, secretFragments } from '../../packages/cli/src/probe/session';
+import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
+import { formatSarif } from '../../packages/cli/src/probe/format/sarif';
 import { classify } from '../../packages/cli/src/probe/classify';
 import { grade } from '../../packages/cli/src/probe/grade';
 import { originMutations } from '../../packages/cli/src/probe/mutations';
@@ -31,6 +37,17 @@ describe('origin mutations', () => {
     expect(reach('https://app.example.com`.attacker.invalid')).toBe('safari');
   });
 
+  it('finds a credentialed subdomain allowlist whatever label shape it admits, and says which origin passed', () => {
+    const patterns = [/^https:\/\/\w+\.example\.com$/, /^https:\/\/[a-z]+\.example\.com$/, /^https:\/\/\d+\.example\.com$/, /^https:\/\/[a-z0-9]+_[a-z]+\.example\.com$/, /^https:\/\/[a-z]+\.[a-z]+\.example\.com$/, /^https:\/\/[a-z]{40,}\.example\.com$/, /^https:\/\/[a-z]+-[a-z]+\.example\.com$/];
+    const expected = ['https://corsprobe.example.com', 'https://corsprobe.example.com', 'https://1337.example.com', 'https://cors_probe.example.com', 'https://cors.probe.example.com', `https://corsprobe${'x'.repeat(54)}.example.com`, 'https://cors-probe.example.com'];
+    patterns.forEach((pattern, i) => {
+      const f = probeWith((r) => (r.origin !== undefined && pattern.test(r.origin) ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : { vary: 'Origin' }));
+      const found = f.find((x) => x.class === 'subdomain_trusted');
+      expect([pattern.source, found?.severity, found?.evidence.origin]).toEqual([pattern.source, 'medium', expected[i]]);
+    });
+    expect(originMutations('http://127.0.0.1:8080').map((m) => m.class)).not.toContain('subdomain_trusted');
+  });
+
   it('skips the http variant for an http site and uses the attacker domain given', () => {
     const m = originMutations('http://localhost:5173', 'evil.test');
     expect(m.map((x) => x.class)).not.toContain('http_origin_trusted');
@@ -38,12 +55,18 @@ describe('origin mutations', () => {
   });
 });
 
+type Answer = (r: ProbeRequest) => Record<string, string | string[] | undefined>;
+
 /** Answers every planned request with `answer(request)`, as the runner would collect them. */
-function probeWith(answer: (r: ProbeRequest) => Record<string, string | string[] | undefined>) {
-  const plan = planProbe({ siteOrigin: SITE, method: 'GET', headers: [], attackerDomain: 'attacker.invalid' });
+function probeWith(answer: Answer, status: (r: ProbeRequest) => number = () => 200) {
+  return probeWithPlan({ method: 'GET', headers: [] }, answer, status);
+}
+
+function probeWithPlan(input: { method: string; headers: string[] }, answer: Answer, status: (r: ProbeRequest) => number = () => 200) {
+  const plan = planProbe({ siteOrigin: SITE, ...input, attackerDomain: 'attacker.invalid' });
   const responses: ProbeResponse[] = plan.requests.map((request) => {
     const h = answer(request);
-    return { request, status: 200, headers: Object.fromEntries(Object.entries(h).filter((e): e is [string, string | string[]] => e[1] !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
+    return { request, status: status(request), headers: Object.fromEntries(Object.entries(h).filter((e): e is [string, string | string[]] => e[1] !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
   });
   return grade(classify(plan, responses, SITE));
 }
@@ -55,16 +78,38 @@ describe('grading', () => {
     expect(f.map((x) => [x.class, x.severity])).toEqual([['arbitrary_origin_reflected', 'info']]);
   });
 
-  it('grades a preflight-only credentialed grant as high, explained as state-changing requests rather than reads', () => {
+  it('grades a preflight-only grant that unlocks nothing beyond a simple GET as info: nothing to read, nothing new to send', () => {
     const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET', vary: 'Origin' } : {}));
     const reflection = f.find((x) => x.class === 'arbitrary_origin_reflected');
-    expect(reflection?.severity).toBe('high');
-    expect(reflection?.explanation).toContain('passes the preflight with credentials');
+    expect([reflection?.severity, reflection?.situation, reflection?.access]).toEqual(['info', 'preflight_only', 'preflight_only']);
+    expect(f.filter((x) => x.severity === 'high' || x.severity === 'medium')).toEqual([]);
+  });
+
+  it('grades a credentialed preflight grant of PUT, or of a custom header, as a high write', () => {
+    const grantAll = (method: string, headers: string[], methods = 'GET, PUT') => probeWithPlan({ method, headers }, (r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': methods, 'access-control-allow-headers': 'x-tenant-id', vary: 'Origin' } : {}));
+    const cases: [ReturnType<typeof grantAll>, string][] = [[grantAll('PUT', []), 'PUT'], [grantAll('GET', ['x-tenant-id']), 'x-tenant-id'], [grantAll('GET', [], 'GET, DELETE'), 'DELETE']];
+    for (const [f, unlocked] of cases) {
+      const reflection = f.find((x) => x.class === 'arbitrary_origin_reflected');
+      expect([reflection?.severity, reflection?.situation]).toEqual(['high', 'write_credentials_anyone']);
+      expect(reflection?.explanation).toContain(`(${unlocked})`);
+      expect(reflection?.explanation).not.toContain('GET');
+    }
+  });
+
+  it('grades a credentialed preflight grant in front of a 401 actual answer as a high hidden read', () => {
+    const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET' } : {}), (r) => (r.kind === 'actual' ? 401 : 204));
+    expect(f.find((x) => x.class === 'arbitrary_origin_reflected')?.situation).toBe('hidden_read_credentials_anyone');
+    expect(f.find((x) => x.class === 'arbitrary_origin_reflected')?.severity).toBe('high');
+  });
+
+  it('a preflight answered with an error status passes nothing (browsers need an ok status)', () => {
+    const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'PUT' } : {}), (r) => (r.kind === 'preflight' ? 403 : 200));
+    expect(f.filter((x) => x.class === 'arbitrary_origin_reflected')).toEqual([]);
   });
 
   it('grades a trusted subdomain pattern as medium, not high', () => {
     const f = probeWith((r) => (r.origin !== undefined && /^https:\/\/[a-z0-9-]+\.example\.com$/.test(r.origin) ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : { vary: 'Origin' }));
-    expect(f.map((x) => [x.class, x.severity])).toEqual([['pre_domain', 'medium']]);
+    expect(f.map((x) => [x.class, x.severity])).toEqual([['pre_domain', 'medium'], ['subdomain_trusted', 'medium']]);
   });
 
   it('grades * with credentials low (browsers refuse it) and public * info, and a cached * harms nobody', () => {
@@ -81,14 +126,69 @@ describe('grading', () => {
     expect(f.map((x) => [x.class, x.severity]).sort()).toEqual([['preflight_any_header', 'info'], ['preflight_any_method', 'info'], ['rejected_preflight_reveals_policy', 'info']]);
   });
 
-  it('grades Private Network Access granted to a foreign origin medium, to the site only info', () => {
+  it('grades Private Network Access granted to a foreign origin medium, high with credentials, to the site only info', () => {
     const pna = (grantForeign: boolean) => probeWith((r) => (r.kind === 'preflight' && (r.origin === SITE || grantForeign) && r.origin !== undefined ? { 'access-control-allow-origin': r.origin, 'access-control-allow-private-network': 'true', vary: 'Origin' } : { vary: 'Origin' }));
     expect(pna(false).map((x) => [x.class, x.severity])).toEqual([['private_network_access_granted', 'info']]);
     expect(pna(true).find((x) => x.class === 'private_network_access_granted')?.severity).toBe('medium');
+    const credentialed = probeWith((r) => (r.kind === 'preflight' && r.origin !== undefined ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-private-network': 'true' } : {}));
+    expect(credentialed.find((x) => x.class === 'private_network_access_granted')?.severity).toBe('high');
   });
 
   it('uses only the fixed class vocabulary', () => {
     const f = probeWith((r) => ({ 'access-control-allow-origin': r.origin ?? '*', 'access-control-allow-credentials': 'true', 'access-control-max-age': '999999' }));
     for (const x of f) expect(PROBE_CLASSES).toContain(x.class);
+  });
+});
+
+describe('one severity table', () => {
+  it('docs/prober.md shows the table the grader reads, and lists every class', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'prober.md'), 'utf8');
+    const shown = /<!-- severity-table:start -->\n([\s\S]*?)\n<!-- severity-table:end -->/.exec(docs)?.[1];
+    expect(shown).toBe(severityTableMarkdown());
+    for (const c of PROBE_CLASSES) expect(docs).toContain(`| \`${c}\` |`);
+  });
+
+  it('every finding names a row of the table that gives its severity, and SARIF scores each rule by its worst row', () => {
+    const f = probeWith((r) => ({ 'access-control-allow-origin': r.origin ?? '*', 'access-control-allow-credentials': 'true', 'access-control-max-age': '999999', 'access-control-allow-private-network': 'true' }));
+    expect(f.length).toBeGreaterThan(2);
+    for (const x of f) {
+      const rows: Record<string, string> = (ORIGIN_CLASSES as readonly string[]).includes(x.class) ? ORIGIN_SEVERITY : RESPONSE_SEVERITY[x.class as keyof typeof RESPONSE_SEVERITY];
+      expect(rows[x.situation]).toBe(x.severity);
+    }
+    const sarif = JSON.parse(formatSarif({ url: 'https://api.example.com/', siteOrigin: SITE, startedAt: new Date(0).toISOString(), durationSeconds: 0, requestsSent: 0, skipped: 0, findings: f, credentialedOriginReflection: true, verdict: 'judged', actualMethod: 'GET', sentHeaders: [] }));
+    const rules = sarif.runs[0].tool.driver.rules as { id: ProbeClass; properties: { 'security-severity': string } }[];
+    expect(rules.find((r) => r.id === 'private_network_access_granted')?.properties['security-severity']).toBe('8.1');
+    expect(rules.find((r) => r.id === 'public_wildcard')?.properties['security-severity']).toBe('0.0');
+    for (const r of rules) expect(worstSeverity(r.id)).toBeDefined();
+  });
+});
+
+describe('exporter modules with a session', () => {
+  it('read it from a file or the environment at start-up, and name problems without the value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probe-module-session-'));
+    try {
+      const file = join(dir, 'session');
+      writeFileSync(file, '# comment\nAuthorization: Bearer tok-91ab27cd\nnot a header line tok-91ab27cd\n');
+      const config = () => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: ['https://api.example.com/'] });
+      expect(config).toThrow(/modules\.web\.headerFile .* line 3: expected "Name: value"/);
+      try {
+        config();
+      } catch (err) {
+        expect((err as Error).message).not.toContain('tok-91ab27cd');
+      }
+      writeFileSync(file, 'Authorization: Bearer tok-91ab27cd\n');
+      expect(config().modules.get('web')?.sendHeaders).toEqual([['Authorization', 'Bearer tok-91ab27cd']]);
+      expect(() => parseExporterConfig({ modules: { web: { headerEnv: 'CORS_PROBE_UNSET_VARIABLE' } }, targets: ['https://api.example.com/'] })).toThrow(/headerEnv CORS_PROBE_UNSET_VARIABLE: the environment variable is not set/);
+      expect(() => parseExporterConfig({ modules: { web: { headerFile: join(dir, 'missing') } }, targets: ['https://api.example.com/'] })).toThrow(/cannot read it \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('redacts the value, each cookie value and a bearer token wherever a report carries them', () => {
+    const fragments = secretFragments([['Cookie', 'session=abcdef123456; theme=dark'], ['Authorization', 'Bearer tok-91ab27cd']]);
+    const report = { evidence: { headers: { 'access-control-expose-headers': 'abcdef123456', vary: 'Origin' } }, note: 'Bearer tok-91ab27cd, theme=dark, dark' };
+    expect(redact(report, fragments)).toEqual({ evidence: { headers: { 'access-control-expose-headers': '[redacted]', vary: 'Origin' } }, note: '[redacted], [redacted], dark' });
+    // Fragments shorter than 8 characters alone ("dark") are left: they would blank ordinary words.
   });
 });

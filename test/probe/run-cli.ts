@@ -8,9 +8,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: string[]): Promise<CliResult> {
+/** `env`: added to this process's environment for the child (jest's process.env is the sandbox's own copy). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -68,6 +68,15 @@ export async function flaskRegexCredentials(): Promise<TestServer> {
   return gunicornServer(FLASK_APP('CORS(app, origins=[r".*example.com"], supports_credentials=True)'));
 }
 
+/**
+ * Flask-CORS with a one-label subdomain regex and credentials, written the way its docs show
+ * (`origins=[r"https://\w+\.example\.com"]`). Flask-CORS matches with `re.match`, anchored at the
+ * start only, so the site host followed by an attacker domain passes too.
+ */
+export async function flaskWordSubdomainCredentials(): Promise<TestServer> {
+  return gunicornServer(FLASK_APP('CORS(app, origins=[r"https://\\w+\\.example\\.com"], supports_credentials=True)'));
+}
+
 async function gunicornServer(source: string): Promise<TestServer> {
   const g = await startGunicorn({ source });
   return {

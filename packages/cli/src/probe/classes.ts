@@ -20,6 +20,7 @@ export const ORIGIN_CLASSES = [
   'substring_match',
   'unescaped_dot',
   'pre_domain',
+  'subdomain_trusted',
   'post_domain',
   'special_characters',
   'http_origin_trusted',
@@ -52,6 +53,7 @@ export const CLASS_TITLES: Readonly<Record<ProbeClass, string>> = {
   substring_match: 'An origin that is a substring of a trusted one is trusted (xample.com)',
   unescaped_dot: 'A dot of the site host matches any character (apixexample.com): unescaped regex dot',
   pre_domain: 'A name glued in front of the site host is trusted (attackerapp.example.com)',
+  subdomain_trusted: 'A host under the site domain that the site may not run is trusted (corsprobe.example.com, 1234.example.com…)',
   post_domain: 'The site host followed by an attacker domain is trusted (app.example.com.attacker.tld)',
   special_characters: 'Host characters that browsers accept but parsers mishandle (_ ` $ { …) are trusted',
   http_origin_trusted: 'The http:// variant of an https site is trusted',
@@ -65,3 +67,64 @@ export const CLASS_TITLES: Readonly<Record<ProbeClass, string>> = {
   rejected_preflight_reveals_policy: 'A rejected preflight still reveals the policy (allowed origin, methods or headers)',
   private_network_access_granted: 'Private Network Access is granted to an origin the site does not own',
 };
+
+/**
+ * How an origin grant reaches an attacker end to end. `read`: the actual answer for that origin grants
+ * it. `write`: a preflight grants it a method or header a simple request could not already send
+ * (POST/PUT/DELETE…, a non-safelisted header). `hidden_read`: the actual answer needs a session
+ * (401/403 without CORS headers) while the preflight grants the origin with credentials, so the
+ * session's answer is most likely readable. `preflight_only`: the preflight passes but grants nothing
+ * beyond a simple request, and the actual answer does not grant the origin: nothing to read or send.
+ */
+export const ORIGIN_ACCESS = ['read', 'write', 'hidden_read', 'preflight_only'] as const;
+export type OriginAccess = (typeof ORIGIN_ACCESS)[number];
+
+/**
+ * The one table of classes → severity: the grader reads it, docs/prober.md shows it (a test keeps the
+ * two equal), SARIF derives its rule scores from it, and the exporter's labels and its
+ * `cors_probe_credentialed_origin_reflection` follow from the findings it grades.
+ * Origin classes: by access, credentials, and whether any website can send the origin (`anyone`)
+ * or it takes more (`restricted`: a subdomain, the network path, one browser engine).
+ */
+export const ORIGIN_SEVERITY = {
+  read_credentials_anyone: 'high',
+  read_credentials_restricted: 'medium',
+  write_credentials_anyone: 'high',
+  write_credentials_restricted: 'medium',
+  hidden_read_credentials_anyone: 'high',
+  hidden_read_credentials_restricted: 'medium',
+  read_public: 'info',
+  write_public: 'info',
+  preflight_only: 'info',
+} as const satisfies Record<string, Severity>;
+export type OriginSituation = keyof typeof ORIGIN_SEVERITY;
+
+export const RESPONSE_SEVERITY = {
+  wildcard_with_credentials: { always: 'low' },
+  public_wildcard: { always: 'info' },
+  missing_vary_origin: { credentialed_grant: 'medium', otherwise: 'low' },
+  preflight_any_method: { credentials: 'low', otherwise: 'info' },
+  preflight_any_header: { credentials: 'low', otherwise: 'info' },
+  preflight_max_age_excessive: { always: 'info' },
+  rejected_preflight_reveals_policy: { always: 'info' },
+  private_network_access_granted: { foreign_origin_credentials: 'high', foreign_origin: 'medium', site_origin_only: 'info' },
+} as const satisfies Record<ResponseClass, Record<string, Severity>>;
+
+/** The worst severity a class can have (SARIF's rule-level score). */
+export function worstSeverity(c: ProbeClass): Severity {
+  const table: Record<string, Severity> = (ORIGIN_CLASSES as readonly string[]).includes(c) ? ORIGIN_SEVERITY : RESPONSE_SEVERITY[c as ResponseClass];
+  return Object.values(table).reduce<Severity>((worst, s) => (severityRank(s) > severityRank(worst) ? s : worst), 'info');
+}
+
+/** Findings that mean "an origin the site does not own reads credentialed responses" (the paging metric). */
+export const CREDENTIALED_READ_SITUATIONS: readonly OriginSituation[] = ['read_credentials_anyone', 'hidden_read_credentials_anyone'];
+
+/** Markdown of the table, as docs/prober.md shows it. */
+export function severityTableMarkdown(): string {
+  const rows = ['| class | situation | severity |', '|---|---|---|'];
+  for (const [situation, severity] of Object.entries(ORIGIN_SEVERITY)) rows.push(`| every origin class | \`${situation}\` | ${severity} |`);
+  for (const [cls, cases] of Object.entries(RESPONSE_SEVERITY)) {
+    for (const [situation, severity] of Object.entries(cases)) rows.push(`| \`${cls}\` | \`${situation}\` | ${severity} |`);
+  }
+  return rows.join('\n');
+}

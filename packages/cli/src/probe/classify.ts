@@ -2,7 +2,8 @@
  * Turns answers into observations: which classes the endpoint falls into, with the response that
  * shows it. No severity here (grade.ts decides what an attacker can do with each observation).
  */
-import type { ProbeClass } from './classes';
+import type { OriginAccess, ProbeClass } from './classes';
+import { originAccess, strength, type OriginEvidence } from './access';
 import { first, granted, values, varyOnOrigin, withCredentials } from './answers';
 import { UNLISTED_HEADER, UNLISTED_METHOD, type ProbePlan } from './plan';
 import type { OriginMutation, ProbeResponse } from './types';
@@ -13,6 +14,12 @@ export interface Observation {
   readonly credentials: boolean;
   /** Set for origin classes: the origin that was granted and who can send it. */
   readonly mutation?: OriginMutation;
+  /** Origin classes: how the grant reaches an attacker (access.ts). */
+  readonly access?: OriginAccess;
+  /** Write access: the methods and headers the preflight unlocks. */
+  readonly unlocks?: readonly string[];
+  /** Hidden read: the status of the actual answer that asked for a session. */
+  readonly actualStatus?: number;
   /** Access-Control-Max-Age of a granting preflight, when there was one. */
   readonly maxAge?: number;
   /** The granted origin is one the site does not own (PNA). */
@@ -27,21 +34,27 @@ export function classify(plan: ProbePlan, responses: readonly ProbeResponse[], s
 }
 
 function originObservations(plan: ProbePlan, responses: readonly ProbeResponse[]): Observation[] {
-  const best = new Map<OriginMutation['class'], Observation>();
+  const answersOf = new Map<OriginMutation, ProbeResponse[]>();
   for (const res of responses) {
     const mutation = plan.mutationOf.get(res.request);
-    if (!mutation || granted(res) !== 'origin') continue;
-    const obs: Observation = { class: mutation.class, response: res, credentials: withCredentials(res), mutation };
+    if (mutation) answersOf.set(mutation, [...(answersOf.get(mutation) ?? []), res]);
+  }
+  const best = new Map<OriginMutation['class'], Observation>();
+  for (const [mutation, answers] of answersOf) {
+    const evidence = originAccess(answers);
+    if (!evidence) continue;
+    const obs: Observation = { class: mutation.class, response: evidence.response, credentials: evidence.credentials, mutation, access: evidence.access, unlocks: evidence.unlocks, actualStatus: evidence.actualStatus };
     const prior = best.get(mutation.class);
-    // Keep the worst instance of each class: credentials first, then the widest reach, then a read
-    // (actual request) over a preflight; responses arrive in plan order, so ties keep the first.
+    // Keep the worst instance of each class: the strongest access, then the widest reach; answers
+    // arrive in plan order, so ties keep the first.
     if (!prior || rank(obs) > rank(prior)) best.set(mutation.class, obs);
   }
   return [...best.values()];
 }
 
 function rank(o: Observation): number {
-  return (o.credentials ? 10 : 0) + (o.mutation?.reach === 'anyone' ? 4 : o.mutation?.reach === 'subdomain' ? 0 : 2) + (o.response.request.kind === 'actual' ? 1 : 0);
+  const reach = o.mutation?.reach === 'anyone' ? 2 : o.mutation?.reach === 'subdomain' ? 0 : 1;
+  return strength(o as OriginEvidence) * 10 + reach;
 }
 
 function wildcardObservations(responses: readonly ProbeResponse[]): Observation[] {

@@ -1,7 +1,8 @@
 /**
  * `cors-sentinel probe URL [options]` and `cors-sentinel probe --serve HOST:PORT --config FILE`.
  * Exit codes: 0 no finding at or above --fail-on; 1 such a finding; 2 bad usage or config;
- * 3 the target could not be probed (DNS, TLS, connection, timeout).
+ * 3 the target could not be probed (DNS, TLS, connection, timeout); 4 inconclusive (no actual
+ * request could be judged, and no finding at or above --fail-on).
  */
 import { parseArgs } from 'node:util';
 import { parseListen } from '../cli-args';
@@ -13,20 +14,29 @@ import { formatJson } from './format/json';
 import { formatSarif } from './format/sarif';
 import { ProbeFailure } from './http';
 import { PROBE_DEFAULTS, ProbeOptionsError, runProbe } from './probe';
+import { parseHeaderLine, readHeaderSources, type SentHeader } from './session';
 
 const HELP = `usage: cors-sentinel probe URL [--site-origin ORIGIN] [--method M] [--header NAME]...
+                           [--header 'Name: value']... [--header-file FILE] [--header-env VAR]
+                           [--method POST --data BODY [--content-type TYPE]]
                            [--json | --sarif] [--fail-on high|medium|low|info|none]
                            [--timeout 5s] [--deadline 30s] [--budget ${PROBE_DEFAULTS.budget}] [--insecure]
        cors-sentinel probe --serve 127.0.0.1:9465 --config probe.yml
 
 Sends the origin mutations that CORS scanners use (reflection, null, prefix/suffix/substring,
-unescaped dots, special characters, http, third-party hosts) to URL as actual requests (GET, or
-HEAD) and as preflights, and grades each finding by what an attacker can do. Only URL is contacted,
-never a redirect target; --method and --header are asked for in preflights, never sent for real.
+unescaped dots, subdomain shapes, special characters, http, third-party hosts) to URL as actual
+requests (GET, or HEAD) and as preflights, and grades each finding by what an attacker can do end
+to end. Only URL is contacted, never a redirect target; --method and --header NAME are asked for in
+preflights, never sent for real.
 
   --site-origin   origin of the real frontend (default: the URL's own origin)
   --method        method the frontend uses (Access-Control-Request-Method), default GET
-  --header        request header the frontend sends (repeatable)
+  --data          with --method POST only: actual requests become POSTs with this harmless body
+                  (opt-in; never by default); --content-type: form (default), multipart or text/plain
+  --header NAME   request header the frontend sends, asked for in preflights (repeatable)
+  --header 'Name: value'  sent with actual requests (a session: Cookie, Authorization); also
+                  --header-file FILE and --header-env VAR ("Name: value" lines) to keep secrets out
+                  of shell history. Values are redacted in all output; never sent anywhere but URL
   --json/--sarif  machine-readable output (default: human-readable)
   --fail-on       exit 1 when a finding has this severity or worse (default high; none: never)
   --timeout       per-request timeout (default ${PROBE_DEFAULTS.timeoutMs / 1000}s); --deadline bounds the whole probe
@@ -36,7 +46,8 @@ never a redirect target; --method and --header are asked for in preflights, neve
 
   --serve HOST:PORT --config FILE   run the /probe exporter (see docs/prober.md)
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, 3 target unreachable.`;
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, 3 target unreachable,
+4 inconclusive (every actual request failed without CORS headers: the output says what to try).`;
 
 export async function main(argv: string[]): Promise<void> {
   let parsed;
@@ -48,6 +59,10 @@ export async function main(argv: string[]): Promise<void> {
         'site-origin': { type: 'string' },
         method: { type: 'string' },
         header: { type: 'string', multiple: true },
+        'header-file': { type: 'string' },
+        'header-env': { type: 'string' },
+        data: { type: 'string' },
+        'content-type': { type: 'string' },
         json: { type: 'boolean', default: false },
         sarif: { type: 'boolean', default: false },
         'fail-on': { type: 'string', default: 'high' },
@@ -75,12 +90,17 @@ export async function main(argv: string[]): Promise<void> {
   const timeoutMs = ms('timeout', v.timeout);
   const deadlineMs = ms('deadline', v.deadline);
   if (timeoutMs === null || deadlineMs === null) return usageError('--timeout and --deadline take durations such as 500ms, 5s or 1m');
+  const session = sessionHeaders(v.header ?? [], v['header-file'], v['header-env']);
+  if (session.problems.length > 0) return usageError(session.problems.join('\n  '));
   try {
     const report = await runProbe({
       url: positionals[0] as string,
       siteOrigin: v['site-origin'],
       method: v.method,
-      headers: v.header,
+      headers: session.asked,
+      sendHeaders: session.send,
+      body: v.data,
+      contentType: v['content-type'],
       timeoutMs,
       deadlineMs,
       budget: v.budget === undefined ? undefined : Number(v.budget),
@@ -89,6 +109,7 @@ export async function main(argv: string[]): Promise<void> {
     });
     process.stdout.write(v.json ? formatJson(report) : v.sarif ? formatSarif(report) : formatHuman(report));
     if (failOn !== 'none' && report.findings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity))) process.exitCode = 1;
+    else if (report.verdict === 'inconclusive') process.exitCode = 4;
   } catch (err) {
     if (err instanceof ProbeOptionsError) return usageError(err.message);
     if (err instanceof ProbeFailure) {
@@ -120,6 +141,26 @@ async function serve(listen: string, configFile: string | undefined): Promise<vo
   const stop = (): void => void exporter.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/**
+ * `--header NAME` asks for NAME in preflights; `--header 'Name: value'` (a colon: header names have
+ * none) is sent with actual requests, like the lines of --header-file and --header-env.
+ */
+function sessionHeaders(flags: readonly string[], file: string | undefined, envVar: string | undefined): { asked: string[]; send: SentHeader[]; problems: string[] } {
+  const asked: string[] = [];
+  const send: SentHeader[] = [];
+  const problems: string[] = [];
+  for (const flag of flags) {
+    const parsed = flag.includes(':') ? parseHeaderLine(flag) : undefined;
+    if (parsed) send.push(parsed);
+    else if (flag.includes(':')) problems.push('--header with a colon must be "Name: value" (the value is not shown)');
+    else asked.push(flag);
+  }
+  const read = readHeaderSources(file, envVar, (kind) => (kind === 'file' ? '--header-file' : '--header-env'));
+  send.push(...read.headers);
+  problems.push(...read.problems);
+  return { asked, send, problems };
 }
 
 function usageError(message: string): void {

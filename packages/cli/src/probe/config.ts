@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolveProbeOptions, ProbeOptionsError } from './probe';
+import { readHeaderSources, type SentHeader } from './session';
 import type { ProbeOptions } from './types';
 
 export interface ProbeModule extends Omit<ProbeOptions, 'url'> {
@@ -37,7 +38,7 @@ export class ProbeConfigError extends Error {
   }
 }
 
-const MODULE_KEYS = ['siteOrigin', 'method', 'headers', 'timeout', 'deadline', 'budget', 'concurrency', 'attackerDomain', 'insecure'];
+const MODULE_KEYS = ['siteOrigin', 'method', 'headers', 'headerFile', 'headerEnv', 'data', 'contentType', 'timeout', 'deadline', 'budget', 'concurrency', 'attackerDomain', 'insecure'];
 
 export function loadExporterConfig(file: string): ExporterConfig {
   let raw: unknown;
@@ -97,6 +98,9 @@ function parseModule(name: string, m: unknown, problems: string[]): ProbeModule 
     concurrency: m.concurrency as number | undefined,
     attackerDomain: optionalString(m.attackerDomain, `${at}.attackerDomain`, problems),
     insecure: m.insecure === undefined || typeof m.insecure === 'boolean' ? m.insecure : void problems.push(`${at}.insecure: must be true or false`),
+    sendHeaders: sessionOf(m, at, problems),
+    body: optionalString(m.data, `${at}.data`, problems),
+    contentType: optionalString(m.contentType, `${at}.contentType`, problems),
   };
   try {
     resolveProbeOptions({ ...module, url: 'http://127.0.0.1/' });
@@ -105,6 +109,20 @@ function parseModule(name: string, m: unknown, problems: string[]): ProbeModule 
     for (const p of err.problems) problems.push(`${at}: ${p}`);
   }
   return module;
+}
+
+/**
+ * A module's session headers, read once at start-up from a file (`headerFile`) or an environment
+ * variable (`headerEnv`) of "Name: value" lines, never written in the config itself, so the config
+ * can be committed. Problems name the source, never a value.
+ */
+function sessionOf(m: Record<string, unknown>, at: string, problems: string[]): SentHeader[] | undefined {
+  const file = optionalString(m.headerFile, `${at}.headerFile`, problems);
+  const envVar = optionalString(m.headerEnv, `${at}.headerEnv`, problems);
+  if (file === undefined && envVar === undefined) return undefined;
+  const read = readHeaderSources(file, envVar, (kind) => `${at}.${kind === 'file' ? 'headerFile' : 'headerEnv'}`);
+  problems.push(...read.problems);
+  return read.headers;
 }
 
 /** A target as the exporter compares it: parsed and re-serialised, so trivial spellings match. */

@@ -26,6 +26,10 @@ export interface SendSettings {
   readonly timeoutMs: number;
   readonly insecure: boolean;
   readonly signal?: AbortSignal;
+  /** Sent with actual requests only (browsers send no cookies or Authorization on preflights). */
+  readonly sendHeaders?: readonly (readonly [string, string])[];
+  /** Body of actual POSTs (the user's opt-in), with its content type. */
+  readonly body?: { readonly data: string; readonly contentType: string };
 }
 
 export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promise<ProbeResponse> {
@@ -36,6 +40,18 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
   if (req.privateNetwork) headers['access-control-request-private-network'] = 'true';
   const lib = url.protocol === 'https:' ? https : http;
   const method = req.kind === 'preflight' ? 'OPTIONS' : (req.requestMethod ?? 'GET');
+  if (req.kind === 'actual') {
+    // Repeated names are joined the way a client would send them (one Cookie line, `;`-separated).
+    // The user's own value replaces a default (user-agent, accept).
+    const own = new Set<string>();
+    for (const [name, value] of settings.sendHeaders ?? []) {
+      const key = name.toLowerCase();
+      headers[key] = own.has(key) ? `${headers[key]}${key === 'cookie' ? '; ' : ', '}${value}` : value;
+      own.add(key);
+    }
+  }
+  const body = method === 'POST' ? settings.body : undefined;
+  if (body) headers['content-type'] = body.contentType;
   return new Promise((resolve, reject) => {
     const r = lib.request(url, { method, headers, agent: false, rejectUnauthorized: !settings.insecure, signal: settings.signal }, (res) => {
       // The body is never needed (CORS lives in the headers), and a hostile target could stream it forever.
@@ -45,7 +61,7 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
     });
     r.setTimeout(settings.timeoutMs, () => r.destroy(new ProbeFailure('timeout', `no answer from ${url.host} within ${settings.timeoutMs} ms: raise --timeout, or check that the service is up`)));
     r.on('error', (err) => reject(describeFailure(url, err)));
-    r.end();
+    r.end(body?.data);
   });
 }
 

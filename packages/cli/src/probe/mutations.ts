@@ -66,6 +66,7 @@ export function originMutations(siteOrigin: string, attackerDomain = DEFAULT_ATT
   add('prefix_match', `${site.domain}.${a}`);
   add('suffix_match', `cors-probe${site.domain}`);
   add('pre_domain', `cors-probe${site.hostname}`);
+  if (!isIpAddress(site.hostname)) for (const label of SUBDOMAIN_LABELS) add('subdomain_trusted', `${label}.${site.domain}${site.host.slice(site.hostname.length)}`);
   if (site.domain.length > 3) add('substring_match', site.domain.slice(1));
   for (const variant of unescapedDots(site.hostname)) add('unescaped_dot', variant);
   if (s === 'https') add('http_origin_trusted', site.host, 'network', 'http');
@@ -76,6 +77,20 @@ export function originMutations(siteOrigin: string, attackerDomain = DEFAULT_ATT
     add('special_characters', `${site.hostname}${c}.${a}`, ALL_BROWSER_CHARACTERS.has(c) ? 'anyone' : 'safari');
   }
   return out;
+}
+
+/**
+ * One host under the site's registrable domain per label shape that real allowlists accept, so that a
+ * pattern is caught whichever shape it admits (docs/prober.md says what each one proves): letters
+ * (`[a-z]+`, `\w+`, `*.example.com`), a hyphen (`[a-z0-9-]+`), digits only (`\d+`, `[a-z0-9]+`), an
+ * underscore (`\w+`, `[^.]+`), two labels (`.+`, `(.*\.)?`, an `endsWith` check) and a 63-character
+ * label (no length bound). The site may run none of these hosts: whoever can get one (a subdomain
+ * takeover, a user-content or tenant host) reads what the pattern grants.
+ */
+export const SUBDOMAIN_LABELS = ['corsprobe', 'cors-probe', '1337', 'cors_probe', 'cors.probe', `corsprobe${'x'.repeat(54)}`] as const;
+
+function isIpAddress(hostname: string): boolean {
+  return /^[\d.]+$/.test(hostname) || hostname.includes(':');
 }
 
 /** The first and the last dot replaced by a letter (Corsy replaces the first, CORScanner the last). */

@@ -1,7 +1,7 @@
 /**
  * What the probe sends, in priority order (the budget cuts from the end): the site's own origin,
- * no origin, two preflights that ask for a method and a header nobody configures, then every origin
- * mutation as an actual request and as a preflight.
+ * no origin, preflights that ask for a method and a header nobody configures (and DELETE from the
+ * attacker origin), then every origin mutation as an actual request and as a preflight.
  */
 import { originMutations } from './mutations';
 import type { OriginMutation, ProbeRequest } from './types';
@@ -9,6 +9,9 @@ import type { OriginMutation, ProbeRequest } from './types';
 /** A method and a header that no real policy lists: granting them means "anything goes". */
 export const UNLISTED_METHOD = 'CORSPROBE';
 export const UNLISTED_HEADER = 'x-cors-probe-unlisted';
+
+/** The unsafe method asked for from the attacker origin, whatever the frontend uses. */
+export const WRITE_METHOD = 'DELETE';
 
 export interface ProbePlan {
   readonly requests: ProbeRequest[];
@@ -22,10 +25,19 @@ export interface PlanInput {
   readonly method: string;
   readonly headers: readonly string[];
   readonly attackerDomain: string;
+  /** The user opted in to actual POSTs with a body of their own (`--method POST --data …`). */
+  readonly postBody?: boolean;
+}
+
+/** GET, HEAD, or POST when the user opted in with a body: never another method, never by default. */
+export function actualMethodOf(method: string, postBody: boolean): string {
+  if (method === 'HEAD') return 'HEAD';
+  return method === 'POST' && postBody ? 'POST' : 'GET';
 }
 
 export function planProbe(input: PlanInput): ProbePlan {
-  const actualMethod = input.method === 'HEAD' ? 'HEAD' : undefined; // never send a state-changing method
+  const chosen = actualMethodOf(input.method, input.postBody ?? false);
+  const actualMethod = chosen === 'GET' ? undefined : chosen;
   const requestHeaders = input.headers.length > 0 ? input.headers.join(', ') : undefined;
   const mutations = originMutations(input.siteOrigin, input.attackerDomain);
   const attacker = mutations[0]?.origin;
@@ -35,8 +47,16 @@ export function planProbe(input: PlanInput): ProbePlan {
     { kind: 'preflight', origin: input.siteOrigin, requestMethod: input.method, requestHeaders, privateNetwork: true },
     { kind: 'preflight', origin: input.siteOrigin, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER },
   ];
-  if (attacker) requests.push({ kind: 'preflight', origin: attacker, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER });
   const mutationOf = new Map<ProbeRequest, OriginMutation>();
+  if (attacker) {
+    // Also evidence for the reflection class: a grant of an unlisted method (anything goes) or of
+    // DELETE (a fixed list of unsafe methods) to the attacker is a write, whatever the frontend uses.
+    const anything: ProbeRequest = { kind: 'preflight', origin: attacker, requestMethod: UNLISTED_METHOD, requestHeaders: UNLISTED_HEADER };
+    const unsafe: ProbeRequest = { kind: 'preflight', origin: attacker, requestMethod: WRITE_METHOD };
+    requests.push(anything, unsafe);
+    mutationOf.set(anything, mutations[0] as OriginMutation);
+    mutationOf.set(unsafe, mutations[0] as OriginMutation);
+  }
   for (const m of mutations) {
     const actual: ProbeRequest = { kind: 'actual', origin: m.origin, requestMethod: actualMethod };
     const preflight: ProbeRequest = { kind: 'preflight', origin: m.origin, requestMethod: input.method, requestHeaders, privateNetwork: m.origin === attacker };

@@ -3,7 +3,7 @@
  * with one clear error), the rest a few at a time, never more than the budget, never past the
  * deadline. A later request that fails is counted, not fatal: one reset does not void the probe.
  */
-import { ProbeFailure, send } from './http';
+import { ProbeFailure, send, type SendSettings } from './http';
 import type { ProbeRequest, ProbeResponse } from './types';
 
 export interface RunSettings {
@@ -14,6 +14,8 @@ export interface RunSettings {
   readonly insecure: boolean;
   /** Cancels the run like the deadline does (the caller no longer wants the answer). */
   readonly signal?: AbortSignal;
+  readonly sendHeaders?: SendSettings['sendHeaders'];
+  readonly body?: SendSettings['body'];
 }
 
 export interface RunResult {
@@ -31,7 +33,7 @@ export async function runRequests(url: URL, plan: readonly ProbeRequest[], s: Ru
   const onCancel = (): void => deadline.abort();
   if (cancel?.aborted) deadline.abort();
   cancel?.addEventListener('abort', onCancel, { once: true });
-  const settings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal };
+  const settings: SendSettings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal, sendHeaders: s.sendHeaders, body: s.body };
   const allowed = plan.slice(0, Math.max(0, s.budget));
   const responses: ProbeResponse[] = [];
   let sent = 0;

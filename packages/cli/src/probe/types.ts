@@ -1,5 +1,5 @@
 /** Shapes shared by the prober's pieces: options, requests sent, answers received, findings. */
-import type { OriginClass, ProbeClass, Severity } from './classes';
+import type { OriginAccess, OriginClass, ProbeClass, Severity } from './classes';
 
 /** Who can send a mutated origin from a victim's browser. */
 export type Reach =
@@ -19,10 +19,19 @@ export interface ProbeOptions {
   readonly url: string;
   /** The origin of the real frontend (default: the URL's own origin). */
   readonly siteOrigin?: string;
-  /** Method the frontend uses: sent as Access-Control-Request-Method (actual probes use GET/HEAD). */
+  /** Method the frontend uses: sent as Access-Control-Request-Method (actual probes use GET/HEAD, or POST with `body`). */
   readonly method?: string;
   /** Headers the frontend sends: sent as Access-Control-Request-Headers. */
   readonly headers?: readonly string[];
+  /**
+   * Headers sent with every actual request (a session: Cookie, Authorization), never with preflights
+   * (browsers send none there) and never to another URL. Their values are redacted in every output.
+   */
+  readonly sendHeaders?: readonly (readonly [name: string, value: string])[];
+  /** A harmless body the user provides: with method POST, actual requests are POSTs carrying it (opt-in). */
+  readonly body?: string;
+  /** Content type of `body`: one a simple request may send (default application/x-www-form-urlencoded). */
+  readonly contentType?: string;
   /** Per-request timeout (ms). */
   readonly timeoutMs?: number;
   /** Deadline for the whole probe (ms). */
@@ -62,6 +71,10 @@ export interface Finding {
   readonly severity: Severity;
   /** One line: what an attacker can do, which is the reason for the grade. */
   readonly explanation: string;
+  /** The row of the severity table (classes.ts) this finding was graded by. */
+  readonly situation: string;
+  /** Origin classes: how the grant reaches an attacker (read, write, hidden_read, preflight_only). */
+  readonly access?: OriginAccess;
   /** Narrower origin classes that the reflection of any origin makes true as well (not listed again). */
   readonly implies?: readonly ProbeClass[];
   /** What was sent and seen, for reproduction. */
@@ -84,4 +97,12 @@ export interface ProbeReport {
   readonly findings: readonly Finding[];
   /** Any origin the site does not own can read credentialed responses. */
   readonly credentialedOriginReflection: boolean;
+  /** `inconclusive`: no actual request got an answer that can be judged; "no findings" would be a guess. */
+  readonly verdict: 'judged' | 'inconclusive';
+  /** Why the probe is inconclusive, and what to try. */
+  readonly inconclusive?: { readonly reason: string; readonly tryNext: readonly string[] };
+  /** Method of the actual requests (GET, HEAD, or POST when opted in). */
+  readonly actualMethod: string;
+  /** Names of the headers sent with actual requests (values never shown). */
+  readonly sentHeaders: readonly string[];
 }

@@ -4,10 +4,20 @@
  * probes, so one probe is enough to page on a credentialed reflection; the softer alerts wait a few
  * probes so that a deploy in progress does not notify.
  */
+import { SEVERITIES, severityRank } from '../../probe/classes';
 import type { AlertContext, AlertModule } from './types';
 
-/** Probe finding severities that notify (CorsProbeFinding): the summary says "medium or worse". */
-const NOTIFYING_FINDINGS = 'medium|high';
+/**
+ * What these alerts read, and why they agree with the prober's one severity table (probe/classes.ts):
+ * - CorsProbeCredentialedOriginReflection: `cors_probe_credentialed_origin_reflection`, 1 exactly for
+ *   the table's credentialed reads by any website (CREDENTIALED_READ_SITUATIONS: read or hidden read);
+ * - CorsProbeFinding: `cors_probe_findings{severity}` at medium or worse, which is where the table puts
+ *   credentialed writes, reads from a subdomain or the network path, credentialed PNA grants and
+ *   cache poisoning of a credentialed grant;
+ * - CorsProbeFailing: `cors_probe_success` 0, which includes an inconclusive probe
+ *   (`cors_probe_failure{reason="inconclusive"}`): the posture is unknown either way.
+ */
+const NOTIFYING_FINDINGS = SEVERITIES.filter((s) => severityRank(s) >= severityRank('medium')).join('|');
 
 function reflection(x: AlertContext): string {
   return `max by (${x.q.labels('instance')}) (${x.q.probe('cors_probe_credentialed_origin_reflection')})`;
