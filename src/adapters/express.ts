@@ -8,7 +8,7 @@ import type { MetricsHandlerOptions } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf, routingPath } from './node-request';
-import { nodeResponseWriter } from './node-response';
+import { answerUnroutable, nodeResponseWriter } from './node-response';
 import { createExpressMountCheck } from './express-mount-check';
 
 export type NextFunction = (err?: unknown) => void;
@@ -29,17 +29,19 @@ export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMid
   const mountCheck = createExpressMountCheck({ logger: sentinel.logger, registry: sentinel.registry, prefix: sentinel.metrics?.prefix });
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
-    void sentinel.serve(toCorsRequest(req), res, next, writer);
+    const request = toCorsRequest(req);
+    if (request === undefined) return void answerUnroutable(res);
+    void sentinel.serve(request, res, next, writer);
   }
   return Object.assign(middleware, sentinel, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(sentinel.metricsHandler(o), middleware) });
 }
 
 /** The engine's view of an Express request: routes are chosen on the path Express routes on (originalUrl, even under a prefix). */
-export function toCorsRequest(req: IncomingMessage): CorsRequest {
+export function toCorsRequest(req: IncomingMessage): CorsRequest | undefined {
   return corsRequestOf(req.method, req.headers, (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', req);
 }
 
 /** The path Express routes `req` on. */
-export function pathOf(req: IncomingMessage): string {
+export function pathOf(req: IncomingMessage): string | undefined {
   return routingPath((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/');
 }

@@ -69,9 +69,9 @@ function appendVary(reply: FastifyReply, fields: readonly string[]): string {
  * except for reserved characters — which is exactly what decodeURI leaves encoded — so that
  * `/api/%61ccount/me`, which Fastify routes to `/api/account/me`, gets that route's CORS policy.
  */
-function fastifyPath(url: string): string {
+function fastifyPath(url: string): string | undefined {
   const path = routingPath(url);
-  if (path.indexOf('%') === -1) return path;
+  if (path === undefined || path.indexOf('%') === -1) return path;
   try {
     return decodeURI(path);
   } catch {
@@ -90,7 +90,9 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
   fastify.decorate('corsSentinel', sentinel);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     const url = request.raw.url ?? request.url;
-    void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply, done, writer);
+    const corsRequest = corsRequestOf(request.method, request.headers, url, request, fastifyPath(url));
+    if (corsRequest === undefined) return writer.end(reply, 400); // no routable path: 400 before any handler
+    void sentinel.serve(corsRequest, reply, done, writer);
   });
   fastify.addHook('onSend', (_request, reply: ReplyWithVary, payload, done) => {
     const fields = reply[VARY_FIELDS];
@@ -120,7 +122,9 @@ function corsObserverPlugin(fastify: FastifyInstance, options: CorsObserverOptio
   // Registered before the CORS layer it audits (e.g. @fastify/cors); it reads the headers as they are written.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     const url = request.raw.url ?? request.url;
-    observeResponse(observer, () => corsRequestOf(request.method, request.headers, url, request, fastifyPath(url)), reply.raw);
+    const corsRequest = corsRequestOf(request.method, request.headers, url, request, fastifyPath(url));
+    if (corsRequest === undefined) return writer.end(reply, 400);
+    observeResponse(observer, corsRequest, reply.raw);
     done();
   });
   fastify.addHook('onClose', (_instance, done) => {

@@ -18,7 +18,7 @@ import { createObserver, type CorsObserverOptions, type Observer } from '../obse
 import { observeResponse } from '../observer/middleware';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf, routingPath } from './node-request';
-import { nodeResponseWriter } from './node-response';
+import { answerUnroutable, nodeResponseWriter } from './node-response';
 import { keepCorsHeaders } from './koa-error-headers';
 
 /** What the middleware reads of Koa's Context (declared structurally: no dependency on Koa's types). */
@@ -50,10 +50,12 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
   async function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     try {
       // Koa's ctx.path is parseurl's pathname of the same target: routingPath() computes it alike.
-      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res, next, writer);
+      const request = corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx);
+      if (request === undefined) return answerUnroutable(ctx.res);
+      return await sentinel.serve(request, ctx.res, next, writer);
     } catch (err) {
       if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
-        sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path: routingPath(ctx.originalUrl) });
+        sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path: routingPath(ctx.originalUrl) ?? '' });
       }
       throw err;
     }
@@ -67,7 +69,10 @@ export type KoaCorsObserverMiddleware = ((ctx: KoaContextLike, next: KoaNext) =>
 export function koaCorsObserver(options: CorsObserverOptions = {}): KoaCorsObserverMiddleware {
   const observer = createObserver(options);
   function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
-    observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx), ctx.res);
+    const request = corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx);
+    // Koa's own ctx.path throws on such a target (a 500 with a stack trace): answered first, like enforce mode.
+    if (request === undefined) return Promise.resolve(answerUnroutable(ctx.res));
+    observeResponse(observer, request, ctx.res);
     return next();
   }
   return Object.assign(middleware, observer);

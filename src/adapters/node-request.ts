@@ -11,10 +11,12 @@ import type { CorsRequest, RequestHandle } from '../engine/decision';
  * `target`: the request target as received (origin-form `/a?b`, or absolute-form `http://host/a`);
  * `handle`: the framework's request object, passed unchanged to origin resolvers; `path`: the path the
  * framework routes on, when it is not parseurl's pathname of the target (Fastify decodes it).
+ * Undefined when the target has no routable path: the adapter answers 400 (answerUnroutable) instead.
  */
 export function corsRequestOf(
-  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string = routingPath(target),
-): CorsRequest {
+  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string | undefined = routingPath(target),
+): CorsRequest | undefined {
+  if (path === undefined) return undefined;
   return {
     method: method ?? 'GET',
     path,
@@ -35,8 +37,11 @@ export function corsRequestOf(
  * The path a Node router routes on, as Express (4 and 5) and Koa compute it with `parseurl`: the
  * pathname of the target. An absolute-form target (`GET http://host/api/account/me`) is routed on
  * `/api/account/me`, so the CORS route must be chosen from that path too, not from the raw string.
+ *
+ * Total: a target no router can route (`http://[`, which the URL parser rejects) gives `undefined`,
+ * never an exception, and every adapter answers it 400 with an empty body before any handler runs.
  */
-export function routingPath(target: string): string {
+export function routingPath(target: string): string | undefined {
   // Origin-form without the characters that make parseurl fall back to the full parser: slice in place.
   if (target.charCodeAt(0) === 0x2f) {
     for (let i = 1; i < target.length; i++) {
@@ -49,8 +54,12 @@ export function routingPath(target: string): string {
   return fullParse(target);
 }
 
-function fullParse(target: string): string {
-  return parseurl({ url: target } as Parameters<typeof parseurl>[0])?.pathname ?? '/';
+function fullParse(target: string): string | undefined {
+  try {
+    return parseurl({ url: target } as Parameters<typeof parseurl>[0])?.pathname ?? '/';
+  } catch {
+    return undefined; // ERR_INVALID_URL: Node's url.parse rejects the authority
+  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -29,6 +29,15 @@ function writeHeaders(res: ServerResponse, d: Decision): void {
   }
 }
 
+/**
+ * A request target no router can route (routingPath() gave undefined): 400 with an empty body,
+ * before any handler, so that neither the framework nor the app ever parses it.
+ */
+export function answerUnroutable(res: ServerResponse): undefined {
+  if (!res.headersSent) end(res, 400);
+  return undefined;
+}
+
 function end(res: ServerResponse, status: number): void {
   res.statusCode = status;
   res.setHeader('Content-Length', '0');

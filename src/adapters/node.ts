@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { corsRequestOf } from './node-request';
-import { nodeResponseWriter } from './node-response';
+import { answerUnroutable, nodeResponseWriter } from './node-response';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 export type CorsSentinelHandler = RequestListener & Sentinel;
@@ -19,7 +19,9 @@ export function corsSentinelHandler(options: CorsSentinelOptions, listener: Requ
   const sentinel = createSentinel(options);
   const writer = nodeResponseWriter((res, req: IncomingMessage) => listener(req, res));
   function handler(req: IncomingMessage, res: ServerResponse): void {
-    void sentinel.serve(corsRequestOf(req.method, req.headers, req.url ?? '/', req), res, req, writer);
+    const request = corsRequestOf(req.method, req.headers, req.url ?? '/', req);
+    if (request === undefined) return void answerUnroutable(res);
+    void sentinel.serve(request, res, req, writer);
   }
   return Object.assign(handler, sentinel);
 }

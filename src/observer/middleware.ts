@@ -10,6 +10,7 @@ import onHeaders from 'on-headers';
 import type { NextFunction } from '../adapters/express';
 import { corsRequestOf } from '../adapters/node-request';
 import { createExpressMountCheck } from '../adapters/express-mount-check';
+import { answerUnroutable } from '../adapters/node-response';
 import type { CorsRequest } from '../engine/decision';
 import type { MetricsHandlerOptions } from '../metrics/handler';
 import { createObserver, type CorsObserverOptions, type Observer } from './observer';
@@ -19,11 +20,10 @@ import { createObserver, type CorsObserverOptions, type Observer } from './obser
  * shared by the Express, Fastify and Koa observers (all write through Node's ServerResponse).
  * Never throws: an observer must not stand in the way of a request.
  */
-export function observeResponse(observer: Observer, request: () => CorsRequest, res: ServerResponse): void {
+export function observeResponse(observer: Observer, request: CorsRequest, res: ServerResponse): void {
   let observation;
   try {
-    const r = request();
-    observation = observer.begin(r, r.origin);
+    observation = observer.begin(request, request.origin);
   } catch {
     return;
   }
@@ -50,7 +50,10 @@ export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMid
   function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
     mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
     const target = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    observeResponse(observer, () => corsRequestOf(req.method, req.headers, target, req), res);
+    const request = corsRequestOf(req.method, req.headers, target, req);
+    // No router can route it (Express 5 answers 404, Express 4 may throw): answered 400 like enforce mode.
+    if (request === undefined) return void answerUnroutable(res);
+    observeResponse(observer, request, res);
     next();
   }
 

@@ -47,11 +47,13 @@ function enforceLayer(options: CorsSentinelOptions): CorsLayer {
     responseStarted(req, dropped) {
       if (!dropped.some((name) => CORS_RESPONSE_HEADERS.has(name))) return;
       // The policy's answer stands; the backend's is counted so that the stacked layer can be removed.
-      sentinel.reportFinding('backend_cors_headers_replaced', { origin: req.headers.origin ?? '', path: pathOf(req) });
+      sentinel.reportFinding('backend_cors_headers_replaced', { origin: req.headers.origin ?? '', path: pathOf(req) ?? '' });
     },
     async judgeUpgrade(req) {
       // The port's handle(): recorded and logged like every other decision (method, path, report-only).
-      const handling = sentinel.handle(toCorsRequest(req));
+      const request = toCorsRequest(req);
+      if (request === undefined) return { outcome: 'rejected', refuse: true }; // no routable path
+      const handling = sentinel.handle(request);
       const decision = await handling.decision;
       handling.complete(decision, 'applied');
       const outcome = outcomeOf(decision);
@@ -73,7 +75,9 @@ function observeLayer(policy: CorsSentinelOptions, metrics: CorsObserverOptions[
     async judgeUpgrade(req) {
       // What enforce mode would do with this upgrade; observe mode never refuses one.
       if (candidate === undefined) return { outcome: req.headers.origin === undefined ? 'non_cors' : 'allowed', refuse: false };
-      return { outcome: outcomeOf(await decide(candidate, toCorsRequest(req))), refuse: false };
+      const request = toCorsRequest(req);
+      if (request === undefined) return { outcome: 'rejected', refuse: false };
+      return { outcome: outcomeOf(await decide(candidate, request)), refuse: false };
     },
     close: () => observer.close(),
   };
