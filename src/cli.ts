@@ -4,6 +4,8 @@
  * so that the library itself never pulls in the demo's or the mixin's dependencies.
  */
 
+import { isUsageError } from './cli-args';
+
 interface Command {
   readonly summary: string;
   readonly run: (argv: string[]) => Promise<void> | void;
@@ -68,6 +70,15 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  // A message, never a stack: usage mistakes exit 2 (with where to find the usage), everything else 1.
+  const message = err instanceof Error ? err.message : String(err);
+  if (isUsageError(err)) {
+    const command = process.argv[2] ?? '';
+    const bare = message.startsWith(`${command}: `) ? message.slice(command.length + 2) : message;
+    console.error(bare.startsWith('cors-sentinel') ? bare : `cors-sentinel ${command}: ${bare}\n\nRun cors-sentinel ${command} --help for usage.`);
+    process.exitCode = 2;
+    return;
+  }
+  console.error(message);
   process.exitCode = 1;
 });

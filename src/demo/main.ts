@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli-args';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import { createDemoApp } from './app';
@@ -45,16 +46,16 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port);
   const rate = Number(values.rate);
   const profile = values.profile as TrafficProfile;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`demo: invalid --port ${values.port}`);
-  if (!(rate > 0)) throw new Error(`demo: invalid --rate ${values.rate}`);
-  if (profile !== 'normal' && profile !== 'attack') throw new Error(`demo: --profile must be normal or attack`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`demo: invalid --port ${values.port}`);
+  if (!(rate > 0)) throw new UsageError(`demo: invalid --rate ${values.rate}`);
+  if (profile !== 'normal' && profile !== 'attack') throw new UsageError(`demo: --profile must be normal or attack`);
 
   const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`demo: invalid --metrics-port ${values['metrics-port']}`);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new UsageError(`demo: invalid --metrics-port ${values['metrics-port']}`);
   const token = process.env.METRICS_TOKEN;
   const metricsAuth = token ? { bearerToken: token } : undefined;
   const summaryEvery = values['json-log'] ? 0 : Number(values['summary-interval']);
-  if (!(summaryEvery >= 0)) throw new Error(`demo: invalid --summary-interval ${values['summary-interval']}`);
+  if (!(summaryEvery >= 0)) throw new UsageError(`demo: invalid --summary-interval ${values['summary-interval']}`);
   const registry = new Registry();
   // Violations are JSON lines for machines: a file by default, stderr with --json-log.
   const logger = values['json-log'] ? undefined : fileLogger(values['log-file']);
