@@ -20,6 +20,15 @@ export interface ProbeExporter {
 
 const RESULTS = ['success', 'failure', 'refused'] as const;
 
+/** The request target against a placeholder base; undefined when the URL parser rejects it. */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://exporter.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startExporter(config: ExporterConfig, host: string, port: number): Promise<ProbeExporter> {
   const own = new Registry();
   const probes = new Counter({ name: 'cors_probe_exporter_probes_total', help: 'Probe requests handled by the exporter, by result.', labelNames: ['result'], registers: [own] });
@@ -30,8 +39,10 @@ export async function startExporter(config: ExporterConfig, host: string, port: 
     const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     };
-    const url = new URL(req.url ?? '/', 'http://exporter.invalid');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'only GET\n');
+    const url = requestUrl(req.url);
+    // A target the URL parser rejects (`GET http://[ HTTP/1.1`) threw here and ended the exporter.
+    if (url === undefined) return reply(400, 'unparseable request target\n');
     if (url.pathname === '/metrics') return void own.metrics().then((text) => reply(200, text, own.contentType));
     if (url.pathname !== '/probe') return reply(url.pathname === '/' ? 200 : 404, 'cors-sentinel probe exporter: GET /probe?target=URL&module=NAME (targets and modules from its config), GET /metrics\n');
     const refusal = checkRequest(config, url.searchParams.get('target'), url.searchParams.get('module'));

@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import vary from 'vary';
 import { classifyUpstreamError, statusFor, type UpstreamErrorKind } from './metrics';
 import { connectionTokens, isHopByHop, upstreamRequestHeaders } from './headers';
+import { isValidHostField } from '../http/tokens';
 
 export interface ForwardSettings {
   readonly headersTimeoutMs: number;
@@ -28,6 +29,9 @@ export function forward(pool: Dispatcher, req: IncomingMessage, res: ServerRespo
   const url = req.url ?? '';
   // Only origin-form targets: an absolute URL or `*` would make this an open forward proxy or confuse the backend.
   if (!url.startsWith('/') || url.startsWith('//')) return Promise.resolve(answer(res, 400, 'Bad Request'));
+  // A Host the client malformed is the client's error (400), not the upstream's (undici threw: 502).
+  const host = req.headers.host;
+  if (host !== undefined && !isValidHostField(host)) return Promise.resolve(answer(res, 400, 'Bad Request'));
   const abort = new AbortController();
   const clientGone = (): void => {
     if (!res.writableFinished) abort.abort();

@@ -79,11 +79,11 @@ function samples(arbitrary: fc.Arbitrary<Batch>, seed: number): Batch[] {
 
 async function runBatch(port: number, b: Batch, where: string, stats: FuzzStats, options: FuzzOptions): Promise<void> {
   const requests = b.hostile === null ? b.routable : [...b.routable, b.hostile];
-  const payload = Buffer.from(requests.join(''), 'latin1');
-  const { data, timedOut } = await exchange(port, payload);
+  const methods = requests.map((r) => r.slice(0, r.indexOf(' ')));
+  const { data, timedOut } = await exchange(port, Buffer.from(requests.join(''), 'latin1'), (text) => finalStatuses(text, methods).length >= b.routable.length);
   stats.connections++;
   stats.sent += requests.length;
-  const statuses = finalStatuses(data, requests.map((r) => r.slice(0, r.indexOf(' '))));
+  const statuses = finalStatuses(data, methods);
   stats.answered += statuses.length;
   for (const s of statuses) stats.statuses.set(s, (stats.statuses.get(s) ?? 0) + 1);
   const bad = statuses.findIndex((s) => s >= 500 && !(options.allowStatus?.(s) ?? false));
@@ -91,16 +91,29 @@ async function runBatch(port: number, b: Batch, where: string, stats: FuzzStats,
   if (timedOut) stats.failures.push(`${where}: neither answered nor closed within ${BATCH_TIMEOUT_MS} ms (${statuses.length}/${requests.length} answered); next request:\n${show(requests[statuses.length] ?? '')}`);
 }
 
-function exchange(port: number, payload: Buffer): Promise<{ data: string; timedOut: boolean }> {
+/**
+ * Writes `payload` and reads until the server closes. Once `routableAnswered(data)` holds, the
+ * client half-closes: a server then settles the last (hostile) request, which may be waiting for
+ * bytes that never come, with an answer or a close. Half-closing earlier would make Node abort the
+ * requests still in flight (no allowHalfOpen), and asynchronous answers would never be tested.
+ */
+function exchange(port: number, payload: Buffer, routableAnswered: (data: string) => boolean): Promise<{ data: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let timedOut = false;
-    const socket = connect(port, '127.0.0.1', () => socket.end(payload));
+    let ended = false;
+    const socket = connect(port, '127.0.0.1', () => socket.write(payload));
     const timer = setTimeout(() => {
       timedOut = true;
       socket.destroy();
     }, BATCH_TIMEOUT_MS);
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (!ended && routableAnswered(Buffer.concat(chunks).toString('latin1'))) {
+        ended = true;
+        socket.end();
+      }
+    });
     socket.on('error', () => undefined); // EPIPE / ECONNRESET: the server closed, which is an answer
     socket.on('close', () => {
       clearTimeout(timer);
