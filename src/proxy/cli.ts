@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { listen, parseListen, positiveInt, UsageError } from '../cli-args';
 import { loadPolicyFile } from '../policy/file';
-import { createCorsProxy } from './proxy';
+import { createCorsProxy, parseUpstream } from './proxy';
 
 const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
 
@@ -35,8 +35,8 @@ export async function main(argv: string[]): Promise<void> {
   if (values.upstream === undefined) problems.push('--upstream URL is required (e.g. http://127.0.0.1:5000)');
   const mode = values.mode ?? 'enforce';
   if (mode !== 'enforce' && mode !== 'observe') problems.push(`--mode ${JSON.stringify(mode)}: use enforce or observe`);
-  if (values.upstream !== undefined && !/^https?:\/\/[^/?#@]+\/?$/.test(values.upstream)) problems.push(`--upstream ${JSON.stringify(values.upstream)}: use http(s)://host[:port] without path, query or credentials`);
   if (problems.length > 0) throw new UsageError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
 
   const token = process.env.METRICS_BEARER_TOKEN;
   const proxy = createCorsProxy({

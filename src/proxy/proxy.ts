@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import type { MetricsAuth } from '../metrics/handler';
 import { createMetricsHandler } from '../metrics/handler';
+import { UsageError } from '../cli-args';
 import type { CorsSentinelOptions } from '../policy/options';
 import { forward } from './forward';
 import { createCorsLayer, type CorsLayer, type ProxyMode } from './layer';
@@ -160,15 +161,16 @@ function answerParserError(err: NodeJS.ErrnoException, socket: Duplex): void {
   else socket.destroy();
 }
 
-function parseUpstream(value: string): URL {
+/** A UsageError (a TypeError) for the CLI's exit code 2; `createCorsProxy()` callers see a TypeError. */
+export function parseUpstream(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError(`cors-sentinel proxy: --upstream ${JSON.stringify(value)} is not a URL; use http://host:port`);
+    throw new UsageError(`cors-sentinel proxy: --upstream ${JSON.stringify(value)} is not a URL; use http://host:port`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
-    throw new TypeError(`cors-sentinel proxy: --upstream must be http(s)://host[:port] without path, query or credentials, got ${JSON.stringify(value)}`);
+    throw new UsageError(`cors-sentinel proxy: --upstream must be http(s)://host[:port] without path, query or credentials, got ${JSON.stringify(value)}`);
   }
   return url;
 }

@@ -7,7 +7,7 @@
 import express5 from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { corsSentinel } from '../../src/adapters/express';
 import { fastifyCorsObserver, fastifyCorsSentinel } from '../../src/adapters/fastify';
@@ -30,7 +30,9 @@ it('routingPath() never throws: undefined for a target no router can route', () 
 let handlerRuns = 0;
 const ran = (): void => void handlerRuns++;
 
-async function expressListener(express: typeof express5, middleware: RequestListener): Promise<RequestListener> {
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+async function expressListener(express: typeof express5, middleware: Middleware): Promise<RequestListener> {
   const app = express();
   app.use(middleware as never);
   app.use((_req, res) => (ran(), res.end('handler')));

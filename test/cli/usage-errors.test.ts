@@ -9,7 +9,7 @@ const CASES: [string[], RegExp][] = [
   [['nosuch'], /unknown command "nosuch"/],
   [['proxy', '--bogus'], /cors-sentinel proxy: Unknown option '--bogus'/],
   [['proxy', '--mode', 'audit'], /--policy FILE is required[\s\S]*--mode "audit": use enforce or observe/],
-  [['proxy', '--policy', 'p.yaml', '--upstream', 'http://a/b?c'], /--upstream "http:\/\/a\/b\?c": use http\(s\):\/\/host\[:port\]/],
+  [['proxy', '--policy', 'p.yaml', '--upstream', 'http://a/b?c'], /--upstream must be http\(s\):\/\/host\[:port\] without path, query or credentials, got "http:\/\/a\/b\?c"/],
   [['logs', '--format', 'apache', 'x.log'], /--format "apache": only nginx-json is supported/],
   [['logs', '--format', 'nginx-json', '--metrics-listen', '1:2:3', '-'], /--metrics-listen "1:2:3": expected host:port/],
   [['logs', '--format', 'nginx-json', '--poll-ms', '0', 'x.log'], /--poll-ms "0": expected a whole number above 0/],
