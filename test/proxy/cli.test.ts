@@ -64,7 +64,7 @@ describeIfCommand('gunicorn')('cors-sentinel proxy', () => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
-    expect(code).toBe(1);
+    expect(code).toBe(2); // a usage error
     expect(err).toMatch(/--policy FILE is required/);
     expect(err).toMatch(/--upstream URL is required/);
     expect(err).toMatch(/--mode "audit": use enforce or observe/);

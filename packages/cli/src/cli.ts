@@ -4,6 +4,8 @@
  * so that the library itself never pulls in the demo's or the mixin's dependencies.
  */
 
+import { isUsageError } from './cli-args';
+
 interface Command {
   readonly summary: string;
   readonly run: (argv: string[]) => Promise<void> | void;
@@ -67,13 +69,19 @@ async function main(argv: string[]): Promise<void> {
   await command.run(rest);
 }
 
-/** Node's parseArgs refusals (an unknown option, a missing value, a stray argument): usage errors, exit 2 in every command. */
-const USAGE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
-
 // A command that fails exits, even when one of its listeners is already open (a second listener that
 // cannot bind must not leave the first serving); a configuration or usage error exits 2, anything else 1.
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  // A message, never a stack: usage mistakes exit 2 (with where to find the usage), a configuration
+  // error its own code (2), everything else 1.
+  const message = err instanceof Error ? err.message : String(err);
+  if (isUsageError(err)) {
+    const command = process.argv[2] ?? '';
+    const bare = message.startsWith(`${command}: `) ? message.slice(command.length + 2) : message;
+    console.error(bare.startsWith('cors-sentinel') ? bare : `cors-sentinel ${command}: ${bare}\n\nRun cors-sentinel ${command} --help for usage.`);
+    process.exit(2);
+  }
+  console.error(message);
   const code = (err as { exitCode?: unknown } | null)?.exitCode;
-  process.exit(typeof code === 'number' ? code : USAGE_ERRORS.has((err as { code?: string } | null)?.code ?? '') ? 2 : 1);
+  process.exit(typeof code === 'number' ? code : 1);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import winston from 'winston';
-import { bearerTokenFromEnv, CliConfigError, listen } from '../cli-args';
+import { bearerTokenFromEnv, CliConfigError, listen, UsageError } from '../cli-args';
 import { createDemoApp } from './app';
 import { formatSummary, snapshot, summarize, type Snapshot } from './summary';
 import { runTraffic, type TrafficProfile } from './traffic';
@@ -46,16 +46,16 @@ export async function main(argv: string[]): Promise<void> {
   const port = Number(values.port);
   const rate = Number(values.rate);
   const profile = values.profile as TrafficProfile;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`demo: invalid --port ${values.port}`);
-  if (!(rate > 0)) throw new Error(`demo: invalid --rate ${values.rate}`);
-  if (profile !== 'normal' && profile !== 'attack') throw new Error(`demo: --profile must be normal or attack`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`demo: invalid --port ${values.port}`);
+  if (!(rate > 0)) throw new UsageError(`demo: invalid --rate ${values.rate}`);
+  if (profile !== 'normal' && profile !== 'attack') throw new UsageError(`demo: --profile must be normal or attack`);
 
   const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
-  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`demo: invalid --metrics-port ${values['metrics-port']}`);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new UsageError(`demo: invalid --metrics-port ${values['metrics-port']}`);
   const metricsAuth = bearerTokenFromEnv('METRICS_TOKEN', 'demo');
   const token = metricsAuth !== undefined;
   const summaryEvery = values['json-log'] ? 0 : Number(values['summary-interval']);
-  if (!(summaryEvery >= 0)) throw new Error(`demo: invalid --summary-interval ${values['summary-interval']}`);
+  if (!(summaryEvery >= 0)) throw new UsageError(`demo: invalid --summary-interval ${values['summary-interval']}`);
   const registry = new Registry();
   // Violations are JSON lines for machines: a file by default, stderr with --json-log.
   const logger = values['json-log'] ? undefined : fileLogger(values['log-file']);

@@ -1,5 +1,6 @@
 /** `cors-sentinel traffic`: the demo's traffic simulator against any API (used by the compose stack). */
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli-args';
 import { runTraffic, type TrafficProfile } from './traffic';
 
 const HELP = `usage: cors-sentinel traffic --target http://127.0.0.1:3000 [--rate 20] [--profile normal|attack] [--duration-ms N]
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const profile = values.profile as TrafficProfile;
-  if (profile !== 'normal' && profile !== 'attack') throw new Error('traffic: --profile must be normal or attack');
+  if (profile !== 'normal' && profile !== 'attack') throw new UsageError('traffic: --profile must be normal or attack');
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());

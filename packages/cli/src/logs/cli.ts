@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, parseListen, positiveInt } from '../cli-args';
+import { bearerTokenFromEnv, listen, parseListen, positiveInt, UsageError } from '../cli-args';
 import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
 import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
@@ -40,7 +40,10 @@ export async function main(argv: string[]): Promise<void> {
   if (values.format !== 'nginx-json') problems.push(`--format ${JSON.stringify(values.format ?? '')}: only nginx-json is supported`);
   if (values.policy !== undefined && values['expected-origins'] !== undefined) problems.push('use --policy or --expected-origins, not both');
   if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
-  if (problems.length > 0) throw new TypeError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  if (problems.length > 0) throw new UsageError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  // Every flag is checked before anything listens or reads.
+  const where = parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen');
+  const pollMs = positiveInt(values['poll-ms'], '--poll-ms', 250);
 
   const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']));
   let readHealth = (): FollowHealth => ({ ok: true });
@@ -56,10 +59,10 @@ export async function main(argv: string[]): Promise<void> {
     res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
   });
-  console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen'), '--metrics-listen')}/metrics`);
+  console.log(`cors-sentinel logs metrics on ${await listen(admin, where, '--metrics-listen')}/metrics`);
 
   const file = positionals[0] as string;
-  const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);
+  const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, { ...values, pollMs });
   readHealth = health;
   console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
   const stop = async (): Promise<void> => {
@@ -87,7 +90,7 @@ async function followFile(file: string, sink: (line: string | undefined) => unkn
   const follower = new LogFollower(file, (line) => void sink(line), {
     onError: (err) => console.error(`cors-sentinel logs: cannot read ${file}: ${err.message} (retrying; /healthz answers 503 while it lasts)`),
     fromStart: values['from-start'] === true,
-    pollMs: positiveInt(values['poll-ms'] as string | undefined, '--poll-ms', 250),
+    pollMs: values.pollMs as number,
     ...(typeof values['copy-path'] === 'string' ? { copyPath: values['copy-path'] } : {}),
   });
   await follower.start();

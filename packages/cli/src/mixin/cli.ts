@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../cli-args';
 import { resolveMixinConfig, type MixinConfig, type PartialMixinConfig } from './config';
 import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, REGENERATE } from './generate';
 import { BACKENDS, isBackend } from './backends';
@@ -79,11 +80,11 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (values.format !== 'files' && values.format !== 'prometheus-operator') throw new Error(`mixin: --format must be files or prometheus-operator, got ${JSON.stringify(values.format)}`);
+  if (values.format !== 'files' && values.format !== 'prometheus-operator') throw new UsageError(`mixin: --format must be files or prometheus-operator, got ${JSON.stringify(values.format)}`);
   const backend = values.backend;
-  if (!isBackend(backend)) throw new Error(`mixin: --backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
-  if (backend !== 'prometheus' && values.format === 'prometheus-operator') throw new Error('mixin: --format prometheus-operator is for Prometheus itself: use --backend prometheus');
-  if (backend !== 'prometheus' && values.repo !== undefined) throw new Error('mixin: --repo regenerates the committed prometheus layout: leave out --backend');
+  if (!isBackend(backend)) throw new UsageError(`mixin: --backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
+  if (backend !== 'prometheus' && values.format === 'prometheus-operator') throw new UsageError('mixin: --format prometheus-operator is for Prometheus itself: use --backend prometheus');
+  if (backend !== 'prometheus' && values.repo !== undefined) throw new UsageError('mixin: --repo regenerates the committed prometheus layout: leave out --backend');
 
   let files: Record<string, string>;
   if (values.repo !== undefined) {
@@ -133,7 +134,7 @@ function loadDashboardGenerator(): typeof import('./dashboards/generate') {
 
 function keyValue(assignment: string): [string, string] {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new Error(`mixin: --resource-label expects KEY=VALUE, got ${JSON.stringify(assignment)}`);
+  if (eq <= 0) throw new UsageError(`mixin: --resource-label expects KEY=VALUE, got ${JSON.stringify(assignment)}`);
   return [assignment.slice(0, eq), assignment.slice(eq + 1)];
 }
 
@@ -159,17 +160,17 @@ function prefixed(dir: string, files: Record<string, string>): Record<string, st
 /** `a.b=value`: numbers stay numbers; everything else is a string. */
 export function applySet(target: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new Error(`mixin: --set expects PATH=VALUE, got ${JSON.stringify(assignment)}`);
+  if (eq <= 0) throw new UsageError(`mixin: --set expects PATH=VALUE, got ${JSON.stringify(assignment)}`);
   const path = assignment.slice(0, eq).split('.');
   const raw = assignment.slice(eq + 1);
   const value: unknown = raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   let node = target;
   for (const key of path.slice(0, -1)) {
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new Error(`mixin: --set: invalid path ${JSON.stringify(assignment)}`);
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new UsageError(`mixin: --set: invalid path ${JSON.stringify(assignment)}`);
     const next = node[key];
     node = (node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>;
   }
   const last = path[path.length - 1] as string;
-  if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new Error(`mixin: --set: invalid path ${JSON.stringify(assignment)}`);
+  if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new UsageError(`mixin: --set: invalid path ${JSON.stringify(assignment)}`);
   node[last] = value;
 }

@@ -3,10 +3,10 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen, UsageError } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
-import { createCorsProxy, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
+import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
 
 /** The numeric flags: flag, option, what it does. Which accept 0 is createCorsProxy()'s to say. */
 const NUMERIC_FLAGS = [
@@ -60,7 +60,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     problems.push((err as Error).message.replace(/^cors-sentinel proxy: /, ''));
   }
-  if (problems.length > 0) throw new TypeError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  if (problems.length > 0) throw new UsageError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
 
   const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
   const proxy = createCorsProxy({

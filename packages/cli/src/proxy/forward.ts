@@ -11,6 +11,7 @@ import vary from 'vary';
 import { hasRequestBody, readClientBody, type ClientBody, type ClientBodyLimits, type UpstreamSlots } from './admission';
 import { classifyUpstreamError, statusFor, type RefusalReason, type UpstreamErrorKind } from './metrics';
 import { connectionTokens, isHopByHop, isOriginForm, upstreamRequestHeaders } from './headers';
+import { isValidHostField } from 'cors-sentinel/internal/http/tokens';
 
 export interface ForwardSettings {
   readonly headersTimeoutMs: number;
@@ -36,6 +37,9 @@ const NO_BODY: ClientBody = { kind: 'none' };
 export async function forward(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, settings: ForwardSettings, hooks: ForwardHooks): Promise<void> {
   // Only origin-form targets: an absolute URL or `*` would make this an open forward proxy or confuse the backend.
   if (!isOriginForm(req.url ?? '')) return answer(res, 400, 'Bad Request');
+  // A Host the client malformed is the client's error (400), not the upstream's (undici threw: 502).
+  const host = req.headers.host;
+  if (host !== undefined && !isValidHostField(host)) return answer(res, 400, 'Bad Request');
   const abort = new AbortController();
   const clientGone = (): void => {
     if (!res.writableFinished) abort.abort();

@@ -12,6 +12,7 @@ import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/r
 import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import { ProblemCollector } from 'cors-sentinel/internal/policy/errors';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
+import { UsageError } from '../cli-args';
 import { backendReader, type BackendProfileOption } from './backend-profile';
 import { ClientLimiter, UpstreamSlots } from './admission';
 import { forward, refuse, type ForwardSettings } from './forward';
@@ -256,15 +257,16 @@ function answerParserError(err: NodeJS.ErrnoException, socket: Duplex): void {
   else socket.destroy();
 }
 
-function parseUpstream(value: string): URL {
+/** A UsageError (a TypeError) for the CLI's exit code 2; `createCorsProxy()` callers see a TypeError. */
+export function parseUpstream(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError(`cors-sentinel proxy: --upstream ${JSON.stringify(value)} is not a URL; use http://host:port`);
+    throw new UsageError(`cors-sentinel proxy: --upstream ${JSON.stringify(value)} is not a URL; use http://host:port`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
-    throw new TypeError(`cors-sentinel proxy: --upstream must be http(s)://host[:port] without path, query or credentials, got ${JSON.stringify(value)}`);
+    throw new UsageError(`cors-sentinel proxy: --upstream must be http(s)://host[:port] without path, query or credentials, got ${JSON.stringify(value)}`);
   }
   return url;
 }

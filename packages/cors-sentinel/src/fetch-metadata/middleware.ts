@@ -12,6 +12,8 @@ import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
 import { createDefaultLogger, ViolationLogger } from '../logging/violation-logger';
 import { DEFAULT_PREFIX } from '../metrics/metrics';
 import { ProblemCollector } from '../policy/errors';
+import { checkKeys, checkNestedOptions } from '../policy/nested-options';
+import { describe } from '../origin/matcher';
 import type { LoggingOptions } from '../policy/options';
 import type { ProtectionDecision } from './classify';
 import { compileCrossOriginProtection, type CompiledProtection, type CrossOriginProtectionOptions } from '../policy/cross-origin-protection';
@@ -41,11 +43,13 @@ export interface CrossOriginProtectionMiddleware {
 }
 
 const OWN_KEYS = new Set(['metrics', 'logger', 'logging', 'routeName']);
+const STANDALONE_METRICS_KEYS = ['registry', 'prefix'];
 
 /** Validates `options` (throwing a CorsConfigError with every problem) and returns the middleware. */
 export function crossOriginProtection(options: StandaloneProtectionOptions = {}): CrossOriginProtectionMiddleware {
   const problems = new ProblemCollector();
   const compiled = compileCrossOriginProtection(options, '', problems, [], OWN_KEYS);
+  if (typeof options === 'object' && options !== null) checkOwnOptions(options, problems);
   problems.throwIfAny();
   if (compiled === undefined) throw new TypeError('cors-sentinel: crossOriginProtection() needs an options object');
   const route = { name: options.routeName ?? 'default', origins: undefined };
@@ -69,6 +73,25 @@ export function crossOriginProtection(options: StandaloneProtectionOptions = {})
     protect: (req: ProtectionRequest) => protector.protect(req),
     close: () => violations.close(),
   });
+}
+
+/** `metrics`, `logger`, `logging` and `routeName`: checked at creation, not on the first cross-site request. */
+function checkOwnOptions(options: StandaloneProtectionOptions, problems: ProblemCollector): void {
+  const { metrics, routeName } = options;
+  if (metrics !== undefined && metrics !== false) {
+    if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
+      problems.add('metrics', 'invalid_type', `expected { registry?, prefix? } or false, got ${describe(metrics)}`);
+    } else {
+      checkKeys(metrics, STANDALONE_METRICS_KEYS, 'metrics.', problems);
+    }
+  }
+  // The shared checks of logger, logging and metrics.registry / metrics.prefix (its other keys are not ours).
+  const shared = new ProblemCollector();
+  checkNestedOptions({ logger: options.logger, logging: options.logging, metrics: typeof metrics === 'object' && metrics !== null ? metrics : undefined }, shared);
+  for (const p of shared.problems) if (!(p.path.startsWith('metrics') && p.code === 'unknown_option')) problems.add(p.path, p.code, p.message);
+  if (routeName !== undefined && (typeof routeName !== 'string' || routeName === '')) {
+    problems.add('routeName', 'invalid_type', `expected a route label such as "default", got ${describe(routeName)}`);
+  }
 }
 
 /**

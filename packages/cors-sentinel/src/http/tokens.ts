@@ -110,3 +110,13 @@ function trimOws(s: string): string {
   while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
   return s.slice(a, b);
 }
+
+/**
+ * A Host field value of RFC 9110 §7.2: `uri-host [":" port]`, the host an IP-literal in brackets,
+ * an IPv4 address or a reg-name (unreserved, percent-encoded and sub-delims characters). RFC 9112
+ * §3.2 requires a 400 for any other: a proxy must never hand one on (undici asserts on `[x`).
+ */
+const HOST_FIELD = /^(?:\[[0-9A-Za-z:.%~_-]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+export function isValidHostField(value: string): boolean {
+  return HOST_FIELD.test(value);
+}

@@ -16,6 +16,7 @@ import { compileOrigins, describe, type CompiledOrigins } from '../origin/matche
 import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
+import { checkKeys, checkNestedOptions } from '../policy/nested-options';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
 import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../instrumentation';
 import { watchOriginStores } from '../engine/store-watchers';
@@ -83,9 +84,8 @@ function compileObserverSettings(options: CorsObserverOptions): ObserverSettings
     problems.add('options', 'invalid_type', `expected an options object, got ${describe(options)}`);
     problems.throwIfAny();
   }
-  for (const key of Object.keys(options)) {
-    if (!OBSERVER_KEYS.has(key)) problems.add(key, 'unknown_option', `unknown observer option ${JSON.stringify(key)}`);
-  }
+  checkKeys(options, OBSERVER_KEYS, '', problems);
+  checkNestedOptions(options, problems);
   if (options.reflectionProbe !== undefined && typeof options.reflectionProbe !== 'boolean') {
     problems.add('reflectionProbe', 'invalid_type', `expected true or false, got ${describe(options.reflectionProbe)}`);
   }
