@@ -76,7 +76,7 @@ describe('cors-sentinel proxy --backend', () => {
     ['werkzeug,dotSegments=maybe', 'backend.dotSegments must be one of literal, resolve, refuse'],
   ])('refuses %s at start-up, naming the choices', (backend, message) => {
     const r = proxy(backend);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain(message);
   });
 });

@@ -74,8 +74,10 @@ export function koaCorsObserver(options: CorsObserverOptions = {}): KoaCorsObser
   const observer = createObserver(options);
   function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     const path = nodeRoutingPath(ctx.originalUrl);
-    // Observer mode changes no response: a target Koa cannot route is left to Koa, unobserved.
-    if (path !== undefined) observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path), ctx.res);
+    // Left to Koa, a target it cannot route throws in ctx.path (a 500 with a stack trace per request):
+    // answered 400 here, as the enforcing middleware does; every other answer is the app's.
+    if (path === undefined) return Promise.resolve(refuseUnroutable(ctx.res));
+    observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path, ctx.req?.socket?.localPort), ctx.res);
     return next();
   }
   return Object.assign(middleware, observer);
