@@ -10,19 +10,28 @@ import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { observerOptions } from '../proxy/observer-options';
+import { BlindnessWatch } from './blindness';
 import { LogFollower, type FollowHealth } from './follow';
+import { NGINX_LOG_FORMAT } from './nginx';
 import { LineSplitter } from './lines';
 import { createLogObserver } from './observer';
+
+/** Not the proxy's 9464: a host that runs both must not find the port taken (issue #30). */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9465';
 
 const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b] [options] FILE|-
 
   --format nginx-json        lines written by the cors_json log_format (docs/proxy.md)
   --policy FILE              the policy you mean: expected origins, route names, report-only candidate
   --expected-origins a,b     or just the origins you expect to be granted
-  --metrics-listen HOST:PORT /metrics and /healthz (default 127.0.0.1:9464)
+  --metrics-listen HOST:PORT /metrics and /healthz (default ${DEFAULT_METRICS_LISTEN}; the proxy's is 127.0.0.1:9464)
   --from-start               read FILE from its start (default: its end, like tail -f)
   --copy-path PATH           where copytruncate leaves the copy (default FILE.1)
   --poll-ms N                how often FILE is checked (default 250)
+  --blind-after-ms N         how long the reader may be blind (no file, unreadable, malformed lines, a
+                             log_format without the CORS fields) before /healthz answers 503 (default 30000);
+                             every change of state is printed on stderr at once
+  --print-log-format         print the nginx log_format and access_log lines the reader expects, and exit
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
 
@@ -33,17 +42,27 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
       'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' },
     },
   });
   if (values.help) return void console.log(USAGE);
+  if (values['print-log-format']) return void console.log(`${NGINX_LOG_FORMAT}\naccess_log /var/log/nginx/cors.log cors_json;`);
   const problems: string[] = [];
   if (values.format !== 'nginx-json') problems.push(`--format ${JSON.stringify(values.format ?? '')}: only nginx-json is supported`);
   if (values.policy !== undefined && values['expected-origins'] !== undefined) problems.push('use --policy or --expected-origins, not both');
   if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
   if (problems.length > 0) throw new TypeError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
 
-  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']));
-  let readHealth = (): FollowHealth => ({ ok: true });
+  let readHealth = (): FollowHealth => ({ ok: true, open: true });
+  const blindness = new BlindnessWatch({
+    graceMs: positiveInt(values['blind-after-ms'], '--blind-after-ms', 30_000),
+    file: () => {
+      const reading = readHealth();
+      return { open: reading.open, error: reading.error };
+    },
+    report: (line) => console.error(line),
+  });
+  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
   const metrics = createMetricsHandler(logs.registry, process.env.METRICS_BEARER_TOKEN ? { auth: { bearerToken: process.env.METRICS_BEARER_TOKEN } } : {});
   const admin = createServer((req, res) => {
     const path = nodeRoutingPath(req.url ?? '/');
@@ -52,16 +71,22 @@ export async function main(argv: string[]): Promise<void> {
     // /healthz fails while the log cannot be read, so that a reader that stopped is restarted, not trusted.
     const reading = readHealth();
     if (path === '/healthz' && !reading.ok) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`log not readable: ${reading.error ?? 'unknown error'}\n`);
+    const seeing = path === '/healthz' ? blindness.health() : { ok: true as const };
+    if (!seeing.ok) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`blind: ${seeing.reason}\n`);
     res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
   });
-  console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen'))}/metrics`);
+  console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen'))}/metrics`);
 
   const file = positionals[0] as string;
   const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);
   readHealth = health;
   console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
+  blindness.check(); // the state at start, on stderr
+  const watch = setInterval(() => blindness.check(), 1_000);
+  watch.unref();
   const stop = async (): Promise<void> => {
+    clearInterval(watch);
     await stopReading();
     logs.close();
     admin.close();
@@ -98,5 +123,5 @@ function readStdin(sink: (line: string | undefined) => unknown): Reading {
   process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
   // At the end of the input the metrics stay up for a last scrape; SIGTERM stops the process.
   process.stdin.on('end', () => lines.flush());
-  return { stop: async () => undefined, health: () => ({ ok: true }) };
+  return { stop: async () => undefined, health: () => ({ ok: true, open: true }) };
 }
