@@ -89,3 +89,34 @@ export function snippetCommand(snippet: Snippet): [string, string[]] {
   if (snippet.language === 'ts') return ['node', [path.join('snippets-out', file.replace(/\.mts$/, '.mjs'))]];
   return ['node', [file]];
 }
+
+/** A named import the documentation shows: `import { a, type B } from 'cors-sentinel/koa'` or `const { a } = require('cors-sentinel')`. */
+export interface DocumentedImport {
+  readonly where: string;
+  readonly specifier: string;
+  readonly names: readonly string[];
+}
+
+const IMPORT = /import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'((?:cors-sentinel|@cors-sentinel\/cli)(?:\/[^']*)?)'|const\s+\{([^}]*)\}\s*=\s*require\('((?:cors-sentinel|@cors-sentinel\/cli)(?:\/[^']*)?)'\)/g;
+
+/** Every named import of the packages in `markdown` (code blocks and prose alike). */
+export function documentedImports(markdown: string, file: string): DocumentedImport[] {
+  const found: DocumentedImport[] = [];
+  for (const m of markdown.matchAll(IMPORT)) {
+    const list = (m[1] ?? m[3]) as string;
+    const names = list.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+|\s*:\s*/)[0] as string).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+    const line = markdown.slice(0, m.index).split('\n').length;
+    found.push({ where: `${file}:${line}`, specifier: (m[2] ?? m[4]) as string, names });
+  }
+  return found;
+}
+
+/** A TypeScript module that type-checks only if every documented name is exported where the docs say. */
+export function importsCheckModule(imports: readonly DocumentedImport[]): string {
+  return imports.map((imp, i) => `import type { ${imp.names.map((n) => `${n} as i${i}_${n}`).join(', ')} } from '${imp.specifier}'; // ${imp.where}`).join('\n') + '\nexport {};\n';
+}
+
+/** Relative links (`](docs/x.md)`, `](./a#b)`) of a Markdown text: the shipped copy must hold their targets. */
+export function relativeLinks(markdown: string): string[] {
+  return [...markdown.matchAll(/\]\((?!https?:|mailto:|#)([^)\s]+)\)/g)].map((m) => (m[1] as string).replace(/#.*$/, ''));
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { exporterConditions, scrapeSatisfies } from '../support/exporter-conditions';
 import { ROOT } from '../support/processes';
 import { fileListProblems, pack, typesProblems, type Packed } from './pack';
-import { documentationSnippets, snippetCommand, snippetFile, snippetTsconfig } from './snippets';
+import { documentationSnippets, documentedImports, importsCheckModule, relativeLinks, snippetCommand, snippetFile, snippetTsconfig } from './snippets';
 
 /** The library's budget in an Express app's node_modules, and what only the tools may bring. */
 const LIBRARY_BUDGET_MB = 12;
@@ -148,6 +148,27 @@ describe('the packed packages in a fresh TypeScript + Express 5 project', () => 
     const run = spawnSync(path.join(project, 'node_modules/.bin/cors-sentinel'), [command, '--help'], { encoding: 'utf8', timeout: 60_000 });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(/usage|options/i);
+  });
+
+  it.each(['cors-sentinel', '@cors-sentinel/cli'])('%s: every relative link of its shipped Markdown resolves inside the package', (name) => {
+    const installed = path.join(project, 'node_modules', name);
+    const shipped = (name === 'cors-sentinel' ? packed : packedCli).files.filter((f) => f.endsWith('.md'));
+    expect(shipped).toContain('README.md');
+    const broken = shipped.flatMap((file) => relativeLinks(readFileSync(path.join(installed, file), 'utf8'))
+      .filter((target) => !existsSync(path.resolve(path.dirname(path.join(installed, file)), target)))
+      .map((target) => `${file} → ${target}`));
+    expect(broken).toEqual([]);
+    // The repository's README links docs/ relatively; the shipped copy points at the repository instead.
+    expect(readFileSync(path.join(installed, 'README.md'), 'utf8')).toContain('](https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/packaging.md)');
+  });
+
+  it('every name the README and docs import from the packages is exported there (types checked by tsc)', () => {
+    const files = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const imports = files.flatMap((file) => documentedImports(readFileSync(path.join(ROOT, file), 'utf8'), file));
+    expect(imports.length).toBeGreaterThan(5);
+    writeFileSync(path.join(project, 'documented-imports.mts'), importsCheckModule(imports));
+    const run = spawnSync('node', [path.join(project, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'ES2022', '--skipLibCheck', '--types', 'node', path.join(project, 'documented-imports.mts')], { cwd: project, encoding: 'utf8' });
+    expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
   });
 
   describe('the documentation\'s runnable snippets, as pasted', () => {
