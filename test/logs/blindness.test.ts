@@ -48,12 +48,12 @@ const stderrSays = (text: RegExp): Promise<void> => waitFor(() => text.test(proc
 it('a mistyped path: says so at start, 503 after the grace period, healthy once the right lines arrive', async () => {
   const file = path.join(dir, 'acess.log');
   const { health } = await start(file);
-  await stderrSays(/cors-sentinel logs: blind: the log file does not exist/);
+  await stderrSays(/"blind":true,"state":"no_file","reason":"the log file does not exist/);
   await waitFor(async () => (await health()).status === 503, '/healthz to fail', { context: () => proc?.output() ?? '' });
   expect((await health()).body).toMatch(/^blind: the log file does not exist/);
 
   writeFileSync(file, line(FULL));
-  await stderrSays(/cors-sentinel logs: reading: lines carry the CORS fields/);
+  await stderrSays(/"blind":false,"state":"reading","reason":"reading: lines carry the CORS fields"/);
   expect(await health()).toEqual({ status: 200, body: 'ok\n' });
 });
 
@@ -61,21 +61,23 @@ it('a log_format without the CORS fields, then malformed lines: each change on s
   const file = path.join(dir, 'access.log');
   writeFileSync(file, '');
   const { health } = await start(file);
-  await stderrSays(/cors-sentinel logs: reading, no line yet/);
+  await stderrSays(/"state":"no_line_yet","reason":"reading, no line yet"/);
   expect((await health()).status).toBe(200); // a quiet log is not blindness
 
   appendFileSync(file, line({ request_method: 'GET', uri: '/api/items', status: '200' })); // nginx's usual fields only
-  await stderrSays(/blind: the log_format lacks host, http_origin, sent_http_access_control_allow_origin/);
+  await stderrSays(/"blind":true,"state":"fields_missing","reason":"the log_format lacks host, http_origin, sent_http_access_control_allow_origin/);
   await waitFor(async () => (await health()).status === 503, '/healthz to fail', { context: () => proc?.output() ?? '' });
   expect((await health()).body).toMatch(/^blind: the log_format lacks host, http_origin/);
 
   appendFileSync(file, '127.0.0.1 - - [01/Jan/2026] "GET / HTTP/1.1" 200 12\n'.repeat(3)); // the combined format
-  await stderrSays(/blind: all 3 recent line\(s\) are malformed/);
+  await stderrSays(/"blind":true,"state":"malformed","reason":"all 3 recent line\(s\) are malformed/);
   appendFileSync(file, line(FULL));
-  await stderrSays(/reading: lines carry the CORS fields/);
+  await stderrSays(/"state":"reading","reason":"reading: lines carry the CORS fields"/);
   await waitFor(async () => (await health()).status === 200, '/healthz to recover', { context: () => proc?.output() ?? '' });
   const output = proc?.output() ?? '';
   expect(output.match(/log_format lacks/g)).toHaveLength(1); // on a change, not on every tick
+  expect(output.match(/"state":"malformed"/g)).toHaveLength(1);
+  for (const l of output.split('\n').filter((l) => l.includes('cors log reader state'))) expect(JSON.parse(l)).toMatchObject({ message: 'cors log reader state' });
 });
 
 it('exports no preflight duration from a log, and counts the preflight it read', async () => {
@@ -83,7 +85,7 @@ it('exports no preflight duration from a log, and counts the preflight it read',
   writeFileSync(file, '');
   const { admin } = await start(file);
   appendFileSync(file, line(FULL));
-  await stderrSays(/reading: lines carry the CORS fields/);
+  await stderrSays(/"state":"reading"/);
   const metrics = await (await fetch(`${admin}/metrics`)).text();
   expect(metrics).toMatch(/^cors_requests_total\{.*request_type="preflight".*\} 1$/m);
   expect(metrics).not.toContain('cors_preflight_duration_seconds');

@@ -2,7 +2,7 @@
  * `cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b]
  *   --metrics-listen 127.0.0.1:9464 FILE|-`
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { listen, parseListen, positiveInt } from '../cli-args';
 import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
@@ -60,22 +60,12 @@ export async function main(argv: string[]): Promise<void> {
       const reading = readHealth();
       return { open: reading.open, error: reading.error };
     },
-    report: (line) => console.error(line),
+    // One JSON line like the reader's other log lines: `{"message":"cors log reader state","blind":true,"reason":…}`.
+    report: (state) => console.error(JSON.stringify({ level: state.blind ? 'warn' : 'info', message: 'cors log reader state', blind: state.blind, state: state.kind, reason: state.text })),
   });
   const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
   const metrics = createMetricsHandler(logs.registry, process.env.METRICS_BEARER_TOKEN ? { auth: { bearerToken: process.env.METRICS_BEARER_TOKEN } } : {});
-  const admin = createServer((req, res) => {
-    const path = nodeRoutingPath(req.url ?? '/');
-    if (path === undefined) return refuseUnroutable(res);
-    if (path === '/metrics') return metrics(req, res);
-    // /healthz fails while the log cannot be read, so that a reader that stopped is restarted, not trusted.
-    const reading = readHealth();
-    if (path === '/healthz' && !reading.ok) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`log not readable: ${reading.error ?? 'unknown error'}\n`);
-    const seeing = path === '/healthz' ? blindness.health() : { ok: true as const };
-    if (!seeing.ok) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`blind: ${seeing.reason}\n`);
-    res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
-  });
+  const admin = adminServer(metrics, () => readHealth(), blindness);
   console.log(`cors-sentinel logs metrics on ${await listen(admin, parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen'))}/metrics`);
 
   const file = positionals[0] as string;
@@ -94,6 +84,24 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+}
+
+const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
+
+/** /metrics, and /healthz: 503 while the log cannot be read or once the reader has been blind too long. */
+function adminServer(metrics: (req: IncomingMessage, res: ServerResponse) => void, reading: () => FollowHealth, blindness: BlindnessWatch): Server {
+  return createServer((req, res) => {
+    const path = nodeRoutingPath(req.url ?? '/');
+    if (path === undefined) return refuseUnroutable(res);
+    if (path === '/metrics') return metrics(req, res);
+    if (path !== '/healthz') return void res.writeHead(404, TEXT).end('Not Found\n');
+    // A reader that stopped reading, or reads nothing it can use, is restarted or looked at, not trusted.
+    const read = reading();
+    if (!read.ok) return void res.writeHead(503, TEXT).end(`log not readable: ${read.error ?? 'unknown error'}\n`);
+    const seeing = blindness.health();
+    if (!seeing.ok) return void res.writeHead(503, TEXT).end(`blind: ${seeing.reason}\n`);
+    res.writeHead(200, TEXT).end('ok\n');
+  });
 }
 
 function optionsFrom(policyPath: string | undefined, expected: string | undefined): CorsObserverOptions {
