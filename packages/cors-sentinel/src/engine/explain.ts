@@ -12,7 +12,7 @@ export interface Explanation {
   readonly why: string;
   /**
    * Cross-origin request protection's verdict (`crossOriginProtection`), for unsafe methods only: it runs
-   * before CORS, so when `decision` is `blocked` the CORS decision is never reached.
+   * before CORS, so when its `decision` is `blocked` the CORS `decision` above is never reached.
    */
   readonly protection?: ProtectionExplanation | undefined;
 }
