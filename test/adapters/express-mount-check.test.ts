@@ -105,6 +105,32 @@ describe.each([
     expect(await metricSum(registry, 'cors_undecided_requests_total')).toBe(0);
   });
 
+  it('a /metrics route serving the app\'s own registry ahead of the middleware is fine; other routes still count', async () => {
+    const { registry, lines, mw, app } = setup();
+    const own = new Registry();
+    app.get('/metrics', async (_req, res) => void res.type('text/plain').send(await own.metrics())); // not cors-sentinel's handler
+    app.post('/metrics', (_req, res) => void res.sendStatus(204)); // a browser could post here: it counts
+    app.use(mw);
+    app.use('/api', apiRouter());
+    running = await listen(app as unknown as RequestListener);
+    expect((await send(running.port, { path: '/metrics' })).status).toBe(200);
+    expect((await send(running.port, preflight)).status).toBe(204);
+    expect(mountWarnings(lines)).toHaveLength(1);
+    expect(mountWarnings(lines)[0]).toMatch(/mounted after 1 route\(s\) or router\(s\) that answer without it: POST \/metrics\./);
+    expect(await metricSum(registry, 'cors_routes_before_middleware')).toBe(1);
+  });
+
+  it('a GET /metrics route of its own ahead of the middleware alone: no warning, the gauge at 0', async () => {
+    const { registry, lines, mw, app } = setup();
+    app.get('/metrics', async (_req, res) => void res.type('text/plain').send(await registry.metrics()));
+    app.use(mw);
+    app.use('/api', apiRouter());
+    running = await listen(app as unknown as RequestListener);
+    expect((await send(running.port, preflight)).status).toBe(204);
+    expect((await send(running.port, { path: '/metrics' })).body).toMatch(/^cors_routes_before_middleware 0$/m);
+    expect(mountWarnings(lines)).toEqual([]);
+  });
+
   it('inside a router, layers ahead of it in that router count too', async () => {
     const { registry, lines, mw, app } = setup();
     const api = express.Router();

@@ -70,3 +70,57 @@ describe('cors-sentinel explain on a localServer policy', () => {
     expect(otherPort.stdout).toContain('reason: host_not_allowed');
   });
 });
+
+describe('cross-origin protection in check and explain (issue #30)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-protect-'));
+  const file = join(dir, 'protected.yaml');
+  writeFileSync(file, [
+    'origins: [https://app.example.com]',
+    'credentials: true',
+    'allowedHeaders: [content-type]',
+    'crossOriginProtection: { mode: enforce, trustedOrigins: [https://checkout.partner.example], bypass: [/webhooks/*] }',
+    'routes:',
+    '  - { path: /public/*, name: public, origins: "*", credentials: false }',
+  ].join('\n'));
+  const explainPost = (...extra: string[]) => run('explain', '--policy', file, '--method', 'POST', '--path', '/api/orders', ...extra);
+
+  it('check prints each route\'s protection mode, whom it trusts and what it bypasses', () => {
+    const r = run('check', file);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('cross-origin protection:'));
+    expect(lines).toHaveLength(2); // the public route and the default route
+    for (const line of lines) expect(line).toBe("    cross-origin protection: enforce (unsafe methods; blocked status 403)   trusted: the route's CORS origins, https://checkout.partner.example   bypass: /webhooks/*");
+    expect(run('check', join(ROOT, 'examples/policy-file/cors.yaml')).stdout).toMatch(/cross-origin protection: off/);
+  });
+
+  it('a cross-site POST (--sec-fetch-site) is blocked with 403 before CORS and the handler', () => {
+    const r = explainPost('--origin', 'https://evil.example', '--sec-fetch-site', 'cross-site');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Cross-origin protection \(enforce\): Sec-Fetch-Site: "cross-site" makes the POST cross-site; blocked: answered 403 before CORS and the handler run/);
+    expect(r.stdout).toContain('cross-origin protection: enforce   site: cross-site (by sec-fetch-site)   decision: blocked');
+    expect(r.stdout).toContain('status: 403 (answered by cross-origin protection, empty body, no CORS headers)');
+    const json = JSON.parse(explainPost('--origin', 'https://evil.example', '--sec-fetch-site', 'cross-site', '--json').stdout) as { protection: { decision: string; status: number } };
+    expect(json.protection).toMatchObject({ decision: 'blocked', status: 403 });
+  });
+
+  it('without Sec-Fetch-Site it compares Origin with Host; trusted origins, bypassed paths and GET pass', () => {
+    const foreign = explainPost('--origin', 'https://evil.example', '--host', 'api.example.com');
+    expect(foreign.stdout).toMatch(/no Sec-Fetch-Site, so Origin "https:\/\/evil.example" was compared with Host "api.example.com": cross-site; blocked/);
+    const own = explainPost('--origin', 'https://api.example.com', '--host', 'api.example.com');
+    expect(own.stdout).toContain('decision: allowed');
+    expect(explainPost('--origin', 'https://checkout.partner.example', '--sec-fetch-site', 'cross-site').stdout).toContain('allowed, the origin is trusted');
+    expect(explainPost('--origin', 'https://app.example.com', '--sec-fetch-site', 'same-site').stdout).toContain('allowed, the origin is trusted'); // a CORS origin
+    const hook = run('explain', '--policy', file, '--method', 'POST', '--path', '/webhooks/stripe', '--origin', 'https://evil.example', '--sec-fetch-site', 'cross-site');
+    expect(hook.stdout).toContain('allowed, the path is bypassed');
+    const get = run('explain', '--policy', file, '--method', 'GET', '--path', '/api/orders', '--origin', 'https://evil.example', '--sec-fetch-site', 'cross-site');
+    expect(get.stdout).not.toContain('protection');
+  });
+
+  it('the text output of a rejected preflight names the rejected header or method', () => {
+    const header = run('explain', '--policy', file, '--origin', 'https://app.example.com', '--method', 'PUT', '--path', '/api/orders', '--preflight', '--header', 'content-type', '--header', 'x-secret-debug');
+    expect(header.stdout).toContain('is rejected (header_not_allowed): the requested header "x-secret-debug" is not allowed');
+    expect(header.stdout).toContain('rejected header: "x-secret-debug"');
+    const method = run('explain', '--policy', file, '--origin', 'https://app.example.com', '--method', 'PURGE', '--path', '/api/orders', '--preflight');
+    expect(method.stdout).toContain('rejected method: "PURGE"');
+  });
+});

@@ -3,7 +3,9 @@
  * know is refused by name, before anything starts listening or writing.
  */
 import { spawnSync } from 'node:child_process';
-import { CLI } from '../support/processes';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, ROOT } from '../support/processes';
 
 const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs'];
 
@@ -18,5 +20,21 @@ describe('cors-sentinel <command> with an option it does not know', () => {
     const run = spawnSync(process.execPath, [CLI, 'no-such-command'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/unknown command "no-such-command"/);
+  });
+});
+
+describe('cors-sentinel --version and the help', () => {
+  const manifest = (file: string): { version: string } => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8')) as { version: string };
+
+  it.each(['--version', '-V', 'version'])('%s prints both packages\' versions and Node\'s, exit 0', (flag) => {
+    const run = spawnSync(process.execPath, [CLI, flag], { encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout.trim()).toBe(`@cors-sentinel/cli ${manifest('packages/cli/package.json').version} (cors-sentinel ${manifest('packages/cors-sentinel/package.json').version}, node ${process.version})`);
+  });
+
+  it('the help says that `stack` runs from a checkout of the repository only', () => {
+    const run = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    expect(run.stdout).toMatch(/^ {2}stack +from a checkout of the repository only \(not the npm package\)/m);
+    expect(run.stdout).toMatch(/cors-sentinel --version/);
   });
 });

@@ -125,7 +125,7 @@ it('says it is unhealthy while the file cannot be read, keeps retrying, and reco
   await follow({ fromStart: true, pollMs: 20, staleAfterMs: 150, onError: (e) => errors.push(e.message) });
   const until = (check: () => boolean) => waitFor(check, check.toString(), { timeoutMs: 2_000, everyMs: 10 });
   await until(() => seen.length === 2);
-  expect(follower.health()).toEqual({ ok: true });
+  expect(follower.health()).toEqual({ ok: true, open: true });
   // A directory where the log was: opening it works, reading it fails (EISDIR) on every poll.
   rmSync(file);
   mkdirSync(file);

@@ -14,12 +14,15 @@ import path from 'node:path';
 import { exporterConditions, scrapeSatisfies } from '../support/exporter-conditions';
 import { ROOT } from '../support/processes';
 import { fileListProblems, pack, typesProblems, type Packed } from './pack';
+import { documentationSnippets, documentedImports, importsCheckModule, relativeLinks, snippetCommand, snippetFile, snippetTsconfig } from './snippets';
 
 /** The library's budget in an Express app's node_modules, and what only the tools may bring. */
 const LIBRARY_BUDGET_MB = 12;
 const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', 'randexp', '@cors-sentinel/cli'];
 /** Every command `cors-sentinel --help` lists; `stack` needs a checkout of the repository. */
 const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs'];
+/** The README's and docs' snippets marked runnable (test/package/snippets.ts says how to mark one). */
+const SNIPPETS = documentationSnippets(ROOT);
 
 interface AppResult {
   mode: string;
@@ -30,6 +33,7 @@ interface AppResult {
 }
 
 const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+const versionOf = (dir: string): string => (JSON.parse(readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8')) as { version: string }).version;
 const locked = (name: string): string => `${name}@${lock.packages[`node_modules/${name}`]?.version ?? 'latest'}`;
 
 /** A fresh npm project in `project` with `specs` installed. */
@@ -63,7 +67,10 @@ describe('the packed packages in a fresh TypeScript + Express 5 project', () => 
     project = path.join(dir, 'app');
     packed = pack('cors-sentinel', dir);
     packedCli = pack('@cors-sentinel/cli', dir);
-    install(project, [packed.tarball, packedCli.tarball, locked('express'), locked('typescript'), locked('@types/express'), locked('@types/node')]);
+    install(project, [
+      packed.tarball, packedCli.tarball, locked('express'), locked('typescript'), locked('@types/express'), locked('@types/node'),
+      locked('fastify'), locked('koa'), locked('@types/koa'),
+    ]);
     copyFileSync(path.join(__dirname, 'consumer-app.ts.txt'), path.join(project, 'app.ts'));
     copyFileSync(path.join(__dirname, 'consumer-app.ts.txt'), path.join(project, 'app.mts'));
     writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
@@ -132,12 +139,62 @@ describe('the packed packages in a fresh TypeScript + Express 5 project', () => 
     const stack = spawnSync(bin, ['stack'], { encoding: 'utf8' });
     expect(stack.status).toBe(1);
     expect(stack.stderr).toMatch(/runs from a checkout of the repository/);
+    expect(spawnSync(bin, ['--help'], { encoding: 'utf8' }).stdout).toMatch(/stack +from a checkout of the repository only/);
+    const version = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect({ status: version.status, stdout: version.stdout.trim() }).toEqual({ status: 0, stdout: `@cors-sentinel/cli ${versionOf('packages/cli')} (cors-sentinel ${versionOf('packages/cors-sentinel')}, node ${process.version})` });
   });
 
   it.each(COMMANDS)('the installed CLI answers `cors-sentinel %s --help`', (command) => {
     const run = spawnSync(path.join(project, 'node_modules/.bin/cors-sentinel'), [command, '--help'], { encoding: 'utf8', timeout: 60_000 });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(/usage|options/i);
+  });
+
+  it.each(['cors-sentinel', '@cors-sentinel/cli'])('%s: every relative link of its shipped Markdown resolves inside the package', (name) => {
+    const installed = path.join(project, 'node_modules', name);
+    const shipped = (name === 'cors-sentinel' ? packed : packedCli).files.filter((f) => f.endsWith('.md'));
+    expect(shipped).toContain('README.md');
+    const broken = shipped.flatMap((file) => relativeLinks(readFileSync(path.join(installed, file), 'utf8'))
+      .filter((target) => !existsSync(path.resolve(path.dirname(path.join(installed, file)), target)))
+      .map((target) => `${file} → ${target}`));
+    expect(broken).toEqual([]);
+    // The repository's README links docs/ relatively; the shipped copy points at the repository instead.
+    expect(readFileSync(path.join(installed, 'README.md'), 'utf8')).toContain('](https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/packaging.md)');
+  });
+
+  it('every name the README and docs import from the packages is exported there (types checked by tsc)', () => {
+    const files = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const imports = files.flatMap((file) => documentedImports(readFileSync(path.join(ROOT, file), 'utf8'), file));
+    expect(imports.length).toBeGreaterThan(5);
+    writeFileSync(path.join(project, 'documented-imports.mts'), importsCheckModule(imports));
+    const run = spawnSync('node', [path.join(project, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'ES2022', '--skipLibCheck', '--types', 'node', path.join(project, 'documented-imports.mts')], { cwd: project, encoding: 'utf8' });
+    expect({ status: run.status, output: run.stdout + run.stderr }).toEqual({ status: 0, output: '' });
+  });
+
+  describe('the documentation\'s runnable snippets, as pasted', () => {
+    let compiled: { status: number | null; output: string };
+    beforeAll(() => {
+      for (const snippet of SNIPPETS) writeFileSync(path.join(project, snippetFile(snippet)), snippet.code);
+      writeFileSync(path.join(project, 'tsconfig.snippets.json'), JSON.stringify(snippetTsconfig(SNIPPETS)));
+      const tscRun = spawnSync('node', [path.join(project, 'node_modules/typescript/bin/tsc'), '-p', path.join(project, 'tsconfig.snippets.json')], { encoding: 'utf8' });
+      compiled = { status: tscRun.status, output: tscRun.stdout + tscRun.stderr };
+    });
+
+    it('README.md and the Fastify and Koa recipes with /metrics behind a token are among them', () => {
+      expect(SNIPPETS.map((s) => s.where)).toEqual(expect.arrayContaining([expect.stringMatching(/^README\.md:/), expect.stringMatching(/^docs\/adapters\.md:/)]));
+      expect(SNIPPETS.filter((s) => /cors-sentinel\/(fastify|koa)/.test(s.code) && /bearerToken/.test(s.code))).toHaveLength(2);
+    });
+
+    it('every TypeScript snippet type-checks (strict, ESM)', () => {
+      expect(compiled).toEqual({ status: 0, output: '' });
+    });
+
+    it.each(SNIPPETS.map((s) => [s.where, s] as const))('%s runs and exits 0 with the environment it states', (_where, snippet) => {
+      const [command, args] = snippetCommand(snippet);
+      const env = { PATH: `${path.join(project, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? dir, ...snippet.env };
+      const run = spawnSync(command, args, { cwd: project, env, encoding: 'utf8', timeout: 60_000 });
+      expect({ status: run.status, signal: run.signal, output: run.status === 0 ? '' : run.stdout + run.stderr }).toEqual({ status: 0, signal: null, output: '' });
+    });
   });
 
   it(`the library alone adds at most ${LIBRARY_BUDGET_MB} MB to an Express app, and none of the tools' dependencies`, () => {

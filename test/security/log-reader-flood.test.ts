@@ -284,7 +284,7 @@ describe('an attacker who controls Origin floods the log that `cors-sentinel log
     expect(logLines.length).toBeLessThan(300);
     for (const l of logLines) {
       const entry = JSON.parse(l) as Record<string, unknown>;
-      expect(['cors violation', 'cors log lines suppressed', 'cors rejected origins', 'cors finding']).toContain(entry.message);
+      expect(['cors violation', 'cors log lines suppressed', 'cors rejected origins', 'cors finding', 'cors log reader state']).toContain(entry.message);
       expect(l).not.toMatch(/[\u0000-\u001f\u007f]/);
       for (const s of strings(entry)) expect(s).not.toMatch(/[\u0000-\u001f\u007f]/); // nor once its escapes are read
     }

@@ -4,6 +4,8 @@
  * so that the library itself never pulls in the demo's or the mixin's dependencies.
  */
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { isUsageError } from './cli-args';
 
 interface Command {
@@ -38,7 +40,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'observe CORS from an nginx JSON access log (follows the file through rotation) and serve /metrics',
     run: async (argv) => (await import('./logs/cli.js')).main(argv),
   },
-  stack: { summary: 'run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js').catch(onlyInCheckout)).main(argv) },
+  stack: { summary: 'from a checkout of the repository only (not the npm package): run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js').catch(onlyInCheckout)).main(argv) },
 };
 
 /** The stack needs docker-compose.yml and deploy/, which the npm package does not ship. */
@@ -48,16 +50,44 @@ function onlyInCheckout(err: unknown): never {
   throw new Error('cors-sentinel stack runs from a checkout of the repository (it needs docker-compose.yml and deploy/): `npm run stack` there. The package ships the demo API: npx @cors-sentinel/cli demo');
 }
 
+/** `@cors-sentinel/cli 0.1.0 (cors-sentinel 0.1.0, node v22.…)`: both packages, as installed. */
+function version(): string {
+  const versionOf = (file: string): string => (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  let dir = __dirname;
+  while (!isCliManifest(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const manifest = path.join(dir, 'package.json');
+  const cli = isCliManifest(manifest) ? versionOf(manifest) : 'unknown';
+  let library = 'not found';
+  try {
+    library = versionOf(require.resolve('cors-sentinel/package.json', { paths: [dir] }));
+  } catch {
+    // a broken install: say so rather than fail
+  }
+  return `@cors-sentinel/cli ${cli} (cors-sentinel ${library}, node ${process.version})`;
+}
+
+function isCliManifest(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === '@cors-sentinel/cli';
+  } catch {
+    return false;
+  }
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: cors-sentinel <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun a command with --help for its options.`;
+  return `usage: cors-sentinel <command> [options]\n       cors-sentinel --version\n\ncommands:\n${lines.join('\n')}\n\nRun a command with --help for its options.`;
 }
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
+    return;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(version());
     return;
   }
   const command = COMMANDS[name];

@@ -13,12 +13,14 @@ import { CorsConfigError } from 'cors-sentinel/internal/policy/errors';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 
 const CHECK_USAGE = 'usage: cors-sentinel check <policy.yaml|policy.json>\n\nValidates the file and prints the compiled policy; exits 1 on any problem.';
-const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--local-port N] [--json]
+const EXPLAIN_USAGE = `usage: cors-sentinel explain --policy <file> --origin <origin> [--method GET] [--path /] [--header <name>]... [--preflight] [--cookie] [--host <host>] [--sec-fetch-site <value>] [--local-port N] [--json]
 
   --preflight   ask as the browser's preflight (OPTIONS with Access-Control-Request-Method: <method>)
   --header      a request header the (preflighted) request sends; repeat for several
   --cookie      the request carries cookies (credentials: 'include')
-  --local-port  the port the request arrived on, for a localServer Host allowlist (default: the --host port)`;
+  --local-port  the port the request arrived on, for a localServer Host allowlist (default: the --host port)
+  --sec-fetch-site  the browser's Sec-Fetch-Site (same-origin, same-site, cross-site, none), for the policy's
+                cross-origin protection of unsafe methods; without it the protection compares --origin with --host`;
 
 /** Loads and compiles a file; on problems prints them and returns undefined (exit code set). */
 function compileFile(file: string): CompiledPolicy | undefined {
@@ -45,7 +47,8 @@ export function checkMain(argv: string[]): void {
   if (policy === undefined) return;
   console.log(`${file}: valid (policy hash ${policy.hash})`);
   console.log('routes (most specific first):');
-  for (const route of [...policy.routes, policy.defaultRoute]) console.log(describeRoute(route));
+  const protection = describeProtection(policy);
+  for (const route of [...policy.routes, policy.defaultRoute]) console.log(`${describeRoute(route)}\n    ${protection}`);
   const warnings = policy.warnings;
   console.log(warnings.length === 0 ? 'warnings: none' : `warnings (${warnings.length}):`);
   for (const w of warnings) console.log(`  ! ${w.path}: ${w.message}`);
@@ -71,13 +74,21 @@ function describeRoute(route: CompiledRoutePolicy): string {
   ].join('\n');
 }
 
+/** The line `check` prints under each route: cross-origin protection's mode, whom it trusts, what it bypasses. */
+function describeProtection(policy: CompiledPolicy): string {
+  const p = policy.crossOriginProtection;
+  if (p === undefined) return 'cross-origin protection: off (cross-site form posts reach the handler; see crossOriginProtection)';
+  const trusted = [p.trustCorsOrigins ? "the route's CORS origins" : '', ...p.summary.trusted].filter((t) => t !== '');
+  return `cross-origin protection: ${p.mode} (unsafe methods; blocked status ${p.status})   trusted: ${trusted.join(', ') || 'none'}   bypass: ${p.summary.bypass.join(', ') || 'none'}`;
+}
+
 export async function explainMain(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
       policy: { type: 'string' }, origin: { type: 'string' }, method: { type: 'string', default: 'GET' }, path: { type: 'string', default: '/' },
       header: { type: 'string', multiple: true }, preflight: { type: 'boolean' }, cookie: { type: 'boolean' }, host: { type: 'string' },
-      'local-port': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'local-port': { type: 'string' }, 'sec-fetch-site': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || values.policy === undefined) {
@@ -106,19 +117,29 @@ export async function explainMain(argv: string[]): Promise<void> {
     accessControlRequestMethod: values.preflight ? method : undefined,
     accessControlRequestHeaders: values.preflight ? headers : undefined,
     hasCookie: values.cookie === true,
+    secFetchSite: values['sec-fetch-site'],
   };
-  const { decision, why } = await explain(policy, request);
+  const { decision, why, protection } = await explain(policy, request);
   if (values.json) {
-    console.log(JSON.stringify({ request: { ...request }, decision, why }, null, 2));
+    console.log(JSON.stringify({ request: { ...request }, decision, why, protection }, null, 2));
     return;
   }
   console.log(why);
   console.log(`route: ${decision.route}   request type: ${decision.requestType}   outcome: ${decision.outcome ?? '(not CORS)'}${decision.reason ? `   reason: ${decision.reason}` : ''}`);
+  if (decision.offending !== undefined) console.log(`rejected ${OFFENDING[decision.reason ?? ''] ?? 'value'}: ${JSON.stringify(decision.offending)}`);
+  if (protection) console.log(`cross-origin protection: ${protection.mode}   site: ${protection.site} (by ${protection.by})   decision: ${protection.decision}`);
+  if (protection?.decision === 'blocked') {
+    console.log(`response:\n  status: ${protection.status} (answered by cross-origin protection, empty body, no CORS headers)`);
+    return;
+  }
   const lines = decision.headers.map(([n, v]) => `  ${n}: ${v}`);
   if (decision.vary.length > 0) lines.push(`  Vary: ${decision.vary.join(', ')} (appended)`);
   if (decision.status !== undefined && !decision.passThrough) lines.unshift(`  status: ${decision.status} (answered by cors-sentinel)`);
   console.log(lines.length > 0 ? `response:\n${lines.join('\n')}` : 'response: no CORS headers');
 }
+
+/** What `decision.offending` is, by reason. */
+const OFFENDING: Readonly<Record<string, string>> = { method_not_allowed: 'method', header_not_allowed: 'header', host_not_allowed: 'Host' };
 
 /** `--local-port`, else the port of `--host` (`localhost:3000` arrived on 3000); undefined when neither says. */
 function localPortOf(flag: string | undefined, host: string | undefined): number | undefined {

@@ -2,7 +2,7 @@
  * `cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b]
  *   --metrics-listen 127.0.0.1:9464 FILE|-`
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { bearerTokenFromEnv, listen, parseListen, positiveInt, UsageError } from '../cli-args';
 import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
@@ -10,19 +10,28 @@ import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { observerOptions } from '../proxy/observer-options';
+import { BlindnessWatch } from './blindness';
 import { LogFollower, type FollowHealth } from './follow';
+import { NGINX_LOG_FORMAT } from './nginx';
 import { LineSplitter } from './lines';
 import { createLogObserver } from './observer';
+
+/** Not the proxy's 9464: a host that runs both must not find the port taken (issue #30). */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9465';
 
 const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b] [options] FILE|-
 
   --format nginx-json        lines written by the cors_json log_format (docs/proxy.md)
   --policy FILE              the policy you mean: expected origins, route names, report-only candidate
   --expected-origins a,b     or just the origins you expect to be granted
-  --metrics-listen HOST:PORT /metrics and /healthz (default 127.0.0.1:9464)
+  --metrics-listen HOST:PORT /metrics and /healthz (default ${DEFAULT_METRICS_LISTEN}; the proxy's is 127.0.0.1:9464)
   --from-start               read FILE from its start (default: its end, like tail -f)
   --copy-path PATH           where copytruncate leaves the copy (default FILE.1)
   --poll-ms N                how often FILE is checked (default 250)
+  --blind-after-ms N         how long the reader may be blind (no file, unreadable, malformed lines, a
+                             log_format without the CORS fields) before /healthz answers 503 (default 30000);
+                             every change of state is printed on stderr at once
+  --print-log-format         print the nginx log_format and access_log lines the reader expects, and exit
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
 
@@ -33,39 +42,45 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
       'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' },
     },
   });
   if (values.help) return void console.log(USAGE);
+  if (values['print-log-format']) return void console.log(`${NGINX_LOG_FORMAT}\naccess_log /var/log/nginx/cors.log cors_json;`);
   const problems: string[] = [];
   if (values.format !== 'nginx-json') problems.push(`--format ${JSON.stringify(values.format ?? '')}: only nginx-json is supported`);
   if (values.policy !== undefined && values['expected-origins'] !== undefined) problems.push('use --policy or --expected-origins, not both');
   if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
   if (problems.length > 0) throw new UsageError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   // Every flag is checked before anything listens or reads.
-  const where = parseListen(values['metrics-listen'] ?? '127.0.0.1:9464', '--metrics-listen');
+  const where = parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen');
   const pollMs = positiveInt(values['poll-ms'], '--poll-ms', 250);
 
-  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']));
-  let readHealth = (): FollowHealth => ({ ok: true });
+  let readHealth = (): FollowHealth => ({ ok: true, open: true });
+  const blindness = new BlindnessWatch({
+    graceMs: positiveInt(values['blind-after-ms'], '--blind-after-ms', 30_000),
+    file: () => {
+      const reading = readHealth();
+      return { open: reading.open, error: reading.error };
+    },
+    // One JSON line like the reader's other log lines: `{"message":"cors log reader state","blind":true,"reason":…}`.
+    report: (state) => console.error(JSON.stringify({ level: state.blind ? 'warn' : 'info', message: 'cors log reader state', blind: state.blind, state: state.kind, reason: state.text })),
+  });
+  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
   const auth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'logs');
   const metrics = createMetricsHandler(logs.registry, auth ? { auth } : {});
-  const admin = createServer((req, res) => {
-    const path = nodeRoutingPath(req.url ?? '/');
-    if (path === undefined) return refuseUnroutable(res);
-    if (path === '/metrics') return metrics(req, res);
-    // /healthz fails while the log cannot be read, so that a reader that stopped is restarted, not trusted.
-    const reading = readHealth();
-    if (path === '/healthz' && !reading.ok) return void res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`log not readable: ${reading.error ?? 'unknown error'}\n`);
-    res.writeHead(path === '/healthz' ? 200 : 404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(path === '/healthz' ? 'ok\n' : 'Not Found\n');
-  });
+  const admin = adminServer(metrics, () => readHealth(), blindness);
   console.log(`cors-sentinel logs metrics on ${await listen(admin, where, '--metrics-listen')}/metrics`);
 
   const file = positionals[0] as string;
   const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, { ...values, pollMs });
   readHealth = health;
   console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
+  blindness.check(); // the state at start, on stderr
+  const watch = setInterval(() => blindness.check(), 1_000);
+  watch.unref();
   const stop = async (): Promise<void> => {
+    clearInterval(watch);
     await stopReading();
     logs.close();
     admin.close();
@@ -73,6 +88,24 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+}
+
+const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
+
+/** /metrics, and /healthz: 503 while the log cannot be read or once the reader has been blind too long. */
+function adminServer(metrics: (req: IncomingMessage, res: ServerResponse) => void, reading: () => FollowHealth, blindness: BlindnessWatch): Server {
+  return createServer((req, res) => {
+    const path = nodeRoutingPath(req.url ?? '/');
+    if (path === undefined) return refuseUnroutable(res);
+    if (path === '/metrics') return metrics(req, res);
+    if (path !== '/healthz') return void res.writeHead(404, TEXT).end('Not Found\n');
+    // A reader that stopped reading, or reads nothing it can use, is restarted or looked at, not trusted.
+    const read = reading();
+    if (!read.ok) return void res.writeHead(503, TEXT).end(`log not readable: ${read.error ?? 'unknown error'}\n`);
+    const seeing = blindness.health();
+    if (!seeing.ok) return void res.writeHead(503, TEXT).end(`blind: ${seeing.reason}\n`);
+    res.writeHead(200, TEXT).end('ok\n');
+  });
 }
 
 function optionsFrom(policyPath: string | undefined, expected: string | undefined): CorsObserverOptions {
@@ -102,5 +135,5 @@ function readStdin(sink: (line: string | undefined) => unknown): Reading {
   process.stdin.on('data', (chunk: Buffer) => lines.push(chunk));
   // At the end of the input the metrics stay up for a last scrape; SIGTERM stops the process.
   process.stdin.on('end', () => lines.flush());
-  return { stop: async () => undefined, health: () => ({ ok: true }) };
+  return { stop: async () => undefined, health: () => ({ ok: true, open: true }) };
 }

@@ -35,6 +35,8 @@ export interface FollowHealth {
   readonly ok: boolean;
   /** The last poll's error, while polls fail. */
   readonly error?: string;
+  /** Whether a file is open at the path (false while it does not exist). */
+  readonly open: boolean;
 }
 
 interface Retired {
@@ -117,9 +119,10 @@ export class LogFollower {
    * a reader that silently stopped reading would otherwise look like a quiet log.
    */
   health(now = Date.now()): FollowHealth {
-    if (this.lastError === undefined) return { ok: true };
+    const open = this.current !== undefined;
+    if (this.lastError === undefined) return { ok: true, open };
     const staleAfter = this.options.staleAfterMs ?? Math.max(5_000, 10 * (this.options.pollMs ?? 250));
-    return { ok: now - this.lastReadAt < staleAfter, error: this.lastError.message };
+    return { ok: now - this.lastReadAt < staleAfter, error: this.lastError.message, open };
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@
 import type { CorsRequest } from 'cors-sentinel/internal/engine/decision';
 import { decodedPathReading } from 'cors-sentinel/internal/http/routing-path';
 import type { AuditResponse, HeaderValue } from 'cors-sentinel/internal/observer/audit';
+import { CORS_FIELDS } from './blindness';
 
 /** The nginx `log_format` the reader expects (one line; `escape=json` makes every value a valid JSON string). */
 export const NGINX_LOG_FORMAT =
@@ -23,6 +24,8 @@ export interface LogEntry {
   readonly request: CorsRequest;
   readonly response: AuditResponse;
   readonly rawOrigin: string | undefined;
+  /** Keys CORS needs that the line's object lacks (a log_format without them): the reader is blind to them. */
+  readonly missing: readonly string[];
 }
 
 /** Response headers the format carries, by the key that holds them. */
@@ -62,7 +65,7 @@ export function parseNginxJsonLine(line: string): LogEntry | undefined {
     accessControlRequestHeaders: present(f.http_access_control_request_headers),
   };
   const response: AuditResponse = { status, header: (name) => responseHeader(f, name, request) };
-  return { request, response, rawOrigin: origin };
+  return { request, response, rawOrigin: origin, missing: CORS_FIELDS.filter((key) => !(key in f)) };
 }
 
 function responseHeader(f: Record<string, unknown>, name: string, request: CorsRequest): HeaderValue {

@@ -18,9 +18,13 @@ export interface LogObserver {
   close(): void;
 }
 
-export function createLogObserver(options: CorsObserverOptions): LogObserver {
+/** `onLine` hears each line's result and the CORS fields it lacked (the blindness watch). */
+export function createLogObserver(options: CorsObserverOptions, onLine?: (result: LogLineResult, missing: readonly string[]) => void): LogObserver {
   const registry = (options.metrics && options.metrics.registry) || new Registry();
   const observer = createObserver({ ...options, metrics: { ...(options.metrics || {}), registry } });
+  // A log line holds no answer time: the histogram would time the reader's parsing (~2 µs), so the log
+  // reader does not export it (docs/proxy.md). The proxy and the middleware time real answers.
+  registry.removeSingleMetric(`${observer.metrics?.prefix ?? 'cors_'}preflight_duration_seconds`);
   const name = `${observer.metrics?.prefix ?? 'cors_'}log_lines_total`;
   const lines = (registry.getSingleMetric(name) as Counter<'result'> | undefined) ??
     new Counter({ name, help: 'Access-log lines read by the log observer, by result (malformed lines are skipped).', labelNames: ['result'], registers: [registry] });
@@ -35,15 +39,18 @@ export function createLogObserver(options: CorsObserverOptions): LogObserver {
       const entry = text === undefined ? undefined : parseNginxJsonLine(text);
       if (entry === undefined) {
         counters.malformed.inc();
+        onLine?.('malformed', []);
         return 'malformed';
       }
       try {
         observer.begin(entry.request, entry.rawOrigin).complete(entry.response);
       } catch {
         counters.malformed.inc(); // a line the observer cannot take is skipped like any other bad line
+        onLine?.('malformed', []);
         return 'malformed';
       }
       counters.observed.inc();
+      onLine?.('observed', entry.missing);
       return 'observed';
     },
     close: () => observer.close(),

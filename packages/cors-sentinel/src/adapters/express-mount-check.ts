@@ -159,10 +159,19 @@ function layersAhead(stack: readonly Layer[], middleware: object, depth = 0): st
   return undefined;
 }
 
+/**
+ * A GET (or HEAD) route at exactly `/metrics`, whatever serves it (your own prom-client registry too):
+ * Prometheus scrapes it, browsers never call it cross-origin, so ahead of the middleware it is fine.
+ */
+function isScrapeRoute(routePath: unknown, methods: readonly string[]): boolean {
+  return routePath === '/metrics' && methods.length > 0 && methods.every((m) => m === 'GET' || m === 'HEAD');
+}
+
 function describeLayer(layer: Layer): string | undefined {
   if (layer.route) {
     if ((layer.route.stack ?? []).some((l) => l.handle !== undefined && METRICS_HANDLERS.has(l.handle))) return undefined;
     const methods = Object.keys(layer.route.methods ?? {}).filter((m) => m !== '_all').map((m) => m.toUpperCase());
+    if (isScrapeRoute(layer.route.path, methods)) return undefined;
     return `${methods.join('/') || 'ALL'} ${String(layer.route.path)}`;
   }
   const handle = layer.handle;

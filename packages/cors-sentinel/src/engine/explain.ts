@@ -2,10 +2,19 @@
 import type { CompiledPolicy, CompiledRoutePolicy } from './compiled';
 import type { CorsRequest, Decision, OriginSource, Reason } from './decision';
 import { decide, selectRoute } from './decide';
+import { explainProtection, type ProtectionExplanation } from './explain-protection';
+
+export type { ProtectionExplanation } from './explain-protection';
 
 export interface Explanation {
   readonly decision: Decision;
+  /** The CORS decision in a sentence; the protection's verdict first when it blocks the request. */
   readonly why: string;
+  /**
+   * Cross-origin request protection's verdict (`crossOriginProtection`), for unsafe methods only: it runs
+   * before CORS, so when its `decision` is `blocked` the CORS `decision` above is never reached.
+   */
+  readonly protection?: ProtectionExplanation | undefined;
 }
 
 /**
@@ -15,8 +24,14 @@ export interface Explanation {
  */
 export function explain(policy: CompiledPolicy, req: CorsRequest): Explanation | Promise<Explanation> {
   const route = selectRoute(policy, req.path);
+  const protection = explainProtection(policy, req);
   const result = decide(policy, req);
-  const describe = (decision: Decision): Explanation => ({ decision, why: why(decision, route, req) });
+  const describe = (decision: Decision): Explanation => {
+    const cors = why(decision, route, req);
+    if (protection === undefined) return { decision, why: cors };
+    const text = protection.decision === 'blocked' ? `${protection.why} (Without it: ${cors})` : `${cors} ${protection.why}`;
+    return { decision, why: text, protection };
+  };
   return result instanceof Promise ? result.then(describe) : describe(result);
 }
 
@@ -51,7 +66,7 @@ function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string 
     invalid_origin: 'the Origin header is not a valid serialised origin',
     insecure_origin: 'a plain-http origin cannot be trusted with credentials',
     method_not_allowed: `${req.accessControlRequestMethod} is not among the allowed methods (${[...route.methods].join(', ')})`,
-    header_not_allowed: `a requested header is not allowed (allowed: ${[...route.allowedHeaders].join(', ') || 'none'})`,
+    header_not_allowed: `${d.offending === undefined ? 'a requested header' : `the requested header ${JSON.stringify(d.offending)}`} is not allowed (allowed: ${[...route.allowedHeaders].join(', ') || 'none'})`,
     headers_too_large: 'Access-Control-Request-Headers is longer or lists more names than any browser sends',
     credentials_not_allowed: 'the request carries cookies but the policy does not allow credentials, so the browser will refuse the response',
     private_network_not_allowed: 'Private Network Access is not enabled on this route',

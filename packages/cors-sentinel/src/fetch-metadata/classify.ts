@@ -14,8 +14,11 @@
  *   cross-site request, pass; `Origin` naming the `Host` → same origin, pass; anything else must be trusted.
  */
 import { getDomain } from 'tldts';
+import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin } from '../origin/parse';
 import { isSameOrigin } from '../origin/same-origin';
+import type { CompiledProtection } from '../policy/cross-origin-protection';
+import { routeMatches } from '../policy/routes';
 
 /** The `site` label: a fixed set. `unknown` is a `Sec-Fetch-Site` no browser sends, or an unparseable Origin. */
 export const SITES = ['same-origin', 'same-site', 'cross-site', 'none', 'unknown'] as const;
@@ -97,4 +100,60 @@ function hostName(host: string | undefined): string | undefined {
   if (host === undefined) return undefined;
   const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.lastIndexOf(':');
   return (end > 0 ? host.slice(0, end) : host).toLowerCase();
+}
+
+/** The route a request falls under: its metric label and, when the CORS policy's origins are trusted, those origins. */
+export interface ProtectedRoute {
+  readonly name: string;
+  readonly origins: CompiledOrigins | undefined;
+}
+
+/** The protection's judgement of an unsafe request, and what led to it (for `explain`). */
+export interface Judgement extends Classification {
+  readonly route: ProtectedRoute;
+  readonly decision: ProtectionDecision;
+  /** The path is one of the `bypass` patterns. */
+  readonly bypassed: boolean;
+  /** The origin is trusted (trustedOrigins, or the route's CORS origins with trustCorsOrigins). */
+  readonly trusted: boolean;
+}
+
+/**
+ * The judgement on a request; undefined for GET, HEAD and OPTIONS, which are never judged (nor is their
+ * route looked up: the hot path). Pure: the protector counts and logs it, `explain` describes it.
+ */
+export function judgeRequest(
+  compiled: CompiledProtection,
+  req: FetchMetadataRequest & { readonly path: string },
+  routeOf: (path: string) => ProtectedRoute,
+): Judgement | undefined {
+  const c = classifyRequest(req);
+  if (c === undefined) return undefined;
+  const route = routeOf(req.path);
+  const bypassed = c.needsTrust && isBypassed(compiled, req.path);
+  const trusted = c.needsTrust && !bypassed && isTrusted(compiled, req.origin, route);
+  const allowed = !c.needsTrust || bypassed || trusted;
+  const decision: ProtectionDecision = allowed ? 'allowed' : compiled.mode === 'enforce' ? 'blocked' : 'would_block';
+  return { ...c, route, decision, bypassed, trusted };
+}
+
+function isBypassed(compiled: CompiledProtection, path: string): boolean {
+  if (compiled.bypass.length === 0) return false;
+  const lower = path.toLowerCase();
+  return compiled.bypass.some((pattern) => routeMatches(pattern, lower));
+}
+
+/** Trusted: a parseable origin the extra list or (with trustCorsOrigins) the route's CORS origins name, never through '*'. */
+function isTrusted(compiled: CompiledProtection, origin: string | undefined, route: ProtectedRoute): boolean {
+  if (origin === undefined || origin === 'null') return false;
+  // Browsers send origins normalised, so an exactly listed origin is one Set lookup, no parse.
+  const cors = compiled.trustCorsOrigins ? route.origins : undefined;
+  if (compiled.trusted.exact.has(origin) || cors?.exact.has(origin) === true) return true;
+  const parsed = parseRequestOrigin(origin);
+  if (parsed === undefined) return false;
+  const named = (origins: CompiledOrigins | undefined): boolean => {
+    const m = origins === undefined ? undefined : matchOrigin(origins, parsed);
+    return m !== undefined && m.kind !== 'any';
+  };
+  return named(compiled.trusted) || named(cors);
 }

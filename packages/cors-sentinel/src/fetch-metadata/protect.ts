@@ -6,10 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import { CounterBatch, enableBatching, flushOnCollect, type CounterSeries } from '../metrics/batch';
-import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
-import { parseRequestOrigin } from '../origin/parse';
-import { routeMatches } from '../policy/routes';
-import { classifyRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest, type ProtectionDecision, type Site } from './classify';
+import { judgeRequest, PROTECTION_DECISIONS, SITES, type FetchMetadataRequest, type ProtectedRoute, type ProtectionDecision, type Site } from './classify';
 import type { CompiledProtection } from '../policy/cross-origin-protection';
 
 export interface ProtectionRequest extends FetchMetadataRequest {
@@ -17,11 +14,7 @@ export interface ProtectionRequest extends FetchMetadataRequest {
   readonly path: string;
 }
 
-/** The route a request falls under: its metric label and, when the CORS policy's origins are trusted, those origins. */
-export interface ProtectedRoute {
-  readonly name: string;
-  readonly origins: CompiledOrigins | undefined;
-}
+export type { ProtectedRoute } from './classify';
 
 export interface ProtectionVerdict {
   readonly route: string;
@@ -44,36 +37,11 @@ export class CrossOriginProtector {
 
   /** The verdict on a request; undefined for GET, HEAD and OPTIONS, which are never judged nor counted. */
   protect(req: ProtectionRequest): ProtectionVerdict | undefined {
-    const c = classifyRequest(req);
-    if (c === undefined) return undefined;
-    const route = this.routeOf(req.path);
-    const allowed = !c.needsTrust || this.bypassed(req.path) || this.trusted(req.origin, route);
-    const decision: ProtectionDecision = allowed ? 'allowed' : this.compiled.mode === 'enforce' ? 'blocked' : 'would_block';
-    const verdict: ProtectionVerdict = { route: route.name, site: c.site, decision, blocked: decision === 'blocked', status: this.compiled.status };
+    const judged = judgeRequest(this.compiled, req, this.routeOf);
+    if (judged === undefined) return undefined;
+    const verdict: ProtectionVerdict = { route: judged.route.name, site: judged.site, decision: judged.decision, blocked: judged.decision === 'blocked', status: this.compiled.status };
     for (const observe of this.observers) observe(verdict, req);
     return verdict;
-  }
-
-  private bypassed(path: string): boolean {
-    const bypass = this.compiled.bypass;
-    if (bypass.length === 0) return false;
-    const lower = path.toLowerCase();
-    return bypass.some((pattern) => routeMatches(pattern, lower));
-  }
-
-  /** Trusted: a parseable origin the extra list or (with trustCorsOrigins) the route's CORS origins name, never through '*'. */
-  private trusted(origin: string | undefined, route: ProtectedRoute): boolean {
-    if (origin === undefined || origin === 'null') return false;
-    // Browsers send origins normalised, so an exactly listed origin is one Set lookup, no parse.
-    const cors = this.compiled.trustCorsOrigins ? route.origins : undefined;
-    if (this.compiled.trusted.exact.has(origin) || cors?.exact.has(origin) === true) return true;
-    const parsed = parseRequestOrigin(origin);
-    if (parsed === undefined) return false;
-    const named = (origins: CompiledOrigins | undefined): boolean => {
-      const m = origins === undefined ? undefined : matchOrigin(origins, parsed);
-      return m !== undefined && m.kind !== 'any';
-    };
-    return named(this.compiled.trusted) || named(cors);
   }
 }
 
