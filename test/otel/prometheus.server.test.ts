@@ -1,0 +1,125 @@
+/**
+ * End to end through OpenTelemetry: a sentinel with `metrics: { meterProvider }` (a real SDK
+ * MeterProvider), its series served by the OTel Prometheus exporter, scraped by a real Prometheus
+ * (1 s scrape and evaluation) loaded with the generated rules. Normal traffic fires nothing and every
+ * rule evaluates cleanly on the OTel series; a deploy that drops the real frontend fires the critical
+ * CorsAllowedOriginNowRejected, exactly as on the prom-client path (test/mixin/e2e.test.ts).
+ * No OpenTelemetry Collector binary can be had here, so the OTLP → collector leg is not exercised.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request, Agent, type RequestListener, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
+import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
+import { ALERT_NAMES, resolveMixinConfig } from '../../packages/cli/src/mixin/config';
+import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
+import { generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
+import { closeServer, listen, sleep, start, stopAll, waitFor } from '../mixin/processes';
+import { describeWithTools, freePort } from '../mixin/tools';
+import { otelPipeline, type OtelPipeline } from './pipeline';
+
+const FRONTEND = 'https://app.example.com';
+const POLICY_BEFORE: CorsSentinelOptions = { origins: [FRONTEND, 'https://admin.example.com'], maxAge: 600, logger: false };
+const POLICY_AFTER: CorsSentinelOptions = { origins: ['https://admin.example.com'], maxAge: 600, logger: false };
+
+/** An app process: its sentinel records into its own MeterProvider, whose exporter answers /metrics. */
+function app(policy: CorsSentinelOptions): { handler: RequestListener; otel: OtelPipeline; close(): void } {
+  const otel = otelPipeline();
+  const cors = corsSentinelHandler({ ...policy, metrics: { meterProvider: otel.provider } }, (req, res) => {
+    if (req.url === '/metrics') return otel.handler(req, res);
+    res.end('ok');
+  });
+  return { handler: cors, otel, close: () => { cors.close(); void otel.shutdown(); } };
+}
+
+describeWithTools('prometheus')('OTel exporter → Prometheus → generated alert', () => {
+  jest.setTimeout(90_000);
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  const agent = new Agent({ keepAlive: true });
+  let dir: string;
+  let api: string;
+  let prom: string;
+  let current: ReturnType<typeof app>;
+  let traffic: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cors-otel-e2e-'));
+    const [apiPort, promPort] = await Promise.all([freePort(), freePort()]);
+    api = `http://127.0.0.1:${apiPort}`;
+    prom = `http://127.0.0.1:${promPort}`;
+    const config = resolveMixinConfig({
+      selector: 'job="cors-otel"',
+      windows: { rate: '10s', event: '15s', baselineInterval: '1s', rollout: '3s', lowTraffic: '30s' },
+      for: { ...Object.fromEntries(ALERT_NAMES.map((n) => [n, '1s'])), CorsAllowedOriginNowRejected: '2s', CorsExporterAbsent: '2m' },
+    });
+    const ruleFiles = Object.entries(generateRules(config)).map(([name, text]) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    });
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      toYaml(prometheusConfig({ targets: [`127.0.0.1:${apiPort}`], alertmanagers: [], ruleFiles, jobName: 'cors-otel', scrapeInterval: '1s', evaluationInterval: '1s' }), 'otel e2e'),
+    );
+    current = app(POLICY_BEFORE);
+    servers.push(await listen(apiPort, (req, res) => current.handler(req, res)));
+    children.push(start('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn',
+    ]));
+    let tick = 0;
+    traffic = setInterval(() => {
+      tick += 1;
+      send('GET', '/api/products', { Origin: FRONTEND });
+      if (tick % 3 === 0) send('GET', '/public/status', {});
+      if (tick % 10 === 0) send('OPTIONS', '/api/orders/1', { Origin: FRONTEND, 'Access-Control-Request-Method': 'PUT' });
+      if (tick % 20 === 0) send('GET', '/api/products', { Origin: 'https://stranger.example' });
+    }, 100);
+  });
+
+  afterAll(async () => {
+    if (traffic) clearInterval(traffic);
+    await stopAll(children);
+    agent.destroy();
+    await Promise.all(servers.map(closeServer));
+    current.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function send(method: string, path: string, headers: Record<string, string>): void {
+    const req = request(`${api}${path}`, { method, headers, agent }, (res) => res.resume());
+    req.on('error', () => undefined);
+    req.end();
+  }
+
+  async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+    const res = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+  }
+
+  it('evaluates every rule on the OTel series, quiet on normal traffic, and fires when a deploy drops the frontend', async () => {
+    const allowed = `job_origin_outcome:cors_requests:rate10s{job="cors-otel", origin="${FRONTEND}", outcome="allowed"}`;
+    await waitFor(async () => (await query(`${allowed} > 5`)).length === 1, 45_000, 'the recorded per-origin rate of normal traffic');
+    await sleep(5_000);
+    const rules = (await (await fetch(`${prom}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string; state?: string }> }> } };
+    const all = rules.data.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThan(10);
+    expect(all.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);
+    expect(all.filter((r) => r.state === 'firing').map((r) => r.name)).toEqual([]);
+    // The posture gauge and the preflight histogram arrive as the contract names them.
+    expect((await query('cors_config_info{job="cors-otel"}')).length).toBe(1);
+    expect((await query('cors_preflight_duration_seconds_bucket{job="cors-otel", le="+Inf"}')).length).toBeGreaterThan(0);
+
+    // The deploy: a new process, a new MeterProvider, counters from zero.
+    const before = current;
+    current = app(POLICY_AFTER);
+    before.close();
+    const firing = await waitFor(async () => {
+      const alerts = await query('ALERTS{alertname="CorsAllowedOriginNowRejected", alertstate="firing"}');
+      return alerts.length > 0 ? alerts : undefined;
+    }, 45_000, 'CorsAllowedOriginNowRejected firing');
+    expect(firing[0]?.metric).toMatchObject({ severity: 'critical', job: 'cors-otel', origin: FRONTEND });
+  });
+});
