@@ -77,7 +77,12 @@ describe('CORS decisions on the active span', () => {
     expect(createSpanAnnotator(() => false, null)).toBeUndefined();
     let asked = 0;
     const annotate = createSpanAnnotator(() => true, { trace: { getActiveSpan: () => (asked++, undefined) } });
-    annotate?.({ route: 'default', requestType: 'actual', outcome: 'allowed', origin: 'https://a.example' } as never);
-    expect(asked).toBe(1);
+    const decision = { route: 'default', requestType: 'actual', outcome: 'allowed', origin: 'https://a.example' } as never;
+    annotate?.(decision);
+    expect(asked).toBe(1); // the suite's context manager is registered
+    context.disable();
+    annotate?.(decision);
+    expect(asked).toBe(1); // none registered: not even the context is looked up
+    context.setGlobalContextManager(contextManager);
   });
 });

@@ -5,8 +5,9 @@
  * an error: the span's status is left alone.
  *
  * `@opentelemetry/api` is an optional peer: it is looked up once, when a sentinel is created. Without
- * it nothing runs per request; with it and no tracer registered, a request costs one
- * `trace.getActiveSpan()` (no context manager: the root context, no span).
+ * it nothing runs per request. With it, a span can only be active once a context manager is
+ * registered (the SDK does it); until then a request costs one property read of the API's global
+ * registry — the symbol every 1.x copy of the API shares by design — not a context lookup.
  */
 import type { Decision } from '../engine/decision';
 
@@ -20,6 +21,9 @@ interface TraceApiLike {
 }
 
 let traceApi: TraceApiLike | null | undefined;
+
+const API_GLOBALS = Symbol.for('opentelemetry.js.api.1');
+const globals = globalThis as unknown as Record<symbol, { context?: unknown } | undefined>;
 
 function loadTraceApi(): TraceApiLike | null {
   if (traceApi !== undefined) return traceApi;
@@ -40,6 +44,8 @@ export function createSpanAnnotator(hasOwnLabel: (origin: string) => boolean, ap
   if (api === null) return undefined;
   const trace = api.trace;
   return (decision) => {
+    // No context manager registered: the active context is always the root one, which holds no span.
+    if (globals[API_GLOBALS]?.context === undefined) return;
     const span = trace.getActiveSpan();
     if (span === undefined || decision.outcome === undefined || !span.isRecording()) return;
     const attributes: Record<string, string> = {
