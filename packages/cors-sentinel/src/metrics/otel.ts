@@ -67,7 +67,7 @@ export function createOtelCorsMetrics(provider: MeterProviderLike, options: Omit
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (!OTEL_METRIC_PREFIX.test(prefix)) throw new TypeError(`cors-sentinel: invalid metric prefix ${JSON.stringify(prefix)} for metrics.meterProvider (letters, digits and _)`);
   let byPrefix = BRIDGED.get(provider);
-  if (byPrefix === undefined) BRIDGED.set(provider, (byPrefix = new Map()));
+  if (byPrefix === undefined) BRIDGED.set(provider, (byPrefix = new Map<string, CorsMetrics>()));
   const existing = byPrefix.get(prefix);
   if (existing !== undefined) return existing;
   const meter = provider.getMeter(OTEL_METER_NAME);
