@@ -160,3 +160,30 @@ describe('the exporter settings that keep the contract', () => {
     }
   });
 });
+
+describe('series of origins that lost their label', () => {
+  it('leave the prom-client exposition; the OTel SDK keeps exporting them frozen at their last value (docs/opentelemetry.md)', async () => {
+    const { provider, scrape, shutdown } = otelPipeline();
+    const registry = new Registry();
+    const options = { origins: ['https://app.example.com'], logger: false as const };
+    const metrics = { originLabelLimit: 2, originLabelHoldMs: 100 };
+    const prom = createSentinel({ ...options, metrics: { ...metrics, registry } });
+    const viaOtel = createSentinel({ ...options, metrics: { ...metrics, meterProvider: provider } });
+    const scanner = `cors_requests_total{origin="https://scan.attacker.test",outcome="rejected",request_type="actual",route="default"}`;
+    for (const s of [prom, viaOtel]) {
+      const handling = s.handle({ method: 'GET', path: '/', origin: 'https://scan.attacker.test' });
+      handling.complete(await handling.decision, 'applied');
+    }
+    expect(seriesOf(await registry.metrics()).get(scanner)).toBe(1);
+    expect(seriesOf(await scrape()).get(scanner)).toBe(1);
+    // Unused for 5 hold periods, the label is released; its series is removed one hold period later.
+    const deadline = Date.now() + 20_000;
+    while (seriesOf(await registry.metrics()).has(scanner) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(seriesOf(await registry.metrics()).has(scanner)).toBe(false);
+    expect(seriesOf(await scrape()).get(scanner)).toBe(1);
+    expect(seriesOf(await scrape()).get('cors_origin_label_values{}')).toBe(0);
+    prom.close();
+    viaOtel.close();
+    await shutdown();
+  });
+});
