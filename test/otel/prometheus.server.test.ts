@@ -9,7 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request, Agent, type RequestListener, type Server } from 'node:http';
+import { Agent, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
@@ -17,7 +17,7 @@ import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/polic
 import { ALERT_NAMES, resolveMixinConfig } from '../../packages/cli/src/mixin/config';
 import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
 import { generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
-import { closeServer, listen, sleep, start, stopAll, waitFor } from '../mixin/processes';
+import { browserTraffic, closeServer, listen, promQuery, sleep, start, stopAll, waitFor } from '../mixin/processes';
 import { describeWithTools, freePort } from '../mixin/tools';
 import { loadDashboards, metricNames, panelQueries, rawSelectors, substitute } from '../dashboards/support';
 import { otelPipeline, seriesOf, type OtelPipeline } from './pipeline';
@@ -45,7 +45,7 @@ describeWithTools('prometheus')('OTel exporter → Prometheus → generated aler
   let api: string;
   let prom: string;
   let current: ReturnType<typeof app>;
-  let traffic: NodeJS.Timeout | undefined;
+  let stopTraffic: (() => void) | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'api-e2e-'));
@@ -71,18 +71,11 @@ describeWithTools('prometheus')('OTel exporter → Prometheus → generated aler
       `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn',
     ]));
-    let tick = 0;
-    traffic = setInterval(() => {
-      tick += 1;
-      send('GET', '/api/products', { Origin: FRONTEND });
-      if (tick % 3 === 0) send('GET', '/public/status', {});
-      if (tick % 10 === 0) send('OPTIONS', '/api/orders/1', { Origin: FRONTEND, 'Access-Control-Request-Method': 'PUT' });
-      if (tick % 20 === 0) send('GET', '/api/products', { Origin: 'https://stranger.example' });
-    }, 100);
+    stopTraffic = browserTraffic(api, FRONTEND, agent);
   });
 
   afterAll(async () => {
-    if (traffic) clearInterval(traffic);
+    stopTraffic?.();
     await stopAll(children);
     agent.destroy();
     await Promise.all(servers.map(closeServer));
@@ -90,16 +83,7 @@ describeWithTools('prometheus')('OTel exporter → Prometheus → generated aler
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function send(method: string, path: string, headers: Record<string, string>): void {
-    const req = request(`${api}${path}`, { method, headers, agent }, (res) => res.resume());
-    req.on('error', () => undefined);
-    req.end();
-  }
-
-  async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-    const res = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
-  }
+  const query = (expr: string) => promQuery(prom, expr);
 
   /**
    * Every generated dashboard's panel query, as Grafana sends it, is accepted by Prometheus on the OTel
