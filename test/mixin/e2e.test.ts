@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { createDemoApp } from '../../packages/cli/src/demo/app';
 import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../packages/cli/src/mixin/config';
 import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
-import { generateAlertmanager, generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
-import { browserTraffic, closeServer, listen, promQuery, sleep, start, stopAll, waitFor, webhook, type Received } from './processes';
+import { generateAlertmanager, toYaml } from '../../packages/cli/src/mixin/generate';
+import { browserTraffic, closeServer, listen, promQuery, sleep, start, startPrometheus, stopAll, waitFor, webhook, writeRuleFiles, type Received } from './processes';
 import { describeWithTools, freePort } from './tools';
 
 const FRONTEND = 'https://app.example.com';
@@ -57,10 +57,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
         repeatInterval: '1h',
       },
     });
-    const ruleFiles = Object.entries(generateRules(config)).map(([name, text]) => {
-      writeFileSync(join(dir, name), text);
-      return join(dir, name);
-    });
+    const ruleFiles = writeRuleFiles(dir, config);
     writeFileSync(join(dir, 'alertmanager.yml'), generateAlertmanager(config));
     writeFileSync(
       join(dir, 'prometheus.yml'),
@@ -76,10 +73,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
       `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`,
       `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
     ]));
-    children.push(start('prometheus', [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s', '--log.level=warn',
-    ]));
+    children.push(startPrometheus(dir, promPort, ['--rules.alert.resend-delay=1s']));
 
     stopTraffic = browserTraffic(api, FRONTEND, agent);
   });

@@ -4,6 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MixinConfig } from '../../packages/cli/src/mixin/config';
+import { generateRules } from '../../packages/cli/src/mixin/generate';
 import { sleep } from '../support/wait';
 
 export { sleep };
@@ -97,4 +101,20 @@ export function browserTraffic(api: string, frontend: string, agent: Agent): () 
     if (tick % 20 === 0) send('GET', '/api/products', { Origin: 'https://stranger.example' });
   }, 100);
   return () => clearInterval(timer);
+}
+
+/** Starts Prometheus on `port` with `dir`/prometheus.yml and its TSDB under `dir`. */
+export function startPrometheus(dir: string, port: number, extraArgs: readonly string[] = []): ChildProcess {
+  return start('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`, ...extraArgs, '--log.level=warn',
+  ]);
+}
+
+/** Writes the rule files generated for `config` into `dir`; returns their paths. */
+export function writeRuleFiles(dir: string, config: MixinConfig): string[] {
+  return Object.entries(generateRules(config)).map(([name, text]) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  });
 }

@@ -16,8 +16,8 @@ import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/n
 import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { ALERT_NAMES, resolveMixinConfig } from '../../packages/cli/src/mixin/config';
 import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
-import { generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
-import { browserTraffic, closeServer, listen, promQuery, sleep, start, stopAll, waitFor } from '../mixin/processes';
+import { toYaml } from '../../packages/cli/src/mixin/generate';
+import { browserTraffic, closeServer, listen, promQuery, sleep, startPrometheus, stopAll, waitFor, writeRuleFiles } from '../mixin/processes';
 import { describeWithTools, freePort } from '../mixin/tools';
 import { loadDashboards, metricNames, panelQueries, rawSelectors, substitute } from '../dashboards/support';
 import { otelPipeline, seriesOf, type OtelPipeline } from './pipeline';
@@ -57,20 +57,14 @@ describeWithTools('prometheus')('OTel exporter → Prometheus → generated aler
       windows: { rate: '10s', event: '15s', baselineInterval: '1s', rollout: '3s', lowTraffic: '30s' },
       for: { ...Object.fromEntries(ALERT_NAMES.map((n) => [n, '1s'])), CorsAllowedOriginNowRejected: '2s', CorsExporterAbsent: '2m' },
     });
-    const ruleFiles = Object.entries(generateRules(config)).map(([name, text]) => {
-      writeFileSync(join(dir, name), text);
-      return join(dir, name);
-    });
+    const ruleFiles = writeRuleFiles(dir, config);
     writeFileSync(
       join(dir, 'prometheus.yml'),
       toYaml(prometheusConfig({ targets: [`127.0.0.1:${apiPort}`], alertmanagers: [], ruleFiles, jobName: 'api', scrapeInterval: '1s', evaluationInterval: '1s' }), 'otel e2e'),
     );
     current = app(POLICY_BEFORE);
     servers.push(await listen(apiPort, (req, res) => current.handler(req, res)));
-    children.push(start('prometheus', [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn',
-    ]));
+    children.push(startPrometheus(dir, promPort));
     stopTraffic = browserTraffic(api, FRONTEND, agent);
   });
 
