@@ -40,6 +40,20 @@ const resolverS = createSentinel(P.resolverOptions({ logger: nullLogger() }));
 // Cross-origin request protection (Fetch Metadata) in report-only: unsafe requests are also judged.
 const protectedS = createSentinel(P.sentinelOptions({ logger: nullLogger(), crossOriginProtection: { mode: 'report-only' } }));
 const post = (origin, secFetchSite) => ({ ...get(origin), method: 'POST', secFetchSite });
+// The same policy recording through an OpenTelemetry MeterProvider (metrics.meterProvider), when the
+// SDK is installed (a devDependency): docs/opentelemetry.md promises at most 2x the prom-client path.
+const otelS = otelSentinel();
+
+function otelSentinel() {
+  let sdk;
+  try {
+    sdk = require('@opentelemetry/sdk-metrics');
+  } catch {
+    return undefined;
+  }
+  const provider = new sdk.MeterProvider({ readers: [new sdk.PeriodicExportingMetricReader({ exporter: new sdk.InMemoryMetricExporter(sdk.AggregationTemporality.CUMULATIVE), exportIntervalMillis: 60_000 })] });
+  return createSentinel(P.sentinelOptions({ logger: nullLogger(), metrics: { meterProvider: provider } }));
+}
 
 const SCENARIOS = [
   ['allowed GET (exact)', staticS, get(P.ALLOWED_ORIGIN)],
@@ -55,6 +69,11 @@ const SCENARIOS = [
   ['trusted cross-site POST, protected', protectedS, post(P.ALLOWED_ORIGIN, 'cross-site')],
   ['untrusted cross-site POST', staticS, post(P.REJECTED_ORIGIN, 'cross-site')],
   ['untrusted cross-site POST, protected', protectedS, post(P.REJECTED_ORIGIN, 'cross-site')],
+  ...(otelS ? [
+    ['allowed GET (exact), OTel', otelS, get(P.ALLOWED_ORIGIN)],
+    ['allowed preflight (exact), OTel', otelS, preflight(P.ALLOWED_ORIGIN)],
+    ['rejected GET, OTel', otelS, get(P.REJECTED_ORIGIN)],
+  ] : []),
 ];
 
 function run(s, req, n) {
@@ -82,7 +101,7 @@ async function main() {
     const sorted = samples[i].slice().sort((a, b) => a - b);
     return { name, medianNs: sorted[Math.floor(sorted.length / 2)], minNs: sorted[0], maxNs: sorted[sorted.length - 1] };
   });
-  for (const s of [staticS, wildcardS, resolverS, protectedS]) s.close();
+  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS]) s?.close();
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(results) + '\n');
   } else {

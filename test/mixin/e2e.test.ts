@@ -7,14 +7,14 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request, Agent, type RequestListener, type Server } from 'node:http';
+import { Agent, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDemoApp } from '../../packages/cli/src/demo/app';
 import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../packages/cli/src/mixin/config';
 import { prometheusConfig } from '../../packages/cli/src/mixin/deploy';
-import { generateAlertmanager, generateRules, toYaml } from '../../packages/cli/src/mixin/generate';
-import { closeServer, listen, sleep, start, stopAll, waitFor, webhook, type Received } from './processes';
+import { generateAlertmanager, toYaml } from '../../packages/cli/src/mixin/generate';
+import { browserTraffic, closeServer, listen, promQuery, sleep, start, startPrometheus, stopAll, waitFor, webhook, writeRuleFiles, type Received } from './processes';
 import { describeWithTools, freePort } from './tools';
 
 const FRONTEND = 'https://app.example.com';
@@ -34,7 +34,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
   let am: string;
   let config: MixinConfig;
   let handler: RequestListener;
-  let traffic: NodeJS.Timeout | undefined;
+  let stopTraffic: (() => void) | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cors-mixin-e2e-'));
@@ -57,10 +57,7 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
         repeatInterval: '1h',
       },
     });
-    const ruleFiles = Object.entries(generateRules(config)).map(([name, text]) => {
-      writeFileSync(join(dir, name), text);
-      return join(dir, name);
-    });
+    const ruleFiles = writeRuleFiles(dir, config);
     writeFileSync(join(dir, 'alertmanager.yml'), generateAlertmanager(config));
     writeFileSync(
       join(dir, 'prometheus.yml'),
@@ -76,41 +73,20 @@ describeWithTools('prometheus', 'prometheus-alertmanager')('mixin end to end (Pr
       `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`,
       `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
     ]));
-    children.push(start('prometheus', [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`, '--rules.alert.resend-delay=1s', '--log.level=warn',
-    ]));
+    children.push(startPrometheus(dir, promPort, ['--rules.alert.resend-delay=1s']));
 
-    // Browser-like traffic: a frontend's GETs and a preflight now and then, same-origin and non-CORS
-    // requests, and a stranger's occasional rejected request.
-    let tick = 0;
-    traffic = setInterval(() => {
-      tick += 1;
-      send('GET', '/api/products', { Origin: FRONTEND });
-      if (tick % 3 === 0) send('GET', '/public/status', {});
-      if (tick % 10 === 0) send('OPTIONS', '/api/orders/1', { Origin: FRONTEND, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' });
-      if (tick % 20 === 0) send('GET', '/api/products', { Origin: 'https://stranger.example' });
-    }, 100);
+    stopTraffic = browserTraffic(api, FRONTEND, agent);
   });
 
   afterAll(async () => {
-    if (traffic) clearInterval(traffic);
+    stopTraffic?.();
     await stopAll(children);
     agent.destroy();
     await Promise.all(servers.map(closeServer));
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function send(method: string, path: string, headers: Record<string, string>): void {
-    const req = request(`${api}${path}`, { method, headers, agent }, (res) => res.resume());
-    req.on('error', () => undefined);
-    req.end();
-  }
-
-  async function query(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-    const res = await fetch(`${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
-  }
+  const query = (expr: string) => promQuery(prom, expr);
 
   it('stays quiet on normal traffic, then pages on-call when a deploy drops a real frontend', async () => {
     const started = Date.now();

@@ -3,7 +3,11 @@
  * started with their stderr kept for the failure message, listened on loopback, and polled until ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MixinConfig } from '../../packages/cli/src/mixin/config';
+import { generateRules } from '../../packages/cli/src/mixin/generate';
 import { sleep } from '../support/wait';
 
 export { sleep };
@@ -69,5 +73,48 @@ export function webhook(port: number, received: Received[]): Promise<Server> {
       received.push({ path: req.url ?? '', at: Date.now(), body: JSON.parse(body) as Received['body'] });
       res.end();
     });
+  });
+}
+
+/** An instant query's result vector from a Prometheus at `base`. */
+export async function promQuery(base: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+}
+
+/**
+ * Browser-like traffic to `api` every 100 ms until the returned function is called: a frontend's GETs
+ * and a preflight now and then, non-CORS requests, and a stranger's occasional rejected request.
+ */
+export function browserTraffic(api: string, frontend: string, agent: Agent): () => void {
+  const send = (method: string, path: string, headers: Record<string, string>): void => {
+    const req = request(`${api}${path}`, { method, headers, agent }, (res) => res.resume());
+    req.on('error', () => undefined);
+    req.end();
+  };
+  let tick = 0;
+  const timer = setInterval(() => {
+    tick += 1;
+    send('GET', '/api/products', { Origin: frontend });
+    if (tick % 3 === 0) send('GET', '/public/status', {});
+    if (tick % 10 === 0) send('OPTIONS', '/api/orders/1', { Origin: frontend, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' });
+    if (tick % 20 === 0) send('GET', '/api/products', { Origin: 'https://stranger.example' });
+  }, 100);
+  return () => clearInterval(timer);
+}
+
+/** Starts Prometheus on `port` with `dir`/prometheus.yml and its TSDB under `dir`. */
+export function startPrometheus(dir: string, port: number, extraArgs: readonly string[] = []): ChildProcess {
+  return start('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`, ...extraArgs, '--log.level=warn',
+  ]);
+}
+
+/** Writes the rule files generated for `config` into `dir`; returns their paths. */
+export function writeRuleFiles(dir: string, config: MixinConfig): string[] {
+  return Object.entries(generateRules(config)).map(([name, text]) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
   });
 }

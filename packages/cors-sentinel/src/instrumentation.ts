@@ -12,11 +12,14 @@ import type { LoggingOptions, MetricsOptions } from './policy/options';
 import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
 import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
+import { createOtelCorsMetrics, isMeterProvider } from './metrics/otel';
 import { DEFAULT_ORIGIN_LABEL_LIMIT, OriginLabeler } from './metrics/origin-labeler';
 import { MetricsRecorder } from './metrics/recorder';
 import { DEFAULT_LABEL_HOLD_MS } from './metrics/label-guard';
 import { joinClusterMetrics } from './metrics/cluster';
 import { ShadowEvaluator } from './report-only';
+import { createSpanAnnotator } from './metrics/span-attributes';
+import { INVALID_ORIGIN_LABEL } from './engine/decision';
 
 /** What both the enforcing sentinel and the observer report through. */
 export interface Instrumentation {
@@ -40,6 +43,7 @@ export interface Instrumentation {
 }
 
 const METRICS_DISABLED = 'cors-sentinel: metrics are disabled (metrics: false)';
+const METRICS_THROUGH_OTEL = 'cors-sentinel: metrics go to metrics.meterProvider; serve them with an OTel reader (e.g. @opentelemetry/exporter-prometheus), not metricsHandler()';
 
 export interface InstrumentationOptions {
   readonly metrics?: MetricsOptions | false;
@@ -67,11 +71,16 @@ export function createInstrumentation(
     if (!Number.isInteger(limit) || limit < 0) throw new TypeError('cors-sentinel: metrics.originLabelLimit must be a whole number ≥ 0');
     const holdMs = m.originLabelHoldMs ?? DEFAULT_LABEL_HOLD_MS;
     if (!Number.isInteger(holdMs) || holdMs < 100) throw new TypeError('cors-sentinel: metrics.originLabelHoldMs must be a whole number of milliseconds ≥ 100 (default 60000)');
-    metrics = createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets });
+    // Chosen once here: without a meterProvider the prom-client path is untouched.
+    metrics = m.meterProvider === undefined
+      ? createCorsMetrics({ registry: m.registry, prefix: m.prefix, preflightBuckets: m.preflightBuckets })
+      : createOtelMetrics(m);
     const authority = m.cluster ? joinClusterMetrics(metrics.registry) : undefined;
     recorder = new MetricsRecorder(metrics, new OriginLabeler(limit, configured, authority, holdMs));
   }
   const labeler = recorder?.labeler;
+  const annotateSpan = createSpanAnnotator((origin) => configured.has(origin) || origin === 'null' || origin === INVALID_ORIGIN_LABEL);
+  const otel = options.metrics !== false && options.metrics?.meterProvider !== undefined;
   violations.setPriority((d) => {
     const origin = d.origin;
     if (origin !== undefined && (configured.has(origin) || labeler?.wasAllowed(origin) === true)) return 'previously_allowed';
@@ -84,6 +93,7 @@ export function createInstrumentation(
     recorder,
     record(decision, seconds, rawOrigin, request) {
       recorder?.record(decision, seconds, rawOrigin);
+      annotateSpan?.(decision);
       if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
     },
     finding(finding, details) {
@@ -96,10 +106,12 @@ export function createInstrumentation(
     },
     metricsHandler(handlerOptions) {
       if (!metrics) throw new Error(METRICS_DISABLED);
+      if (otel) throw new Error(METRICS_THROUGH_OTEL);
       return createMetricsHandler(metrics.registry, handlerOptions);
     },
     serveMetrics(serverOptions) {
       if (!metrics) return Promise.reject(new Error(METRICS_DISABLED));
+      if (otel) return Promise.reject(new Error(METRICS_THROUGH_OTEL));
       return serveMetrics(metrics.registry, serverOptions);
     },
     close() {
@@ -107,6 +119,13 @@ export function createInstrumentation(
       violations.close();
     },
   };
+}
+
+function createOtelMetrics(m: MetricsOptions): CorsMetrics {
+  const provider = m.meterProvider;
+  if (!isMeterProvider(provider)) throw new TypeError('cors-sentinel: metrics.meterProvider must be an OpenTelemetry MeterProvider (with getMeter())');
+  if (m.registry !== undefined || m.cluster === true) throw new TypeError('cors-sentinel: metrics.meterProvider excludes metrics.registry and metrics.cluster');
+  return createOtelCorsMetrics(provider, { prefix: m.prefix, preflightBuckets: m.preflightBuckets });
 }
 
 /** The report-only evaluator for a candidate, reporting through `inst` (undefined without a candidate). */

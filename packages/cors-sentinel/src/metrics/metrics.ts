@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRIC_NAMES } from '../contract';
 import { enableBatching, flushOnCollect } from './batch';
-import { SeriesHistogram } from './histogram';
+import { SeriesHistogram, type HistogramSeries } from './histogram';
 import { METRIC_PREFIX } from '../policy/nested-options';
 import { estimateRegisters, mergeRegisters } from './distinct-origins';
 
@@ -13,18 +13,24 @@ export const DEFAULT_PREFIX = 'cors_';
 export const DEFAULT_PREFLIGHT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 export const DEFAULT_RESOLVER_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** A histogram by label set: cors-sentinel's SeriesHistogram, a prom-client Histogram, or an OTel histogram (./otel). */
+export interface LabelledHistogram<L extends string> {
+  labels(...values: string[]): HistogramSeries;
+  observe(labels: Readonly<Record<L, string>>, value: number): void;
+}
+
 export interface CorsMetrics {
   readonly registry: Registry;
   readonly prefix: string;
   readonly requests: Counter<'route' | 'request_type' | 'outcome' | 'origin'>;
   readonly violations: Counter<'route' | 'request_type' | 'reason'>;
   /** Observed on every preflight: a series histogram (./histogram), exported as prom-client's Histogram would be. */
-  readonly preflightDuration: SeriesHistogram<'route' | 'outcome'>;
+  readonly preflightDuration: LabelledHistogram<'route' | 'outcome'>;
   readonly nonCorsRequests: Counter<'route'>;
   readonly originLabelValues: Gauge;
   readonly originLabelLimit: Gauge;
   readonly originLabelOverflow: Counter;
-  readonly resolverDuration: Histogram<'result'>;
+  readonly resolverDuration: LabelledHistogram<'result'>;
   readonly resolverCache: Counter<'result'>;
   readonly responseFindings: Counter<'finding'>;
   readonly shadowDecisions: Counter<'route' | 'change'>;

@@ -12,7 +12,7 @@ import type { LoggingOptions, MetricsAuth, MetricsOptions } from './options';
 /** Every key of T (of each member, for a union), listed once: a key missing here fails to compile. */
 type KeyList<T> = Record<T extends unknown ? keyof T : never, true>;
 
-const METRICS_KEY_LIST: KeyList<MetricsOptions> = { registry: true, prefix: true, originLabelLimit: true, originLabelHoldMs: true, cluster: true, preflightBuckets: true };
+const METRICS_KEY_LIST: KeyList<MetricsOptions> = { registry: true, prefix: true, originLabelLimit: true, originLabelHoldMs: true, cluster: true, preflightBuckets: true, meterProvider: true };
 const LOGGING_KEY_LIST: KeyList<LoggingOptions> = { maxPerInterval: true, intervalMs: true, level: true };
 const AUTH_KEY_LIST: KeyList<MetricsAuth> = { bearerToken: true, username: true, password: true };
 
@@ -58,6 +58,7 @@ export const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Values of `metrics`: the runtime would otherwise refuse them one at a time, or not at all. */
 function checkMetricsValues(m: Record<string, unknown>, problems: ProblemCollector): void {
   const { registry, prefix, originLabelLimit, originLabelHoldMs, cluster, preflightBuckets } = m;
+  checkMeterProvider(m, problems);
   if (registry !== undefined && !(isObject(registry) && typeof registry.registerMetric === 'function' && typeof registry.getSingleMetric === 'function')) {
     problems.add('metrics.registry', 'invalid_type', `expected a prom-client Registry, got ${describe(registry)}`);
   }
@@ -71,6 +72,21 @@ function checkMetricsValues(m: Record<string, unknown>, problems: ProblemCollect
     const ok = Array.isArray(preflightBuckets) && preflightBuckets.length > 0 &&
       preflightBuckets.every((b, i) => typeof b === 'number' && Number.isFinite(b) && b > 0 && (i === 0 || b > (preflightBuckets[i - 1] as number)));
     if (!ok) problems.add('metrics.preflightBuckets', 'invalid_number', `expected upper bounds in seconds, positive and increasing (e.g. [0.001, 0.01, 0.1]), got ${describe(preflightBuckets)}`);
+  }
+}
+
+/** An OTel MeterProvider replaces the registry: the two (and cluster aggregation, which needs a registry) exclude each other. */
+function checkMeterProvider(m: Record<string, unknown>, problems: ProblemCollector): void {
+  const provider = m.meterProvider;
+  if (provider === undefined) return;
+  if (!(isObject(provider) && typeof provider.getMeter === 'function')) {
+    problems.add('metrics.meterProvider', 'invalid_type', `expected an OpenTelemetry MeterProvider (with getMeter()), got ${describe(provider)}`);
+    return;
+  }
+  if (m.registry !== undefined) problems.add('metrics.meterProvider', 'invalid_type', 'metrics.registry and metrics.meterProvider exclude each other: pass one (the series go to the MeterProvider\'s readers)');
+  if (m.cluster === true) problems.add('metrics.meterProvider', 'invalid_type', 'metrics.cluster aggregates prom-client registries; with metrics.meterProvider let each worker export through its own MeterProvider');
+  if (typeof m.prefix === 'string' && !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(m.prefix)) {
+    problems.add('metrics.prefix', 'invalid_type', `with metrics.meterProvider the prefix must be letters, digits and _ (OTel instrument names), got ${describe(m.prefix)}`);
   }
 }
 

@@ -167,6 +167,12 @@ export interface MetricsOptions {
   cluster?: boolean;
   /** Preflight latency buckets in seconds. */
   preflightBuckets?: readonly number[];
+  /**
+   * An OpenTelemetry `MeterProvider` (`@opentelemetry/api` 1.x): the series of docs/metrics.md are
+   * recorded through OTel instruments on it instead of being served from a prom-client registry
+   * (docs/opentelemetry.md). Excludes `registry` and `cluster`.
+   */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
 }
 
 export interface LoggingOptions {
