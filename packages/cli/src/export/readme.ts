@@ -1,0 +1,29 @@
+/** The README that says where each snippet goes, written beside the snippets. */
+import type { EdgePlan } from './plan';
+import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET } from './nginx';
+
+function routeLines(plan: EdgePlan): string {
+  return plan.routes.map((r) => `- \`${r.name}\` (${r.pattern?.source ?? 'every other path'}): ${
+    r.disabled ? 'CORS off' : r.anyOnly ? 'any origin' : `${r.exact.length} exact origin(s), ${r.wildcards.length} wildcard(s)`}`).join('\n');
+}
+
+export function nginxReadme(plan: EdgePlan): string {
+  return `# cors-sentinel export: nginx
+
+Generated from the policy; edit the policy and export again rather than these files.
+
+1. \`${NGINX_HTTP_SNIPPET}\` goes in the \`http {}\` block: \`include /path/to/${NGINX_HTTP_SNIPPET};\`.
+   It defines the \`cors_json\` log format and the maps that decide every request.
+2. \`${NGINX_LOCATION_SNIPPET}\` goes in **every location that serves the API**:
+   \`include /path/to/${NGINX_LOCATION_SNIPPET};\`. nginx 1.22 has no \`add_header_inherit\`: a location,
+   nested location or \`if\` block with \`add_header\` lines of its own loses the CORS headers unless it
+   includes the snippet too. Preflights are answered here and never reach the upstream.
+3. For metrics, log those locations with \`access_log /var/log/nginx/cors.log cors_json;\` and run
+   \`cors-sentinel logs --format nginx-json --policy POLICY /var/log/nginx/cors.log\`.
+4. Check with \`nginx -t\`.
+
+Routes (most specific first, as the middleware selects them):
+
+${routeLines(plan)}
+`;
+}

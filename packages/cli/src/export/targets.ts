@@ -1,0 +1,35 @@
+/** The edges `export` writes for, each a renderer from a plan to files. */
+import type { EdgePlan } from './plan';
+import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet, nginxLocationSnippet } from './nginx';
+import { nginxReadme } from './readme';
+
+export interface Runnable {
+  readonly upstream: URL;
+  readonly listen: { readonly host: string; readonly port: number };
+}
+
+export interface EdgeFiles {
+  readonly files: Readonly<Record<string, string>>;
+  /** Directories the runnable config needs inside DIR (nginx's temp paths). */
+  readonly directories?: readonly string[];
+}
+
+export interface EdgeTarget {
+  render(plan: EdgePlan, runnable: Runnable | undefined): EdgeFiles;
+}
+
+/** `host:port` as a listen directive reads it (IPv6 in brackets). */
+export function hostPort(listen: Runnable['listen']): string {
+  return `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+}
+
+export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
+  nginx: {
+    render(plan, runnable) {
+      const files: Record<string, string> = { [NGINX_HTTP_SNIPPET]: nginxHttpSnippet(plan), [NGINX_LOCATION_SNIPPET]: nginxLocationSnippet(plan) };
+      if (runnable === undefined) return { files: { ...files, 'README.md': nginxReadme(plan) } };
+      files['nginx.conf'] = nginxConf(runnable.upstream.origin, hostPort(runnable.listen));
+      return { files, directories: ['tmp'] };
+    },
+  },
+};
