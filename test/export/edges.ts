@@ -26,8 +26,14 @@ export function startMiddleware(policy: CorsSentinelOptions): Promise<Running> {
   return listen(corsSentinelHandler({ ...policy, logger: false, metrics: false }, app));
 }
 
-export function startUpstream(): Promise<Running> {
-  return listen(app);
+/** The upstream behind an edge, recording every preflight that reached it (none may). */
+export async function startUpstream(): Promise<Running & { readonly preflightsSeen: string[] }> {
+  const preflightsSeen: string[] = [];
+  const running = await listen((req, res) => {
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) preflightsSeen.push(req.url ?? '');
+    app(req, res);
+  });
+  return { ...running, preflightsSeen };
 }
 
 /** A port that was free a moment ago (the edge binds it itself; a collision fails its start, retried). */

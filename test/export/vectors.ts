@@ -91,3 +91,11 @@ export function equivalenceVectors(): Array<readonly [string, Req]> {
   out.push(['private network not asked', { ...preflight(APP), headers: { ...preflight(APP).headers, 'Access-Control-Request-Private-Network': 'false' } }]);
   return out;
 }
+
+/** Empty header values, which a browser never sends: only an edge that tells absent from empty gets them right. */
+export const PRESENCE_VECTORS: Array<readonly [string, Req]> = [
+  ['empty Origin, actual', { path: '/api/items', headers: { Origin: '' } }],
+  ['empty Origin, preflight', preflight('')],
+  ['empty Access-Control-Request-Method', preflight(APP, '')],
+  ['empty Origin on the public route', preflight('', 'GET', undefined, '/public/x')],
+];

@@ -1,6 +1,7 @@
 /** The README that says where each snippet goes, written beside the snippets. */
 import type { EdgePlan } from './plan';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET } from './nginx';
+import { HAPROXY_SNIPPET } from './haproxy';
 
 function routeLines(plan: EdgePlan): string {
   return plan.routes.map((r) => `- \`${r.name}\` (${r.pattern?.source ?? 'every other path'}): ${
@@ -21,6 +22,23 @@ Generated from the policy; edit the policy and export again rather than these fi
 3. For metrics, log those locations with \`access_log /var/log/nginx/cors.log cors_json;\` and run
    \`cors-sentinel logs --format nginx-json --policy POLICY /var/log/nginx/cors.log\`.
 4. Check with \`nginx -t\`.
+
+Routes (most specific first, as the middleware selects them):
+
+${routeLines(plan)}
+`;
+}
+
+export function haproxyReadme(plan: EdgePlan): string {
+  return `# cors-sentinel export: HAProxy
+
+Generated from the policy; edit the policy and export again rather than this file.
+
+1. Paste \`${HAPROXY_SNIPPET}\` into the \`frontend\` section that serves the API (HAProxy 2.6 has no
+   include), before its \`use_backend\`/\`default_backend\` lines. It needs \`mode http\`.
+   Preflights are answered by \`http-request return\` and never reach a backend; the backend's own
+   \`Access-Control-*\` headers are removed.
+2. Check with \`haproxy -c -f haproxy.cfg\`.
 
 Routes (most specific first, as the middleware selects them):
 

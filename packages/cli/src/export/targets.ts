@@ -1,7 +1,8 @@
 /** The edges `export` writes for, each a renderer from a plan to files. */
 import type { EdgePlan } from './plan';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet, nginxLocationSnippet } from './nginx';
-import { nginxReadme } from './readme';
+import { HAPROXY_SNIPPET, haproxyConfig, haproxySnippet } from './haproxy';
+import { haproxyReadme, nginxReadme } from './readme';
 
 export interface Runnable {
   readonly upstream: URL;
@@ -30,6 +31,12 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
       if (runnable === undefined) return { files: { ...files, 'README.md': nginxReadme(plan) } };
       files['nginx.conf'] = nginxConf(runnable.upstream.origin, hostPort(runnable.listen));
       return { files, directories: ['tmp'] };
+    },
+  },
+  haproxy: {
+    render(plan, runnable): EdgeFiles {
+      if (runnable === undefined) return { files: { [HAPROXY_SNIPPET]: haproxySnippet(plan), 'README.md': haproxyReadme(plan) } };
+      return { files: { 'haproxy.cfg': haproxyConfig(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
     },
   },
 };

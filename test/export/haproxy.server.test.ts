@@ -1,0 +1,46 @@
+/**
+ * The exported HAProxy config, run by the real HAProxy 2.6 in front of a real upstream, answers every
+ * equivalence vector exactly as the middleware with the same policy.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { send, type Running } from '../support/exchange';
+import { compare, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
+import { APP, equivalenceVectors, POLICY, PRESENCE_VECTORS } from './vectors';
+
+jest.setTimeout(120_000);
+
+const haproxy = (dir: string): { command: string; args: string[] } => ({ command: 'haproxy', args: ['-f', join(dir, 'haproxy.cfg')] });
+
+let upstream: Running & { readonly preflightsSeen: string[] };
+let middleware: Running;
+let edge: RunningEdge;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  middleware = await startMiddleware(POLICY);
+  edge = await startEdge('haproxy', POLICY, upstream.port, haproxy);
+});
+afterAll(async () => {
+  await edge?.close();
+  await middleware?.close();
+  await upstream?.close();
+});
+
+it('passes haproxy -c', () => {
+  expect(() => execFileSync('haproxy', ['-c', '-q', ...haproxy(edge.dir).args], { stdio: 'pipe' })).not.toThrow();
+});
+
+// HAProxy sees whether a header is present, so empty Origin and Access-Control-Request-Method values are judged too.
+it.each([...equivalenceVectors(), ...PRESENCE_VECTORS])('%s: same answer as the middleware', async (_name, req) => {
+  const { edge: e, middleware: m } = await compare(edge.port, middleware.port, req);
+  expect(e).toEqual(m);
+});
+
+it('answers preflights itself: the upstream never sees one on a route with CORS', async () => {
+  const pre = await send(edge.port, { method: 'OPTIONS', path: '/api/x', headers: { Origin: APP, 'Access-Control-Request-Method': 'PUT' } });
+  expect([pre.status, pre.body]).toEqual([204, '']);
+  // Every vector above went through the edge too: only the route with CORS off (/static*) passes preflights on.
+  expect(upstream.preflightsSeen.filter((path) => !path.toLowerCase().startsWith('/static'))).toEqual([]);
+  expect(upstream.preflightsSeen.length).toBeGreaterThan(0);
+});
