@@ -45,7 +45,7 @@ function routeRules(r: EdgeRoute, i: number): { request: string[]; response: str
   );
   const vary = varyOf(r);
   const granted = [['Vary', vary.preflight], ['Access-Control-Allow-Origin', '%[var(txn.cors_origin)]'], ...r.preflightHeaders]
-    .map(([name, value]) => `hdr ${name} ${name === 'Access-Control-Allow-Origin' ? sq(value as string) : fmt(value as string)}`).join(' ');
+    .map(([name, value]) => `hdr ${name} ${name === 'Access-Control-Allow-Origin' ? sq(value) : fmt(value)}`).join(' ');
   const allow = `http-request return status ${r.preflightStatus} ${granted} if ${on} ${PREFLIGHT} cors_origin_ok cors_method_ok_${i} !cors_pna_asked`;
   request.push(`${allow} cors_headers_absent`, `${allow} !cors_headers_too_large cors_headers_ok_${i}`);
   request.push(`http-request return status ${r.rejectedStatus} hdr Vary ${fmt(vary.preflight)} if ${on} ${PREFLIGHT}`);
