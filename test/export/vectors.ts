@@ -57,7 +57,7 @@ export const BYPASSES = [
 ];
 
 /** Spellings parseRequestOrigin() normalises to a listed exact origin: the edge maps them to the same answer. */
-const EXACT_SPELLINGS = ['HTTPS://APP.EXAMPLE.COM', 'https://App.Example.com:443', 'https://app.example.com:0443', 'http://LOCALHOST:5173', 'http://localhost:05173', 'http://localhost:5174'];
+const EXACT_SPELLINGS = ['HTTPS://APP.EXAMPLE.COM', 'https://App.Example.com:443', 'https://app.example.com:0443', 'http://LOCALHOST:5173', 'http://localhost:05173', 'http://localhost:005173', 'https://app.example.com:00443', 'https://app.example.com:000443', 'http://localhost:5174'];
 
 /** Header lists at the limits of parseRequestedHeaders(): OWS, case, empty elements, counts, length. */
 const HEADER_LISTS = [

@@ -2,6 +2,7 @@
 import type { EdgePlan } from './plan';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET } from './nginx';
 import { HAPROXY_SNIPPET } from './haproxy';
+import { CADDY_SNIPPET } from './caddy';
 
 function routeLines(plan: EdgePlan): string {
   return plan.routes.map((r) => `- \`${r.name}\` (${r.pattern?.source ?? 'every other path'}): ${
@@ -39,6 +40,23 @@ Generated from the policy; edit the policy and export again rather than this fil
    Preflights are answered by \`http-request return\` and never reach a backend; the backend's own
    \`Access-Control-*\` headers are removed.
 2. Check with \`haproxy -c -f haproxy.cfg\`.
+
+Routes (most specific first, as the middleware selects them):
+
+${routeLines(plan)}
+`;
+}
+
+export function caddyReadme(plan: EdgePlan): string {
+  return `# cors-sentinel export: Caddy
+
+Generated from the policy; edit the policy and export again rather than this file.
+
+1. In the site block that serves the API: \`import /path/to/${CADDY_SNIPPET}\`, before its handlers.
+   Preflights are answered with \`respond\` and never reach \`reverse_proxy\`.
+2. In that site's \`reverse_proxy\`, drop the upstream's own CORS headers (the edge owns them):
+   \`header_down -Access-Control-Allow-Origin\` and likewise for the other \`Access-Control-*\` headers.
+3. Check with \`caddy validate --config Caddyfile --adapter caddyfile\`.
 
 Routes (most specific first, as the middleware selects them):
 

@@ -24,8 +24,21 @@ export function exactOriginSource(origin: string): { source: string; caseInsensi
   const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*?)(?::(\d+))?$/.exec(origin);
   const [scheme, host, port] = m ? [m[1] as string, m[2] as string, m[3]] : [origin, '', undefined];
   const defaultPort = DEFAULT_PORTS[scheme.slice(0, -3)];
-  const portPart = port !== undefined ? `:0*${port}` : defaultPort !== undefined ? `(?::0*${defaultPort})?` : '';
+  const portPart = port !== undefined ? `:${zeros(port)}${port}` : defaultPort !== undefined ? `(?::${zeros(defaultPort)}${defaultPort})?` : '';
   return { source: `${escapeRegex(scheme)}${escapeRegex(host)}${portPart}`, caseInsensitive: true };
+}
+
+/** Leading zeros parseRequestOrigin() accepts: a port has at most five digits. */
+function zeros(port: string): string {
+  const room = 5 - port.length;
+  return room === 0 ? '' : `0{0,${room}}`;
+}
+
+/** `count` characters or more, within RE2's bound of 1000 per repetition (Caddy's Go regexp). */
+function atLeast(count: number): string {
+  const parts: string[] = [];
+  for (let left = count; left > 0; left -= 1000) parts.push(`[\\s\\S]{${Math.min(left, 1000)}}`);
+  return parts.join('');
 }
 
 /**
@@ -39,7 +52,7 @@ export function wildcardOriginSource(w: EdgeWildcard): string {
 }
 
 /** An Origin longer than this is invalid whatever it says (parseRequestOrigin's cap). */
-export const ORIGIN_TOO_LONG = `[\\s\\S]{${MAX_ORIGIN_LENGTH + 1}}`;
+export const ORIGIN_TOO_LONG = atLeast(MAX_ORIGIN_LENGTH + 1);
 
 /** The path patterns of policy/routes.ts, case-insensitive like routeMatches() on the lower-cased path. */
 export function routePathSource(p: RoutePattern): string {
@@ -68,7 +81,7 @@ const NAME = `${OWS}[^, \\t][^,]*`;
  * start: over-long, more than 16 empty elements, more than 32 names.
  */
 export const REQUEST_HEADERS_TOO_LARGE: readonly string[] = [
-  `[\\s\\S]{${MAX_REQUEST_HEADERS_LENGTH + 1}}`,
+  atLeast(MAX_REQUEST_HEADERS_LENGTH + 1),
   `(?:(?:${NAME},)*${EMPTY},){${MAX_EMPTY_REQUEST_HEADER_ELEMENTS}}(?:${NAME},)*${EMPTY}(?:,|$)`,
   `(?:(?:${EMPTY},)*${NAME},){${MAX_REQUEST_HEADERS_COUNT}}(?:${EMPTY},)*${NAME}(?:,|$)`,
 ];

@@ -1,8 +1,9 @@
 /** The edges `export` writes for, each a renderer from a plan to files. */
 import type { EdgePlan } from './plan';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet, nginxLocationSnippet } from './nginx';
+import { CADDY_SNIPPET, caddyfile, caddySnippet } from './caddy';
 import { HAPROXY_SNIPPET, haproxyConfig, haproxySnippet } from './haproxy';
-import { haproxyReadme, nginxReadme } from './readme';
+import { caddyReadme, haproxyReadme, nginxReadme } from './readme';
 
 export interface Runnable {
   readonly upstream: URL;
@@ -37,6 +38,12 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
     render(plan, runnable): EdgeFiles {
       if (runnable === undefined) return { files: { [HAPROXY_SNIPPET]: haproxySnippet(plan), 'README.md': haproxyReadme(plan) } };
       return { files: { 'haproxy.cfg': haproxyConfig(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
+    },
+  },
+  caddy: {
+    render(plan, runnable): EdgeFiles {
+      if (runnable === undefined) return { files: { [CADDY_SNIPPET]: caddySnippet(plan), 'README.md': caddyReadme(plan) } };
+      return { files: { Caddyfile: caddyfile(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
     },
   },
 };

@@ -1,0 +1,49 @@
+/**
+ * The exported Caddyfile, run by the real Caddy 2.6 in front of a real upstream, answers every
+ * equivalence vector exactly as the middleware with the same policy. The one documented difference:
+ * Go's HTTP server writes header fields sorted by name, so the order of the CORS headers is not compared.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { send, type Running } from '../support/exchange';
+import { compare, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
+import { APP, equivalenceVectors, POLICY, PRESENCE_VECTORS } from './vectors';
+
+jest.setTimeout(120_000);
+
+const caddy = (dir: string): { command: string; args: string[] } => ({
+  command: 'caddy', args: ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'],
+});
+
+let upstream: Running & { readonly preflightsSeen: string[] };
+let middleware: Running;
+let edge: RunningEdge;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  middleware = await startMiddleware(POLICY);
+  edge = await startEdge('caddy', POLICY, upstream.port, caddy);
+});
+afterAll(async () => {
+  await edge?.close();
+  await middleware?.close();
+  await upstream?.close();
+});
+
+it('passes caddy validate', () => {
+  const out = execFileSync('caddy', ['validate', '--config', join(edge.dir, 'Caddyfile'), '--adapter', 'caddyfile'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(out).toContain('Valid configuration');
+});
+
+// Caddy's header_regexp sees whether a header is present, so empty values are judged too.
+it.each([...equivalenceVectors(), ...PRESENCE_VECTORS])('%s: same answer as the middleware', async (_name, req) => {
+  const { edge: e, middleware: m } = await compare(edge.port, middleware.port, req);
+  expect({ ...e, order: String(e.order).split(' ').sort() }).toEqual({ ...m, order: String(m.order).split(' ').sort() });
+});
+
+it('answers preflights itself: the upstream never sees one on a route with CORS', async () => {
+  const pre = await send(edge.port, { method: 'OPTIONS', path: '/api/x', headers: { Origin: APP, 'Access-Control-Request-Method': 'PUT' } });
+  expect([pre.status, pre.body]).toEqual([204, '']);
+  expect(upstream.preflightsSeen.filter((path) => !path.toLowerCase().startsWith('/static'))).toEqual([]);
+  expect(upstream.preflightsSeen.length).toBeGreaterThan(0);
+});
