@@ -47,7 +47,9 @@ export async function freePort(): Promise<number> {
 
 export function writePolicy(dir: string, policy: CorsSentinelOptions): string {
   const file = join(dir, 'policy.yaml');
-  writeFileSync(file, stringify(policy));
+  // RegExps as policy files write them: { regexp, flags }.
+  const plain: unknown = JSON.parse(JSON.stringify(policy, (_key, value: unknown) => (value instanceof RegExp ? { regexp: value.source, flags: value.flags } : value)));
+  writeFileSync(file, stringify(plain));
   return file;
 }
 

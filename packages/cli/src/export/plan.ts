@@ -14,7 +14,7 @@ import { SAFELISTED_METHODS } from 'cors-sentinel/internal/http/tokens';
 export const REFUSAL_CODES = [
   'origin_resolver', 'origin_store', 'tenant_from', 'callback_origin', 'regexp_origin', 'reflect_any_origin',
   'echoed_request_headers', 'private_network_access', 'preflight_continue', 'reject_actual_requests',
-  'insecure_wildcard_with_credentials', 'report_only', 'local_server', 'cross_origin_protection',
+  'report_only', 'local_server', 'cross_origin_protection',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -89,9 +89,6 @@ function edgeRoute(route: CompiledRoutePolicy, refusals: Refusal[]): EdgeRoute {
     else if (entry.kind === 'regexp') refuse('regexp_origin', `${entry.pattern}: a JavaScript RegExp (run on RE2 by the middleware) is not read the same way by an edge's regex engine; list the origins or use https://*.domain wildcards`);
   }
   if (route.origins.allowNull) exact.push('null');
-  if (route.credentials && !route.allowInsecureWithCredentials && wildcards.some((w) => w.scheme === 'http')) {
-    refuse('insecure_wildcard_with_credentials', 'an http:// wildcard with credentials is judged per request (loopback hosts pass); list the http origins exactly');
-  }
   return {
     name: route.name,
     pattern: route.pattern,
