@@ -64,9 +64,11 @@ export function nginxHttpSnippet(plan: EdgePlan): string {
   ], ''));
   return [
     '# cors-sentinel export (nginx): include in the http {} block. Generated: edit the policy, not this file.',
-    NGINX_LOG_FORMAT,
+    // The reader's format, but a route with CORS off logs no Origin: the middleware counts those requests as not CORS.
+    NGINX_LOG_FORMAT.replace('"$http_origin"', '"$cors_logged_origin"'),
     map('$uri', 'cors_route', routeEntries, String(last)),
     map('$cors_route', 'cors_route_enabled', enabled, '0'),
+    map('$cors_route_enabled', 'cors_logged_origin', [['1', '$http_origin']], ''),
     map('$request_method', 'cors_is_options', [['~^OPTIONS$', '1']], '0'),
     map('$http_origin', 'cors_has_origin', [['', '0']], '1'),
     map('$http_access_control_request_method', 'cors_has_request_method', [['', '0']], '1'),
