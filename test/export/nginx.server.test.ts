@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { send, type Running } from '../support/exchange';
 import { compare, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
-import { APP, equivalenceVectors, POLICY } from './vectors';
+import { APP, equivalenceVectors, POLICY, WILDCARD_SPELLINGS } from './vectors';
 
 jest.setTimeout(120_000);
 
@@ -46,4 +46,16 @@ it('answers preflights itself: the upstream never sees one on a route with CORS'
   // Every vector above went through the edge too: only the route with CORS off (/static*) passes preflights on.
   expect(upstream.preflightsSeen.filter((path) => !path.toLowerCase().startsWith('/static'))).toEqual([]);
   expect(upstream.preflightsSeen.length).toBeGreaterThan(0);
+});
+
+it.each(WILDCARD_SPELLINGS)('documented difference: %s matches a wildcard only as browsers spell it; the edge refuses it (fail-closed)', async (origin) => {
+  const { edge: e, middleware: m } = await compare(edge.port, middleware.port, { path: '/api/items', headers: { Origin: origin } });
+  expect(m['access-control-allow-origin']).toBe(origin.toLowerCase().replace(':443', ''));
+  expect([e['access-control-allow-origin'], e.vary]).toEqual([undefined, 'Origin']);
+});
+
+it('documented difference: nginx reads an empty Origin as absent, so such an OPTIONS goes to the application', async () => {
+  const { edge: e, middleware: m } = await compare(edge.port, middleware.port, { method: 'OPTIONS', path: '/api/items', headers: { Origin: '', 'Access-Control-Request-Method': 'PUT' } });
+  expect([m.status, e.status, e.body]).toEqual([403, 200, 'app']);
+  expect(e['access-control-allow-origin']).toBeUndefined();
 });

@@ -99,3 +99,6 @@ export const PRESENCE_VECTORS: Array<readonly [string, Req]> = [
   ['empty Access-Control-Request-Method', preflight(APP, '')],
   ['empty Origin on the public route', preflight('', 'GET', undefined, '/public/x')],
 ];
+
+/** Wildcard matches spelled as browsers never send them: the middleware grants the normalised origin, an edge refuses (docs/edge.md). */
+export const WILDCARD_SPELLINGS = ['HTTPS://A.PREVIEW.EXAMPLE.COM', 'https://a.preview.example.com:443', 'https://A.preview.example.com'];
