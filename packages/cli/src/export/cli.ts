@@ -44,8 +44,10 @@ export function exportPolicy(request: ExportRequest): string[] {
   const runnable = request.upstream !== undefined && request.listen !== undefined
     ? { upstream: upstreamOf(request.upstream), listen: parseListen(request.listen, '--listen') }
     : undefined;
+  if (runnable !== undefined && target.snippetsOnly === true) throw new TypeError(`--target ${request.target} writes a resource to apply, not a runnable server: drop --upstream/--listen`);
   const plan = planEdge(loadPolicyFile(request.policyFile));
-  if (plan.refusals.length > 0) throw new ExportRefused(plan.refusals);
+  const refusals = [...plan.refusals, ...(target.refusals?.(plan) ?? [])];
+  if (refusals.length > 0) throw new ExportRefused(refusals);
   const files: EdgeFiles = target.render(plan, runnable);
   mkdirSync(request.out, { recursive: true });
   for (const dir of files.directories ?? []) mkdirSync(join(request.out, dir), { recursive: true });

@@ -1,5 +1,6 @@
 /** The edges `export` writes for, each a renderer from a plan to files. */
-import type { EdgePlan } from './plan';
+import type { EdgePlan, Refusal } from './plan';
+import { GATEWAY_API_FILE, gatewayApiRefusals, httpRoute } from './gateway-api';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet, nginxLocationSnippet } from './nginx';
 import { CADDY_SNIPPET, caddyfile, caddySnippet } from './caddy';
 import { HAPROXY_SNIPPET, haproxyConfig, haproxySnippet } from './haproxy';
@@ -18,6 +19,10 @@ export interface EdgeFiles {
 
 export interface EdgeTarget {
   render(plan: EdgePlan, runnable: Runnable | undefined): EdgeFiles;
+  /** What this target cannot express beyond what every edge refuses. */
+  refusals?(plan: EdgePlan): Refusal[];
+  /** Schema-validated targets have no runnable form here. */
+  readonly snippetsOnly?: boolean;
 }
 
 /** `host:port` as a listen directive reads it (IPv6 in brackets). */
@@ -39,6 +44,11 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
       if (runnable === undefined) return { files: { [HAPROXY_SNIPPET]: haproxySnippet(plan), 'README.md': haproxyReadme(plan) } };
       return { files: { 'haproxy.cfg': haproxyConfig(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
     },
+  },
+  'gateway-api': {
+    snippetsOnly: true,
+    refusals: gatewayApiRefusals,
+    render: (plan): EdgeFiles => ({ files: { [GATEWAY_API_FILE]: httpRoute(plan) } }),
   },
   caddy: {
     render(plan, runnable): EdgeFiles {
