@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { send, type Running } from '../support/exchange';
-import { compare, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
+import { compare, probeFindings, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
 import { APP, equivalenceVectors, POLICY, PRESENCE_VECTORS, WILDCARD_SPELLINGS } from './vectors';
 
 jest.setTimeout(120_000);
@@ -52,4 +52,11 @@ it.each(WILDCARD_SPELLINGS)('documented difference: %s matches a wildcard only a
   const { edge: e, middleware: m } = await compare(edge.port, middleware.port, { path: '/api/items', headers: { Origin: origin } });
   expect(m['access-control-allow-origin']).toBe(origin.toLowerCase().replace(':443', ''));
   expect([e['access-control-allow-origin'], e.vary]).toEqual([undefined, 'Origin']);
+});
+
+it('cors-sentinel probe finds nothing high or medium, and the same as on the middleware', async () => {
+  const [onEdge, onMiddleware] = await Promise.all([probeFindings(edge.port, APP), probeFindings(middleware.port, APP)]);
+  expect(onEdge.skipped).toBe(0);
+  expect(onEdge.findings.filter((f) => /^(high|medium):/.test(f))).toEqual([]);
+  expect(onEdge.findings).toEqual(onMiddleware.findings);
 });

@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { corsSentinelHandler } from '../../packages/cors-sentinel/src/adapters/node';
 import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { exportPolicy } from '../../packages/cli/src/export/cli';
+import { runProbe } from '../../packages/cli/src/probe/probe';
 import { listen, send, type Exchange, type Req, type Running } from '../support/exchange';
 
 /** The application behind both: `/boom` fails (500), `/missing` is a 404, anything else answers `app`. */
@@ -113,4 +114,10 @@ export function seen(x: Exchange): Record<string, string | number> {
 export async function compare(edgePort: number, middlewarePort: number, req: Req): Promise<{ edge: Record<string, string | number>; middleware: Record<string, string | number> }> {
   const [edge, middleware] = await Promise.all([send(edgePort, req), send(middlewarePort, req)]);
   return { edge: seen(edge), middleware: seen(middleware) };
+}
+
+/** `cors-sentinel probe` on a listener, as the frontend at `siteOrigin` uses it: its findings, by class and severity. */
+export async function probeFindings(port: number, siteOrigin: string): Promise<{ findings: string[]; skipped: number }> {
+  const report = await runProbe({ url: `http://127.0.0.1:${port}/api/items`, siteOrigin, method: 'PUT', headers: ['content-type'], budget: 400, deadlineMs: 90_000 });
+  return { findings: report.findings.map((f) => `${f.severity}:${f.class}`).sort(), skipped: report.skipped };
 }

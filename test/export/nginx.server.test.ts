@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { send, type Running } from '../support/exchange';
-import { compare, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
+import { compare, probeFindings, startEdge, startMiddleware, startUpstream, type RunningEdge } from './edges';
 import { APP, equivalenceVectors, POLICY, WILDCARD_SPELLINGS } from './vectors';
 
 jest.setTimeout(120_000);
@@ -58,4 +58,11 @@ it('documented difference: nginx reads an empty Origin as absent, so such an OPT
   const { edge: e, middleware: m } = await compare(edge.port, middleware.port, { method: 'OPTIONS', path: '/api/items', headers: { Origin: '', 'Access-Control-Request-Method': 'PUT' } });
   expect([m.status, e.status, e.body]).toEqual([403, 200, 'app']);
   expect(e['access-control-allow-origin']).toBeUndefined();
+});
+
+it('cors-sentinel probe finds nothing high or medium, and the same as on the middleware', async () => {
+  const [onEdge, onMiddleware] = await Promise.all([probeFindings(edge.port, APP), probeFindings(middleware.port, APP)]);
+  expect(onEdge.skipped).toBe(0);
+  expect(onEdge.findings.filter((f) => /^(high|medium):/.test(f))).toEqual([]);
+  expect(onEdge.findings).toEqual(onMiddleware.findings);
 });
