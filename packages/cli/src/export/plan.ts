@@ -5,8 +5,6 @@
  */
 import { compilePolicy } from 'cors-sentinel/adapter-kit';
 import type { CompiledRoutePolicy } from 'cors-sentinel/internal/engine/compiled';
-import type { HeaderPair } from 'cors-sentinel/internal/engine/decision';
-import type { RoutePattern } from 'cors-sentinel/internal/policy/routes';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
 import { SAFELISTED_METHODS } from 'cors-sentinel/internal/http/tokens';
 
@@ -31,14 +29,15 @@ export interface EdgeWildcard {
   readonly port: string;
 }
 
-export interface EdgeRoute {
-  readonly name: string;
-  /** undefined for the default route. */
-  readonly pattern: RoutePattern | undefined;
+/**
+ * The compiled route's own answers (headers after Access-Control-Allow-Origin in the middleware's order,
+ * Vary lists, statuses; `pattern` undefined for the default route, `anyOnly` for `*` alone), and what an
+ * edge needs besides.
+ */
+export interface EdgeRoute extends Pick<CompiledRoutePolicy,
+  'name' | 'pattern' | 'anyOnly' | 'actualHeaders' | 'preflightHeaders' | 'actualVary' | 'preflightVary' | 'preflightStatus' | 'rejectedStatus'> {
   /** CORS off on this route (`origin: false`): the edge neither answers nor sets anything. */
   readonly disabled: boolean;
-  /** Only `*`: every answer carries `Access-Control-Allow-Origin: *`, actual answers no Vary. */
-  readonly anyOnly: boolean;
   /** Normalised exact origins (`null` included when it is allowed). */
   readonly exact: readonly string[];
   readonly wildcards: readonly EdgeWildcard[];
@@ -46,13 +45,6 @@ export interface EdgeRoute {
   readonly methods: readonly string[];
   /** Lower-case header names a preflight may ask for. */
   readonly allowedHeaders: readonly string[];
-  /** After Access-Control-Allow-Origin, in the middleware's order. */
-  readonly actualHeaders: readonly HeaderPair[];
-  readonly preflightHeaders: readonly HeaderPair[];
-  readonly actualVary: readonly string[];
-  readonly preflightVary: readonly string[];
-  readonly preflightStatus: number;
-  readonly rejectedStatus: number;
 }
 
 export interface EdgePlan {
