@@ -68,7 +68,8 @@ const HEADER_LISTS = [
 
 const METHODS = ['PUT', 'put', 'GET', 'POST', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'CONNECT', 'X'];
 
-const PATHS = ['/public', '/PUBLIC/x', '/publicity', '/admin', '/ADMIN/', '/admin/x', '/static', '/static-files/x', '/STATIC/a', '/api/items?x=1'];
+const PATHS = ['/public', '/PUBLIC/x', '/publicity', '/admin', '/ADMIN/', '/admin/x', '/static', '/static-files/x', '/STATIC/a', '/api/items?x=1',
+  '/%70ublic/x', '//public/x', '/api/../public/x', '/public/../admin', '/admin;x', '/admin%2F', '/%61dmin'];
 
 export function equivalenceVectors(): Array<readonly [string, Req]> {
   const out: Array<readonly [string, Req]> = CONFORMANCE.map((r, i) => [`conformance #${i}`, r] as const);

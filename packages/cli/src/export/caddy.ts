@@ -89,8 +89,9 @@ export function caddySnippet(plan: EdgePlan): string {
     return [head, ...indent(handleBody(r, i), 1), '}'];
   });
   const selectors = routes.flatMap((r, i) => {
-    const earlier = routes.slice(0, i).map((e) => `\tnot path_regexp ${q(`(?i)${routePathSource(e.pattern!)}`)}`);
-    const own = r.pattern === undefined ? [] : [`\tpath_regexp ${q(`(?i)${routePathSource(r.pattern)}`)}`];
+    // The target as received (path_regexp reads the decoded, cleaned path; reverse_proxy forwards the raw one).
+    const earlier = routes.slice(0, i).map((e) => `\tnot vars_regexp {http.request.orig_uri} ${q(`(?i)${routePathSource(e.pattern!, true)}`)}`);
+    const own = r.pattern === undefined ? [] : [`\tvars_regexp {http.request.orig_uri} ${q(`(?i)${routePathSource(r.pattern, true)}`)}`];
     return own.length + earlier.length === 0 ? [] : [`@cors_route_${i} {`, ...own, ...earlier, '}'];
   });
   return [

@@ -64,9 +64,12 @@ export function nginxHttpSnippet(plan: EdgePlan): string {
   ], ''));
   return [
     '# cors-sentinel export (nginx): include in the http {} block. Generated: edit the policy, not this file.',
-    // The reader's format, but a route with CORS off logs no Origin: the middleware counts those requests as not CORS.
-    NGINX_LOG_FORMAT.replace('"$http_origin"', '"$cors_logged_origin"'),
-    map('$uri', 'cors_route', routeEntries, String(last)),
+    // The reader's format, but a route with CORS off logs no Origin (the middleware counts those requests as not CORS),
+    // and the path is the one routes were chosen on.
+    NGINX_LOG_FORMAT.replace('"$http_origin"', '"$cors_logged_origin"').replace('"$uri"', '"$cors_path"'),
+    // The path as received, which proxy_pass forwards and the upstream routes on ($uri is decoded and normalised).
+    map('$request_uri', 'cors_path', [['~^([^?]*)', '$1']], ''),
+    map('$cors_path', 'cors_route', routeEntries, String(last)),
     map('$cors_route', 'cors_route_enabled', enabled, '0'),
     map('$cors_route_enabled', 'cors_logged_origin', [['1', '$http_origin']], ''),
     map('$request_method', 'cors_is_options', [['~^OPTIONS$', '1']], '0'),

@@ -54,14 +54,19 @@ export function wildcardOriginSource(w: EdgeWildcard): string {
 /** An Origin longer than this is invalid whatever it says (parseRequestOrigin's cap). */
 export const ORIGIN_TOO_LONG = atLeast(MAX_ORIGIN_LENGTH + 1);
 
-/** The path patterns of policy/routes.ts, case-insensitive like routeMatches() on the lower-cased path. */
-export function routePathSource(p: RoutePattern): string {
+/**
+ * The path patterns of policy/routes.ts, case-insensitive like routeMatches() on the lower-cased path.
+ * They read the path as received (not percent-decoded, dot segments and slashes kept), which is what the
+ * edges forward and what the upstream routes on; `withQuery`: the subject is the request target, query included.
+ */
+export function routePathSource(p: RoutePattern, withQuery = false): string {
   const literal = escapeRegex(p.literal);
+  const end = withQuery ? '(?:\\?|$)' : '$';
   switch (p.kind) {
     case 'exact':
-      return `^${literal}/?$`;
+      return `^${literal}/?${end}`;
     case 'subtree':
-      return `^${literal}(?:/|$)`;
+      return `^${literal}(?:/|${withQuery ? '\\?|' : ''}$)`;
     case 'prefix':
       return `^${literal}`;
   }
