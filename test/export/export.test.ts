@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExportRefused, exportPolicy } from '../../packages/cli/src/export/cli';
+import { ExportRefused, exportPolicy, main } from '../../packages/cli/src/export/cli';
 import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { writePolicy } from './edges';
 import { POLICY } from './vectors';
@@ -73,4 +73,23 @@ it.each([
 it('an invalid policy fails as the middleware fails it', () => {
   const { result } = run({ origins: '*', credentials: true });
   expect((result as Error).name).toBe('CorsConfigError');
+});
+
+it('the command exits 3 on a refusal, naming each item, and 0 when it wrote the files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-export-main-'));
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    await main(['--policy', writePolicy(dir, { origins: [/^https:\/\/a\.example\.com$/] }), '--target', 'haproxy', '--out', join(dir, 'refused')]);
+    expect(process.exitCode).toBe(3);
+    expect(String(errors.mock.calls[0]?.[0])).toMatch(/default: regexp_origin: /);
+    process.exitCode = undefined;
+    await main(['--policy', writePolicy(dir, POLICY), '--target', 'haproxy', '--out', join(dir, 'ok')]);
+    expect(process.exitCode).toBeUndefined();
+    expect(readdirSync(join(dir, 'ok')).sort()).toEqual(['README.md', 'cors-frontend.cfg']);
+  } finally {
+    process.exitCode = undefined;
+    errors.mockRestore();
+    logs.mockRestore();
+  }
 });

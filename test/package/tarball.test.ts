@@ -19,7 +19,7 @@ import { fileListProblems, pack, typesProblems, type Packed } from './pack';
 const LIBRARY_BUDGET_MB = 12;
 const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', '@cors-sentinel/cli'];
 /** Every command `cors-sentinel --help` lists; `stack` needs a checkout of the repository. */
-const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs'];
+const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'export'];
 
 interface AppResult {
   mode: string;

@@ -45,15 +45,15 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
       return { files: { 'haproxy.cfg': haproxyConfig(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
     },
   },
-  'gateway-api': {
-    snippetsOnly: true,
-    refusals: gatewayApiRefusals,
-    render: (plan): EdgeFiles => ({ files: { [GATEWAY_API_FILE]: httpRoute(plan) } }),
-  },
   caddy: {
     render(plan, runnable): EdgeFiles {
       if (runnable === undefined) return { files: { [CADDY_SNIPPET]: caddySnippet(plan), 'README.md': caddyReadme(plan) } };
       return { files: { Caddyfile: caddyfile(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
     },
+  },
+  'gateway-api': {
+    snippetsOnly: true,
+    refusals: gatewayApiRefusals,
+    render: (plan): EdgeFiles => ({ files: { [GATEWAY_API_FILE]: httpRoute(plan) } }),
   },
 };
