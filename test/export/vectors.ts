@@ -88,6 +88,10 @@ export function equivalenceVectors(): Array<readonly [string, Req]> {
     out.push([`preflight ${path}, rejected origin`, preflight('https://evil.example', 'GET', undefined, path)]);
     out.push([`no origin ${path}`, { path }]);
   }
+  const long = `https://${'a'.repeat(290)}.preview.example.com`;
+  for (const path of ['/api/items', '/public/x']) {
+    out.push([`over-long origin, actual ${path}`, { path, headers: { Origin: long } }], [`over-long origin, preflight ${path}`, preflight(long, 'GET', undefined, path)]);
+  }
   out.push(['private network asked', { ...preflight(APP), headers: { ...preflight(APP).headers, 'Access-Control-Request-Private-Network': 'true' } }]);
   out.push(['private network not asked', { ...preflight(APP), headers: { ...preflight(APP).headers, 'Access-Control-Request-Private-Network': 'false' } }]);
   return out;

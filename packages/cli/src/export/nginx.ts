@@ -36,14 +36,15 @@ export function nginxHttpSnippet(plan: EdgePlan): string {
   const { routes } = plan;
   const last = routes.length - 1;
   const routeEntries = routes.slice(0, last).map((r, i) => [`~*${routePathSource(r.pattern!)}`, String(i)] as const);
-  const originEntries: Array<readonly [string, string]> = [[`~^\\d+\\|${ORIGIN_TOO_LONG}`, '']];
+  // `*` routes answer every Origin alike, over-long ones too; elsewhere an over-long Origin is invalid.
+  const originEntries: Array<readonly [string, string]> = routes.flatMap((r, i) => (r.anyOnly && !r.disabled ? [[`~^${i}\\|`, '*'] as const] : []));
+  originEntries.push([`~^\\d+\\|${ORIGIN_TOO_LONG}`, '']);
   const methodEntries: Array<readonly [string, string]> = [];
   const headerEntries: Array<readonly [string, string]> = [
     ['~^\\d+\\|$', '1'], ...REQUEST_HEADERS_TOO_LARGE.map((s) => [`~^\\d+\\|${s}`, '0'] as const),
   ];
   routes.forEach((r, i) => {
     if (r.disabled) return;
-    if (r.anyOnly) originEntries.push([`~^${i}\\|`, '*']);
     for (const origin of r.exact) {
       const { source, caseInsensitive } = exactOriginSource(origin);
       originEntries.push([`~${caseInsensitive ? '*' : ''}^${i}\\|${source}$`, origin]);
