@@ -22,6 +22,15 @@ export const POLICY: CorsSentinelOptions = {
   ],
 };
 
+/** Another shape: no credentials by default, `null` and a custom scheme allowed, only safelisted methods on /api. */
+export const POLICY_2: CorsSentinelOptions = {
+  origins: [APP, 'capacitor://localhost', 'null', 'https://*.tenant.example.org:8443'],
+  dangerouslyAllowNullOrigin: true,
+  methods: ['PUT', 'PATCH'],
+  allowedHeaders: ['authorization', 'x-requested-with'],
+  routes: [{ path: '/api/*', name: 'api', origins: [APP, 'https://*.preview.example.com'], credentials: true, maxAge: 7200, methods: [], exposedHeaders: ['x-a', 'x-b'] }],
+};
+
 const preflight = (origin: string, method = 'PUT', headers?: string, path = '/api/items'): Req => ({
   method: 'OPTIONS', path,
   headers: { Origin: origin, 'Access-Control-Request-Method': method, ...(headers !== undefined ? { 'Access-Control-Request-Headers': headers } : {}) },
@@ -57,7 +66,7 @@ export const BYPASSES = [
 ];
 
 /** Spellings parseRequestOrigin() normalises to a listed exact origin: the edge maps them to the same answer. */
-const EXACT_SPELLINGS = ['HTTPS://APP.EXAMPLE.COM', 'https://App.Example.com:443', 'https://app.example.com:0443', 'http://LOCALHOST:5173', 'http://localhost:05173', 'http://localhost:005173', 'https://app.example.com:00443', 'https://app.example.com:000443', 'http://localhost:5174'];
+const EXACT_SPELLINGS = ['CAPACITOR://LOCALHOST', 'NULL', 'https://a.tenant.example.org:8443', 'https://a.tenant.example.org', 'HTTPS://APP.EXAMPLE.COM', 'https://App.Example.com:443', 'https://app.example.com:0443', 'http://LOCALHOST:5173', 'http://localhost:05173', 'http://localhost:005173', 'https://app.example.com:00443', 'https://app.example.com:000443', 'http://localhost:5174'];
 
 /** Header lists at the limits of parseRequestedHeaders(): OWS, case, empty elements, counts, length. */
 const HEADER_LISTS = [
@@ -68,7 +77,7 @@ const HEADER_LISTS = [
 
 const METHODS = ['PUT', 'put', 'GET', 'POST', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'CONNECT', 'X'];
 
-const PATHS = ['/public', '/PUBLIC/x', '/publicity', '/admin', '/ADMIN/', '/admin/x', '/static', '/static-files/x', '/STATIC/a', '/api/items?x=1',
+const PATHS = ['/x', '/api', '/API/x', '/public', '/PUBLIC/x', '/publicity', '/admin', '/ADMIN/', '/admin/x', '/static', '/static-files/x', '/STATIC/a', '/api/items?x=1',
   '/%70ublic/x', '//public/x', '/api/../public/x', '/public/../admin', '/admin;x', '/admin%2F', '/%61dmin'];
 
 export function equivalenceVectors(): Array<readonly [string, Req]> {
