@@ -53,7 +53,7 @@ export interface EdgePlan {
   readonly refusals: readonly Refusal[];
 }
 
-/** Options that change nothing at the edge (observability of the middleware itself). */
+/** Top-level options whose work happens in Node: refused by name, never dropped in silence. */
 const TOP_LEVEL_REFUSALS: ReadonlyArray<readonly [keyof CorsSentinelOptions, RefusalCode, string]> = [
   ['reportOnly', 'report_only', 'a report-only candidate is evaluated beside the live policy in Node; an edge cannot count what it would change'],
   ['localServer', 'local_server', 'the localServer Host allowlist checks the port a connection arrived on and answers every method; export the plain policy instead'],
