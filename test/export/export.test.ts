@@ -2,7 +2,7 @@
  * `cors-sentinel export`: what an edge cannot enforce exactly is refused with a named reason per item
  * and nothing is written; snippets come with a README; usage errors are named.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExportRefused, exportPolicy, main } from '../../packages/cli/src/export/cli';
@@ -92,4 +92,14 @@ it('the command exits 3 on a refusal, naming each item, and 0 when it wrote the 
     errors.mockRestore();
     logs.mockRestore();
   }
+});
+
+it('writes the upstream port out for HAProxy and Caddy when the URL leaves it implicit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cors-export-port-'));
+  exportPolicy({ policyFile: writePolicy(dir, POLICY), target: 'haproxy', out: dir, upstream: 'http://app.internal', listen: '127.0.0.1:8080' });
+  exportPolicy({ policyFile: writePolicy(dir, POLICY), target: 'caddy', out: dir, upstream: 'http://app.internal', listen: '[::1]:8080' });
+  expect(readFileSync(join(dir, 'haproxy.cfg'), 'utf8')).toMatch(/^ {4}server upstream app\.internal:80$/m);
+  expect(readFileSync(join(dir, 'haproxy.cfg'), 'utf8')).toMatch(/^ {4}bind 127\.0\.0\.1:8080$/m);
+  expect(readFileSync(join(dir, 'Caddyfile'), 'utf8')).toMatch(/^\treverse_proxy app\.internal:80 \{$/m);
+  expect(readFileSync(join(dir, 'Caddyfile'), 'utf8')).toMatch(/^http:\/\/\[::1\]:8080 \{$/m);
 });

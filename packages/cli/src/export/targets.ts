@@ -30,6 +30,11 @@ export function hostPort(listen: Runnable['listen']): string {
   return `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
 }
 
+/** `host:port` of an http:// upstream, the port written out (HAProxy would otherwise reuse the client's). */
+function upstreamHostPort(url: URL): string {
+  return `${url.hostname}:${url.port === '' ? '80' : url.port}`;
+}
+
 export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
   nginx: {
     render(plan, runnable) {
@@ -42,13 +47,13 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
   haproxy: {
     render(plan, runnable): EdgeFiles {
       if (runnable === undefined) return { files: { [HAPROXY_SNIPPET]: haproxySnippet(plan), 'README.md': haproxyReadme(plan) } };
-      return { files: { 'haproxy.cfg': haproxyConfig(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
+      return { files: { 'haproxy.cfg': haproxyConfig(plan, upstreamHostPort(runnable.upstream), hostPort(runnable.listen)) } };
     },
   },
   caddy: {
     render(plan, runnable): EdgeFiles {
       if (runnable === undefined) return { files: { [CADDY_SNIPPET]: caddySnippet(plan), 'README.md': caddyReadme(plan) } };
-      return { files: { Caddyfile: caddyfile(plan, runnable.upstream.host, hostPort(runnable.listen)) } };
+      return { files: { Caddyfile: caddyfile(plan, upstreamHostPort(runnable.upstream), hostPort(runnable.listen)) } };
     },
   },
   'gateway-api': {
