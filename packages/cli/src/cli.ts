@@ -28,6 +28,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   check: { summary: 'validate a policy file (JSON/YAML) and print the compiled routes, origin kinds, credentials and warnings', run: async (argv) => (await import('./cli/policy-commands.js')).checkMain(argv) },
   explain: { summary: 'explain the decision a policy file makes for one request (--policy --origin --method --path [--preflight] [--json])', run: async (argv) => (await import('./cli/policy-commands.js')).explainMain(argv) },
+  export: {
+    summary: 'write the policy as nginx, HAProxy or Caddy configuration (snippets, or runnable with --upstream/--listen) or a Gateway API HTTPRoute; refuses what an edge cannot enforce exactly',
+    run: async (argv) => (await import('./export/cli.js')).main(argv),
+  },
   probe: {
     summary: 'probe a URL for CORS misconfigurations (or --serve a blackbox-style /probe exporter)',
     run: async (argv) => (await import('./probe/cli.js')).main(argv),
