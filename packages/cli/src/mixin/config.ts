@@ -80,6 +80,14 @@ export interface MixinThresholds {
   readonly crossOriginBlockedRate: number;
   /** Requests refused for their Host (`localServer`, DNS rebinding) per instance within `windows.rate` that make a burst. */
   readonly refusedHosts: number;
+  /** Failed upstream exchanges/s of the sidecar proxy, per instance and kind, that make a backend failure (a stray reset is far below). */
+  readonly proxyUpstreamErrorRate: number;
+  /** Cross-origin requests/s answered without a CORS decision (middleware mounted after a router). */
+  readonly undecidedRate: number;
+  /** Share of cross-origin requests that are undecided while the allowed traffic fell by as much: an allowed frontend lost its CORS headers (page). */
+  readonly undecidedShare: number;
+  /** Share of one (origin, route, request type) rejected for a header or method before the partial-breakage branch pages: a share that matters to users. */
+  readonly partialRejectedRatio: number;
 }
 
 export interface AlertmanagerSettings {
@@ -160,6 +168,10 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     shadowWouldReject: 5,
     crossOriginBlockedRate: 0.1,
     refusedHosts: 10,
+    proxyUpstreamErrorRate: 0.05,
+    undecidedRate: 0.05,
+    undecidedShare: 0.3,
+    partialRejectedRatio: 0.05,
   },
   for: {},
   severities: {},
@@ -231,7 +243,7 @@ function validate(c: MixinConfig, knownAlerts: readonly string[]): string[] {
   for (const [k, v] of Object.entries(c.thresholds)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`thresholds.${k} must be a finite number ≥ 0`);
   }
-  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio'] as const) {
+  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio', 'undecidedShare', 'partialRejectedRatio'] as const) {
     if (c.thresholds[k] > 1) problems.push(`thresholds.${k} is a ratio and must be ≤ 1`);
   }
   if (!LABEL_NAME.test(c.instanceLabel) || c.aggregationLabels.includes(c.instanceLabel)) problems.push(`instanceLabel ${JSON.stringify(c.instanceLabel)} must be a label name that is not an aggregation label`);

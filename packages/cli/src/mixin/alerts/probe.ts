@@ -6,8 +6,14 @@
  */
 import type { AlertContext, AlertModule } from './types';
 
-/** Probe finding severities that notify (CorsProbeFinding): the summary says "medium or worse". */
-const NOTIFYING_FINDINGS = 'medium|high';
+/**
+ * One alert per severity the prober reports, read from `cors_probe_findings{severity}`, which the
+ * prober exports for every class: a high finding pages whatever its class (private network access,
+ * cache poisoning…), a medium one warns. The credentialed-reflection gauge keeps its own page.
+ */
+function findings(x: AlertContext, severity: 'high' | 'medium'): string {
+  return `max by (${x.q.labels('instance', 'class', 'severity')}) (${x.q.probe('cors_probe_findings', `severity="${severity}"`)}) > 0`;
+}
 
 function reflection(x: AlertContext): string {
   return `max by (${x.q.labels('instance')}) (${x.q.probe('cors_probe_credentialed_origin_reflection')})`;
@@ -27,16 +33,23 @@ export const probeAlerts: AlertModule = {
       }),
     },
     {
+      name: 'CorsProbeHighSeverityFinding',
+      for: '0s',
+      severity: 'critical',
+      build: (x) => ({
+        // The credentialed reflection pages on its own (one page per endpoint); every other high class pages here.
+        expr: [findings(x, 'high'), `unless ${x.on('instance')} (${reflection(x)} == 1)`].join('\n'),
+        summary: 'A probed endpoint has a high-severity CORS finding.',
+        description: 'The CORS probe of {{ $labels.instance }} reports {{ $labels.class }} ({{ $labels.severity }}): an origin the site does not own is granted more than it should be.',
+      }),
+    },
+    {
       name: 'CorsProbeFinding',
       for: '15m',
       severity: 'warning',
       build: (x) => ({
-        // The credentialed reflection pages on its own; this one covers the rest (subdomain, http, cache poisoning, PNA).
-        expr: [
-          `max by (${x.q.labels('instance', 'class', 'severity')}) (${x.q.probe('cors_probe_findings', `severity=~"${NOTIFYING_FINDINGS}"`)}) > 0`,
-          `unless ${x.on('instance')} (${reflection(x)} == 1)`,
-        ].join('\n'),
-        summary: 'A probed endpoint has a CORS finding of medium severity or worse.',
+        expr: [findings(x, 'medium'), `unless ${x.on('instance')} (${reflection(x)} == 1)`].join('\n'),
+        summary: 'A probed endpoint has a CORS finding of medium severity.',
         description: 'The CORS probe of {{ $labels.instance }} reports {{ $labels.class }} ({{ $labels.severity }}) for several probes in a row.',
       }),
     },
