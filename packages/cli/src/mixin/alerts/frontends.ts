@@ -31,7 +31,9 @@ function headerOrMethodRejected(x: AlertContext): string {
   const t = x.c.thresholds;
   const s = x.n.requestsByOriginRouteType;
   return [
-    `${rejectedShare(s)} > 0`,
+    // A share that matters to users and an absolute floor: on a busy API, 0.2 odd preflights/s
+    // rejected among thousands is a share of 0.05 %, not a broken endpoint.
+    `${rejectedShare(s)} > ${t.partialRejectedRatio}`,
     `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.originRejectedMinRate}`,
     `and ${x.on('origin', 'request_type')} ${established(x)}`,
     `and ${x.on('route', 'request_type')} sum without (reason) (${x.n.violationsByRouteTypeReason}{reason=~"header_not_allowed|method_not_allowed"}) > ${t.originRejectedMinRate}`,
@@ -69,7 +71,8 @@ export const frontendAlerts: AlertModule = {
           // Per (origin, request type): a dropped header breaks all of a frontend's writes (its
           // preflights) while its reads pass, which a ratio over all its requests dilutes.
           // Second way in: on a route where the frontend's requests fail for a header or a method
-          // (not its origin), any share above the rate floor counts — one broken endpoint among many.
+          // (not its origin), a smaller share counts (partialRejectedRatio, above the rate floor) —
+          // one broken endpoint among many.
           expr: [
             '(',
             indent(byShare),
