@@ -88,6 +88,10 @@ export interface MixinThresholds {
   readonly undecidedShare: number;
   /** Share of one (origin, route, request type) rejected for a header or method before the partial-breakage branch pages: a share that matters to users. */
   readonly partialRejectedRatio: number;
+  /** Share of origin resolver lookups failing that means the store behind it is down (CorsOriginStoreDown pages). */
+  readonly storeDownRatio: number;
+  /** Requests of one origin within `windows.lowTraffic` above which it is not low-traffic: a busy frontend is the page's, not CorsLowTrafficOriginRejected's. */
+  readonly lowTrafficMaxRequests: number;
 }
 
 export interface AlertmanagerSettings {
@@ -172,6 +176,8 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     undecidedRate: 0.05,
     undecidedShare: 0.3,
     partialRejectedRatio: 0.05,
+    storeDownRatio: 0.5,
+    lowTrafficMaxRequests: 600,
   },
   for: {},
   severities: {},
@@ -243,7 +249,7 @@ function validate(c: MixinConfig, knownAlerts: readonly string[]): string[] {
   for (const [k, v] of Object.entries(c.thresholds)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`thresholds.${k} must be a finite number ≥ 0`);
   }
-  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio', 'undecidedShare', 'partialRejectedRatio'] as const) {
+  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio', 'undecidedShare', 'partialRejectedRatio', 'storeDownRatio'] as const) {
     if (c.thresholds[k] > 1) problems.push(`thresholds.${k} is a ratio and must be ≤ 1`);
   }
   if (!LABEL_NAME.test(c.instanceLabel) || c.aggregationLabels.includes(c.instanceLabel)) problems.push(`instanceLabel ${JSON.stringify(c.instanceLabel)} must be a label name that is not an aggregation label`);

@@ -128,6 +128,8 @@ export const frontendAlerts: AlertModule = {
             `${rejected} >= ${t.lowTrafficMinRejected}`,
             `and ${x.on('origin')} (${rejected} / sum without (outcome) (${count}{origin!~"${NOT_ONE_ORIGIN}"})) > 0.5`,
             `and ${x.on('origin')} max_over_time(${x.n.requestsByOrigin}{outcome="allowed"}[${w.recentlyAllowed}]) > 0`,
+            // Upper bound: a busy frontend is CorsAllowedOriginNowRejected's page, not a second, later warning.
+            `and ${x.on('origin')} sum without (outcome) (${count}{origin!~"${NOT_ONE_ORIGIN}"}) <= ${t.lowTrafficMaxRequests}`,
           ].join('\n'),
           summary: 'Most requests of a low-traffic origin that was allowed recently are rejected.',
           description: `${x.job} rejected {{ $value | printf "%.0f" }} requests from {{ $labels.origin }} within ${w.lowTraffic}, most of its traffic, though it had allowed requests within the last ${w.recentlyAllowed}.`,
