@@ -40,6 +40,8 @@ export interface MixinWindows {
    * exports none now is absent (CorsExporterAbsent). A group removed on purpose alerts this long.
    */
   readonly presence: string;
+  /** The log reader has read no line for this long after steady traffic: it is stalled (CorsLogReaderStalled). */
+  readonly logStall: string;
 }
 
 export interface MixinThresholds {
@@ -92,6 +94,10 @@ export interface MixinThresholds {
   readonly storeDownRatio: number;
   /** Requests of one origin within `windows.lowTraffic` above which it is not low-traffic: a busy frontend is the page's, not CorsLowTrafficOriginRejected's. */
   readonly lowTrafficMaxRequests: number;
+  /** Share of access-log lines that are malformed (a changed log_format) before CorsLogReaderLinesMalformed warns. */
+  readonly logMalformedShare: number;
+  /** Log lines/s over the hour before a stall that make "steady traffic": a log that quiet may fall silent without a warning. */
+  readonly logSteadyLineRate: number;
 }
 
 export interface AlertmanagerSettings {
@@ -147,7 +153,7 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
   aggregationLabels: ['job'],
   instanceLabel: 'instance',
   runbookUrl: 'https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/runbook.md',
-  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h', presence: '1d' },
+  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h', presence: '1d', logStall: '15m' },
   thresholds: {
     minRequestRate: 0.1,
     rejectedRatio: 0.2,
@@ -178,6 +184,8 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     partialRejectedRatio: 0.05,
     storeDownRatio: 0.5,
     lowTrafficMaxRequests: 600,
+    logMalformedShare: 0.5,
+    logSteadyLineRate: 0.1,
   },
   for: {},
   severities: {},
@@ -249,7 +257,7 @@ function validate(c: MixinConfig, knownAlerts: readonly string[]): string[] {
   for (const [k, v] of Object.entries(c.thresholds)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`thresholds.${k} must be a finite number ≥ 0`);
   }
-  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio', 'undecidedShare', 'partialRejectedRatio', 'storeDownRatio'] as const) {
+  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio', 'undecidedShare', 'partialRejectedRatio', 'storeDownRatio', 'logMalformedShare'] as const) {
     if (c.thresholds[k] > 1) problems.push(`thresholds.${k} is a ratio and must be ≤ 1`);
   }
   if (!LABEL_NAME.test(c.instanceLabel) || c.aggregationLabels.includes(c.instanceLabel)) problems.push(`instanceLabel ${JSON.stringify(c.instanceLabel)} must be a label name that is not an aggregation label`);

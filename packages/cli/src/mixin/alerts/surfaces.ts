@@ -30,6 +30,11 @@ function allowedFrontendUndecided(x: AlertContext): string {
   ].join('\n');
 }
 
+/** Access-log lines/s read by the log reader, per instance and result. */
+function logLines(x: AlertContext, window: string, offset = ''): string {
+  return `sum by (${x.q.labels(x.c.instanceLabel)}) (rate(${x.q.sel('log_lines_total')}[${window}]${offset}))`;
+}
+
 export const surfaceAlerts: AlertModule = {
   name: 'surfaces',
   alerts: [
@@ -63,6 +68,36 @@ export const surfaceAlerts: AlertModule = {
         summary: 'Cross-origin requests are answered without a CORS decision: routes are mounted before the middleware.',
         description: `${x.job} answers {{ $value | printf "%.2f" }} cross-origin requests/s without any cors-sentinel decision (routes mounted before the middleware: cors_routes_before_middleware).`,
       }),
+    },
+    {
+      name: 'CorsLogReaderLinesMalformed',
+      for: '10m',
+      severity: 'warning',
+      build: (x) => {
+        const t = x.c.thresholds;
+        const w = x.c.windows.rate;
+        const malformed = `sum by (${x.q.labels(x.c.instanceLabel)}) (rate(${x.q.sel('log_lines_total', 'result="malformed"')}[${w}]))`;
+        return {
+          // From cors_log_lines_total alone: a reader that cannot parse its input cannot report that itself.
+          expr: `${malformed} / ${logLines(x, w)} > ${t.logMalformedShare}\nand ${x.on(x.c.instanceLabel)} ${malformed} > ${t.logSteadyLineRate}`,
+          summary: 'Most access-log lines are malformed: the log_format changed and the log reader sees no CORS traffic.',
+          description: `{{ $value | humanizePercentage }} of the access-log lines read by ${x.instance} of ${x.job} are malformed (not the JSON log_format of docs/logs.md): its CORS metrics are blind.`,
+        };
+      },
+    },
+    {
+      name: 'CorsLogReaderStalled',
+      for: '1m',
+      severity: 'warning',
+      build: (x) => {
+        const w = x.c.windows;
+        return {
+          // A genuinely quiet log (a few lines an hour) never reaches the steady rate before the stall.
+          expr: `${logLines(x, '1h', ` offset ${w.logStall}`)} > ${x.c.thresholds.logSteadyLineRate}\nand ${x.on(x.c.instanceLabel)} ${logLines(x, w.logStall)} == 0`,
+          summary: 'The log reader reads no lines after steady traffic: the log file was rotated away, is unreadable, or nginx stopped writing it.',
+          description: `The log reader ${x.instance} of ${x.job} has read no access-log line for ${w.logStall}, after {{ $value | printf "%.2f" }} lines/s before (check its /healthz and stderr: rotation, permissions, path).`,
+        };
+      },
     },
   ],
 };
