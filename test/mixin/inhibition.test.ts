@@ -83,7 +83,8 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
   });
 
   it('one flood (four warnings at once) is one notification: probing', async () => {
-    await post('flood-api', FLOOD.map((name) => ({ name, severity: 'warning', labels: name === 'CorsOriginLabelGuardNearCap' ? { instance: 'api-1:3000' } : {} })));
+    const perInstance: Record<string, string> = { instance: 'api-1:3000' };
+    await post('flood-api', FLOOD.map((name) => ({ name, severity: 'warning', labels: name === 'CorsOriginLabelGuardNearCap' ? perInstance : {} })));
     const got = await notificationsOf('flood-api');
     expect(got).toHaveLength(1);
     expect(got[0]?.path).toBe('/default');

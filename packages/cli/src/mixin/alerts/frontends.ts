@@ -5,12 +5,13 @@
  * frontend (old pods reject it until replaced) never pages.
  */
 import { NOT_ONE_ORIGIN, indent } from '../promql';
+import { intendedNames, intendedRecording } from './intended';
 import type { AlertContext, AlertModule } from './types';
 
 /** `(origin, request_type)` allowed at some point within `recentlyAllowed`, before the last rollout window. */
 function established(x: AlertContext): string {
   const w = x.c.windows;
-  return `max_over_time(${x.n.requestsByOriginType}{outcome="allowed"}[${w.recentlyAllowed}] offset ${w.rollout}) > 0`;
+  return `max_over_time(${intendedNames(x).byOriginType}[${w.recentlyAllowed}] offset ${w.rollout}) > 0`;
 }
 
 /**
@@ -54,6 +55,7 @@ function rejectedShare(series: string): string {
 
 export const frontendAlerts: AlertModule = {
   name: 'frontends',
+  recording: intendedRecording,
   alerts: [
     {
       name: 'CorsAllowedOriginNowRejected',
@@ -127,7 +129,9 @@ export const frontendAlerts: AlertModule = {
           expr: [
             `${rejected} >= ${t.lowTrafficMinRejected}`,
             `and ${x.on('origin')} (${rejected} / sum without (outcome) (${count}{origin!~"${NOT_ONE_ORIGIN}"})) > 0.5`,
-            `and ${x.on('origin')} max_over_time(${x.n.requestsByOrigin}{outcome="allowed"}[${w.recentlyAllowed}]) > 0`,
+            `and ${x.on('origin')} max_over_time(${intendedNames(x).byOrigin}[${w.recentlyAllowed}]) > 0`,
+            // Rejected now, not only within the count's window: a fix resolves it within minutes.
+            `and ${x.on('origin')} sum without (outcome) (${x.n.requestsByOrigin}{outcome="rejected"}) > 0`,
             // Upper bound: a busy frontend is CorsAllowedOriginNowRejected's page, not a second, later warning.
             `and ${x.on('origin')} sum without (outcome) (${count}{origin!~"${NOT_ONE_ORIGIN}"}) <= ${t.lowTrafficMaxRequests}`,
           ].join('\n'),
