@@ -98,6 +98,8 @@ export interface MixinThresholds {
   readonly logMalformedShare: number;
   /** Log lines/s over the hour before a stall that make "steady traffic": a log that quiet may fall silent without a warning. */
   readonly logSteadyLineRate: number;
+  /** A known report-only cross-site source alerts again when its would_block rate exceeds this many times its median rate of the past day. */
+  readonly crossSiteRateChange: number;
 }
 
 export interface AlertmanagerSettings {
@@ -186,6 +188,7 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     lowTrafficMaxRequests: 600,
     logMalformedShare: 0.5,
     logSteadyLineRate: 0.1,
+    crossSiteRateChange: 3,
   },
   for: {},
   severities: {},
