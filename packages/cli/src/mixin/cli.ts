@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveMixinConfig, type MixinConfig, type PartialMixinConfig } from './config';
-import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, REGENERATE } from './generate';
+import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, regenerateCommand } from './generate';
 import { BACKENDS, isBackend } from './backends';
 import { operatorFiles } from './operator';
 
@@ -93,13 +93,14 @@ export async function main(argv: string[]): Promise<void> {
     const config = configFrom(values);
     const dashboards = values['no-dashboards'] ? {} : loadDashboardGenerator().dashboardsFor(config);
     const out = resolve(values.out);
+    const regenerate = regenerateCommand(argv);
     if (values.format === 'prometheus-operator') {
       const labels = Object.fromEntries((values['resource-label'] ?? []).map(keyValue));
-      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels }, REGENERATE));
+      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels }, regenerate));
     } else {
-      files = { ...prefixed(out, generateRules(config, backend)), ...prefixed(join(out, 'dashboards'), dashboards) };
+      files = { ...prefixed(out, generateRules(config, backend, regenerate)), ...prefixed(join(out, 'dashboards'), dashboards) };
     }
-    if (values.alertmanager) files[join(out, ALERTMANAGER_ROUTE_FILE)] = generateAlertmanagerRoute(config);
+    if (values.alertmanager) files[join(out, ALERTMANAGER_ROUTE_FILE)] = generateAlertmanagerRoute(config, regenerate);
   }
   writeOrCheck(files, values.check);
 }
