@@ -35,6 +35,7 @@ options:
                           "Many clusters")
   --format FORMAT         files (default) or prometheus-operator
   --namespace NS          namespace of the prometheus-operator resources (default monitoring)
+  --target-namespace NS   namespace of the app the ServiceMonitor/PodMonitor examples scrape (default: --namespace)
   --resource-label K=V    label of every prometheus-operator resource, e.g. release=kube-prometheus-stack
                           (repeatable; a PrometheusRule must match your Prometheus's ruleSelector)
   --no-dashboards         write the rules only
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       format: { type: 'string', default: 'files' },
       backend: { type: 'string', default: 'prometheus' },
       namespace: { type: 'string', default: 'monitoring' },
+      'target-namespace': { type: 'string' },
       'resource-label': { type: 'string', multiple: true },
       'no-dashboards': { type: 'boolean', default: false },
       alertmanager: { type: 'boolean', default: false },
@@ -96,7 +98,7 @@ export async function main(argv: string[]): Promise<void> {
     const regenerate = regenerateCommand(argv);
     if (values.format === 'prometheus-operator') {
       const labels = Object.fromEntries((values['resource-label'] ?? []).map(keyValue));
-      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels }, regenerate));
+      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels, ...(values['target-namespace'] ? { targetNamespace: values['target-namespace'] } : {}) }, regenerate));
     } else {
       files = { ...prefixed(out, generateRules(config, backend, regenerate)), ...prefixed(join(out, 'dashboards'), dashboards) };
     }
