@@ -71,7 +71,13 @@ export function generateRepoFiles(config: MixinConfig = DEFAULT_MIXIN_CONFIG): R
   );
   out['deploy/prometheus/probe-scrape.example.yml'] = toYaml(
     { scrape_configs: [probeScrapeJob(EXAMPLE_PROBE_JOB)] },
-    'Example scrape job for `cors-sentinel probe --serve` (docs/prober.md): add it to your prometheus.yml; list the same URLs in the exporter config.',
+    [
+      'Example scrape job for `cors-sentinel probe --serve` (docs/prober.md): add it to your prometheus.yml; list the same URLs in the exporter config.',
+      '# What to expect: each target is probed once per scrape_interval (5m: a probe sends dozens of requests), so after a',
+      '# reload Prometheus shows the targets as "unknown" for up to 5 minutes, and cors_probe_* appear with the first probe.',
+      '# CorsProbeCredentialedOriginReflection and CorsProbeHighSeverityFinding page on one probe; CorsProbeFinding waits',
+      '# 15 minutes (three probes); CorsProbeFailing 10 minutes. Keep scrape_timeout under the interval and above a probe\'s duration.',
+    ].join('\n'),
   );
   return out;
 }
