@@ -60,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   const file = positionals[0] as string;
   const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, values);
   readHealth = health;
+  logs.watchReading(() => health().ok);
   console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
   const stop = async (): Promise<void> => {
     await stopReading();

@@ -86,6 +86,17 @@ export const surfaceAlerts: AlertModule = {
       },
     },
     {
+      name: 'CorsLogReaderReadFailing',
+      for: '5m',
+      severity: 'warning',
+      build: (x) => ({
+        // The reader's own word (what /healthz says); CorsLogReaderStalled judges the line counter alone.
+        expr: `max by (${x.q.labels(x.c.instanceLabel)}) (${x.q.sel('log_read_failing')}) == 1`,
+        summary: 'The log reader cannot read its access log: rotation left an unreadable file, or permissions changed.',
+        description: `The log reader ${x.instance} of ${x.job} has failed to read its access log for a while (its /healthz answers 503 and stderr says why): no CORS decision of the edge is observed.`,
+      }),
+    },
+    {
       name: 'CorsLogReaderStalled',
       for: '1m',
       severity: 'warning',
