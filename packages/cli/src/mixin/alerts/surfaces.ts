@@ -81,7 +81,7 @@ export const surfaceAlerts: AlertModule = {
           // From cors_log_lines_total alone: a reader that cannot parse its input cannot report that itself.
           expr: `${malformed} / ${logLines(x, w)} > ${t.logMalformedShare}\nand ${x.on(x.c.instanceLabel)} ${malformed} > ${t.logSteadyLineRate}`,
           summary: 'Most access-log lines are malformed: the log_format changed and the log reader sees no CORS traffic.',
-          description: `{{ $value | humanizePercentage }} of the access-log lines read by ${x.instance} of ${x.job} are malformed (not the JSON log_format of docs/logs.md): its CORS metrics are blind.`,
+          description: `{{ $value | humanizePercentage }} of the access-log lines read by ${x.instance} of ${x.job} are malformed (not the cors_json log_format of docs/proxy.md): its CORS metrics are blind.`,
         };
       },
     },
