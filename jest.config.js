@@ -15,6 +15,7 @@ const PRIMARY_ONLY = [
   '/test/mixin/remote-write\\.test\\.ts$', // Prometheus agents, VictoriaMetrics, vmalert and Alertmanager
   '/test/mixin/clusters\\.test\\.ts$', // promtool and vmalert -dryRun check every backend's layout
   '/test/mixin/rules\\.test\\.ts$', // promtool runs the rule tests: the same on every Node
+  '/test/mixin/inhibition\\.test\\.ts$', // a real Alertmanager: the same on every Node
   '/test/observer/exporter-present\\.test\\.ts$',
   '/test/package/tarball\\.test\\.ts$',
   '/test/logs/nginx\\.test\\.ts$', // nginx itself is the subject: the same on every Node

@@ -1,7 +1,7 @@
 'use strict';
 // `npm pack` / `npm publish` of a workspace package: copies the named files and folders from the repository
 // root into the package (npm packs only what is inside it). The repository keeps one copy of each:
-// README.md and LICENSE for both packages, the generated alerts/ and dashboards/ for @cors-sentinel/cli.
+// README.md and LICENSE for both packages, the generated alerts/, dashboards/ and the probe scrape example for @cors-sentinel/cli.
 // The copies are git-ignored; a Markdown copy gets absolute links to the repository (absoluteLinks). Each file is written under a temporary name and renamed into place, so
 // that two packs running at once never read a half-written copy.
 const fs = require('node:fs');
@@ -25,6 +25,7 @@ function copy(from, to) {
     for (const name of fs.readdirSync(from)) copy(path.join(from, name), path.join(to, name));
     return;
   }
+  fs.mkdirSync(path.dirname(to), { recursive: true });
   const temporary = `${to}.${process.pid}.tmp`;
   if (from.endsWith('.md')) fs.writeFileSync(temporary, absoluteLinks(fs.readFileSync(from, 'utf8')));
   else fs.copyFileSync(from, temporary);

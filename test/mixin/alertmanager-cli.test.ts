@@ -8,7 +8,7 @@ import { applySet, main } from '../../packages/cli/src/mixin/cli';
 import { resolveMixinConfig } from '../../packages/cli/src/mixin/config';
 import { parse, stringify } from 'yaml';
 import { MIXIN_MATCHER, RECEIVERS, type alertmanagerFragment } from '../../packages/cli/src/mixin/deploy';
-import { ALERTMANAGER_ROUTE_FILE, ALERTS_FILE, generateAlertmanager, generateAlertmanagerRoute, generateRules, RULES_FILE } from '../../packages/cli/src/mixin/generate';
+import { ALERTMANAGER_ROUTE_FILE, ALERTS_FILE, generateAlertmanager, generateAlertmanagerRoute, generateRules, regenerateCommand, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { describeWithTools, run } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
@@ -93,8 +93,10 @@ describe('cors-sentinel mixin', () => {
   });
 
   it('writes rules, alerts and dashboards for a user selector and thresholds, identical to the generators', async () => {
-    await main(['--selector', 'job="checkout-api"', '--set', 'thresholds.rejectedRatio=0.3', '--set', 'for.CorsRejectedRatioHigh=5m', '--out', dir]);
-    const expected = generateRules(resolveMixinConfig({ selector: 'job="checkout-api"', thresholds: { rejectedRatio: 0.3 }, for: { CorsRejectedRatioHigh: '5m' } }));
+    const args = ['--selector', 'job="checkout-api"', '--set', 'thresholds.rejectedRatio=0.3', '--set', 'for.CorsRejectedRatioHigh=5m', '--out', dir];
+    await main(args);
+    const config = resolveMixinConfig({ selector: 'job="checkout-api"', thresholds: { rejectedRatio: 0.3 }, for: { CorsRejectedRatioHigh: '5m' } });
+    const expected = generateRules(config, 'prometheus', regenerateCommand(args));
     expect(readFileSync(join(dir, RULES_FILE), 'utf8')).toBe(expected[RULES_FILE]);
     const alerts = readFileSync(join(dir, ALERTS_FILE), 'utf8');
     expect(alerts).toBe(expected[ALERTS_FILE]);
@@ -104,6 +106,25 @@ describe('cors-sentinel mixin', () => {
     const overview = readFileSync(join(dir, 'dashboards', 'cors-overview.json'), 'utf8');
     expect(overview).toContain('cors_requests_total{job=\\"checkout-api\\"');
     expect(overview).not.toContain('job=\\"api\\"');
+  });
+
+  it('writes the full command into every header, and `--check` from that command finds no drift (the defaults would)', async () => {
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const out = join(dir, 'my monitoring');
+      await main(['--selector', 'job="checkout-api"', '--set', "labels.team=it's-us", '--alertmanager', '--no-dashboards', '--out', out]);
+      const header = readFileSync(join(out, ALERTS_FILE), 'utf8').split('\n')[2] as string;
+      expect(header).toBe(`# npx @cors-sentinel/cli mixin --selector 'job="checkout-api"' --set 'labels.team=it'\\''s-us' --alertmanager --no-dashboards --out '${out}'.`);
+      for (const file of [RULES_FILE, ALERTMANAGER_ROUTE_FILE]) expect(readFileSync(join(out, file), 'utf8')).toContain(header);
+      // The command as a shell would split it.
+      const words = [...header.slice('# npx @cors-sentinel/cli mixin '.length, -1).matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2] as string));
+      await main([...words, '--check']);
+      expect(process.exitCode).toBeUndefined();
+      await main(['--alertmanager', '--no-dashboards', '--out', out, '--check']);
+      expect(process.exitCode).toBe(1);
+    } finally {
+      err.mockRestore();
+    }
   });
 
   it('--no-dashboards writes the rules only', async () => {

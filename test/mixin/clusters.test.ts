@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { BACKENDS, layoutProblems, splitChained, type Backend } from '../../packages/cli/src/mixin/backends';
 import { main } from '../../packages/cli/src/mixin/cli';
 import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../packages/cli/src/mixin/config';
-import { ALERTS_FILE, generateRules, RULES_FILE } from '../../packages/cli/src/mixin/generate';
+import { ALERTS_FILE, generateRules, regenerateCommand, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { DEFAULT_DASHBOARDS_CONFIG } from '../../packages/cli/src/mixin/dashboards/config';
 import { dashboardsFor } from '../../packages/cli/src/mixin/dashboards/generate';
 import { describeWithTools, promtoolTest, run } from './tools';
@@ -88,8 +88,9 @@ describe('cors-sentinel mixin --backend', () => {
   it('writes the layout of the named engine from a config file', async () => {
     const configFile = join(dir, 'mixin.json');
     writeFileSync(configFile, JSON.stringify({ aggregationLabels: ['cluster', 'job'] }));
-    await main(['--config', configFile, '--backend', 'mimir', '--no-dashboards', '--out', dir]);
-    const expected = generateRules(CLUSTERS, 'mimir');
+    const args = ['--config', configFile, '--backend', 'mimir', '--no-dashboards', '--out', dir];
+    await main(args);
+    const expected = generateRules(CLUSTERS, 'mimir', regenerateCommand(args));
     for (const file of [RULES_FILE, ALERTS_FILE]) expect(readFileSync(join(dir, file), 'utf8')).toBe(expected[file]);
     expect(expected[RULES_FILE]).toContain('Laid out for the mimir ruler.');
   });

@@ -35,7 +35,7 @@ describe('mixin --format prometheus-operator', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cors-mixin-operator-'));
     log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    await main(['--selector', 'job="checkout-api"', '--format', 'prometheus-operator', '--namespace', 'shop', '--resource-label', 'release=kube-prometheus-stack', '--out', dir]);
+    await main(['--selector', 'job="checkout-api"', '--format', 'prometheus-operator', '--namespace', 'shop', '--target-namespace', 'checkout', '--resource-label', 'release=kube-prometheus-stack', '--out', dir]);
   });
   afterAll(() => {
     log.mockRestore();
@@ -68,6 +68,17 @@ describe('mixin --format prometheus-operator', () => {
     expect(rule!.spec.groups).toEqual(plainGroups);
     const [monitor] = docs(OPERATOR_FILES.podMonitor);
     expect(monitor!.spec.podMetricsEndpoints[0].relabelings).toEqual([{ targetLabel: 'job', replacement: 'checkout-api', action: 'replace' }]);
+  });
+
+  it('gives both monitor examples the app\'s namespace and the /metrics bearer token from a Secret (README: /metrics is protected)', () => {
+    const [service] = docs(OPERATOR_FILES.serviceMonitor);
+    const [pod] = docs(OPERATOR_FILES.podMonitor);
+    const authorization = { type: 'Bearer', credentials: { name: 'cors-sentinel-metrics-token', key: 'token' } };
+    expect(service!.spec.namespaceSelector).toEqual({ matchNames: ['checkout'] });
+    expect(pod!.spec.namespaceSelector).toEqual({ matchNames: ['checkout'] });
+    expect(service!.spec.endpoints[0].authorization).toEqual(authorization);
+    expect(pod!.spec.podMetricsEndpoints[0].authorization).toEqual(authorization);
+    expect(readFileSync(path(OPERATOR_FILES.serviceMonitor), 'utf8')).toContain('kubectl -n shop create secret generic cors-sentinel-metrics-token');
   });
 
   it('ships each dashboard as a ConfigMap for the Grafana sidecar, querying the user selector', () => {

@@ -48,12 +48,13 @@ export const PACKAGES: Readonly<Record<PackageName, PackageRules>> = {
       /^dist\/cjs\/.+\.js$/, // the command's CommonJS build (a program, not a library: no declarations)
       /^alerts\/[^/]+\.yml$/, // generated Prometheus rules
       /^dashboards\/[^/]+\.json$/, // generated Grafana dashboards
+      /^deploy\/prometheus\/probe-scrape\.example\.yml$/, // the prober's scrape example the README names
     ],
     required: [
       'dist/cjs/cli.js', 'dist/cjs/mixin/cli.js', 'dist/cjs/proxy/cli.js', 'dist/cjs/probe/cli.js', 'dist/cjs/logs/cli.js', 'dist/cjs/demo/main.js',
-      'alerts/cors-sentinel-alerts.yml', 'alerts/cors-sentinel-rules.yml', 'dashboards/cors-overview.json', 'README.md', 'LICENSE',
+      'alerts/cors-sentinel-alerts.yml', 'alerts/cors-sentinel-rules.yml', 'dashboards/cors-overview.json', 'deploy/prometheus/probe-scrape.example.yml', 'README.md', 'LICENSE',
     ],
-    devOnlyPrefixes: [...SOURCES, 'dist/cjs/stack/'],
+    devOnlyPrefixes: [...SOURCES.filter((p) => p !== 'deploy/'), 'dist/cjs/stack/'],
   },
 };
 

@@ -75,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
   const file = positionals[0] as string;
   const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, { ...values, pollMs });
   readHealth = health;
+  logs.watchReading(() => health().ok);
   console.log(`cors-sentinel logs reading ${file === '-' ? 'stdin' : file}`);
   blindness.check(); // the state at start, on stderr
   const watch = setInterval(() => blindness.check(), 1_000);

@@ -3,7 +3,7 @@
  * contract, findings, origin label guard and report-only candidate as the middleware's observe mode),
  * and every line is counted by result in `cors_log_lines_total`.
  */
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { createObserver, type CorsObserverOptions, type Observer } from 'cors-sentinel/internal/observer/observer';
 import { parseNginxJsonLine } from './nginx';
 
@@ -15,6 +15,8 @@ export interface LogObserver {
   readonly registry: Registry;
   /** One log line, or undefined for a line that was too long to keep. */
   line(text: string | undefined): LogLineResult;
+  /** Where `<prefix>log_read_failing` reads the reader's state from at each scrape. */
+  watchReading(readingOk: () => boolean): void;
   close(): void;
 }
 
@@ -31,11 +33,13 @@ export function createLogObserver(options: CorsObserverOptions, onLine?: (result
   const counters = { observed: lines.labels('observed'), malformed: lines.labels('malformed') };
   counters.observed.inc(0);
   counters.malformed.inc(0);
+  const state = readerState(registry, observer.metrics?.prefix ?? 'cors_');
 
   return {
     observer,
     registry,
     line(text) {
+      state.lastLine.set(Date.now() / 1000);
       const entry = text === undefined ? undefined : parseNginxJsonLine(text);
       if (entry === undefined) {
         counters.malformed.inc();
@@ -53,6 +57,32 @@ export function createLogObserver(options: CorsObserverOptions, onLine?: (result
       onLine?.('observed', entry.missing);
       return 'observed';
     },
+    watchReading: (readingOk) => {
+      state.readingOk = readingOk;
+    },
     close: () => observer.close(),
   };
+}
+
+/**
+ * The reader's own state as series, beside the line counter: whether the log cannot be read now
+ * (what /healthz says), and when the last line was read. A stuck reader's counters go flat, not
+ * absent; these say why (the mixin's rules also judge the counter alone).
+ */
+function readerState(registry: Registry, prefix: string): { lastLine: Gauge; readingOk: () => boolean } {
+  const state = { readingOk: () => true } as { lastLine: Gauge; readingOk: () => boolean };
+  const failingName = `${prefix}log_read_failing`;
+  if (!registry.getSingleMetric(failingName)) {
+    new Gauge({
+      name: failingName, registers: [registry],
+      help: 'Whether the log reader cannot read its log now (1: polls have failed for a while, /healthz answers 503) or reads it (0).',
+      collect() {
+        this.set(state.readingOk() ? 0 : 1);
+      },
+    });
+  }
+  const lastName = `${prefix}log_last_line_timestamp_seconds`;
+  state.lastLine = (registry.getSingleMetric(lastName) as Gauge | undefined) ??
+    new Gauge({ name: lastName, registers: [registry], help: 'Unix time at which the log reader last read a line (any result); 0 until the first line.' });
+  return state;
 }

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli-args';
 import { resolveMixinConfig, type MixinConfig, type PartialMixinConfig } from './config';
-import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, REGENERATE } from './generate';
+import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, regenerateCommand } from './generate';
 import { BACKENDS, isBackend } from './backends';
 import { operatorFiles } from './operator';
 
@@ -36,6 +36,7 @@ options:
                           "Many clusters")
   --format FORMAT         files (default) or prometheus-operator
   --namespace NS          namespace of the prometheus-operator resources (default monitoring)
+  --target-namespace NS   namespace of the app the ServiceMonitor/PodMonitor examples scrape (default: --namespace)
   --resource-label K=V    label of every prometheus-operator resource, e.g. release=kube-prometheus-stack
                           (repeatable; a PrometheusRule must match your Prometheus's ruleSelector)
   --no-dashboards         write the rules only
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<void> {
       format: { type: 'string', default: 'files' },
       backend: { type: 'string', default: 'prometheus' },
       namespace: { type: 'string', default: 'monitoring' },
+      'target-namespace': { type: 'string' },
       'resource-label': { type: 'string', multiple: true },
       'no-dashboards': { type: 'boolean', default: false },
       alertmanager: { type: 'boolean', default: false },
@@ -94,13 +96,14 @@ export async function main(argv: string[]): Promise<void> {
     const config = configFrom(values);
     const dashboards = values['no-dashboards'] ? {} : loadDashboardGenerator().dashboardsFor(config);
     const out = resolve(values.out);
+    const regenerate = regenerateCommand(argv);
     if (values.format === 'prometheus-operator') {
       const labels = Object.fromEntries((values['resource-label'] ?? []).map(keyValue));
-      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels }, REGENERATE));
+      files = prefixed(out, operatorFiles(config, dashboards, { namespace: values.namespace, labels, ...(values['target-namespace'] ? { targetNamespace: values['target-namespace'] } : {}) }, regenerate));
     } else {
-      files = { ...prefixed(out, generateRules(config, backend)), ...prefixed(join(out, 'dashboards'), dashboards) };
+      files = { ...prefixed(out, generateRules(config, backend, regenerate)), ...prefixed(join(out, 'dashboards'), dashboards) };
     }
-    if (values.alertmanager) files[join(out, ALERTMANAGER_ROUTE_FILE)] = generateAlertmanagerRoute(config);
+    if (values.alertmanager) files[join(out, ALERTMANAGER_ROUTE_FILE)] = generateAlertmanagerRoute(config, regenerate);
   }
   writeOrCheck(files, values.check);
 }

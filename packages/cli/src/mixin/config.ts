@@ -40,6 +40,8 @@ export interface MixinWindows {
    * exports none now is absent (CorsExporterAbsent). A group removed on purpose alerts this long.
    */
   readonly presence: string;
+  /** The log reader has read no line for this long after steady traffic: it is stalled (CorsLogReaderStalled). */
+  readonly logStall: string;
 }
 
 export interface MixinThresholds {
@@ -80,6 +82,24 @@ export interface MixinThresholds {
   readonly crossOriginBlockedRate: number;
   /** Requests refused for their Host (`localServer`, DNS rebinding) per instance within `windows.rate` that make a burst. */
   readonly refusedHosts: number;
+  /** Failed upstream exchanges/s of the sidecar proxy, per instance and kind, that make a backend failure (a stray reset is far below). */
+  readonly proxyUpstreamErrorRate: number;
+  /** Cross-origin requests/s answered without a CORS decision (middleware mounted after a router). */
+  readonly undecidedRate: number;
+  /** Share of cross-origin requests that are undecided while the allowed traffic fell by as much: an allowed frontend lost its CORS headers (page). */
+  readonly undecidedShare: number;
+  /** Share of one (origin, route, request type) rejected for a header or method before the partial-breakage branch pages: a share that matters to users. */
+  readonly partialRejectedRatio: number;
+  /** Share of origin resolver lookups failing that means the store behind it is down (CorsOriginStoreDown pages). */
+  readonly storeDownRatio: number;
+  /** Requests of one origin within `windows.lowTraffic` above which it is not low-traffic: a busy frontend is the page's, not CorsLowTrafficOriginRejected's. */
+  readonly lowTrafficMaxRequests: number;
+  /** Share of access-log lines that are malformed (a changed log_format) before CorsLogReaderLinesMalformed warns. */
+  readonly logMalformedShare: number;
+  /** Log lines/s over the hour before a stall that make "steady traffic": a log that quiet may fall silent without a warning. */
+  readonly logSteadyLineRate: number;
+  /** A known report-only cross-site source alerts again when its would_block rate exceeds this many times its median rate of the past day. */
+  readonly crossSiteRateChange: number;
 }
 
 export interface AlertmanagerSettings {
@@ -135,7 +155,7 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
   aggregationLabels: ['job'],
   instanceLabel: 'instance',
   runbookUrl: 'https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/runbook.md',
-  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h', presence: '1d' },
+  windows: { rate: '5m', recentlyAllowed: '1d', rollout: '1h', lowTraffic: '30m', baseline: '1w', baselineInterval: '5m', history: '1d', event: '15m', crossOriginChange: '1h', presence: '1d', logStall: '15m' },
   thresholds: {
     minRequestRate: 0.1,
     rejectedRatio: 0.2,
@@ -160,6 +180,15 @@ export const DEFAULT_MIXIN_CONFIG: MixinConfig = {
     shadowWouldReject: 5,
     crossOriginBlockedRate: 0.1,
     refusedHosts: 10,
+    proxyUpstreamErrorRate: 0.05,
+    undecidedRate: 0.05,
+    undecidedShare: 0.3,
+    partialRejectedRatio: 0.05,
+    storeDownRatio: 0.5,
+    lowTrafficMaxRequests: 600,
+    logMalformedShare: 0.5,
+    logSteadyLineRate: 0.1,
+    crossSiteRateChange: 3,
   },
   for: {},
   severities: {},
@@ -231,7 +260,7 @@ function validate(c: MixinConfig, knownAlerts: readonly string[]): string[] {
   for (const [k, v] of Object.entries(c.thresholds)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`thresholds.${k} must be a finite number ≥ 0`);
   }
-  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio'] as const) {
+  for (const k of ['rejectedRatio', 'originRejectedRatio', 'resolverFailureRatio', 'originLabelUsage', 'preflightLatencyQuantile', 'targetDownRatio', 'undecidedShare', 'partialRejectedRatio', 'storeDownRatio', 'logMalformedShare'] as const) {
     if (c.thresholds[k] > 1) problems.push(`thresholds.${k} is a ratio and must be ≤ 1`);
   }
   if (!LABEL_NAME.test(c.instanceLabel) || c.aggregationLabels.includes(c.instanceLabel)) problems.push(`instanceLabel ${JSON.stringify(c.instanceLabel)} must be a label name that is not an aggregation label`);

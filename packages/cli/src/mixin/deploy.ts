@@ -38,15 +38,39 @@ export function alertmanagerFragment(c: MixinConfig): { route: Record<string, un
       { name: RECEIVERS.default, webhook_configs: [{ url: am.defaultWebhookUrl, send_resolved: true }] },
       { name: RECEIVERS.none },
     ],
-    // While something is on fire, the informational noise about the same job waits.
-    inhibit_rules: [
-      {
-        source_matchers: [MIXIN_MATCHER, 'severity=~"critical|warning"'],
-        target_matchers: [MIXIN_MATCHER, 'severity="info"'],
-        equal: [...c.aggregationLabels],
-      },
-    ],
+    inhibit_rules: inhibitRules(c),
   };
+}
+
+/**
+ * One incident, one notification (per job, or cluster and job). Each entry: the alert that names the
+ * root cause, and the alerts it explains. A flood raises probing, the label guard, the unknown-origin
+ * spike and the rejected ratio together: probing is the one notification (the spike, when there is no
+ * probing). A store outage rejects every tenant origin: CorsOriginStoreDown is the one page. While
+ * something is on fire, the informational noise about the same job waits.
+ */
+export const INHIBITIONS: ReadonlyArray<{ readonly source: string; readonly targets: readonly string[] }> = [
+  { source: 'CorsOriginProbing', targets: ['CorsUnknownOriginSpike', 'CorsOriginLabelGuardNearCap', 'CorsRejectedRatioHigh', 'CorsRejectedRateAnomalous', 'CorsRejectedOriginBurst'] },
+  { source: 'CorsUnknownOriginSpike', targets: ['CorsOriginLabelGuardNearCap', 'CorsRejectedRatioHigh', 'CorsRejectedRateAnomalous'] },
+  {
+    source: 'CorsOriginStoreDown',
+    targets: [
+      'CorsOriginResolverFailing', 'CorsAllowedOriginNowRejected', 'CorsAllowedOriginRejectedOnSomeInstances', 'CorsLowTrafficOriginRejected',
+      'CorsRejectedRatioHigh', 'CorsRejectedRateAnomalous', 'CorsPreflightLatencyHigh', 'CorsRejectedOriginBurst',
+    ],
+  },
+];
+
+function inhibitRules(c: MixinConfig): Array<Record<string, unknown>> {
+  const equal = [...c.aggregationLabels];
+  return [
+    ...INHIBITIONS.map((i) => ({
+      source_matchers: [MIXIN_MATCHER, `alertname="${i.source}"`],
+      target_matchers: [MIXIN_MATCHER, `alertname=~"${i.targets.join('|')}"`],
+      equal,
+    })),
+    { source_matchers: [MIXIN_MATCHER, 'severity=~"critical|warning"'], target_matchers: [MIXIN_MATCHER, 'severity="info"'], equal },
+  ];
 }
 
 /** A whole Alertmanager config for the demo stack only: the fragment nested under a root that drops everything else. */

@@ -12,7 +12,12 @@ export interface OperatorOptions {
   readonly namespace: string;
   /** Labels of every resource; a PrometheusRule must match the Prometheus's `ruleSelector` (e.g. `release: kube-prometheus-stack`). */
   readonly labels: Readonly<Record<string, string>>;
+  /** Namespace of the scraped app (its Service or pods), when it differs from `namespace`: a monitor selects only its own namespace otherwise. */
+  readonly targetNamespace?: string;
 }
+
+/** The Secret (in the monitors' namespace) holding the /metrics bearer token: /metrics is protected by default (README). */
+export const METRICS_TOKEN_SECRET = { name: 'cors-sentinel-metrics-token', key: 'token' } as const;
 
 export const OPERATOR_FILES = {
   rule: 'prometheusrule.yaml',
@@ -47,13 +52,16 @@ export function operatorFiles(c: MixinConfig, dashboards: Readonly<Record<string
   };
   // Prometheus-operator sets `job` to the Service name (ServiceMonitor) unless `jobLabel` says otherwise;
   // the examples select pods/services labelled app.kubernetes.io/name=<job> so that job matches the selector.
+  const namespaceSelector = { matchNames: [o.targetNamespace ?? o.namespace] };
+  const authorization = { type: 'Bearer', credentials: { ...METRICS_TOKEN_SECRET } };
   const serviceMonitor = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
     metadata: metadata(o, job),
     spec: {
+      namespaceSelector,
       selector: { matchLabels: { 'app.kubernetes.io/name': job } },
-      endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
+      endpoints: [{ port: 'http', path: '/metrics', interval: '15s', authorization }],
     },
   };
   const podMonitor = {
@@ -62,8 +70,9 @@ export function operatorFiles(c: MixinConfig, dashboards: Readonly<Record<string
     metadata: metadata(o, job),
     spec: {
       // A PodMonitor's default job is "<namespace>/<name>": relabel it to the selector's job.
+      namespaceSelector,
       selector: { matchLabels: { 'app.kubernetes.io/name': job } },
-      podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '15s', relabelings: [{ targetLabel: 'job', replacement: job, action: 'replace' }] }],
+      podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '15s', authorization, relabelings: [{ targetLabel: 'job', replacement: job, action: 'replace' }] }],
     },
   };
   const configMaps = Object.entries(dashboards).map(([file, json]) => ({
@@ -75,10 +84,10 @@ export function operatorFiles(c: MixinConfig, dashboards: Readonly<Record<string
   return {
     [OPERATOR_FILES.rule]: yamlDocs(header(`PrometheusRule: cors-sentinel recording and alert rules for targets {${c.selector}}.`), [rule]),
     [OPERATOR_FILES.serviceMonitor]: yamlDocs(
-      header(`Example ServiceMonitor: scrape /metrics of the Service labelled app.kubernetes.io/name=${job} (port "http"), so that job="${job}". Adapt it, or use the PodMonitor.`),
+      header(`Example ServiceMonitor: scrape /metrics of the Service labelled app.kubernetes.io/name=${job} (port "http"), so that job="${job}", in namespace ${namespaceSelector.matchNames[0]}, with the bearer token of Secret ${METRICS_TOKEN_SECRET.name} (key ${METRICS_TOKEN_SECRET.key}, in ${o.namespace}: kubectl -n ${o.namespace} create secret generic ${METRICS_TOKEN_SECRET.name} --from-file=${METRICS_TOKEN_SECRET.key}=FILE). Adapt it, or use the PodMonitor.`),
       [serviceMonitor],
     ),
-    [OPERATOR_FILES.podMonitor]: yamlDocs(header(`Example PodMonitor: scrape /metrics of pods labelled app.kubernetes.io/name=${job} (port "http"), with job="${job}".`), [podMonitor]),
+    [OPERATOR_FILES.podMonitor]: yamlDocs(header(`Example PodMonitor: scrape /metrics of pods labelled app.kubernetes.io/name=${job} (port "http") in namespace ${namespaceSelector.matchNames[0]}, with job="${job}" and the bearer token of Secret ${METRICS_TOKEN_SECRET.name} (key ${METRICS_TOKEN_SECRET.key}, in ${o.namespace}).`), [podMonitor]),
     [OPERATOR_FILES.dashboards]: yamlDocs(header('Grafana dashboards as ConfigMaps for the Grafana sidecar (label grafana_dashboard: "1", folder annotation grafana_folder).'), configMaps),
   };
 }

@@ -32,7 +32,9 @@ export interface RuleGroup {
 }
 
 /** A series name of the metric contract (src/contract.ts), without the prefix: renaming a metric there breaks the mixin's build. */
-export type ContractSeries = MetricName | typeof CROSS_ORIGIN_REQUESTS_METRIC | `${HistogramName}_${'bucket' | 'count' | 'sum'}`;
+export type ContractSeries = MetricName | typeof CROSS_ORIGIN_REQUESTS_METRIC | `${HistogramName}_${'bucket' | 'count' | 'sum'}` | SurfaceSeries;
+/** Series of the other surfaces (docs/metrics.md): the sidecar proxy, the Express mount check and the log reader. */
+type SurfaceSeries = 'proxy_upstream_errors_total' | 'undecided_requests_total' | 'log_lines_total' | 'log_read_failing';
 type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
 type HistogramName = Extract<MetricName, `${string}_seconds`>;
 

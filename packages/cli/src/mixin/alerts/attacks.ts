@@ -3,6 +3,7 @@
  * beyond the label guard, and the forgeable `null` origin being allowed.
  */
 import { NOT_ONE_ORIGIN, indent } from '../promql';
+import { intendedNames } from './intended';
 import type { AlertContext, AlertModule } from './types';
 
 /** Distinct rejected origins within `window`, from the HyperLogLog gauge and from the origin labels. */
@@ -58,7 +59,7 @@ export const attackAlerts: AlertModule = {
       build: (x) => ({
         expr: [
           `sum without (outcome) (${x.n.requestsByOrigin}{outcome="rejected", origin!="__other__"}) > ${x.c.thresholds.originBurstRate}`,
-          `unless ${x.on('origin')} max_over_time(${x.n.requestsByOrigin}{outcome="allowed"}[${x.c.windows.recentlyAllowed}]) > 0`,
+          `unless ${x.on('origin')} max_over_time(${intendedNames(x).byOrigin}[${x.c.windows.recentlyAllowed}]) > 0`,
         ].join('\n'),
         summary: 'A burst of rejected requests from a single origin.',
         description: `${x.job} rejects {{ $value | printf "%.2f" }} requests/s from {{ $labels.origin }}, an origin that was not allowed within ${x.c.windows.recentlyAllowed}.`,

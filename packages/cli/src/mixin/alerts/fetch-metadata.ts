@@ -30,6 +30,22 @@ function recentChange(x: AlertContext): string {
   ].join('\n');
 }
 
+/**
+ * (route, site) pairs whose would_block traffic is a steady, known source: it was there a day ago,
+ * and its rate now is within `crossSiteRateChange` times its median rate of the past day (a median, so
+ * that a burst does not raise its own baseline). A new source (nothing a day ago) or a jump (a CSRF
+ * burst on top of a partner's steady posts) is not.
+ */
+function steadyKnownSource(x: AlertContext): string {
+  const r = `${crossOriginRate(x)}{decision="would_block"}`;
+  const w = x.c.windows;
+  return [
+    `sum without (decision) (max_over_time(${r}[1h] offset 1d)) > 0`,
+    `and ${x.on('route', 'site')} sum without (decision) (${r})`,
+    `  <= ${x.c.thresholds.crossSiteRateChange} * sum without (decision) (quantile_over_time(0.5, ${r}[1d] offset ${w.event}))`,
+  ].join('\n');
+}
+
 export const fetchMetadataAlerts: AlertModule = {
   name: 'fetch-metadata',
   recording: (x) => [{ record: crossOriginRate(x), expr: x.q.sumRate(METRIC, [], 'route', 'site', 'decision') }],
@@ -44,6 +60,9 @@ export const fetchMetadataAlerts: AlertModule = {
           indent(x.q.newOrIncreased(METRIC, ['decision="would_block"'], ['route', 'site', 'decision'], x.c.windows.event)),
           `)`,
           `and ${x.on('route')} max by (${x.q.labels('route')}) (${x.q.sel('config_info', 'credentials="true"')})`,
+          `unless ${x.on('route', 'site')} (`,
+          indent(steadyKnownSource(x)),
+          `)`,
         ].join('\n'),
         summary: 'Unsafe requests from untrusted other sites reach handlers on a credentialed route (CSRF exposure; not blocked in report-only mode).',
         description: `About {{ $value | printf "%.0f" }} unsafe request(s) from {{ $labels.site }} origins that are not trusted reached route {{ $labels.route }} of ${x.job} within ${x.c.windows.event}; its CORS policy sends credentials, and crossOriginProtection is in report-only mode.`,

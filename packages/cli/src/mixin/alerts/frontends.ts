@@ -5,12 +5,13 @@
  * frontend (old pods reject it until replaced) never pages.
  */
 import { NOT_ONE_ORIGIN, indent } from '../promql';
+import { intendedNames, intendedRecording } from './intended';
 import type { AlertContext, AlertModule } from './types';
 
 /** `(origin, request_type)` allowed at some point within `recentlyAllowed`, before the last rollout window. */
 function established(x: AlertContext): string {
   const w = x.c.windows;
-  return `max_over_time(${x.n.requestsByOriginType}{outcome="allowed"}[${w.recentlyAllowed}] offset ${w.rollout}) > 0`;
+  return `max_over_time(${intendedNames(x).byOriginType}[${w.recentlyAllowed}] offset ${w.rollout}) > 0`;
 }
 
 /**
@@ -31,7 +32,9 @@ function headerOrMethodRejected(x: AlertContext): string {
   const t = x.c.thresholds;
   const s = x.n.requestsByOriginRouteType;
   return [
-    `${rejectedShare(s)} > 0`,
+    // A share that matters to users and an absolute floor: on a busy API, 0.2 odd preflights/s
+    // rejected among thousands is a share of 0.05 %, not a broken endpoint.
+    `${rejectedShare(s)} > ${t.partialRejectedRatio}`,
     `and sum without (outcome) (${s}{outcome="rejected"}) > ${t.originRejectedMinRate}`,
     `and ${x.on('origin', 'request_type')} ${established(x)}`,
     `and ${x.on('route', 'request_type')} sum without (reason) (${x.n.violationsByRouteTypeReason}{reason=~"header_not_allowed|method_not_allowed"}) > ${t.originRejectedMinRate}`,
@@ -52,6 +55,7 @@ function rejectedShare(series: string): string {
 
 export const frontendAlerts: AlertModule = {
   name: 'frontends',
+  recording: intendedRecording,
   alerts: [
     {
       name: 'CorsAllowedOriginNowRejected',
@@ -69,7 +73,8 @@ export const frontendAlerts: AlertModule = {
           // Per (origin, request type): a dropped header breaks all of a frontend's writes (its
           // preflights) while its reads pass, which a ratio over all its requests dilutes.
           // Second way in: on a route where the frontend's requests fail for a header or a method
-          // (not its origin), any share above the rate floor counts — one broken endpoint among many.
+          // (not its origin), a smaller share counts (partialRejectedRatio, above the rate floor) —
+          // one broken endpoint among many.
           expr: [
             '(',
             indent(byShare),
@@ -124,7 +129,11 @@ export const frontendAlerts: AlertModule = {
           expr: [
             `${rejected} >= ${t.lowTrafficMinRejected}`,
             `and ${x.on('origin')} (${rejected} / sum without (outcome) (${count}{origin!~"${NOT_ONE_ORIGIN}"})) > 0.5`,
-            `and ${x.on('origin')} max_over_time(${x.n.requestsByOrigin}{outcome="allowed"}[${w.recentlyAllowed}]) > 0`,
+            `and ${x.on('origin')} max_over_time(${intendedNames(x).byOrigin}[${w.recentlyAllowed}]) > 0`,
+            // Rejected now, not only within the count's window: a fix resolves it within minutes.
+            `and ${x.on('origin')} sum without (outcome) (${x.n.requestsByOrigin}{outcome="rejected"}) > 0`,
+            // Upper bound: a busy frontend is CorsAllowedOriginNowRejected's page, not a second, later warning.
+            `and ${x.on('origin')} sum without (outcome) (${count}{origin!~"${NOT_ONE_ORIGIN}"}) <= ${t.lowTrafficMaxRequests}`,
           ].join('\n'),
           summary: 'Most requests of a low-traffic origin that was allowed recently are rejected.',
           description: `${x.job} rejected {{ $value | printf "%.0f" }} requests from {{ $labels.origin }} within ${w.lowTraffic}, most of its traffic, though it had allowed requests within the last ${w.recentlyAllowed}.`,

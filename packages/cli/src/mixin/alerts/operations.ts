@@ -9,6 +9,12 @@ function exporting(x: AlertContext): string {
   return x.q.rec([], 'config_info', 'group');
 }
 
+/** Most resolver lookups fail: the store behind the resolver (tenant database, cache) is down, not a frontend. */
+function storeDown(x: AlertContext): string {
+  const t = x.c.thresholds;
+  return `${x.n.resolverFailureRatio} > ${t.storeDownRatio}\nand ${x.on()} sum by (${x.by}) (${x.n.resolverLookups}{result=~"error|timeout"}) > ${t.resolverFailureMinRate}`;
+}
+
 export const operationAlerts: AlertModule = {
   name: 'operations',
   recording: (x) => [{ record: exporting(x), expr: `group by (${x.by}) (${x.q.sel('config_info')})` }],
@@ -46,11 +52,22 @@ export const operationAlerts: AlertModule = {
       build: (x) => {
         const t = x.c.thresholds;
         return {
-          expr: `${x.n.resolverFailureRatio} > ${t.resolverFailureRatio}\nand ${x.on()} sum by (${x.by}) (${x.n.resolverLookups}{result=~"error|timeout"}) > ${t.resolverFailureMinRate}`,
+          // A store outage pages as CorsOriginStoreDown instead: one notification for one root cause.
+          expr: `${x.n.resolverFailureRatio} > ${t.resolverFailureRatio}\nand ${x.on()} sum by (${x.by}) (${x.n.resolverLookups}{result=~"error|timeout"}) > ${t.resolverFailureMinRate}\nunless ${x.on()} (${storeDown(x)})`,
           summary: 'The async origin resolver is failing or timing out: tenant origins are being rejected.',
           description: `{{ $value | humanizePercentage }} of origin resolver lookups on ${x.job} fail or time out.`,
         };
       },
+    },
+    {
+      name: 'CorsOriginStoreDown',
+      for: '2m',
+      severity: 'critical',
+      build: (x) => ({
+        expr: storeDown(x),
+        summary: 'The origin store behind the async resolver is down: every origin it approves (tenants) is rejected.',
+        description: `{{ $value | humanizePercentage }} of the origin resolver's lookups on ${x.job} fail or time out: its origin store (tenant database or cache: cors_resolver_duration_seconds_count{result=~"error|timeout"}) is unreachable; the rejections of tenant origins that follow are this outage.`,
+      }),
     },
     {
       name: 'CorsTargetDown',

@@ -4,20 +4,21 @@
  * probes, so one probe is enough to page on a credentialed reflection; the softer alerts wait a few
  * probes so that a deploy in progress does not notify.
  */
-import { SEVERITIES, severityRank } from '../../probe/classes';
 import type { AlertContext, AlertModule } from './types';
 
 /**
  * What these alerts read, and why they agree with the prober's one severity table (probe/classes.ts):
  * - CorsProbeCredentialedOriginReflection: `cors_probe_credentialed_origin_reflection`, 1 exactly for
  *   the table's credentialed reads by any website (CREDENTIALED_READ_SITUATIONS: read or hidden read);
- * - CorsProbeFinding: `cors_probe_findings{severity}` at medium or worse, which is where the table puts
- *   credentialed writes, reads from a subdomain or the network path, credentialed PNA grants and
- *   cache poisoning of a credentialed grant;
+ * - CorsProbeHighSeverityFinding / CorsProbeFinding: `cors_probe_findings{severity}`, which the prober
+ *   exports for every class: a high finding pages whatever its class (private network access, cache
+ *   poisoning…), a medium one warns;
  * - CorsProbeFailing: `cors_probe_success` 0, which includes an inconclusive probe
  *   (`cors_probe_failure{reason="inconclusive"}`): the posture is unknown either way.
  */
-const NOTIFYING_FINDINGS = SEVERITIES.filter((s) => severityRank(s) >= severityRank('medium')).join('|');
+function findings(x: AlertContext, severity: 'high' | 'medium'): string {
+  return `max by (${x.q.labels('instance', 'class', 'severity')}) (${x.q.probe('cors_probe_findings', `severity="${severity}"`)}) > 0`;
+}
 
 function reflection(x: AlertContext): string {
   return `max by (${x.q.labels('instance')}) (${x.q.probe('cors_probe_credentialed_origin_reflection')})`;
@@ -37,16 +38,23 @@ export const probeAlerts: AlertModule = {
       }),
     },
     {
+      name: 'CorsProbeHighSeverityFinding',
+      for: '0s',
+      severity: 'critical',
+      build: (x) => ({
+        // The credentialed reflection pages on its own (one page per endpoint); every other high class pages here.
+        expr: [findings(x, 'high'), `unless ${x.on('instance')} (${reflection(x)} == 1)`].join('\n'),
+        summary: 'A probed endpoint has a high-severity CORS finding.',
+        description: 'The CORS probe of {{ $labels.instance }} reports {{ $labels.class }} ({{ $labels.severity }}): an origin the site does not own is granted more than it should be.',
+      }),
+    },
+    {
       name: 'CorsProbeFinding',
       for: '15m',
       severity: 'warning',
       build: (x) => ({
-        // The credentialed reflection pages on its own; this one covers the rest (subdomain, http, cache poisoning, PNA).
-        expr: [
-          `max by (${x.q.labels('instance', 'class', 'severity')}) (${x.q.probe('cors_probe_findings', `severity=~"${NOTIFYING_FINDINGS}"`)}) > 0`,
-          `unless ${x.on('instance')} (${reflection(x)} == 1)`,
-        ].join('\n'),
-        summary: 'A probed endpoint has a CORS finding of medium severity or worse.',
+        expr: [findings(x, 'medium'), `unless ${x.on('instance')} (${reflection(x)} == 1)`].join('\n'),
+        summary: 'A probed endpoint has a CORS finding of medium severity.',
         description: 'The CORS probe of {{ $labels.instance }} reports {{ $labels.class }} ({{ $labels.severity }}) for several probes in a row.',
       }),
     },

@@ -16,11 +16,12 @@ import { frontendAlerts } from './frontends';
 import { operationAlerts } from './operations';
 import { postureAlerts } from './posture';
 import { probeAlerts } from './probe';
+import { surfaceAlerts } from './surfaces';
 import { AlertContext, type AlertDefinition, type AlertModule } from './types';
 
 export const ALERT_GROUP = 'cors-sentinel.alerts';
 
-export const ALERT_MODULES: readonly AlertModule[] = [frontendAlerts, attackAlerts, postureAlerts, operationAlerts, fetchMetadataAlerts, localServerAlerts, probeAlerts];
+export const ALERT_MODULES: readonly AlertModule[] = [frontendAlerts, attackAlerts, postureAlerts, operationAlerts, fetchMetadataAlerts, localServerAlerts, probeAlerts, surfaceAlerts];
 
 export const ALERT_DEFINITIONS: readonly AlertDefinition[] = ALERT_MODULES.flatMap((m) => m.alerts);
 export const ALERT_NAMES: readonly string[] = ALERT_DEFINITIONS.map((a) => a.name);
