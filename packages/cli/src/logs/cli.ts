@@ -115,8 +115,8 @@ function optionsFrom(policyPath: string | undefined, expected: string | undefine
 }
 
 interface Reading {
-  stop(): Promise<void>;
-  health(): FollowHealth;
+  stop: () => Promise<void>;
+  health: () => FollowHealth;
 }
 
 async function followFile(file: string, sink: (line: string | undefined) => unknown, values: Record<string, unknown>): Promise<Reading> {

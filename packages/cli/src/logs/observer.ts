@@ -14,7 +14,7 @@ export interface LogObserver {
   readonly observer: Observer;
   readonly registry: Registry;
   /** One log line, or undefined for a line that was too long to keep. */
-  line(text: string | undefined): LogLineResult;
+  line: (text: string | undefined) => LogLineResult;
   close(): void;
 }
 

@@ -35,7 +35,7 @@ export function resolveMixinConfig(partial: PartialMixinConfig = {}, knownAlerts
     labels: { ...d.labels, ...(partial.labels as Record<string, string> | undefined) },
     alertmanager: { ...d.alertmanager, ...partial.alertmanager },
   };
-  const problems = unknownKeys(partial as Record<string, unknown>);
+  const problems = unknownKeys(partial);
   problems.push(...validate(config, knownAlerts));
   if (problems.length > 0) throw new Error(`cors-sentinel mixin: invalid config:\n  - ${problems.join('\n  - ')}`);
   return config;
@@ -65,7 +65,7 @@ function validate(c: MixinConfig, knownAlerts: readonly string[]): string[] {
   if (c.aggregationLabels.length === 0) problems.push('aggregationLabels must name at least one label (e.g. job)');
   for (const l of c.aggregationLabels) if (!LABEL_NAME.test(l) || l.startsWith('__')) problems.push(`aggregationLabels: ${JSON.stringify(l)} is not a label name`);
   if (!/^https?:\/\/\S+$/.test(c.runbookUrl)) problems.push('runbookUrl must be an http(s) URL');
-  for (const [k, v] of Object.entries(c.windows)) if (!DURATION.test(v)) problems.push(`windows.${k}: ${JSON.stringify(v)} is not a Prometheus duration`);
+  for (const [k, v] of Object.entries(c.windows) as [string, unknown][]) if (typeof v !== 'string' || !DURATION.test(v)) problems.push(`windows.${k}: ${JSON.stringify(v)} is not a Prometheus duration`);
   for (const [k, v] of Object.entries(c.thresholds)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`thresholds.${k} must be a finite number ≥ 0`);
   }
