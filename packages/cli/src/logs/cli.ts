@@ -3,7 +3,7 @@
  *   --metrics-listen 127.0.0.1:9464 FILE|-`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, parseListen, positiveInt, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, UsageError } from '../cli-args';
 import { createAdminListener, type AdminHealth } from '../admin-listener';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
@@ -83,8 +83,7 @@ export async function main(argv: string[]): Promise<void> {
     admin.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  onShutdown(stop);
 }
 
 /**
