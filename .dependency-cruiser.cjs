@@ -32,10 +32,7 @@ module.exports = {
       name: 'no-circular',
       comment: 'no file reaches itself through its imports',
       severity: 'error',
-      // The one cycle left: mixin/config.ts takes its default alert names from mixin/alerts/registry.ts,
-      // whose modules read the config. It goes with the one-mixin-config rework (issue #27), which moves
-      // resolveMixinConfig() above the registry; then this exception goes.
-      from: { pathNot: '^packages/cli/src/mixin/' },
+      from: {},
       to: { circular: true },
     },
     ...layerRules,

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, REASONS, SHADOW_CHANGES } from '../packages/cors-sentinel/src/contract';
+import { ENFORCE_FINDINGS, FINDINGS, METRIC_NAMES, PROXY_FINDINGS, REASONS, SHADOW_CHANGES } from '../packages/cors-sentinel/src/contract';
 import { createCorsMetrics } from '../packages/cors-sentinel/src/metrics/metrics';
 
 const DOC = readFileSync(join(__dirname, '../docs/metrics.md'), 'utf8');
@@ -16,7 +16,7 @@ describe('contract', () => {
   });
 
   it.each([
-    ...Object.values(METRIC_NAMES).map((n) => `cors_${n}`), ...REASONS, ...FINDINGS, ...ENFORCE_FINDINGS, ...SHADOW_CHANGES,
+    ...Object.values(METRIC_NAMES).map((n) => `cors_${n}`), ...REASONS, ...FINDINGS, ...ENFORCE_FINDINGS, ...PROXY_FINDINGS, ...SHADOW_CHANGES,
   ])('docs/metrics.md documents %s', (name) => {
     expect(DOC).toContain(name);
   });

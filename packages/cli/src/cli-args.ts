@@ -84,3 +84,13 @@ export function bearerTokenFromEnv(variable: string, command: string): MetricsAu
   }
   return { bearerToken: token };
 }
+
+export type StopSignal = 'SIGTERM' | 'SIGINT';
+
+/**
+ * The long-running commands' shutdown: `stop` runs on SIGTERM (an orchestrator, `docker stop`) and on
+ * SIGINT (Ctrl-C), once per signal; it decides itself whether and when the process exits.
+ */
+export function onShutdown(stop: (signal: StopSignal) => unknown): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+}

@@ -45,6 +45,16 @@ export type MetricKey = keyof typeof METRIC_NAMES;
 export const ENFORCE_FINDINGS = ['acao_already_set', 'late_decision'] as const;
 export type EnforceFinding = (typeof ENFORCE_FINDINGS)[number];
 
+/**
+ * Findings the sidecar proxy reports (enforce mode): the backend sent CORS headers, which the proxy
+ * removed and answered from the policy instead.
+ */
+export const PROXY_FINDINGS = ['backend_cors_headers_replaced'] as const;
+export type ProxyFinding = (typeof PROXY_FINDINGS)[number];
+
+/** Every `cors_response_findings_total{finding}` value: the observer's, enforce mode's and the proxy's. */
+export type ResponseFinding = Finding | EnforceFinding | ProxyFinding;
+
 /** `cors_shadow_decisions_total{change}`: the report-only candidate would reject what live allowed, or the other way round. */
 export const SHADOW_CHANGES = ['would_reject', 'would_allow'] as const;
 export type ShadowChange = (typeof SHADOW_CHANGES)[number];

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type winston from 'winston';
-import type { ShadowChange } from './contract';
+import type { ResponseFinding, ShadowChange } from './contract';
 import type { CompiledPolicy } from './engine/compiled';
 import type { Decision } from './engine/decision';
 import type { LoggingOptions, MetricsOptions } from './policy/options';
@@ -31,7 +31,7 @@ export interface Instrumentation {
   /** Counts a decision; logs it when it rejected the request. */
   record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
   /** Counts and logs a response finding (stacked CORS layers, a missing Vary, …). */
-  finding(finding: string, details: Readonly<Record<string, string>>): void;
+  finding(finding: ResponseFinding, details: Readonly<Record<string, string>>): void;
   /** Counts and logs what the report-only candidate would have changed. */
   shadow(route: string, change: ShadowChange, details: Readonly<Record<string, string>>): void;
   /** The `/metrics` handler over this registry; throws with `metrics: false`. */

@@ -2,6 +2,7 @@
  * The framework-independent core that adapters wrap: the compiled policy, the engine, and the
  * observers of its decisions (metrics and the violation log).
  */
+import type { EnforceFinding, ProxyFinding } from './contract';
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
@@ -38,7 +39,7 @@ export interface Sentinel extends Port {
    */
   record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
-  reportFinding(finding: string, details: Readonly<Record<string, string>>): void;
+  reportFinding(finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>): void;
   /**
    * The decision with a sentence saying why: a Promise only when an origin must be looked up (see
    * `explainSync`). `req.path` is read as the middleware reads a target (src/http/routing-path.ts: the
@@ -86,7 +87,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   const parts = {
     decide: (req: CorsRequest) => decide(policy, req),
     record: (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary) => inst.record(decision, seconds, rawOrigin, request),
-    reportFinding: (finding: string, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
+    reportFinding: (finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
     protect: (req: CorsRequest) => protector?.protect(req),
     screen: hostScreen(policy),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import winston from 'winston';
-import { bearerTokenFromEnv, CliConfigError, listen, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, CliConfigError, listen, onShutdown, UsageError } from '../cli-args';
 import { createDemoApp } from './app';
 import { formatSummary, snapshot, summarize, type Snapshot } from './summary';
 import { runTraffic, type TrafficProfile } from './traffic';
@@ -84,8 +84,7 @@ export async function main(argv: string[]): Promise<void> {
     server.closeAllConnections?.();
     metricsServer?.close();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onShutdown(stop);
   await traffic;
 }
 

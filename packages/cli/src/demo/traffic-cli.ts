@@ -1,6 +1,6 @@
 /** `cors-sentinel traffic`: the demo's traffic simulator against any API (used by the compose stack). */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli-args';
+import { onShutdown, UsageError } from '../cli-args';
 import { runTraffic, type TrafficProfile } from './traffic';
 
 const HELP = `usage: cors-sentinel traffic --target http://127.0.0.1:3000 [--rate 20] [--profile normal|attack] [--duration-ms N]
@@ -26,8 +26,7 @@ export async function main(argv: string[]): Promise<void> {
   const profile = values.profile as TrafficProfile;
   if (profile !== 'normal' && profile !== 'attack') throw new UsageError('traffic: --profile must be normal or attack');
   const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-  process.once('SIGTERM', () => abort.abort());
+  onShutdown(() => abort.abort());
   console.log(`sending ${values.profile} traffic to ${values.target} at ${values.rate} scenarios/s`);
   const stats = await runTraffic({
     target: values.target,

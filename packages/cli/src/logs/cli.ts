@@ -2,11 +2,9 @@
  * `cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b]
  *   --metrics-listen 127.0.0.1:9464 FILE|-`
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, parseListen, positiveInt, UsageError } from '../cli-args';
-import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
-import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
+import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, UsageError } from '../cli-args';
+import { createAdminListener, type AdminHealth } from '../admin-listener';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { observerOptions } from '../proxy/observer-options';
@@ -68,8 +66,7 @@ export async function main(argv: string[]): Promise<void> {
   });
   const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
   const auth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'logs');
-  const metrics = createMetricsHandler(logs.registry, auth ? { auth } : {});
-  const admin = adminServer(metrics, () => readHealth(), blindness);
+  const admin = createAdminListener({ registry: logs.registry, auth, health: () => logsHealth(readHealth, blindness) });
   console.log(`cors-sentinel logs metrics on ${await listen(admin, where, '--metrics-listen')}/metrics`);
 
   const file = positionals[0] as string;
@@ -87,26 +84,19 @@ export async function main(argv: string[]): Promise<void> {
     admin.close();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+  onShutdown(stop);
 }
 
-const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
-
-/** /metrics, and /healthz: 503 while the log cannot be read or once the reader has been blind too long. */
-function adminServer(metrics: (req: IncomingMessage, res: ServerResponse) => void, reading: () => FollowHealth, blindness: BlindnessWatch): Server {
-  return createServer((req, res) => {
-    const path = nodeRoutingPath(req.url ?? '/');
-    if (path === undefined) return refuseUnroutable(res);
-    if (path === '/metrics') return metrics(req, res);
-    if (path !== '/healthz') return void res.writeHead(404, TEXT).end('Not Found\n');
-    // A reader that stopped reading, or reads nothing it can use, is restarted or looked at, not trusted.
-    const read = reading();
-    if (!read.ok) return void res.writeHead(503, TEXT).end(`log not readable: ${read.error ?? 'unknown error'}\n`);
-    const seeing = blindness.health();
-    if (!seeing.ok) return void res.writeHead(503, TEXT).end(`blind: ${seeing.reason}\n`);
-    res.writeHead(200, TEXT).end('ok\n');
-  });
+/**
+ * /healthz: 503 while the log cannot be read or once the reader has been blind too long — a reader
+ * that stopped reading, or reads nothing it can use, is restarted or looked at, not trusted.
+ */
+function logsHealth(reading: () => FollowHealth, blindness: BlindnessWatch): AdminHealth {
+  const read = reading();
+  if (!read.ok) return { ok: false, reason: `log not readable: ${read.error ?? 'unknown error'}` };
+  const seeing = blindness.health();
+  if (!seeing.ok) return { ok: false, reason: `blind: ${seeing.reason}` };
+  return { ok: true };
 }
 
 function optionsFrom(policyPath: string | undefined, expected: string | undefined): CorsObserverOptions {
@@ -116,8 +106,8 @@ function optionsFrom(policyPath: string | undefined, expected: string | undefine
 }
 
 interface Reading {
-  stop(): Promise<void>;
-  health(): FollowHealth;
+  stop: () => Promise<void>;
+  health: () => FollowHealth;
 }
 
 async function followFile(file: string, sink: (line: string | undefined) => unknown, values: Record<string, unknown>): Promise<Reading> {

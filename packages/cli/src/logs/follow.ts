@@ -87,12 +87,12 @@ export class LogFollower {
     this.current ??= await this.open('start');
     const log = this.current;
     if (log === undefined) return;
-    let readError: unknown;
+    let readError: Error | undefined;
     try {
       if (await log.truncated()) await log.recoverFromCopy(this.options.copyPath ?? `${this.path}.1`);
       await log.readToEnd();
     } catch (err) {
-      readError = err; // the name may point at a readable file again: look before giving up
+      readError = err instanceof Error ? err : new Error(String(err)); // the name may point at a readable file again: look before giving up
     }
     const named = await statOrUndefined(this.path);
     if (named !== undefined && named.ino !== log.ino) {
@@ -109,7 +109,7 @@ export class LogFollower {
   /** Notes a failed read: reported once per run of failures, kept for health(). */
   private failed(err: unknown): void {
     const message = (err as { message?: unknown } | undefined)?.message;
-    const error = new Error(message !== undefined ? String(message) : String(err));
+    const error = new Error(typeof message === 'string' ? message : String(err));
     if (this.lastError === undefined) this.options.onError?.(error);
     this.lastError = error;
   }

@@ -14,9 +14,9 @@ export interface LogObserver {
   readonly observer: Observer;
   readonly registry: Registry;
   /** One log line, or undefined for a line that was too long to keep. */
-  line(text: string | undefined): LogLineResult;
+  line: (text: string | undefined) => LogLineResult;
   /** Where `<prefix>log_read_failing` reads the reader's state from at each scrape. */
-  watchReading(readingOk: () => boolean): void;
+  watchReading: (readingOk: () => boolean) => void;
   close(): void;
 }
 

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli-args';
-import { resolveMixinConfig, type MixinConfig, type PartialMixinConfig } from './config';
+import { resolveMixinConfig, type MixinConfig } from './config';
 import { ALERTMANAGER_ROUTE_FILE, generateAlertmanagerRoute, generateRepoFiles, generateRules, regenerateCommand } from './generate';
 import { BACKENDS, isBackend } from './backends';
 import { operatorFiles } from './operator';
@@ -118,7 +118,7 @@ function configFrom(values: { config?: string; set?: string[]; selector?: string
   if (values['oncall-webhook'] !== undefined) am.oncallWebhookUrl = values['oncall-webhook'];
   if (values['default-webhook'] !== undefined) am.defaultWebhookUrl = values['default-webhook'];
   partial.alertmanager = am;
-  return resolveMixinConfig(partial as PartialMixinConfig);
+  return resolveMixinConfig(partial);
 }
 
 /** The dashboard generator needs the Grafana SDK, a dependency of @cors-sentinel/cli: an installation without it is broken; say how to mend it. */
@@ -171,7 +171,7 @@ export function applySet(target: Record<string, unknown>, assignment: string): v
   for (const key of path.slice(0, -1)) {
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw new UsageError(`mixin: --set: invalid path ${JSON.stringify(assignment)}`);
     const next = node[key];
-    node = (node[key] = typeof next === 'object' && next !== null ? { ...(next as object) } : {}) as Record<string, unknown>;
+    node = (node[key] = typeof next === 'object' && next !== null ? { ...(next) } : {});
   }
   const last = path[path.length - 1] as string;
   if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new UsageError(`mixin: --set: invalid path ${JSON.stringify(assignment)}`);

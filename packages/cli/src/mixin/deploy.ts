@@ -3,7 +3,7 @@
  * scrapes the API and loads the generated rules. The compose stack mounts the committed files; the
  * end-to-end test and a native runner generate loopback variants from the same functions.
  */
-import { MIXIN_LABEL, type MixinConfig } from './config';
+import { MIXIN_LABEL, type MixinConfig } from './config-model';
 
 /** Receiver names, also what `amtool config routes test` prints; prefixed so that they never clash with a user's. */
 export const RECEIVERS = { oncall: 'cors-sentinel-oncall', default: 'cors-sentinel-default', none: 'cors-sentinel-none' } as const;

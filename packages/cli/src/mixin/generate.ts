@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { alertGroups, mixinRecordingGroups } from './alerts/registry';
 import { layoutFor, type Backend } from './backends';
-import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config';
+import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from './config-model';
 import { alertmanagerConfig, alertmanagerFragment, COMPOSE_PROMETHEUS, prometheusConfig } from './deploy';
 import { COMPOSE_PROBE_JOB, EXAMPLE_PROBE_JOB, probeScrapeJob, withProbeJob } from '../probe/scrape-config';
 

@@ -6,7 +6,7 @@
  */
 import { stringify } from 'yaml';
 import { alertGroups, mixinRecordingGroups } from './alerts/registry';
-import type { MixinConfig } from './config';
+import type { MixinConfig } from './config-model';
 
 export interface OperatorOptions {
   readonly namespace: string;

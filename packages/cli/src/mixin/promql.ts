@@ -4,7 +4,7 @@
  */
 import type { METRIC_NAMES } from 'cors-sentinel/internal/contract';
 import type { CROSS_ORIGIN_REQUESTS_METRIC } from 'cors-sentinel/internal/fetch-metadata/protect';
-import type { MixinConfig } from './config';
+import type { MixinConfig } from './config-model';
 
 /** Origin label values that are not one origin: folded, unparseable or the opaque `null`. */
 export const NOT_ONE_ORIGIN = '__other__|__invalid__|null';

@@ -5,7 +5,7 @@
  * quantiles are a `quantile` label. The week-long baseline lives in its own group with its own,
  * slower evaluation interval.
  */
-import type { MixinConfig } from './config';
+import type { MixinConfig } from './config-model';
 import { Promql, type RecordingRule, type RuleGroup } from './promql';
 
 export const RECORDING_GROUP = 'cors-sentinel.recording';

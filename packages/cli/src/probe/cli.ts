@@ -5,7 +5,7 @@
  * request could be judged, and no finding at or above --fail-on).
  */
 import { parseArgs } from 'node:util';
-import { parseListen } from '../cli-args';
+import { onShutdown, parseListen } from '../cli-args';
 import { SEVERITIES, severityRank, type Severity } from './classes';
 import { loadExporterConfig, parseDuration, ProbeConfigError } from './config';
 import { startExporter } from './exporter';
@@ -139,8 +139,7 @@ async function serve(listen: string, configFile: string | undefined): Promise<vo
   const exporter = await startExporter(config, where.host, where.port);
   console.log(`cors-sentinel probe exporter listening on ${exporter.url} (${config.targets.length} targets, modules: ${[...config.modules.keys()].join(', ')})`);
   const stop = (): void => void exporter.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  onShutdown(stop);
 }
 
 /**

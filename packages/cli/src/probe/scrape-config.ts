@@ -35,7 +35,7 @@ export function probeScrapeJob(o: ProbeJobOptions): Record<string, unknown> {
 
 /** Appends the probe job to a Prometheus config's scrape_configs. */
 export function withProbeJob(config: Record<string, unknown>, job: ProbeJobOptions): Record<string, unknown> {
-  const jobs = Array.isArray(config.scrape_configs) ? config.scrape_configs : [];
+  const jobs: readonly unknown[] = Array.isArray(config.scrape_configs) ? config.scrape_configs : [];
   return { ...config, scrape_configs: [...jobs, probeScrapeJob(job)] };
 }
 

@@ -61,8 +61,8 @@ export function resolveBackendProfile(option: BackendProfileOption | undefined):
   for (const [key, value] of Object.entries(settings)) {
     const choices = (CHOICES as Record<string, readonly string[] | undefined>)[key];
     if (choices === undefined) throw new TypeError(`cors-sentinel proxy: backend.${key} is not a profile setting; use one of ${Object.keys(CHOICES).join(', ')}`);
-    if (!choices.includes(value as string)) throw new TypeError(`cors-sentinel proxy: backend.${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
-    profile[key] = value as string;
+    if (!choices.includes(value)) throw new TypeError(`cors-sentinel proxy: backend.${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    profile[key] = value;
   }
   return profile as unknown as BackendProfile;
 }
@@ -85,7 +85,7 @@ export function parseBackendArgument(text: string): BackendProfileOption {
     if (eq <= 0) throw new TypeError(`cors-sentinel proxy: --backend ${JSON.stringify(text)}: expected NAME[,setting=value…], got ${JSON.stringify(pair)}`);
     option[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  return option as BackendProfileOption;
+  return option;
 }
 
 /** The path reader the proxy uses for `option`. */

@@ -3,7 +3,7 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, nonNegativeInt, parseListen, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, UsageError } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
@@ -87,8 +87,7 @@ export async function main(argv: string[]): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  onShutdown(stop);
 }
 
 function numericOptions(values: Record<string, string | undefined>): Partial<CorsProxyOptions> {

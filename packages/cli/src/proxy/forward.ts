@@ -71,7 +71,7 @@ function exchange(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, b
     .stream(
       {
         path: req.url as string,
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        method: (req.method ?? 'GET'),
         headers: upstreamRequestHeaders(req),
         body: body.kind === 'buffered' || body.kind === 'streaming' ? body.body : null,
         signal: abort.signal,
@@ -79,7 +79,7 @@ function exchange(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, b
         bodyTimeout: settings.bodyTimeoutMs,
       },
       ({ statusCode, headers }) => {
-        writeHead(res, statusCode, headers as Record<string, string | string[] | undefined>, hooks);
+        writeHead(res, statusCode, headers, hooks);
         return res;
       },
     )

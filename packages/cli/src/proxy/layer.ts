@@ -29,7 +29,7 @@ export interface CorsLayer {
   readonly prefix: string;
   /** Runs before the request goes upstream; `next` forwards it (not called when the layer answered). */
   handle(req: IncomingMessage, res: ServerResponse, next: NextFunction): void;
-  keepResponseHeader(name: string): boolean;
+  keepResponseHeader: (name: string) => boolean;
   /** Told which backend headers were left out of a response. */
   responseStarted(req: IncomingMessage, dropped: readonly string[]): void;
   /** Judges a WebSocket upgrade's Origin; `refuse` only in enforce mode, with `status` (default 403). */

@@ -16,9 +16,9 @@ export type UpgradeOutcome = 'allowed' | 'rejected' | 'non_cors';
 export type UpgradeAction = 'forwarded' | 'refused';
 
 export interface ProxyMetrics {
-  upstreamError(kind: UpstreamErrorKind): void;
+  upstreamError: (kind: UpstreamErrorKind) => void;
   upgrade(outcome: UpgradeOutcome, action: UpgradeAction): void;
-  refused(reason: RefusalReason): void;
+  refused: (reason: RefusalReason) => void;
 }
 
 function once<T extends string>(registry: Registry, name: string, help: string, labelNames: readonly T[]): Counter<T> {

@@ -1,6 +1,6 @@
 /** Observe mode's reading of a policy file, shared by the proxy's observe mode and the log observer. */
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
-import type { CorsSentinelOptions, ReportOnlyPolicyOptions } from 'cors-sentinel/internal/policy/options';
+import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
 
 /**
  * Observe mode reads the same policy file: its route patterns name the `route` label, its static
@@ -11,7 +11,7 @@ export function observerOptions(policy: CorsSentinelOptions, metrics: CorsObserv
   const { metrics: _m, logger, logging, reportOnly: _r, ...candidate } = policy;
   const options: CorsObserverOptions = {
     metrics,
-    reportOnly: candidate as ReportOnlyPolicyOptions,
+    reportOnly: candidate,
     ...(logger !== undefined ? { logger } : {}),
     ...(logging !== undefined ? { logging } : {}),
     ...(policy.defaultRouteName !== undefined ? { defaultRouteName: policy.defaultRouteName } : {}),

@@ -8,10 +8,9 @@ import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import type { MetricsAuth } from 'cors-sentinel/internal/metrics/handler';
-import { nodeRoutingPath, refuseUnroutable } from 'cors-sentinel/internal/http/routing-path';
-import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import { ProblemCollector } from 'cors-sentinel/internal/policy/errors';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
+import { createAdminListener } from '../admin-listener';
 import { UsageError } from '../cli-args';
 import { backendReader, type BackendProfileOption } from './backend-profile';
 import { ClientLimiter, UpstreamSlots } from './admission';
@@ -151,7 +150,13 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   });
   server.on('clientError', answerParserError);
 
-  const admin = createAdminServer(layer.registry, options.metricsAuth, () => draining);
+  const admin = createAdminListener({
+    registry: layer.registry,
+    auth: options.metricsAuth,
+    // 503 while draining, so that a load balancer stops sending before the listener goes away.
+    health: () => (draining ? { ok: false, reason: 'draining' } : { ok: true }),
+    healthHeaders: { 'cache-control': 'no-store' },
+  });
 
   async function shutdown(): Promise<void> {
     if (draining) return;
@@ -228,23 +233,6 @@ function handleUpgrade(layer: CorsLayer, metrics: ProxyMetrics, settings: Upgrad
     },
     () => refuseUpgrade(socket, 403), // fail closed
   );
-}
-
-/** `/metrics` and `/healthz`, on their own listener so that they never shadow the backend's paths. */
-function createAdminServer(registry: Registry, auth: MetricsAuth | undefined, draining: () => boolean): Server {
-  const metricsHandler = createMetricsHandler(registry, auth ? { auth } : {});
-  return createServer((req, res) => {
-    const path = nodeRoutingPath(req.url ?? '/');
-    if (path === undefined) return refuseUnroutable(res);
-    if (path === '/metrics') return metricsHandler(req, res);
-    if (path === '/healthz') {
-      // 503 while draining, so that a load balancer stops sending before the listener goes away.
-      res.writeHead(draining() ? 503 : 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      return res.end(draining() ? 'draining\n' : 'ok\n');
-    }
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('Not Found\n');
-  });
 }
 
 /**

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startStack } from './run';
 import { DEFAULT_PORTS, type Ports } from './topology';
+import { onShutdown } from '../cli-args';
 
 const HELP = `usage: cors-sentinel stack [options]
        cors-sentinel stack webhook [--host H] [--port 9099]
@@ -80,8 +81,7 @@ Ctrl-C stops everything.`);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= stack.stop().then(() => console.log('stack stopped')));
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => void stop().then(resolve));
-    process.once('SIGTERM', () => void stop().then(resolve));
+    onShutdown(() => stop().then(resolve));
     stack.failed.catch(async (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);
       process.exitCode = 1;

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { nodeRoutingPath } from 'cors-sentinel/internal/http/routing-path';
+import { onShutdown } from '../cli-args';
 
 export interface ReceivedAlert {
   readonly receivedAt: string;
@@ -116,7 +117,6 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`on-call webhook receiver listening on http://${values.host}:${typeof address === 'object' && address ? address.port : values.port}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => void server.close(() => resolve());
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    onShutdown(stop);
   });
 }

@@ -16,6 +16,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type winston from 'winston';
+import type { MetricsHandler, MetricsHandlerOptions } from '../metrics/handler';
 import { isSameOrigin } from '../origin/same-origin';
 
 interface Layer {
@@ -190,4 +191,27 @@ function countIfUndecided(req: IncomingMessage, res: ServerResponse, undecided: 
   res.once('finish', () => {
     if (!SEEN.has(req)) undecided.inc({ request_type: preflight ? 'preflight' : 'actual' });
   });
+}
+
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/** What the Express middleware is made of: a sentinel or an observer. */
+export interface MountCheckedOwner {
+  readonly logger: winston.Logger | undefined;
+  readonly registry: Registry | undefined;
+  readonly metrics: { readonly prefix: string } | undefined;
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
+}
+
+/**
+ * `owner` as Express middleware: each request is checked for where the middleware was mounted before
+ * `handle` runs, and the `metricsHandler()` it hands out re-checks the app on each scrape.
+ */
+export function expressMiddleware<O extends MountCheckedOwner>(owner: O, handle: ExpressHandle): ExpressHandle & O {
+  const mountCheck = createExpressMountCheck({ logger: owner.logger, registry: owner.registry, prefix: owner.metrics?.prefix });
+  function middleware(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
+    handle(req, res, next);
+  }
+  return Object.assign(middleware, owner, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(owner.metricsHandler(o), middleware) });
 }

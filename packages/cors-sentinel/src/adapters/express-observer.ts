@@ -9,9 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import onHeaders from 'on-headers';
 import type { NextFunction } from './express';
 import { nodeCorsRequest } from './node-request';
-import { createExpressMountCheck } from './express-mount-check';
+import { expressMiddleware } from './express-mount-check';
 import type { CorsRequest } from '../engine/decision';
-import type { MetricsHandlerOptions } from '../metrics/handler';
 import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
 
 /**
@@ -45,15 +44,10 @@ export type CorsObserverMiddleware = ((req: IncomingMessage, res: ServerResponse
  */
 export function corsObserver(options: CorsObserverOptions = {}): CorsObserverMiddleware {
   const observer = createObserver(options);
-  const mountCheck = createExpressMountCheck({ logger: observer.logger, registry: observer.registry, prefix: observer.metrics?.prefix });
-
-  function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
+  return expressMiddleware(observer, (req, res, next) => {
     const request = nodeCorsRequest(req);
     // Observer mode changes no response: a target the framework cannot route is left to it, unobserved.
     if (request !== undefined) observeResponse(observer, () => request, res);
     next();
-  }
-
-  return Object.assign(middleware, observer, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(observer.metricsHandler(o), middleware) });
+  });
 }

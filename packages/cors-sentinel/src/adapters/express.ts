@@ -4,13 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsRequest } from '../engine/decision';
-import type { MetricsHandlerOptions } from '../metrics/handler';
 import type { CorsSentinelOptions } from '../policy/options';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { refuseUnroutable } from '../http/routing-path';
 import { nodeCorsRequest } from './node-request';
 import { nodeResponseWriter } from './node-response';
-import { createExpressMountCheck } from './express-mount-check';
+import { expressMiddleware } from './express-mount-check';
 
 export type NextFunction = (err?: unknown) => void;
 export type CorsSentinelMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Sentinel;
@@ -27,14 +26,11 @@ const writer = nodeResponseWriter((_res, next: NextFunction) => next());
  */
 export function corsSentinel(options: CorsSentinelOptions = {}): CorsSentinelMiddleware {
   const sentinel = createSentinel(options);
-  const mountCheck = createExpressMountCheck({ logger: sentinel.logger, registry: sentinel.registry, prefix: sentinel.metrics?.prefix });
-  function middleware(req: IncomingMessage, res: ServerResponse, next: NextFunction): void {
-    mountCheck.seen(req, middleware); // warns once when routes were mounted before this middleware
+  return expressMiddleware(sentinel, (req, res, next) => {
     const request = toCorsRequest(req);
     if (request === undefined) return refuseUnroutable(res); // Express could not route it either: 400 before any handler
     void sentinel.serve(request, res, next, writer);
-  }
-  return Object.assign(middleware, sentinel, { metricsHandler: (o?: MetricsHandlerOptions) => mountCheck.metricsHandler(sentinel.metricsHandler(o), middleware) });
+  });
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type Reason,
   type RequestType,
 } from './decision';
-import { actualAnswer, preflightGrant, rejection } from './decision-builder';
+import { grantedDecision, rejection } from './decision-builder';
 import { hostRefusal, isHostAllowed } from './host-allowlist';
 
 const ACAO = 'Access-Control-Allow-Origin';
@@ -145,7 +145,7 @@ function grant(
     // Cookies come only with `credentials: 'include'`; without Access-Control-Allow-Credentials the
     // browser will refuse the response. The headers stay the same so that caches see one answer.
     const refused = req.hasCookie === true && !route.credentials;
-    return actualAnswer(route.name, origin, source, pattern, headers, route.actualVary, refused);
+    return grantedDecision(route.name, 'actual', origin, source, pattern, headers, route.actualVary, undefined, true, refused);
   }
 
   return grantPreflight(route, req, origin, source, pattern, allowOrigin, undefined);
@@ -184,7 +184,7 @@ function grantPreflight(
   const headers: HeaderPair[] = [[ACAO, allowOrigin], ...route.preflightHeaders];
   if (echoedHeaders !== undefined && echoedHeaders !== '') headers.push(['Access-Control-Allow-Headers', echoedHeaders]);
   if (wantsPrivateNetwork) headers.push(['Access-Control-Allow-Private-Network', 'true']);
-  return preflightGrant(route.name, origin, source, pattern, headers, route.preflightVary, route.preflightStatus, route.preflightContinue);
+  return grantedDecision(route.name, 'preflight', origin, source, pattern, headers, route.preflightVary, route.preflightStatus, route.preflightContinue, false);
 }
 
 /** A normalised plain-http origin whose host is not loopback (`null` and custom schemes are not http). */

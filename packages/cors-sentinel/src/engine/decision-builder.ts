@@ -15,39 +15,27 @@ export function nonCorsDecision(route: string, headers: readonly HeaderPair[], v
 }
 
 /**
- * An actual request from an admitted origin. `refused`: it carries cookies the route does not allow,
- * so the browser will refuse the response; the headers stay the same so that caches see one answer.
+ * A request from an admitted origin, with the route's headers and Vary for its type. An actual request
+ * is passed on (`status` undefined); it is `refused` when it carries cookies the route does not allow,
+ * so the browser will refuse the response — the headers stay the same so that caches see one answer.
+ * A preflight is answered with `status`, or passed on (`preflightContinue`).
  */
-export function actualAnswer(
+export function grantedDecision(
   route: string,
+  type: 'actual' | 'preflight',
   origin: string,
   source: OriginSource,
   pattern: string | undefined,
   headers: readonly HeaderPair[],
   vary: readonly string[],
+  status: number | undefined,
+  passThrough: boolean,
   refused: boolean,
 ): Decision {
   return {
-    route, requestType: 'actual', outcome: refused ? 'rejected' : 'allowed',
+    route, requestType: type, outcome: refused ? 'rejected' : 'allowed',
     reason: refused ? 'credentials_not_allowed' : undefined, origin, originSource: source, originPattern: pattern,
-    headers, vary, status: undefined, passThrough: true,
-  };
-}
-
-/** A granted preflight: the adapter answers with `status`, or passes the request on (`preflightContinue`). */
-export function preflightGrant(
-  route: string,
-  origin: string,
-  source: OriginSource,
-  pattern: string | undefined,
-  headers: readonly HeaderPair[],
-  vary: readonly string[],
-  status: number,
-  passThrough: boolean,
-): Decision {
-  return {
-    route, requestType: 'preflight', outcome: 'allowed', reason: undefined, origin, originSource: source,
-    originPattern: pattern, headers, vary, status, passThrough,
+    headers, vary, status, passThrough,
   };
 }
 

@@ -3,7 +3,7 @@
  * allowed answer depends on nothing but the route and the origin, so decide() need not rebuild it.
  */
 import type { HeaderPair } from './decision';
-import { actualAnswer, preflightGrant } from './decision-builder';
+import { grantedDecision } from './decision-builder';
 import type { ExactGrant } from './compiled';
 
 export interface GrantParts {
@@ -25,9 +25,9 @@ export function compileExactGrants(route: string, exact: ReadonlySet<string>, p:
     const actualHeaders = Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.actualHeaders]);
     const preflightHeaders = Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.preflightHeaders]);
     grants.set(origin, Object.freeze({
-      actual: Object.freeze(actualAnswer(route, origin, 'exact', undefined, actualHeaders, p.actualVary, false)),
-      actualRefused: Object.freeze(actualAnswer(route, origin, 'exact', undefined, actualHeaders, p.actualVary, true)),
-      preflight: Object.freeze(preflightGrant(route, origin, 'exact', undefined, preflightHeaders, p.preflightVary, p.preflightStatus, p.preflightContinue)),
+      actual: Object.freeze(grantedDecision(route, 'actual', origin, 'exact', undefined, actualHeaders, p.actualVary, undefined, true, false)),
+      actualRefused: Object.freeze(grantedDecision(route, 'actual', origin, 'exact', undefined, actualHeaders, p.actualVary, undefined, true, true)),
+      preflight: Object.freeze(grantedDecision(route, 'preflight', origin, 'exact', undefined, preflightHeaders, p.preflightVary, p.preflightStatus, p.preflightContinue, false)),
     }));
   }
   return grants;

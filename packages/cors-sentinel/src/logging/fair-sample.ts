@@ -11,22 +11,10 @@
  * distinct origins costs one hash each and no memory.
  */
 import { randomInt } from 'node:crypto';
+import { fmix32 } from '../metrics/distinct-origins';
 
 export type Line = Record<string, unknown> & { message: string };
 
-/**
- * MurmurHash3's finaliser: spreads `hash ^ seed` over 32 bits. `hash` is the origin's keyed hash
- * (secret per process, shared with the distinct-origin sketch, so a request costs one hash), the seed
- * is secret per interval: nobody can pick origins that rank low.
- */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 interface Sampled {
   readonly origin: string;
@@ -63,7 +51,9 @@ export class FairSample {
     }
     const slots = this.budget - immediateSlots;
     if (slots <= 0) return undefined;
-    const rank = mix(hash ^ this.seed);
+    // `hash` is the origin's keyed hash (secret per process, shared with the distinct-origin sketch, so a
+    // request costs one hash); the seed is secret per interval: nobody can pick origins that rank low.
+    const rank = fmix32(hash ^ this.seed);
     const sampled = this.sampled;
     if (sampled.length >= slots && rank >= sampled[sampled.length - 1]!.rank) return undefined;
     if (sampled.some((s) => s.origin === origin)) return undefined;

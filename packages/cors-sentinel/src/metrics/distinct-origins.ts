@@ -177,7 +177,11 @@ export function hashOrigin(value: string, seed = hashSeed): number {
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
   }
-  h ^= len;
+  return fmix32(h ^ len);
+}
+
+/** MurmurHash3's finaliser: spreads a 32-bit value over all 32 bits (unsigned result). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

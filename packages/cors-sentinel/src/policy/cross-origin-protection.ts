@@ -5,7 +5,7 @@
 import { isLoopbackHost } from '../origin/parse';
 import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from '../origin/matcher';
 import { ProblemCollector } from './errors';
-import type { CrossOriginProtectionOptions, OriginSpec, ProtectionMode } from './options';
+import type { CrossOriginProtectionOptions, ProtectionMode } from './options';
 import { entryText } from './origin-text';
 import { judgeRegExpBreadth } from './regexp-rules';
 import type { RouteSettings } from './route-settings';

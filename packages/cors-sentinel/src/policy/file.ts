@@ -54,7 +54,7 @@ export function parsePolicyText(text: string, source: string): CorsSentinelOptio
   const options = revive(data, '', collector) as Record<string, unknown>;
   for (const key of FILE_ONLY_KEYS) delete options[key];
   collector.throwIfAny();
-  return options as CorsSentinelOptions;
+  return options;
 }
 
 /** Copies plain data, turning `{ regexp, flags? }` objects into RegExps. */

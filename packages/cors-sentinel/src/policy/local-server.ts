@@ -11,8 +11,8 @@
  * `rejectActualRequests: false`).
  */
 import { describe } from '../origin/matcher';
-import type { ConfigProblem, LocalServerProblemCode, ProblemCollector } from './errors';
-import type { CorsSentinelOptions, LocalServerOptions, OriginSpec } from './options';
+import type { ConfigProblem, ProblemCollector } from './errors';
+import type { CorsSentinelOptions, OriginSpec } from './options';
 
 export type { LocalServerOptions } from './options';
 export type { LocalServerProblemCode } from './errors';

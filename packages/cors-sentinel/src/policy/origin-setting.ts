@@ -7,7 +7,7 @@ import { TenantOriginCache } from '../stores/tenant-cache';
 import { ProblemCollector } from './errors';
 import { fromCorsCallback, type CallbackRules } from './callback-origin';
 import { guardReflection, type ResolveFn } from './reflection-guard';
-import type { CorsOriginCallback, PolicyOptions } from './options';
+import type { PolicyOptions } from './options';
 import { readPositive } from './readers';
 
 export type { ResolveFn };
@@ -36,7 +36,7 @@ export function readOrigins(o: PolicyOptions, at: string, problems: ProblemColle
   if (value === true) setting.reflectAny = true;
   else if (value === false) setting.disabled = true;
   else if (typeof value === 'function') {
-    setting.resolver = fromCorsCallback(value as CorsOriginCallback, rules);
+    setting.resolver = fromCorsCallback(value, rules);
     setting.callback = true;
   } else if (Array.isArray(value)) {
     setting.specs = value;

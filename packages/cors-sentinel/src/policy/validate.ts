@@ -7,7 +7,7 @@
 import { describe } from '../origin/matcher';
 import { ProblemCollector, type ConfigWarning } from './errors';
 import { checkKeys, checkNestedOptions } from './nested-options';
-import type { CorsSentinelOptions, PolicyOptions } from './options';
+import type { CorsSentinelOptions, PolicyOptions, RoutePolicyOptions } from './options';
 import { readRouteSettings, type RouteSettings } from './route-settings';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
 import { compileCrossOriginProtection, type CompiledProtection } from './cross-origin-protection';
@@ -71,7 +71,8 @@ export function validatePolicy(input: CorsSentinelOptions): PolicySettings {
     problems.add('routes', 'invalid_type', `expected an array of route policies, got ${describe(options.routes)}`);
   }
   const seen = new Map<string, string>();
-  (Array.isArray(options.routes) ? options.routes : []).forEach((route, i) => {
+  const routeList: readonly RoutePolicyOptions[] = isList(options.routes) ? options.routes : [];
+  routeList.forEach((route, i) => {
     const at = `routes[${i}]`;
     if (typeof route !== 'object' || route === null) {
       problems.add(at, 'invalid_type', `expected a route policy object, got ${describe(route)}`);
@@ -116,7 +117,7 @@ function pickPolicy(source: object): PolicyOptions {
     const value = (source as Record<string, unknown>)[key];
     if (value !== undefined) out[key] = value;
   }
-  return out as PolicyOptions;
+  return out;
 }
 
 /**
@@ -135,5 +136,10 @@ function inherit(base: PolicyOptions, route: object): PolicyOptions {
     if ((route as { inheritOriginResolver?: unknown }).inheritOriginResolver !== true) for (const key of RESOLVER_KEYS) delete merged[key];
   }
   for (const key of POLICY_KEYS) if (own(key)) merged[key] = (route as Record<string, unknown>)[key];
-  return merged as PolicyOptions;
+  return merged;
+}
+
+/** `Array.isArray` narrows a readonly array to `any[]`; this keeps the element type. */
+function isList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
 }

@@ -5,8 +5,8 @@
  * filter and the rule file without further edits, and its recording rules (if any) join the mixin's
  * recording group.
  */
-import type { MixinConfig } from '../config';
-import { MIXIN_LABEL } from '../config';
+import type { MixinConfig } from '../config-model';
+import { MIXIN_LABEL } from '../config-model';
 import type { AlertingRule, RuleGroup } from '../promql';
 import { RECORDING_GROUP, recordingGroups } from '../recording';
 import { attackAlerts } from './attacks';

@@ -2,7 +2,7 @@
  * What an alert module declares. Alerts live in modules (one file per concern) listed in
  * `./registry`, so that a feature adds its alerts by adding a module, not by editing a shared list.
  */
-import type { MixinConfig, Severity } from '../config';
+import type { MixinConfig, Severity } from '../config-model';
 import { Promql, type RecordingRule } from '../promql';
 import { recordedNames } from '../recording';
 

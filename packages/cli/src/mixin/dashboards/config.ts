@@ -4,7 +4,7 @@
  * mixin config that the rules are generated from (`../config`), so panels and alerts cannot disagree.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from '../config';
+import { DEFAULT_MIXIN_CONFIG, type MixinConfig } from '../config-model';
 
 export interface DashboardsConfig {
   /** Stable dashboard uids: links, bookmarks and the provisioned files depend on them. */

@@ -3,7 +3,7 @@
  * after the headline), and since when is one origin rejected, and why (the `$origin` variable).
  */
 import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { MixinConfig } from '../config';
+import type { MixinConfig } from '../config-model';
 import type { Layout } from './panels';
 import type { DashQueries } from './queries';
 import { VARIABLE_MATCHERS } from './queries';

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { COMPOSE_PROMETHEUS } from '../deploy';
 import { anomaliesDashboard } from './anomalies';
-import type { MixinConfig } from '../config';
+import type { MixinConfig } from '../config-model';
 import { dashboardsConfigFor, DEFAULT_DASHBOARD_INPUTS, type DashboardInputs } from './config';
 import { overviewDashboard } from './overview';
 

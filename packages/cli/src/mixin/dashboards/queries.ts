@@ -4,7 +4,7 @@
  * from raw series would be a week-long subquery per point). The mixin's selector and prefix come from
  * the shared `Promql`, and the dashboard variables are added as matchers.
  */
-import { MIXIN_LABEL, type MixinConfig } from '../config';
+import { MIXIN_LABEL, type MixinConfig } from '../config-model';
 import { Promql, type ContractSeries } from '../promql';
 import { recordedNames } from '../recording';
 
