@@ -2,7 +2,7 @@
  * The import graph's rules (dependency-cruiser; test/architecture.test.ts runs it in `npm test`).
  * Layers, bottom to top — an import may only go down or stay within its layer:
  *   0 pure:      engine · policy · origin · http · contract · stores · fetch-metadata/classify
- *   1 observers: metrics · logging · observer · report-only · instrumentation · fetch-metadata/protect
+ *   1 observers: metrics · logging · observer · evidence · report-only · instrumentation · fetch-metadata/protect
  *   2 port:      port · sentinel · fetch-metadata/sentinel
  *   3 adapters:  adapters · fetch-metadata/middleware · the entry points (index, adapter-kit, metrics-kit)
  *   4 tools:     everything in @cors-sentinel/cli (packages/cli)
@@ -11,7 +11,7 @@
 const LIB = '^packages/cors-sentinel/src/';
 const LAYERS = [
   ['engine/', 'policy/', 'origin/', 'http/', 'contract\\.ts$', 'stores/', 'fetch-metadata/classify\\.ts$'],
-  ['metrics/', 'logging/', 'observer/', 'report-only\\.ts$', 'instrumentation\\.ts$', 'fetch-metadata/protect\\.ts$'],
+  ['metrics/', 'logging/', 'observer/', 'evidence/', 'report-only\\.ts$', 'instrumentation\\.ts$', 'fetch-metadata/protect\\.ts$'],
   ['port\\.ts$', 'sentinel\\.ts$', 'fetch-metadata/sentinel\\.ts$'],
   ['adapters/', 'fetch-metadata/middleware\\.ts$', 'index\\.ts$', 'adapter-kit\\.ts$', 'metrics-kit\\.ts$'],
 ].map((parts) => `${LIB}(${parts.join('|')})`);
