@@ -2,7 +2,7 @@
  * Configured origins compiled into lookup structures, so that a request costs a Set lookup for exact
  * origins and one Set lookup per host label for wildcard patterns — never a scan of the list.
  */
-import { getPublicSuffix } from 'tldts';
+import { getPublicSuffix } from './public-suffix';
 import { compileLinear } from './linear-regexp';
 import { isAnchored } from './regexp-source';
 import { normaliseConfiguredOrigin, type ParsedOrigin } from './parse';
