@@ -51,7 +51,7 @@ export function healthRoute(health: () => AdminHealth, headers: OutgoingHttpHead
 }
 
 /** Listens on `host:port` (default 127.0.0.1); on failure rejects with the listen error and keeps no handler. */
-export function listenAdmin(server: Server, port: number, host = '127.0.0.1'): Promise<void> {
+export function listenOn(server: Server, port: number, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -16,7 +16,7 @@ import cluster from 'node:cluster';
 import { randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { closeAdmin, createAdminListener, listenAdmin } from './admin-listener';
+import { closeAdmin, createAdminListener, listenOn } from './admin-listener';
 import { createMetricsHandler, type MetricsAuth } from './handler';
 import { distinctRegisters } from './metrics';
 import { estimateRegisters, mergeRegisters, setHashSeed } from './distinct-origins';
@@ -231,7 +231,7 @@ export async function clusterMetrics(options: ClusterMetricsOptions): Promise<Cl
     notFound: (_req, res) => void res.writeHead(404).end(),
   });
   try {
-    await listenAdmin(server, options.port, options.host);
+    await listenOn(server, options.port, options.host);
   } catch (err) {
     // Nothing of it may keep running: the caller exits, or tries another port without a second
     // set of listeners and slot timers in the primary.

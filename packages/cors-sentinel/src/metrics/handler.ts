@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import { ProblemCollector } from '../policy/errors';
 import { AUTH_KEYS, checkKeys } from '../policy/nested-options';
 import type { MetricsAuth } from '../policy/options';
-import { createAdminListener, listenAdmin } from './admin-listener';
+import { createAdminListener, listenOn } from './admin-listener';
 
 export type { MetricsAuth };
 
@@ -96,6 +96,6 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
 /** Starts a separate HTTP server that answers only the metrics path (the admin listener). Resolves once listening. */
 export async function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<Server> {
   const server = createAdminListener({ routes: { [options.path ?? '/metrics']: createMetricsHandler(registry, options) } });
-  await listenAdmin(server, options.port, options.host);
+  await listenOn(server, options.port, options.host);
   return server;
 }
