@@ -1,5 +1,5 @@
 import { auditResponse, type AuditRequest, type AuditResult } from '../../packages/cors-sentinel/src/observer/audit';
-import { compileOrigins } from '../../packages/cors-sentinel/src/origin/matcher';
+import { compileOrigins } from '../../packages/cors-sentinel/src/origin/compile';
 import { ProblemCollector } from '../../packages/cors-sentinel/src/policy/errors';
 
 const APP = 'https://app.example.com';

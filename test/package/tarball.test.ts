@@ -17,13 +17,12 @@ import { fileListProblems, pack, typesProblems, type Packed } from './pack';
 import { documentationSnippets, documentedImports, importsCheckModule, relativeLinks, snippetCommand, snippetFile, snippetTsconfig } from './snippets';
 
 /**
- * The library's budget in an Express app's node_modules, and what only the tools may bring. Issue #27
- * asks for 12 MB; proving RegExp origins (refa + regexpp, issue #23) put the library at 12.75 MB, so
- * the guard holds the line at 13 MB until the next cut (yaml as an optional peer for YAML policy files,
- * or a smaller public-suffix list) brings it back under 12.
+ * The library's budget in an Express app's node_modules (issue #27: 12 MB), and what only the tools may
+ * bring. Measured 9.19 MB (12.75 MB before): the library ships the public suffix list as tldts's one 0.2 MB CommonJS file
+ * instead of the 3.8 MB tldts + tldts-core packages (docs/packaging.md, test/package/public-suffix.test.ts).
  */
-const LIBRARY_BUDGET_MB = 13;
-const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', 'randexp', '@cors-sentinel/cli'];
+const LIBRARY_BUDGET_MB = 12;
+const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', 'randexp', '@cors-sentinel/cli', 'tldts', 'tldts-core'];
 /** Every command `cors-sentinel --help` lists; `stack` needs a checkout of the repository. */
 const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'export'];
 /** The README's and docs' snippets marked runnable (test/package/snippets.ts says how to mark one). */

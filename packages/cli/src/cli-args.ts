@@ -1,6 +1,7 @@
 /** Small helpers shared by the long-running CLI commands (proxy, logs, probe --serve). */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { listenOn } from 'cors-sentinel/internal/metrics/admin-listener';
 import type { MetricsAuth } from 'cors-sentinel/internal/policy/options';
 
 /** A configuration the command cannot run with (exit code 2): the message names the setting and the fix. */
@@ -56,19 +57,15 @@ export function nonNegativeInt(value: string | undefined, flag: string, fallback
  * Binds `server`; a listener that cannot bind is a configuration error naming the flag and the
  * address (never a logged error while the command goes on without it).
  */
-export function listen(server: Server, where: { host: string; port: number }, flag: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException): void => {
-      const address = where.host.includes(':') ? `[${where.host}]:${where.port}` : `${where.host}:${where.port}`;
-      reject(new CliConfigError(`${flag} ${address}: cannot listen there (${err.code ?? err.message}); choose a free address, or stop whatever holds it`));
-    };
-    server.once('error', failed);
-    server.listen(where.port, where.host, () => {
-      server.off('error', failed);
-      const a = server.address() as AddressInfo;
-      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
-    });
-  });
+export async function listen(server: Server, where: { host: string; port: number }, flag: string): Promise<string> {
+  try {
+    await listenOn(server, where.port, where.host);
+  } catch (err) {
+    const address = where.host.includes(':') ? `[${where.host}]:${where.port}` : `${where.host}:${where.port}`;
+    throw new CliConfigError(`${flag} ${address}: cannot listen there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a free address, or stop whatever holds it`);
+  }
+  const a = server.address() as AddressInfo;
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, UsageError } from '../cli-args';
-import { createAdminListener, type AdminHealth } from '../admin-listener';
+import { createAdminListener, healthRoute, type AdminHealth } from 'cors-sentinel/internal/metrics/admin-listener';
+import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { observerOptions } from '../proxy/observer-options';
@@ -66,7 +67,12 @@ export async function main(argv: string[]): Promise<void> {
   });
   const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
   const auth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'logs');
-  const admin = createAdminListener({ registry: logs.registry, auth, health: () => logsHealth(readHealth, blindness) });
+  const admin = createAdminListener({
+    routes: {
+      '/metrics': createMetricsHandler(logs.registry, auth ? { auth } : {}),
+      '/healthz': healthRoute(() => logsHealth(readHealth, blindness)),
+    },
+  });
   console.log(`cors-sentinel logs metrics on ${await listen(admin, where, '--metrics-listen')}/metrics`);
 
   const file = positionals[0] as string;

@@ -6,9 +6,9 @@
  * a probe whose scrapers all left is cancelled, and at most `maxConcurrentProbes` probes run at once,
  * `maxConcurrentProbesPerTarget` of them for one target (429 beyond).
  */
-import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Counter, Registry } from 'prom-client';
-import { nodeRoutingPath } from 'cors-sentinel/internal/http/routing-path';
+import { closeAdmin, createAdminListener, type AdminRoute } from 'cors-sentinel/internal/metrics/admin-listener';
 import { listen } from '../cli-args';
 import { normaliseTarget, type ExporterConfig, type ProbeModule } from './config';
 import { ProbeFailure } from './http';
@@ -17,12 +17,21 @@ import { PROBE_DEFAULTS, runProbe } from './probe';
 import { ProbeScheduler } from './scheduler';
 
 export interface ProbeExporter {
-  readonly server: http.Server;
+  readonly server: Server;
   readonly url: string;
   close(): Promise<void>;
 }
 
 const RESULTS = ['success', 'failure', 'refused'] as const;
+const USAGE = 'cors-sentinel probe exporter: GET /probe?target=URL&module=NAME (targets and modules from its config), GET /metrics\n';
+
+function reply(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  if (!res.destroyed) res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+}
+
+function onlyGet(route: AdminRoute): AdminRoute {
+  return (req, res, path) => (req.method === 'GET' || req.method === 'HEAD' ? route(req, res, path) : reply(res, 405, 'only GET\n'));
+}
 
 export async function startExporter(config: ExporterConfig, host: string, port: number): Promise<ProbeExporter> {
   const own = new Registry();
@@ -32,45 +41,47 @@ export async function startExporter(config: ExporterConfig, host: string, port: 
   const cancelled = new Counter({ name: 'cors_probe_exporter_cancelled_total', help: 'Probes cancelled because every scrape waiting for them had gone.', registers: [own] });
   const scheduler = new ProbeScheduler(config, () => cancelled.inc());
 
-  const server = http.createServer((req, res) => {
-    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-      if (!res.destroyed) res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-    };
-    // The routing-path contract: a target no router could read (`GET http://[`) is a 400, never a throw.
-    const requestTarget = req.url ?? '/';
-    const path = nodeRoutingPath(requestTarget);
-    if (path === undefined) return reply(400, 'bad request target\n');
-    const url = { pathname: path, searchParams: new URLSearchParams(/\?([^#]*)/.exec(requestTarget)?.[1] ?? '') };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'only GET\n');
-    if (url.pathname === '/metrics') return void own.metrics().then((text) => reply(200, text, own.contentType));
-    if (url.pathname !== '/probe') return reply(url.pathname === '/' ? 200 : 404, 'cors-sentinel probe exporter: GET /probe?target=URL&module=NAME (targets and modules from its config), GET /metrics\n');
-    const moduleName = url.searchParams.get('module');
-    const refusal = checkRequest(config, url.searchParams.get('target'), moduleName);
-    if (refusal) {
-      probes.inc({ result: 'refused' });
-      return reply(refusal.status, `${refusal.message}\n`);
-    }
-    const target = normaliseTarget(url.searchParams.get('target') as string) as string;
-    const module = config.modules.get(moduleName as string);
-    const scrapeMs = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds']);
-    const ticket = scheduler.request(target, moduleName as string, (signal) => probeOnce(target, module, scrapeMs, signal));
-    if (ticket.kind === 'busy') {
-      probes.inc({ result: 'refused' });
-      return reply(429, `${ticket.message}\n`);
-    }
-    if (ticket.kind === 'joined') joined.inc();
-    res.once('close', () => {
-      if (!res.writableFinished) ticket.leave();
-    });
-    void ticket.result
-      .then(async (registry) => {
-        probes.inc({ result: (await registry.getSingleMetricAsString('cors_probe_success')).endsWith(' 1') ? 'success' : 'failure' });
-        reply(200, await registry.metrics(), registry.contentType);
-      })
-      .catch((err: unknown) => reply(500, `probe error: ${(err as Error).message}\n`));
+  const counters = { probes, joined };
+  // Every path answers GET and HEAD only; a target no router could read (`GET http://[`) is a 400, never a throw.
+  const server = createAdminListener({
+    unroutable: (_req, res) => reply(res, 400, 'bad request target\n'),
+    routes: {
+      '/metrics': onlyGet((_req, res) => void own.metrics().then((text) => reply(res, 200, text, own.contentType))),
+      '/probe': onlyGet((req, res) => answerProbe(config, scheduler, counters, req, res)),
+    },
+    notFound: onlyGet((_req, res, path) => reply(res, path === '/' ? 200 : 404, USAGE)),
   });
   const url = await listen(server, { host, port }, '--serve');
-  return { server, url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { server, url, close: () => closeAdmin(server) };
+}
+
+/** GET /probe?target=URL&module=NAME: refuse what the config does not list, else run (or join) the probe. */
+function answerProbe(config: ExporterConfig, scheduler: ProbeScheduler, counters: { probes: Counter; joined: Counter }, req: IncomingMessage, res: ServerResponse): void {
+  const searchParams = new URLSearchParams(/\?([^#]*)/.exec(req.url ?? '/')?.[1] ?? '');
+  const moduleName = searchParams.get('module');
+  const refusal = checkRequest(config, searchParams.get('target'), moduleName);
+  if (refusal) {
+    counters.probes.inc({ result: 'refused' });
+    return reply(res, refusal.status, `${refusal.message}\n`);
+  }
+  const target = normaliseTarget(searchParams.get('target') as string) as string;
+  const module = config.modules.get(moduleName as string);
+  const scrapeMs = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds']);
+  const ticket = scheduler.request(target, moduleName as string, (signal) => probeOnce(target, module, scrapeMs, signal));
+  if (ticket.kind === 'busy') {
+    counters.probes.inc({ result: 'refused' });
+    return reply(res, 429, `${ticket.message}\n`);
+  }
+  if (ticket.kind === 'joined') counters.joined.inc();
+  res.once('close', () => {
+    if (!res.writableFinished) ticket.leave();
+  });
+  void ticket.result
+    .then(async (registry) => {
+      counters.probes.inc({ result: (await registry.getSingleMetricAsString('cors_probe_success')).endsWith(' 1') ? 'success' : 'failure' });
+      reply(res, 200, await registry.metrics(), registry.contentType);
+    })
+    .catch((err: unknown) => reply(res, 500, `probe error: ${(err as Error).message}\n`));
 }
 
 function checkRequest(config: ExporterConfig, target: string | null, moduleName: string | null): { status: number; message: string } | undefined {

@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
-import type { MetricsAuth } from 'cors-sentinel/internal/metrics/handler';
+import { closeAdmin, createAdminListener, healthRoute } from 'cors-sentinel/internal/metrics/admin-listener';
+import { createMetricsHandler, type MetricsAuth } from 'cors-sentinel/internal/metrics/handler';
 import { ProblemCollector } from 'cors-sentinel/internal/policy/errors';
 import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options';
-import { createAdminListener } from '../admin-listener';
 import { UsageError } from '../cli-args';
 import { backendReader, type BackendProfileOption } from './backend-profile';
 import { ClientLimiter, UpstreamSlots } from './admission';
@@ -151,11 +151,11 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
   server.on('clientError', answerParserError);
 
   const admin = createAdminListener({
-    registry: layer.registry,
-    auth: options.metricsAuth,
-    // 503 while draining, so that a load balancer stops sending before the listener goes away.
-    health: () => (draining ? { ok: false, reason: 'draining' } : { ok: true }),
-    healthHeaders: { 'cache-control': 'no-store' },
+    routes: {
+      '/metrics': createMetricsHandler(layer.registry, options.metricsAuth ? { auth: options.metricsAuth } : {}),
+      // 503 while draining, so that a load balancer stops sending before the listener goes away.
+      '/healthz': healthRoute(() => (draining ? { ok: false, reason: 'draining' } : { ok: true }), { 'cache-control': 'no-store' }),
+    },
   });
 
   async function shutdown(): Promise<void> {
@@ -171,7 +171,7 @@ export function createCorsProxy(options: CorsProxyOptions): CorsProxy {
     await closed;
     await pool.close().catch(() => pool.destroy());
     layer.close();
-    await new Promise<void>((resolve) => (admin.listening ? admin.close(() => resolve()) : resolve()));
+    await closeAdmin(admin);
   }
 
   return { registry: layer.registry, server, admin, shutdown };

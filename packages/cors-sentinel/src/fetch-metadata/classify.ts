@@ -13,7 +13,7 @@
  * - without `Sec-Fetch-Site` (older browsers, non-browser clients): no `Origin` → not a browser
  *   cross-site request, pass; `Origin` naming the `Host` → same origin, pass; anything else must be trusted.
  */
-import { getDomain } from 'tldts';
+import { getDomain } from '../origin/public-suffix';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin } from '../origin/parse';
 import { isSameOrigin } from '../origin/same-origin';

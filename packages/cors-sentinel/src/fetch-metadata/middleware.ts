@@ -13,7 +13,7 @@ import { createDefaultLogger, ViolationLogger } from '../logging/violation-logge
 import { DEFAULT_PREFIX } from '../metrics/metrics';
 import { ProblemCollector } from '../policy/errors';
 import { checkKeys, checkNestedOptions } from '../policy/nested-options';
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import type { LoggingOptions } from '../policy/options';
 import type { ProtectionDecision } from './classify';
 import { compileCrossOriginProtection, type CompiledProtection, type CrossOriginProtectionOptions } from '../policy/cross-origin-protection';

@@ -14,9 +14,9 @@
  */
 import cluster from 'node:cluster';
 import { randomInt } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
+import { closeAdmin, createAdminListener, listenOn } from './admin-listener';
 import { createMetricsHandler, type MetricsAuth } from './handler';
 import { distinctRegisters } from './metrics';
 import { estimateRegisters, mergeRegisters, setHashSeed } from './distinct-origins';
@@ -226,21 +226,12 @@ export async function clusterMetrics(options: ClusterMetricsOptions): Promise<Cl
     contentType: registry.contentType,
   } as unknown as Registry;
   const handler = createMetricsHandler(aggregated, options.auth ? { auth: options.auth } : {});
-  const path = options.path ?? '/metrics';
-  const server = createServer((req, res) => {
-    const target = nodeRoutingPath(req.url ?? '/');
-    if (target === undefined) return refuseUnroutable(res);
-    if (target !== path) {
-      res.writeHead(404).end();
-      return;
-    }
-    handler(req, res);
+  const server = createAdminListener({
+    routes: { [options.path ?? '/metrics']: handler },
+    notFound: (_req, res) => void res.writeHead(404).end(),
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-    });
+    await listenOn(server, options.port, options.host);
   } catch (err) {
     // Nothing of it may keep running: the caller exits, or tries another port without a second
     // set of listeners and slot timers in the primary.
@@ -251,11 +242,10 @@ export async function clusterMetrics(options: ClusterMetricsOptions): Promise<Cl
   return {
     server,
     registry,
-    close: () =>
-      new Promise((resolve) => {
-        cluster.off('message', onMessage);
-        slots.stop();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      cluster.off('message', onMessage);
+      slots.stop();
+      await closeAdmin(server);
+    },
   };
 }

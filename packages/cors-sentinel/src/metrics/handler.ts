@@ -4,12 +4,12 @@
  * so a deployment that exposes the API publicly should protect them.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
 import { ProblemCollector } from '../policy/errors';
 import { AUTH_KEYS, checkKeys } from '../policy/nested-options';
 import type { MetricsAuth } from '../policy/options';
+import { createAdminListener, listenOn } from './admin-listener';
 
 export type { MetricsAuth };
 
@@ -93,30 +93,9 @@ export interface MetricsServerOptions extends MetricsHandlerOptions {
   readonly path?: string;
 }
 
-/** Starts a separate HTTP server that answers only the metrics path. Resolves once listening. */
-export function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<Server> {
-  let handler: MetricsHandler;
-  try {
-    handler = createMetricsHandler(registry, options);
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-  const path = options.path ?? '/metrics';
-  const server = createServer((req, res) => {
-    const target = nodeRoutingPath(req.url ?? '/'); // the routing-path contract: undefined → 400
-    if (target === undefined) return refuseUnroutable(res);
-    if (target !== path) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('Not Found\n');
-      return;
-    }
-    handler(req, res);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
+/** Starts a separate HTTP server that answers only the metrics path (the admin listener). Resolves once listening. */
+export async function serveMetrics(registry: Registry, options: MetricsServerOptions): Promise<Server> {
+  const server = createAdminListener({ routes: { [options.path ?? '/metrics']: createMetricsHandler(registry, options) } });
+  await listenOn(server, options.port, options.host);
+  return server;
 }

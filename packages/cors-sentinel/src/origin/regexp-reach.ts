@@ -13,7 +13,7 @@
 import { isIPv4 } from 'node:net';
 import type { AST } from '@eslint-community/regexpp';
 import { DFA, JS, NFA, TooManyNodesError, Transformers, Words, combineTransformers, transform } from 'refa';
-import { getDomain, getPublicSuffix } from 'tldts';
+import { getDomain, getPublicSuffix } from './public-suffix';
 import { isLoopbackHost, parseRequestOrigin } from './parse';
 import { literalTexts, parseRegExp } from './regexp-source';
 

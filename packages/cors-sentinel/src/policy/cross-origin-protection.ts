@@ -3,7 +3,9 @@
  * policy, so that every mistake is reported together in one CorsConfigError.
  */
 import { isLoopbackHost } from '../origin/parse';
-import { compileOrigins, describe, type CompiledOrigins, type OriginEntry } from '../origin/matcher';
+import { compileOrigins } from '../origin/compile';
+import { describe } from '../origin/describe';
+import type { CompiledOrigins, OriginEntry } from '../origin/matcher';
 import { ProblemCollector } from './errors';
 import type { CrossOriginProtectionOptions, ProtectionMode } from './options';
 import { entryText } from './origin-text';

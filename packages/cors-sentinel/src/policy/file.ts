@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import { validatePolicy } from './validate';
 import { CorsConfigError, ProblemCollector, type ConfigProblem } from './errors';
 import type { CorsSentinelOptions } from './options';

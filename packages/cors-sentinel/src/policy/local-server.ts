@@ -10,7 +10,7 @@
  * `checkLocalServerRoutes` makes sure no route took the guarantees back (`'*'`, reflection, CORS off,
  * `rejectActualRequests: false`).
  */
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import type { ConfigProblem, ProblemCollector } from './errors';
 import type { CorsSentinelOptions, OriginSpec } from './options';
 

@@ -5,7 +5,7 @@
  *
  * The key lists are typed by the options interfaces, so a new option that is not listed fails to compile.
  */
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import type { ProblemCollector } from './errors';
 import type { LoggingOptions, MetricsAuth, MetricsOptions } from './options';
 

@@ -2,7 +2,7 @@
  * Reads where a route's origins come from: a list, `true` / `false`, the `cors` package's callback,
  * an async resolver, or an origin store (cached per tenant).
  */
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import { TenantOriginCache } from '../stores/tenant-cache';
 import { ProblemCollector } from './errors';
 import { fromCorsCallback, type CallbackRules } from './callback-origin';

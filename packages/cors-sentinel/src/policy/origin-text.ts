@@ -1,7 +1,7 @@
-import type { compileOrigins } from '../origin/matcher';
+import type { OriginEntry } from '../origin/matcher';
 
 /** A configured origin entry as it was written, for summaries and explain(). */
-export function entryText(e: ReturnType<typeof compileOrigins>['entries'][number]): string {
+export function entryText(e: OriginEntry): string {
   switch (e.kind) {
     case 'exact': return e.origin;
     case 'wildcard': case 'regexp': return e.pattern;

@@ -3,7 +3,7 @@
  * returns a usable fallback, so that compilation goes on and every problem is reported together.
  */
 import { FORBIDDEN_RESPONSE_HEADERS, isCorsResponseHeader, isForbiddenRequestHeader, isNeverExposedHeader, isToken } from '../http/tokens';
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import type { ProblemCollector } from './errors';
 import type { PolicyOptions } from './options';
 

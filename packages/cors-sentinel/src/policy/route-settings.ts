@@ -4,7 +4,9 @@
  * Problems are reported in the order the options were always read, so error lists stay stable.
  */
 import { FORBIDDEN_METHODS, isToken } from '../http/tokens';
-import { compileOrigins, describe, type CompiledOrigins } from '../origin/matcher';
+import { compileOrigins } from '../origin/compile';
+import { describe } from '../origin/describe';
+import type { CompiledOrigins } from '../origin/matcher';
 import { compileTenantSource, type CompiledTenantSource } from '../stores/tenant';
 import { ProblemCollector } from './errors';
 import { checkOriginRules } from './origin-rules';

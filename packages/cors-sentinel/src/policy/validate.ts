@@ -4,7 +4,7 @@
  * runtime form (caches, precomputed answers) is built from these settings by src/engine/compile-policy.ts.
  * Nothing here imports the engine: a file can be validated (`loadPolicyFile`) without building it.
  */
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import { ProblemCollector, type ConfigWarning } from './errors';
 import { checkKeys, checkNestedOptions } from './nested-options';
 import type { CorsSentinelOptions, PolicyOptions, RoutePolicyOptions } from './options';

@@ -1,5 +1,5 @@
 /** Compiles a `tenantFrom` declaration into a function over the neutral request, and how far a page can choose it. */
-import { describe } from '../origin/matcher';
+import { describe } from '../origin/describe';
 import { hasCaptureGroup, isAnchored, isStartAnchored, parseRegExp } from '../origin/regexp-source';
 import { compileLinear, type LinearRegExp } from '../origin/linear-regexp';
 import { compileHostTemplate, compilePathTemplate } from './tenant-template';
