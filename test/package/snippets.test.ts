@@ -1,5 +1,11 @@
 /** The runnable-snippet marker and the documentation checks the tarball test runs (test/package/snippets.ts). */
-import { documentationSnippets, documentedImports, importsCheckModule, plainTextPaths, relativeLinks, snippetCommand, snippetDependencies, snippetsOf, unmarkedBlocks } from './snippets';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runSnippet, type SnippetRun } from './snippet-runner';
+import {
+  documentationSnippets, documentedImports, importsCheckModule, plainTextPaths, relativeLinks, snippetCommand, snippetDependencies, snippetFile, snippetsOf, unmarkedBlocks,
+} from './snippets';
 import { ROOT } from '../support/processes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { linkUnshippedPaths } = require('../../scripts/prepack.js') as { linkUnshippedPaths: (markdown: string, packageDir: string) => string };
@@ -78,5 +84,41 @@ describe('documented imports and links', () => {
 
   it('lists relative link targets without anchors, leaving web and in-page links', () => {
     expect(relativeLinks('[a](docs/a.md#x) [b](https://x.example/y) [c](#top) [d](./e/)')).toEqual(['docs/a.md', './e/']);
+  });
+});
+
+describe('a server snippet, run', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cors-snippet-runner-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const server = "require('node:http').createServer((req, res) => { res.setHeader('access-control-allow-origin', req.headers.origin ?? ''); res.statusCode = req.url === '/missing' ? 404 : req.method === 'OPTIONS' ? 204 : 200; res.end(String(req.headers.authorization)); }).listen(Number(process.env.PORT));";
+
+  async function run(marker: string, code: string, language = 'js'): Promise<SnippetRun> {
+    const [snippet] = snippetsOf(`<!-- runnable: ${marker} -->\n\`\`\`${language}\n${code}\n\`\`\``, 'a.md');
+    writeFileSync(path.join(dir, snippetFile(snippet!)), snippet!.code);
+    return runSnippet(snippet!, dir, { PATH: process.env.PATH });
+  }
+
+  it('passes when every request gets its status (and a granted preflight the Origin), and names what is wrong otherwise', async () => {
+    expect((await run('server=self request=preflight:/a request=GET:/b', server)).problems).toEqual([]);
+    expect((await run('server=self request=GET:/missing request=GET:/b:401', server)).problems).toEqual(['GET /missing: 404, expected 200', 'GET /b: 200, expected 401']);
+    expect((await run('server=self port=P', 'setTimeout(() => {}, 100);')).problems).toEqual(['exited (0) before listening on $P']);
+  });
+
+  it('stops the whole process group: a server a shell snippet started in the background is gone afterwards', async () => {
+    writeFileSync(path.join(dir, 'server.cjs'), `require('node:fs').writeFileSync('pid', String(process.pid)); ${server}`);
+    expect((await run('server=self', 'node server.cjs & wait', 'sh')).problems).toEqual([]);
+    const pid = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+    await new Promise((r) => setTimeout(r, 200));
+    let state = 'gone';
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] as string;
+    } catch {
+      // no such process
+    }
+    expect(['gone', 'Z']).toContain(state); // a zombie is dead, waiting for whoever adopted it to reap it
   });
 });
