@@ -4,10 +4,10 @@
  * marker's requests, stopped afterwards with its whole process group (npx, bash and their children).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../packages/cli/src/stack/run';
-import { startGunicorn, type RunningGunicorn } from '../support/gunicorn';
+import { hasPythonModules, startGunicorn, type RunningGunicorn } from '../support/gunicorn';
 import { portOpen } from '../support/listening';
 import { snippetCommand, type Snippet, type SnippetRequest, type SnippetServer } from './snippets';
 
@@ -124,6 +124,34 @@ async function runAsServer(snippet: Snippet, server: SnippetServer, cwd: string,
   }
   const failed = problems.filter(Boolean);
   return { status: 0, signal: null, output: failed.length > 0 ? output : '', problems: failed };
+}
+
+/**
+ * CPU seconds this process and its waited-for children have used (Linux /proc; NaN elsewhere): the snippets'
+ * cost in a figure a busy shared machine does not inflate the way it inflates wall time.
+ */
+export function cpuSecondsSoFar(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+    return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100; // utime stime cutime cstime, 100 Hz
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Whether something accepts TCP connections on `host:port` (synchronous: decided when the suite is collected). */
+function reachable(host: string, port: number): boolean {
+  const probe = `require('node:net').connect(${port}, ${JSON.stringify(host)}).on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
+  return spawnSync(process.execPath, ['-e', probe], { timeout: 5000 }).status === 0;
+}
+
+/** What a snippet needs that this machine lacks: outside CI a reason to skip it, in CI a failure (as for every suite). */
+export function missingTool(snippet: Snippet): string | undefined {
+  if (process.env.CI) return undefined;
+  if (snippet.backend && !hasPythonModules('gunicorn', 'flask', 'flask_cors')) return 'gunicorn and Flask (python3-flask, python3-flask-cors, gunicorn)';
+  const database = snippet.env.DATABASE_URL === undefined ? undefined : new URL(snippet.env.DATABASE_URL);
+  if (database && !reachable(database.hostname, Number(database.port || 5432))) return `PostgreSQL on ${database.host}`;
+  return undefined;
 }
 
 /** Runs a snippet with its stated environment (over `baseEnv`), its backend first if it names one. */
