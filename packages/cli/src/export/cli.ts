@@ -19,6 +19,7 @@ const USAGE = `usage: cors-sentinel export --policy FILE --target ${Object.keys(
   --listen HOST:PORT   where the edge listens
 
 Without --upstream/--listen, DIR gets include snippets and a README saying where each goes.
+gateway-api and traefik write a resource to apply (httproute.yaml, traefik-dynamic.yaml), never runnable.
 A policy the edge cannot enforce exactly is refused, item by item (docs/edge.md); nothing is written.`;
 
 export class ExportRefused extends Error {

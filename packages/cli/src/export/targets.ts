@@ -4,6 +4,7 @@ import { GATEWAY_API_FILE, gatewayApiRefusals, httpRoute } from './gateway-api';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet, nginxLocationSnippet } from './nginx';
 import { CADDY_SNIPPET, caddyfile, caddySnippet } from './caddy';
 import { HAPROXY_SNIPPET, haproxyConfig, haproxySnippet } from './haproxy';
+import { TRAEFIK_FILE, traefikDynamicConfig, traefikRefusals } from './traefik';
 import { caddyReadme, haproxyReadme, nginxReadme } from './readme';
 
 export interface Runnable {
@@ -60,5 +61,10 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
     snippetsOnly: true,
     refusals: gatewayApiRefusals,
     render: (plan): EdgeFiles => ({ files: { [GATEWAY_API_FILE]: httpRoute(plan) } }),
+  },
+  traefik: {
+    snippetsOnly: true,
+    refusals: traefikRefusals,
+    render: (plan): EdgeFiles => ({ files: { [TRAEFIK_FILE]: traefikDynamicConfig(plan) } }),
   },
 };
