@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RE2 } from 're2-wasm';
 import { exportPolicy } from '../../packages/cli/src/export/cli';
 import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
 import { decide } from '../../packages/cors-sentinel/src/engine/decide';
@@ -22,6 +23,17 @@ export function exported(target: string, file: string, policy: CorsSentinelOptio
   } catch (err) {
     return { text: '', result: err as Error };
   }
+}
+
+const compiled = new Map<string, RE2>();
+/**
+ * A regex as the edges run it: RE2 (Envoy's engine; Go's regexp, Traefik's and Caddy's, has the same
+ * syntax and semantics), through re2-wasm. Unanchored search, like Go's MatchString; `(?i)` inline.
+ */
+export function re2(source: string): RE2 {
+  let re = compiled.get(source);
+  if (re === undefined) compiled.set(source, (re = new RE2(source, 'u')));
+  return re;
 }
 
 /** An origin as a browser serialises it: lower case, default port elided, no leading zeros. */

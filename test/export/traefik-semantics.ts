@@ -9,6 +9,7 @@
  */
 import { parse } from 'yaml';
 import type { Req } from '../support/exchange';
+import { re2 } from './decision-table';
 
 interface HeadersMw {
   accessControlAllowOriginList?: string[]; accessControlAllowOriginListRegex?: string[]; accessControlAllowCredentials?: boolean; addVaryHeader?: boolean;
@@ -20,10 +21,8 @@ export interface TraefikConfig { http: { routers: Record<string, Router>; middle
 
 export interface TraefikAnswer { readonly router: string; readonly status: number | 'upstream'; readonly allowOrigin: string | undefined; readonly vary: boolean }
 
-/** A Go regexp source as JS reads it: a leading `(?i)` becomes the `i` flag (our sources use no other Go-only syntax). */
-function goRegExp(source: string): RegExp {
-  return source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
-}
+/** Go's regexp (RE2 syntax), unanchored like MatchString. */
+const goRegExp = re2;
 
 /** Reserved characters (and `%`) stay encoded in the routing path; every other %XX is decoded (mux.go withRoutingPath). */
 const RESERVED = new Set(['3A', '2F', '3F', '23', '5B', '5D', '40', '21', '24', '26', '27', '28', '29', '2A', '2B', '2C', '3B', '3D', '25']);
@@ -87,7 +86,7 @@ export function ruleMatches(rule: string, req: Req): boolean {
 function matchOrigin(h: HeadersMw, origin: string | undefined): string | undefined {
   if (origin === undefined) return undefined;
   for (const item of h.accessControlAllowOriginList ?? []) if (item === origin || item === '*') return item === '*' && h.accessControlAllowCredentials === true ? origin : item;
-  return (h.accessControlAllowOriginListRegex ?? []).some((re) => new RegExp(re).test(origin)) ? origin : undefined;
+  return (h.accessControlAllowOriginListRegex ?? []).some((re) => re2(re).test(origin)) ? origin : undefined;
 }
 
 export function traefikAnswer(yaml: string, req: Req): TraefikAnswer {

@@ -5,6 +5,7 @@ import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet
 import { CADDY_SNIPPET, caddyfile, caddySnippet } from './caddy';
 import { HAPROXY_SNIPPET, haproxyConfig, haproxySnippet } from './haproxy';
 import { TRAEFIK_FILE, traefikDynamicConfig, traefikRefusals } from './traefik';
+import { ENVOY_FILE, envoyConfig, envoyRefusals } from './envoy';
 import { caddyReadme, haproxyReadme, nginxReadme } from './readme';
 
 export interface Runnable {
@@ -66,5 +67,10 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
     snippetsOnly: true,
     refusals: traefikRefusals,
     render: (plan): EdgeFiles => ({ files: { [TRAEFIK_FILE]: traefikDynamicConfig(plan) } }),
+  },
+  envoy: {
+    snippetsOnly: true,
+    refusals: envoyRefusals,
+    render: (plan): EdgeFiles => ({ files: { [ENVOY_FILE]: envoyConfig(plan) } }),
   },
 };
