@@ -42,7 +42,7 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
     render(plan, runnable) {
       const files: Record<string, string> = { [NGINX_HTTP_SNIPPET]: nginxHttpSnippet(plan), [NGINX_LOCATION_SNIPPET]: nginxLocationSnippet(plan) };
       if (runnable === undefined) return { files: { ...files, 'README.md': nginxReadme(plan) } };
-      files['nginx.conf'] = nginxConf(runnable.upstream.origin, hostPort(runnable.listen));
+      files['nginx.conf'] = nginxConf(upstreamHostPort(runnable.upstream), hostPort(runnable.listen));
       return { files, directories: ['tmp'] };
     },
   },
