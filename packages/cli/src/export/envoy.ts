@@ -16,7 +16,7 @@
 import { stringify } from 'yaml';
 import type { EdgePlan, EdgeRoute, Refusal } from './plan';
 import { CORS_RESPONSE_HEADERS } from './nginx';
-import { allowedHeadersSource, escapeRegex, methodsSource, ORIGIN_TOO_LONG, REQUEST_HEADERS_TOO_LARGE, routePathSource, wildcardOriginSource } from './regex';
+import { allowedHeadersSource, echoedOriginsSource, methodsSource, ORIGIN_TOO_LONG, REQUEST_HEADERS_TOO_LARGE, routePathSource, wildcardOriginSource } from './regex';
 
 export const ENVOY_FILE = 'envoy.yaml';
 
@@ -38,15 +38,10 @@ function full(source: string): string {
 const regex = (name: string, source: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name, string_match: { safe_regex: { regex: full(source) } }, ...extra });
 const present = (name: string): Record<string, unknown> => ({ name, present_match: true });
 
-/** The allowed origins, one anchored source: exact origins as browsers send them, wildcards label-wise. */
-function originSource(r: EdgeRoute): string {
-  return `^(?:${[...r.exact.map(escapeRegex), ...r.wildcards.map(wildcardOriginSource)].join('|')})$`;
-}
-
 function matchers(r: EdgeRoute): { path: Record<string, unknown>; preflight: unknown[]; allowedOrigin: unknown[]; allowedPreflight: unknown[] } {
   const path = r.pattern === undefined ? { prefix: '/' } : { safe_regex: { regex: `(?i)${full(routePathSource(r.pattern))}` } };
   const preflight = [{ name: ':method', string_match: { exact: 'OPTIONS' } }, present('origin'), present('access-control-request-method')];
-  const allowedOrigin = r.anyOnly ? [present('origin')] : [regex('origin', originSource(r)), regex('origin', `^${ORIGIN_TOO_LONG}`, { invert_match: true })];
+  const allowedOrigin = r.anyOnly ? [present('origin')] : [regex('origin', echoedOriginsSource(r)), regex('origin', `^${ORIGIN_TOO_LONG}`, { invert_match: true })];
   const missingAsEmpty = { treat_missing_header_as_empty: true };
   const allowedPreflight = [
     ...allowedOrigin,
@@ -118,5 +113,5 @@ export function envoyConfig(plan: EdgePlan): string {
     // The size bounds are long RE2 programs; Envoy refuses programs over 100 unless this runtime key is raised.
     layered_runtime: { layers: [{ name: 'cors_sentinel', static_layer: { 're2.max_program_size.error_level': 4294967295 } }] },
   };
-  return `# cors-sentinel export (Envoy v3 bootstrap): set the listener address and the app cluster's endpoint.\n${stringify(doc, { lineWidth: 0 })}`;
+  return `# cors-sentinel export (Envoy v3 bootstrap): set the listener address and the app cluster's endpoint.\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -13,7 +13,7 @@
 import { stringify } from 'yaml';
 import type { EdgePlan, EdgeRoute, Refusal } from './plan';
 import { CORS_RESPONSE_HEADERS } from './nginx';
-import { allowedHeadersSource, escapeRegex, methodsSource, ORIGIN_TOO_LONG, REQUEST_HEADERS_TOO_LARGE, routePathSource, wildcardOriginSource } from './regex';
+import { allowedHeadersSource, echoedOriginsSource, methodsSource, ORIGIN_TOO_LONG, REQUEST_HEADERS_TOO_LARGE, routePathSource, wildcardOriginSource } from './regex';
 
 export const TRAEFIK_FILE = 'traefik-dynamic.yaml';
 
@@ -42,15 +42,10 @@ const t = (text: string): string => `\`${text}\``;
 const headerRegexp = (name: string, source: string): string => `HeaderRegexp(${t(name)}, ${t(source)})`;
 const present = (name: string): string => headerRegexp(name, '^');
 
-/** The allowed origins as one anchored RE2 source: exact origins as browsers send them, wildcards label-wise. */
-export function traefikOriginSource(r: EdgeRoute): string {
-  return `^(?:${[...r.exact.map(escapeRegex), ...r.wildcards.map(wildcardOriginSource)].join('|')})$`;
-}
-
 function rules(r: EdgeRoute): { path: string; preflight: string; allowedPreflight: string; allowedOrigin: string } {
   const path = r.pattern === undefined ? 'PathPrefix(`/`)' : `PathRegexp(${t(`(?i)${routePathSource(r.pattern)}`)})`;
   const preflight = `Method(${t('OPTIONS')}) && ${present('Origin')} && ${present('Access-Control-Request-Method')}`;
-  const allowedOrigin = r.anyOnly ? present('Origin') : `${headerRegexp('Origin', traefikOriginSource(r))} && !${headerRegexp('Origin', `^${ORIGIN_TOO_LONG}`)}`;
+  const allowedOrigin = r.anyOnly ? present('Origin') : `${headerRegexp('Origin', echoedOriginsSource(r))} && !${headerRegexp('Origin', `^${ORIGIN_TOO_LONG}`)}`;
   const requestHeaders = `(!${present('Access-Control-Request-Headers')} || (${headerRegexp('Access-Control-Request-Headers', `(?i)^${allowedHeadersSource(r.allowedHeaders)}`)}`
     + ` && !${headerRegexp('Access-Control-Request-Headers', `^(?:${REQUEST_HEADERS_TOO_LARGE.join('|')})`)}))`;
   const allowedPreflight = [allowedOrigin, headerRegexp('Access-Control-Request-Method', `^${methodsSource(r.methods)}$`),
@@ -113,5 +108,5 @@ export function traefikDynamicConfig(plan: EdgePlan): string {
     Object.assign(middlewares, part.middlewares);
   });
   const doc = { http: { routers, middlewares, services: { app: { loadBalancer: { servers: [{ url: 'http://127.0.0.1:8080' }] } } } } };
-  return `# cors-sentinel export (Traefik v3, file provider): set services.app to your upstream; routers attach to every entry point.\n${stringify(doc, { lineWidth: 0 })}`;
+  return `# cors-sentinel export (Traefik v3, file provider): set services.app to your upstream; routers attach to every entry point.\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
