@@ -64,6 +64,8 @@ function corsPolicy(r: EdgeRoute): Record<string, unknown> {
     allow_origin_string_match: [...r.exact.map((exact) => ({ exact })), ...r.wildcards.map((w) => ({ safe_regex: { regex: wildcardOriginSource(w) } }))],
     ...(header('Access-Control-Allow-Credentials') === 'true' ? { allow_credentials: true } : {}),
     ...(header('Access-Control-Expose-Headers') !== undefined ? { expose_headers: header('Access-Control-Expose-Headers') } : {}),
+    // Always on (Envoy's default when unset, written out so no runtime key can turn it down).
+    filter_enabled: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
     // Preflights never reach this route; if one did, the filter must not forward it.
     forward_not_matching_preflights: false,
   };
