@@ -6,28 +6,20 @@
  * safelisted methods always allowed, every requested header listed).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ExportRefused, exportPolicy } from '../../packages/cli/src/export/cli';
+import { ExportRefused } from '../../packages/cli/src/export/cli';
 import { compilePolicy } from '../../packages/cors-sentinel/src/engine/compile-policy';
 import { decide } from '../../packages/cors-sentinel/src/engine/decide';
 import type { Decision } from '../../packages/cors-sentinel/src/engine/decision';
 import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
-import { writePolicy } from './edges';
+import { browserSpelled, exported as exportedFile } from './decision-table';
 import { BYPASSES, equivalenceVectors, POLICY } from './vectors';
 
 const { routes: _routes, ...SINGLE } = POLICY;
 
 function exported(policy: CorsSentinelOptions): { yaml: string; result: string[] | Error } {
-  const dir = mkdtempSync(join(tmpdir(), 'cors-export-gw-'));
-  try {
-    const result = exportPolicy({ policyFile: writePolicy(dir, policy), target: 'gateway-api', out: dir });
-    return { yaml: readFileSync(join(dir, 'httproute.yaml'), 'utf8'), result };
-  } catch (err) {
-    return { yaml: '', result: err as Error };
-  }
+  const { text, result } = exportedFile('gateway-api', 'httproute.yaml', policy);
+  return { yaml: text, result };
 }
 
 interface CorsFilter { allowOrigins: string[]; allowCredentials?: boolean; allowMethods?: string[]; allowHeaders?: string[]; exposeHeaders?: string[]; maxAge?: number }
@@ -85,7 +77,6 @@ it('decision table: the filter, read as the spec says, allows exactly what the m
   const filter = filterOf(exported(SINGLE).yaml);
   const compiled = compilePolicy({ ...SINGLE, metrics: false, logger: false });
   // Spellings a browser never sends, and origins a URL parser would not even take, are the middleware's to judge.
-  const browserSpelled = (o: string): boolean => o === o.toLowerCase() && !/:(443|80)$|:0/.test(o) && /^https?:\/\/[a-z0-9.-]+(:\d+)?$/.test(o);
   const rows = equivalenceVectors().filter(([, r]) => r.headers?.Origin !== undefined && browserSpelled(r.headers.Origin) && !(r.headers['Access-Control-Request-Headers'] ?? '').includes('\t'));
   expect(rows.length).toBeGreaterThan(100);
   const table = rows.map(([name, r]) => {

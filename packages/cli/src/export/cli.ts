@@ -19,6 +19,8 @@ const USAGE = `usage: cors-sentinel export --policy FILE --target ${Object.keys(
   --listen HOST:PORT   where the edge listens
 
 Without --upstream/--listen, DIR gets include snippets and a README saying where each goes.
+gateway-api, traefik and envoy write configuration to apply (httproute.yaml, traefik-dynamic.yaml, envoy.yaml),
+not run here: no --upstream/--listen.
 A policy the edge cannot enforce exactly is refused, item by item (docs/edge.md); nothing is written.`;
 
 export class ExportRefused extends Error {

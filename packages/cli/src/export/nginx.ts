@@ -113,7 +113,11 @@ export function nginxLocationSnippet(plan: EdgePlan): string {
   ].join('\n');
 }
 
-/** A complete config for `nginx -p DIR -c DIR/nginx.conf -e DIR/error.log`: every path inside DIR. */
+/**
+ * A complete config for `nginx -p DIR -c DIR/nginx.conf -e DIR/error.log`: every path inside DIR.
+ * `upstream` is host:port; the upstream block keeps connections to it alive (a new TCP connection per
+ * request would cost more than the whole CORS layer).
+ */
 export function nginxConf(upstream: string, listen: string): string {
   return `# cors-sentinel export (nginx): run with nginx -p DIR -c DIR/nginx.conf -e DIR/error.log
 daemon off;
@@ -129,11 +133,15 @@ http {
     scgi_temp_path tmp/scgi;
     include ${NGINX_HTTP_SNIPPET};
     access_log cors.log cors_json;
+    upstream cors_sentinel_upstream {
+        server ${upstream};
+        keepalive 32;
+    }
     server {
         listen ${listen};
         location / {
             include ${NGINX_LOCATION_SNIPPET};
-            proxy_pass ${upstream};
+            proxy_pass http://cors_sentinel_upstream;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header Connection "";

@@ -13,6 +13,7 @@ export const REFUSAL_CODES = [
   'origin_resolver', 'origin_store', 'tenant_from', 'callback_origin', 'regexp_origin', 'reflect_any_origin',
   'echoed_request_headers', 'private_network_access', 'preflight_continue', 'reject_actual_requests',
   'report_only', 'local_server', 'cross_origin_protection', 'gateway_api_routes', 'gateway_api_origin', 'gateway_api_method',
+  'traefik_routes', 'traefik_rule_text', 'traefik_vary', 'envoy_vary',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

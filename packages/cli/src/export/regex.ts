@@ -6,7 +6,7 @@
 import type { RoutePattern } from 'cors-sentinel/internal/policy/routes';
 import { MAX_ORIGIN_LENGTH } from 'cors-sentinel/internal/origin/parse';
 import { MAX_EMPTY_REQUEST_HEADER_ELEMENTS, MAX_REQUEST_HEADERS_COUNT, MAX_REQUEST_HEADERS_LENGTH } from 'cors-sentinel/internal/http/tokens';
-import type { EdgeWildcard } from './plan';
+import type { EdgeRoute, EdgeWildcard } from './plan';
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443', ws: '80', wss: '443' };
 
@@ -49,6 +49,15 @@ function atLeast(count: number): string {
 export function wildcardOriginSource(w: EdgeWildcard): string {
   const port = w.port === '' ? '' : `:${w.port}`;
   return `${escapeRegex(w.scheme)}://[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*\\.${escapeRegex(w.suffix)}${port}`;
+}
+
+/**
+ * A route's allowed origins as one anchored source, for edges that echo the Origin they matched (Traefik,
+ * Envoy): exact origins only as browsers serialise them (case-sensitive, default port elided), since the
+ * echo cannot be normalised; other spellings are refused (docs/edge.md).
+ */
+export function echoedOriginsSource(r: Pick<EdgeRoute, 'exact' | 'wildcards'>): string {
+  return `^(?:${[...r.exact.map(escapeRegex), ...r.wildcards.map(wildcardOriginSource)].join('|')})$`;
 }
 
 /** An Origin longer than this is invalid whatever it says (parseRequestOrigin's cap). */

@@ -4,6 +4,8 @@ import { GATEWAY_API_FILE, gatewayApiRefusals, httpRoute } from './gateway-api';
 import { NGINX_HTTP_SNIPPET, NGINX_LOCATION_SNIPPET, nginxConf, nginxHttpSnippet, nginxLocationSnippet } from './nginx';
 import { CADDY_SNIPPET, caddyfile, caddySnippet } from './caddy';
 import { HAPROXY_SNIPPET, haproxyConfig, haproxySnippet } from './haproxy';
+import { TRAEFIK_FILE, traefikDynamicConfig, traefikRefusals } from './traefik';
+import { ENVOY_FILE, envoyConfig, envoyRefusals } from './envoy';
 import { caddyReadme, haproxyReadme, nginxReadme } from './readme';
 
 export interface Runnable {
@@ -40,7 +42,7 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
     render(plan, runnable) {
       const files: Record<string, string> = { [NGINX_HTTP_SNIPPET]: nginxHttpSnippet(plan), [NGINX_LOCATION_SNIPPET]: nginxLocationSnippet(plan) };
       if (runnable === undefined) return { files: { ...files, 'README.md': nginxReadme(plan) } };
-      files['nginx.conf'] = nginxConf(runnable.upstream.origin, hostPort(runnable.listen));
+      files['nginx.conf'] = nginxConf(upstreamHostPort(runnable.upstream), hostPort(runnable.listen));
       return { files, directories: ['tmp'] };
     },
   },
@@ -60,5 +62,15 @@ export const EDGE_TARGETS: Readonly<Record<string, EdgeTarget>> = {
     snippetsOnly: true,
     refusals: gatewayApiRefusals,
     render: (plan): EdgeFiles => ({ files: { [GATEWAY_API_FILE]: httpRoute(plan) } }),
+  },
+  traefik: {
+    snippetsOnly: true,
+    refusals: traefikRefusals,
+    render: (plan): EdgeFiles => ({ files: { [TRAEFIK_FILE]: traefikDynamicConfig(plan) } }),
+  },
+  envoy: {
+    snippetsOnly: true,
+    refusals: envoyRefusals,
+    render: (plan): EdgeFiles => ({ files: { [ENVOY_FILE]: envoyConfig(plan) } }),
   },
 };
