@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseRequestOrigin } from 'cors-sentinel/internal/origin/parse';
 import { CorsConfigError } from 'cors-sentinel/internal/policy/errors';
 import { nonNegativeInt, UsageError } from '../cli-args';
 import { buildCandidate } from './candidate';
@@ -106,6 +107,9 @@ export function main(argv: string[]): void {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}: evidence files are given with --evidence`);
   if (values.evidence === undefined || values.evidence.length === 0) throw new UsageError('--evidence FILE is required (one or more)');
   if (values.out === undefined) throw new UsageError('--out CANDIDATE.yaml is required');
+  for (const origin of values.keep ?? []) {
+    if (origin !== 'null' && parseRequestOrigin(normalised(origin)) === undefined) throw new UsageError(`--keep ${JSON.stringify(origin)}: expected an origin such as https://app.example.com`);
+  }
   const nowMs = values.now === undefined ? Date.now() : Date.parse(values.now);
   if (Number.isNaN(nowMs)) throw new UsageError(`--now ${JSON.stringify(values.now)}: expected an ISO time such as 2026-03-01T00:00:00Z`);
   const result = suggest({
