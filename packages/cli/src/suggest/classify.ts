@@ -61,7 +61,7 @@ export function classifyAll(input: ClassifyInput): Classified[] {
 function classifySeen(o: OriginEvidence, input: ClassifyInput, burst: ReadonlySet<string>): Classified {
   const totals = totalsOf(o);
   const c = seenRecord(o, totals);
-  const suspect = suspectReasons(o, totals, input.trust, burst);
+  const suspect = suspectReasons(o, totals, input.trust, burst, input.view.origins);
   if (input.pinned.has(o.origin)) return verdict(c, 'pinned', 'allow', ['pinned (keep marker or --keep): kept whatever the evidence says', ...suspect.map((r) => `WARNING, attack-shaped: ${r}`)]);
   if (suspect.length > 0) return verdict(c, 'suspect', 'deny', suspect);
   const history = historyOf(o, input.completeness.recordedDays);

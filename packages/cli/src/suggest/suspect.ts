@@ -23,7 +23,7 @@ const THIRD_PARTY = new Set<string>(THIRD_PARTY_ORIGINS);
 const LDH_HOST = /^[a-z0-9.-]+$/;
 
 /** The reasons an origin is attack-shaped (empty: it is not). */
-export function suspectReasons(o: OriginEvidence, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>): string[] {
+export function suspectReasons(o: OriginEvidence, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>, seen: ReadonlyMap<string, unknown>): string[] {
   if (o.origin === 'null') return ['the opaque origin `null`: any page can send it from a sandboxed iframe, so granting it grants everyone'];
   const parsed = parseRequestOrigin(o.origin);
   if (parsed === undefined) return ['not a valid serialised origin (the browser never sends it: a tool did)'];
@@ -34,7 +34,7 @@ export function suspectReasons(o: OriginEvidence, totals: OriginTotals, trust: T
   reasons.push(...hostShape(host), ...(trust.covers(o.origin) ? [] : lookalike(host, trust)));
   if (parsed.scheme === 'http' && !isLoopbackHost(host)) {
     if (totals.credentialedGrants > 0) reasons.push(`plain http:// with ${totals.credentialedGrants} credentialed grant(s): a network attacker can forge it and read the user's data`);
-    else if (trust.covers(`https://${parsed.host}${parsed.port === '' ? '' : `:${parsed.port}`}`)) reasons.push('the plain http:// twin of a trusted https origin (the prober\'s http_origin_trusted class)');
+    else if (seen.has(`https://${parsed.host}`) && trust.covers(`https://${parsed.host}`)) reasons.push('the plain http:// twin of a trusted https origin seen in the evidence (the prober\'s http_origin_trusted class)');
   }
   if (burst.has(o.origin)) reasons.push(`one of ≥ ${BURST_MIN_ORIGINS} distinct origins first seen within ${BURST_SPAN_MS / 60_000} minutes and never again (a scan)`);
   if (totals.allowed === 0 && totals.rejected > 0) reasons.push(`only ever rejected by the policy in force (${totals.rejected} request(s), none allowed): no working page depends on it`);
