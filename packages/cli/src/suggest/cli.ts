@@ -14,7 +14,7 @@ import { classifyAll } from './classify';
 import { completenessOf, describeCompleteness } from './completeness';
 import { loadCurrentPolicy, normalised, trustOf, type CurrentPolicy } from './current-policy';
 import { describeDiff, diffPolicies } from './diff';
-import { readEvidenceFiles, SuggestInputError } from './evidence-input';
+import { readEvidenceFiles, SuggestInputError, type EvidenceView } from './evidence-input';
 import { renderCandidate, writeCandidate } from './output';
 import { viewOf } from './policy-view';
 import { describeTiers, reportJson, type SuggestReport } from './report';
@@ -58,7 +58,11 @@ export interface SuggestResult extends SuggestReport {
 /** The whole run, without the terminal: tests call this. Throws SuggestInputError or UsageError. */
 export function suggest(o: SuggestOptions): SuggestResult {
   const current: CurrentPolicy | undefined = o.policy === undefined ? undefined : loadCurrentPolicy(o.policy);
-  const view = readEvidenceFiles(o.evidence);
+  return suggestFrom(readEvidenceFiles(o.evidence), current, o);
+}
+
+/** Everything after reading the evidence (bench/suggest.js times the two apart). */
+export function suggestFrom(view: EvidenceView, current: CurrentPolicy | undefined, o: SuggestOptions): SuggestResult {
   const completeness = completenessOf(view, o.nowMs ?? Date.now(), o.minDays ?? DEFAULT_MIN_DAYS);
   const trust = trustOf(o.trust ?? [], current);
   const pinned = new Set([...(o.keep ?? []).map(normalised), ...(current?.marked ?? [])]);

@@ -49,6 +49,8 @@ export function widen(classified: Classified[], trust: Trust): { wildcards: Wild
   }
   const wildcards: Wildcard[] = [];
   const notes: string[] = [];
+  // Few origins are denied next to the many allowed: look for blockers among them only.
+  const denied = classified.filter((c) => c.tier === 'suspect' || c.decision === 'deny');
   for (const [group, siblings] of groups) {
     if (siblings.length < WILDCARD_MIN_SIBLINGS) continue;
     const { scheme, parent, port } = parentOf(`${group.replace('://', '://x.')}`) ?? { scheme: '', parent: '', port: '' };
@@ -57,7 +59,7 @@ export function widen(classified: Classified[], trust: Trust): { wildcards: Wild
       notes.push(`${siblings.length} origins under ${parent} stay exact: ${parent} is a public suffix, and ${pattern} would grant anyone's site`);
       continue;
     }
-    const blocker = classified.find((c) => (c.tier === 'suspect' || c.decision === 'deny') && under(c.origin, scheme, parent, port));
+    const blocker = denied.find((c) => under(c.origin, scheme, parent, port));
     if (blocker !== undefined) {
       notes.push(`${siblings.length} origins under ${parent} stay exact: ${pattern} would also grant ${blocker.origin}, classified ${blocker.tier}`);
       continue;
