@@ -89,6 +89,16 @@ describe('suggest --policy', () => {
     expect(api?.headers.added).toContain('x-invoice-batch');
   });
 
+  it('against `origin: true` (what CORS(app) does) the diff says the route allowed any origin, and nothing is called unused', () => {
+    const open = join(dir, 'open.yaml');
+    writeFileSync(open, 'origin: true\ndangerouslyReflectAnyOrigin: true\n');
+    const r = run('from-open', { policy: open });
+    expect(r.lines).toContain('  route * — today it allows ANY origin; the candidate names them');
+    expect(r.origins.filter((o) => o.tier === 'unused')).toEqual([]);
+    expect(loadPolicyFile(join(dir, 'open.yaml')).reportOnly).toBeUndefined();
+    expect(loadPolicyFile(join(dir, 'from-open.yaml')).reportOnly?.routes?.length).toBe(3);
+  });
+
   it('calls a configured origin unused once the window reaches --min-days, and leaves it out', () => {
     expect(tierOf(result, 'https://legacy.example.com')).toMatchObject({ tier: 'unused', decision: 'review', days: 0 });
     expect(result.candidateText).toContain('review  https://legacy.example.com');

@@ -17,6 +17,8 @@ import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options'
  */
 export const NO_ORIGIN = 'https://no-origin-was-observed.invalid';
 
+const SAFELISTED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);
+
 /** The evidence's name for the default route. */
 export const DEFAULT_ROUTE = '*';
 
@@ -45,7 +47,8 @@ export function viewOf(options: CorsSentinelOptions): PolicyView {
     routes.set(routeKey(route), {
       key: routeKey(route),
       origins: (route.summary.origins as string[]).filter((o) => o !== '*' && o !== NO_ORIGIN),
-      methods: [...route.methods],
+      // GET, HEAD and POST are always allowed (CORS-safelisted): listing them or not changes nothing.
+      methods: [...route.methods].filter((m) => !SAFELISTED_METHODS.has(m)),
       headers: [...route.allowedHeaders],
       credentials: route.credentials,
       open: route.reflectAny || route.origins.any,
