@@ -25,7 +25,7 @@ import { documentationSnippets, documentedImports, importsCheckModule, relativeL
 const LIBRARY_BUDGET_MB = 13;
 const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', 'randexp', '@cors-sentinel/cli'];
 /** Every command `cors-sentinel --help` lists; `stack` needs a checkout of the repository. */
-const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'export'];
+const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'export', 'suggest'];
 /** The README's and docs' snippets marked runnable (test/package/snippets.ts says how to mark one). */
 const SNIPPETS = documentationSnippets(ROOT);
 

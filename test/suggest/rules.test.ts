@@ -76,6 +76,17 @@ describe('wildcards', () => {
   });
 });
 
+describe('routes', () => {
+  it('a route the policy format cannot name is left out with a note; case twins are one route', () => {
+    const r = run([
+      entry('https://app.example.com', everyDay, { methods: { PUT: 1 } }), entry('https://m.example.com', everyDay, { route: '/API/*', methods: { DELETE: 1 } }),
+      entry('https://app.example.com', everyDay, { route: '/a:b/*' }),
+    ]);
+    expect(loadPolicyFile(join(dir, `c${n}.yaml`)).routes).toEqual([expect.objectContaining({ path: '/API/*', origins: ['https://app.example.com', 'https://m.example.com'], methods: ['DELETE', 'PUT'] })]);
+    expect(r.notes).toEqual(['route "/a:b/*" (1 allowed origin(s)) is left out: not a path pattern a policy can name; its paths fall to the default route']);
+  });
+});
+
 describe('tiers', () => {
   it('Sec-Fetch-Site: same-site on every request is trust; cross-site origins outside --trust are reviewed', () => {
     const r = run([entry('https://www.other-brand.com', everyDay, { secFetchSite: { 'same-site': 31 } }), entry('https://partner.net', everyDay)], { trust: [] });

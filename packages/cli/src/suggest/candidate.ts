@@ -7,6 +7,8 @@
  */
 import { FORBIDDEN_METHODS, isForbiddenRequestHeader, isToken } from 'cors-sentinel/internal/http/tokens';
 import type { RoutePolicyOptions, ReportOnlyPolicyOptions } from 'cors-sentinel/internal/policy/options';
+import { ProblemCollector } from 'cors-sentinel/internal/policy/errors';
+import { parseRoutePattern } from 'cors-sentinel/internal/policy/routes';
 import type { EvidenceView, RouteUse } from './evidence-input';
 import type { Classified } from './classify';
 import type { CurrentPolicy } from './current-policy';
@@ -29,7 +31,13 @@ function usableMethod(m: string): boolean {
 
 const usableHeader = (h: string): boolean => isToken(h) && !isForbiddenRequestHeader(h.toLowerCase());
 
-export function buildCandidate(classified: readonly Classified[], view: EvidenceView, current: CurrentPolicy | undefined): ReportOnlyPolicyOptions {
+export interface Candidate {
+  readonly options: ReportOnlyPolicyOptions;
+  /** Evidence routes the policy format cannot name (left to the default route), said out loud. */
+  readonly notes: string[];
+}
+
+export function buildCandidate(classified: readonly Classified[], view: EvidenceView, current: CurrentPolicy | undefined): Candidate {
   const drafts = new Map<string, RouteDraft>();
   const draft = (key: string): RouteDraft => drafts.get(key) ?? drafts.set(key, newDraft()).get(key) as RouteDraft;
   for (const route of current?.view.routes.keys() ?? []) draft(route);
@@ -72,13 +80,33 @@ function policyOf(d: RouteDraft): RoutePolicyOptions | Omit<RoutePolicyOptions, 
   return { origins: d.origins.size === 0 ? [NO_ORIGIN] : [...d.origins].sort(), methods: [...d.methods].sort(), allowedHeaders: [...d.headers].sort(), credentials: d.credentials };
 }
 
-function toOptions(drafts: Map<string, RouteDraft>, configured: ReadonlySet<string>): ReportOnlyPolicyOptions {
+function toOptions(drafts: Map<string, RouteDraft>, configured: ReadonlySet<string>): Candidate {
   const top = policyOf(drafts.get(DEFAULT_ROUTE) ?? newDraft());
-  const routes: RoutePolicyOptions[] = [];
-  for (const [key, d] of [...drafts].sort(([a], [b]) => a.localeCompare(b))) {
+  const notes: string[] = [];
+  // Routes match case-insensitively: case twins are one route, their grants united under the first spelling.
+  const byPattern = new Map<string, { path: string; d: RouteDraft }>();
+  for (const [key, d] of [...drafts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (key === DEFAULT_ROUTE || (d.origins.size === 0 && !configured.has(key))) continue;
-    routes.push({ path: key, ...policyOf(d) });
+    // A recorder without a route table names routes after the first path segment, which may be
+    // anything a client sent: one the policy format cannot express is not invented.
+    const pattern = parseRoutePattern(key, 'route', new ProblemCollector());
+    if (pattern === undefined) {
+      notes.push(`route ${JSON.stringify(key)} (${d.origins.size} allowed origin(s)) is left out: not a path pattern a policy can name; its paths fall to the default route`);
+      continue;
+    }
+    const id = `${pattern.kind} ${pattern.literal}`;
+    const twin = byPattern.get(id);
+    if (twin === undefined) byPattern.set(id, { path: key, d });
+    else unite(twin.d, d);
   }
+  const routes: RoutePolicyOptions[] = [...byPattern.values()].map(({ path, d }) => ({ path, ...policyOf(d) }));
   // Every route states all its settings, so none inherits a grant from the default route by omission.
-  return routes.length > 0 ? { ...top, routes } : top;
+  return { options: routes.length > 0 ? { ...top, routes } : top, notes };
+}
+
+function unite(into: RouteDraft, from: RouteDraft): void {
+  for (const o of from.origins) into.origins.add(o);
+  for (const m of from.methods) into.methods.add(m);
+  for (const h of from.headers) into.headers.add(h);
+  into.credentials ||= from.credentials;
 }

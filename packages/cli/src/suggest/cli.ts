@@ -68,7 +68,7 @@ export function suggestFrom(view: EvidenceView, current: CurrentPolicy | undefin
   const pinned = new Set([...(o.keep ?? []).map(normalised), ...(current?.marked ?? [])]);
   const classified = classifyAll({ view, completeness, trust, current, pinned });
   const { wildcards, notes } = widen(classified, trust);
-  const candidate = buildCandidate(classified, view, current);
+  const { options: candidate, notes: routeNotes } = buildCandidate(classified, view, current);
   const summary = `${completeness.from ?? '-'} .. ${completeness.to ?? '-'}, ${completeness.recordedDays} recorded day(s), ${completeness.instances} instance(s)`;
   const rendered = renderCandidate(candidate, current, classified, summary);
   try {
@@ -84,12 +84,13 @@ export function suggestFrom(view: EvidenceView, current: CurrentPolicy | undefin
     ...describeTiers(classified),
     ...wildcards.map((w) => `wildcard ${w.pattern}: ${w.siblings.length} observed siblings`),
     ...notes,
+    ...routeNotes,
     ...describeDiff(diff, current?.path ?? 'an empty policy (no --policy)'),
     current === undefined
       ? `wrote ${o.out}: the candidate policy`
       : `wrote ${o.out}: ${current.path} unchanged, with the candidate as its reportOnly section${rendered.replacedReportOnly ? ' (replacing the reportOnly section it had)' : ''}`,
   ];
-  const report: SuggestReport = { generatedAt: new Date(o.nowMs ?? Date.now()).toISOString(), completeness, wildcards, notes, diff, origins: classified };
+  const report: SuggestReport = { generatedAt: new Date(o.nowMs ?? Date.now()).toISOString(), completeness, wildcards, notes: [...notes, ...routeNotes], diff, origins: classified };
   if (o.report !== undefined) writeFileSync(o.report, reportJson(report));
   return { ...report, lines, candidateText: rendered.text };
 }
