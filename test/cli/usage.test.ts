@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, ROOT } from '../support/processes';
 
-const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs'];
+const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'suggest'];
 
 describe('cors-sentinel <command> with an option it does not know', () => {
   it.each(COMMANDS)('%s exits 2 and names the option', (command) => {

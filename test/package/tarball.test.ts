@@ -31,7 +31,7 @@ import {
 const LIBRARY_BUDGET_MB = 12;
 const TOOLS_ONLY = ['@grafana/grafana-foundation-sdk', 'undici', 'randexp', '@cors-sentinel/cli', 'tldts', 'tldts-core'];
 /** Every command `cors-sentinel --help` lists; `stack` needs a checkout of the repository. */
-const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'export'];
+const COMMANDS = ['demo', 'traffic', 'mixin', 'check', 'explain', 'probe', 'proxy', 'logs', 'export', 'suggest'];
 const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
 /** The README's and docs' snippets marked runnable (test/package/snippets.ts says how to mark one). */
 const SNIPPETS = documentationSnippets(ROOT);

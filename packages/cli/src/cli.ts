@@ -44,6 +44,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'observe CORS from an nginx JSON access log (follows the file through rotation) and serve /metrics',
     run: async (argv) => (await import('./logs/cli.js')).main(argv),
   },
+  suggest: {
+    summary: 'suggest a least-privilege policy from evidence files (--evidence … --out candidate.yaml [--policy current]): tiers, diff, report-only candidate',
+    run: async (argv) => (await import('./suggest/cli.js')).main(argv),
+  },
   stack: { summary: 'from a checkout of the repository only (not the npm package): run the docker-compose demo stack natively (prometheus, alertmanager, grafana if installed)', run: async (argv) => (await import('./stack/cli.js').catch(onlyInCheckout)).main(argv) },
 };
 
