@@ -5,10 +5,12 @@
  * because other processes share these machines.
  *
  *   node bench/micro.js [--json] [--rounds 7] [--iterations 500000]
+ * `BENCH_DIST=/path/to/other/build/dist/cjs` measures another build (e.g. the commit before a change).
+ * bench/micro-instructions.js counts the same loops' instructions under callgrind.
  */
 const { Writable } = require('node:stream');
 const winston = require('winston');
-const { createSentinel } = require('../packages/cors-sentinel/dist/cjs');
+const { createSentinel } = require(process.env.BENCH_DIST || '../packages/cors-sentinel/dist/cjs');
 const P = require('./policy');
 
 const args = process.argv.slice(2);
@@ -73,6 +75,7 @@ const SCENARIOS = [
     ['allowed GET (exact), OTel', otelS, get(P.ALLOWED_ORIGIN)],
     ['allowed preflight (exact), OTel', otelS, preflight(P.ALLOWED_ORIGIN)],
     ['rejected GET, OTel', otelS, get(P.REJECTED_ORIGIN)],
+    ['rejected preflight, OTel', otelS, preflight(P.REJECTED_ORIGIN)],
   ] : []),
 ];
 
@@ -86,13 +89,21 @@ function run(s, req, n) {
   return Number(process.hrtime.bigint() - t0) / n;
 }
 
-async function main() {
-  // Fill the resolver cache (the first lookup is async) and let every path warm up.
-  for (const [, s, req] of SCENARIOS) {
+/** Fills the resolver cache (the first lookup is async) and lets every path warm up. */
+async function warmUp(scenarios = SCENARIOS) {
+  for (const [, s, req] of scenarios) {
     const d = await s.decide(req);
     if (d.outcome === undefined && req.origin !== undefined) throw new Error('unexpected decision');
     run(s, req, Math.min(ITERATIONS, 100_000));
   }
+}
+
+function closeAll() {
+  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS]) s?.close();
+}
+
+async function main() {
+  await warmUp();
   const samples = SCENARIOS.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     SCENARIOS.forEach(([, s, req], i) => samples[i].push(run(s, req, ITERATIONS)));
@@ -101,7 +112,7 @@ async function main() {
     const sorted = samples[i].slice().sort((a, b) => a - b);
     return { name, medianNs: sorted[Math.floor(sorted.length / 2)], minNs: sorted[0], maxNs: sorted[sorted.length - 1] };
   });
-  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS]) s?.close();
+  closeAll();
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(results) + '\n');
   } else {
@@ -109,7 +120,11 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+module.exports = { SCENARIOS, run, warmUp, closeAll };
