@@ -4,11 +4,13 @@
  * built package (dist/cjs). Scenarios are interleaved over several rounds and the median is reported,
  * because other processes share these machines.
  *
- *   node bench/micro.js [--json] [--rounds 7] [--iterations 500000]
+ *   node bench/micro.js [--json] [--cpu] [--rounds 7] [--iterations 500000]
+ * `BENCH_DIST=/path/to/other/build/dist/cjs` measures another build (e.g. the commit before a change).
+ * bench/micro-instructions.js counts the same loops' instructions under callgrind.
  */
 const { Writable } = require('node:stream');
 const winston = require('winston');
-const { createSentinel } = require('../packages/cors-sentinel/dist/cjs');
+const { createSentinel } = require(process.env.BENCH_DIST || '../packages/cors-sentinel/dist/cjs');
 const P = require('./policy');
 
 const args = process.argv.slice(2);
@@ -18,6 +20,17 @@ const opt = (name, fallback) => {
 };
 const ROUNDS = opt('rounds', 7);
 const ITERATIONS = opt('iterations', 500_000);
+/**
+ * `--cpu`: the process's CPU time (user + system, GC threads included) instead of wall time, for a
+ * machine that other processes load: their share of the cores then does not count as ours.
+ */
+const CPU_CLOCK = args.includes('--cpu');
+const clock = CPU_CLOCK
+  ? () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) * 1000;
+    }
+  : () => Number(process.hrtime.bigint());
 
 /** Violations go through winston as in production, into a sink (the rate limit keeps them rare). */
 function nullLogger() {
@@ -73,26 +86,35 @@ const SCENARIOS = [
     ['allowed GET (exact), OTel', otelS, get(P.ALLOWED_ORIGIN)],
     ['allowed preflight (exact), OTel', otelS, preflight(P.ALLOWED_ORIGIN)],
     ['rejected GET, OTel', otelS, get(P.REJECTED_ORIGIN)],
+    ['rejected preflight, OTel', otelS, preflight(P.REJECTED_ORIGIN)],
   ] : []),
 ];
 
 function run(s, req, n) {
-  const t0 = process.hrtime.bigint();
+  const t0 = clock();
   for (let i = 0; i < n; i++) {
     s.protect(req);
     const d = s.decide(req);
     s.record(d, 0.0001, req.origin);
   }
-  return Number(process.hrtime.bigint() - t0) / n;
+  return (clock() - t0) / n;
 }
 
-async function main() {
-  // Fill the resolver cache (the first lookup is async) and let every path warm up.
-  for (const [, s, req] of SCENARIOS) {
+/** Fills the resolver cache (the first lookup is async) and lets every path warm up. */
+async function warmUp(scenarios = SCENARIOS) {
+  for (const [, s, req] of scenarios) {
     const d = await s.decide(req);
     if (d.outcome === undefined && req.origin !== undefined) throw new Error('unexpected decision');
     run(s, req, Math.min(ITERATIONS, 100_000));
   }
+}
+
+function closeAll() {
+  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS]) s?.close();
+}
+
+async function main() {
+  await warmUp();
   const samples = SCENARIOS.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     SCENARIOS.forEach(([, s, req], i) => samples[i].push(run(s, req, ITERATIONS)));
@@ -101,7 +123,7 @@ async function main() {
     const sorted = samples[i].slice().sort((a, b) => a - b);
     return { name, medianNs: sorted[Math.floor(sorted.length / 2)], minNs: sorted[0], maxNs: sorted[sorted.length - 1] };
   });
-  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS]) s?.close();
+  closeAll();
   if (args.includes('--json')) {
     process.stdout.write(JSON.stringify(results) + '\n');
   } else {
@@ -109,7 +131,11 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+module.exports = { SCENARIOS, run, warmUp, closeAll };

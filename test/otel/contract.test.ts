@@ -13,6 +13,8 @@ import { createOtelCorsMetrics } from '../../packages/cors-sentinel/src/metrics/
 import { createSentinel } from '../../packages/cors-sentinel/src/sentinel';
 import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
 import { listen, send } from '../support/http';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { otelPipeline, seriesOf, type OtelPipeline } from './pipeline';
 
 const policy: CorsSentinelOptions = {
@@ -142,6 +144,35 @@ describe('the metric contract through an OTel MeterProvider', () => {
     const s = createSentinel({ ...base, metrics: { meterProvider: provider } });
     expect(() => s.metricsHandler()).toThrow(/meterProvider/);
     s.close();
+  });
+});
+
+describe('the contract across collections and readers', () => {
+  it('is cumulative across two scrapes, and the same for a second reader that only collects at the end', async () => {
+    const exporters = [0, 1].map(() => new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true }));
+    const provider = new MeterProvider({ readers: exporters });
+    const serializer = new PrometheusSerializer(undefined, false, undefined, true, true);
+    const scrape = async (i: number) => seriesOf(serializer.serialize((await (exporters[i] as PrometheusExporter).collect()).resourceMetrics));
+    const untimed = (m: Map<string, number>) => [...m].filter(([id]) => !TIMED.test(id)).sort();
+    const registry = new Registry();
+    const prom = await serve({ ...policy, metrics: { registry, originLabelLimit: 2 } });
+    const viaOtel = await serve({ ...policy, metrics: { meterProvider: provider, originLabelLimit: 2 } });
+    try {
+      for (const round of [1, 2]) {
+        await traffic(prom.port);
+        await traffic(viaOtel.port);
+        await prom.handler.settleReportOnly();
+        await viaOtel.handler.settleReportOnly();
+        const expected = untimed(seriesOf(await registry.metrics()));
+        expect(untimed(await scrape(0))).toEqual(expected);
+        if (round === 2) expect(untimed(await scrape(1))).toEqual(expected);
+      }
+      expect((await scrape(1)).get('cors_preflight_duration_seconds_count{outcome="allowed",route="default"}')).toBe(6);
+    } finally {
+      await prom.close();
+      await viaOtel.close();
+      await provider.shutdown();
+    }
   });
 });
 

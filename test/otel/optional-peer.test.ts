@@ -36,14 +36,21 @@ describe('@opentelemetry/api is optional', () => {
       expect(await registry.metrics()).toContain('cors_requests_total{route="default",request_type="actual",outcome="allowed",origin="https://a.example"} 1');
       s.close();
 
-      // A provider from another copy of the SDK (the app's): only its getMeter() is used.
+      // A provider from another copy of the SDK (the app's): only its getMeter() is used. A collection
+      // runs the observable callbacks first; the histogram's observations are recorded then.
       const recorded: string[] = [];
-      const instrument = { addCallback: () => undefined, record: (_v: number, a?: Record<string, string>) => recorded.push(JSON.stringify(a)) };
+      const callbacks: Array<(result: { observe(): void }) => unknown> = [];
+      const instrument = {
+        addCallback: (callback: (typeof callbacks)[number]) => callbacks.push(callback),
+        record: (v: number, a?: Record<string, string>) => recorded.push(`${v} ${JSON.stringify(a)}`),
+      };
       const meter = { createHistogram: () => instrument, createObservableCounter: () => instrument, createObservableGauge: () => instrument };
       const viaProvider = createSentinel({ origins: ['https://a.example'], logger: false, metrics: { meterProvider: { getMeter: () => meter } } });
       const preflight = viaProvider.handle({ method: 'OPTIONS', path: '/', origin: 'https://a.example', accessControlRequestMethod: 'GET' });
       preflight.complete(await preflight.decision, 'applied');
-      expect(recorded).toEqual([JSON.stringify({ route: 'default', outcome: 'allowed' })]);
+      expect(recorded).toEqual([]);
+      await Promise.all(callbacks.map((callback) => callback({ observe: () => undefined })));
+      expect(recorded).toEqual([expect.stringMatching(/^[0-9.e-]+ \{"route":"default","outcome":"allowed"\}$/)]);
       viaProvider.close();
     });
   });

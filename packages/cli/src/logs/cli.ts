@@ -14,6 +14,7 @@ import { LogFollower, type FollowHealth } from './follow';
 import { NGINX_LOG_FORMAT } from './nginx';
 import { LineSplitter } from './lines';
 import { createLogObserver } from './observer';
+import { otlpUsage, otlpSettings, startOtlpExport } from '../otlp/export';
 
 /** Not the proxy's 9464: a host that runs both must not find the port taken (issue #30). */
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9465';
@@ -30,6 +31,7 @@ const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --
   --blind-after-ms N         how long the reader may be blind (no file, unreadable, malformed lines, a
                              log_format without the CORS fields) before /healthz answers 503 (default 30000);
                              every change of state is printed on stderr at once
+${otlpUsage(29)}
   --print-log-format         print the nginx log_format and access_log lines the reader expects, and exit
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
@@ -41,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
       'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' },
+      'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' }, 'otlp-endpoint': { type: 'string' },
     },
   });
   if (values.help) return void console.log(USAGE);
@@ -54,6 +56,7 @@ export async function main(argv: string[]): Promise<void> {
   // Every flag is checked before anything listens or reads.
   const where = parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen');
   const pollMs = positiveInt(values['poll-ms'], '--poll-ms', 250);
+  const otlpExport = otlpSettings(values['otlp-endpoint'], 'logs');
 
   let readHealth = (): FollowHealth => ({ ok: true, open: true });
   const blindness = new BlindnessWatch({
@@ -74,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     },
   });
   console.log(`cors-sentinel logs metrics on ${await listen(admin, where, '--metrics-listen')}/metrics`);
+  const otlp = otlpExport === undefined ? undefined : startOtlpExport(logs.registry, otlpExport, 'logs');
 
   const file = positionals[0] as string;
   const { stop: stopReading, health } = file === '-' ? readStdin(logs.line) : await followFile(file, logs.line, { ...values, pollMs });
@@ -87,6 +91,7 @@ export async function main(argv: string[]): Promise<void> {
     clearInterval(watch);
     await stopReading();
     logs.close();
+    await otlp?.shutdown(); // the last export, with the lines read until now
     admin.close();
     process.exit(0);
   };

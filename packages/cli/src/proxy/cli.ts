@@ -1,12 +1,13 @@
 /**
  * `cors-sentinel proxy --policy policy.yaml --upstream http://127.0.0.1:5000 --listen 127.0.0.1:8080
- *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
+ *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464] [--otlp-endpoint URL]`
  */
 import { parseArgs } from 'node:util';
 import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, UsageError } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
+import { otlpUsage, otlpSettings, startOtlpExport } from '../otlp/export';
 
 /** The numeric flags: flag, option, what it does. Which accept 0 is createCorsProxy()'s to say. */
 const NUMERIC_FLAGS = [
@@ -32,6 +33,7 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
   --backend NAME[,k=v…]          how the backend reads paths before routing: werkzeug (default: Flask under
                                  gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
   --metrics-listen HOST:PORT     /metrics and /healthz on their own listener (default: none)
+${otlpUsage(33)}
 ${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
@@ -41,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
-      'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, 'otlp-endpoint': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (problems.length > 0) throw new UsageError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
+  const otlpExport = otlpSettings(values['otlp-endpoint'], 'proxy');
 
   const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
   const proxy = createCorsProxy({
@@ -77,9 +80,11 @@ export async function main(argv: string[]): Promise<void> {
   const metricsAt = values['metrics-listen'] === undefined ? undefined : await listen(proxy.admin, parseListen(values['metrics-listen'], '--metrics-listen'), '--metrics-listen');
   console.log(`cors-sentinel proxy (${mode}) listening on ${at} → ${values.upstream}`);
   if (metricsAt !== undefined) console.log(`cors-sentinel proxy metrics on ${metricsAt}/metrics`);
+  const otlp = otlpExport === undefined ? undefined : startOtlpExport(proxy.registry, otlpExport, 'proxy');
   const stop = (signal: string): void => {
     console.log(`cors-sentinel proxy: ${signal}, draining`);
-    proxy.shutdown().then(
+    // The last OTLP export after the drain, so that it holds the drained requests too.
+    proxy.shutdown().then(() => otlp?.shutdown()).then(
       () => {
         console.log('cors-sentinel proxy: stopped');
         process.exit(0);

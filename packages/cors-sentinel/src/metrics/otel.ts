@@ -8,8 +8,9 @@
  * Every counter and gauge of that registry (the contract's, and those registered later on it, e.g. the
  * mount check's or cross-origin protection's) is handed to OTel as an asynchronous instrument
  * (`ObservableCounter` for cumulative counts, `ObservableGauge`) read at each collection. OTel has no
- * asynchronous histogram: the two histograms are OTel `Histogram`s recorded directly, with the
- * contract's buckets as explicit bucket boundaries. Names are the contract's full names
+ * asynchronous histogram: the two histograms count in place too and hand their observations to OTel
+ * `Histogram`s (the contract's buckets as explicit bucket boundaries) when the SDK collects
+ * (./otel-histogram), so no attribute set is hashed per request. Names are the contract's full names
  * (`cors_requests_total`, `cors_preflight_duration_seconds`) with no OTel unit, so the OTel Prometheus
  * exporter (and the collector's) shows the exact series of docs/metrics.md (docs/opentelemetry.md).
  *
@@ -18,9 +19,9 @@
 import { Registry } from 'prom-client';
 import type { CorsMetrics, CreateMetricsOptions, LabelledHistogram } from './metrics';
 import { createCorsMetrics, DEFAULT_PREFLIGHT_BUCKETS, DEFAULT_RESOLVER_BUCKETS, DEFAULT_PREFIX } from './metrics';
-import type { HistogramSeries } from './histogram';
+import { BufferedOtelHistogram, type HistogramLike, type OtelAttributes } from './otel-histogram';
 
-export type OtelAttributes = Record<string, string>;
+export type { OtelAttributes };
 
 /** What cors-sentinel uses of `@opentelemetry/api`'s `MeterProvider` (any API 1.x provider fits). */
 export interface MeterProviderLike {
@@ -33,10 +34,6 @@ export interface ObservableResultLike {
 
 interface ObservableLike {
   addCallback(callback: (result: ObservableResultLike) => void | Promise<void>): void;
-}
-
-interface HistogramLike {
-  record(value: number, attributes?: OtelAttributes): void;
 }
 
 interface InstrumentOptions {
@@ -73,11 +70,13 @@ export function createOtelCorsMetrics(provider: MeterProviderLike, options: Omit
   const meter = provider.getMeter(OTEL_METER_NAME);
   const registry = new BridgeRegistry(meter);
   const base = createCorsMetrics({ ...options, registry });
-  const metrics: CorsMetrics = {
-    ...base,
-    preflightDuration: otelHistogram(meter, base.preflightDuration, options.preflightBuckets ?? DEFAULT_PREFLIGHT_BUCKETS, ['route', 'outcome']),
-    resolverDuration: otelHistogram(meter, base.resolverDuration, DEFAULT_RESOLVER_BUCKETS, ['result']),
-  };
+  const preflightDuration = otelHistogram(meter, base.preflightDuration, options.preflightBuckets ?? DEFAULT_PREFLIGHT_BUCKETS, ['route', 'outcome']);
+  const resolverDuration = otelHistogram(meter, base.resolverDuration, DEFAULT_RESOLVER_BUCKETS, ['result']);
+  registry.beforeObserve(() => {
+    preflightDuration.drain();
+    resolverDuration.drain();
+  });
+  const metrics: CorsMetrics = { ...base, preflightDuration, resolverDuration };
   byPrefix.set(prefix, metrics);
   return metrics;
 }
@@ -94,8 +93,19 @@ interface PromMetric {
  * instrument of the same name that reports its series at collection time.
  */
 class BridgeRegistry extends Registry {
+  private readonly hooks: Array<() => void> = [];
+
   constructor(private readonly meter: MeterLike) {
     super();
+  }
+
+  /**
+   * Runs `hook` at the start of every observable callback of this registry. The SDK runs all of a
+   * collection's callbacks before it reads any synchronous instrument, so what a hook records there
+   * is in that collection; the first callback does the work, the others find nothing pending.
+   */
+  beforeObserve(hook: () => void): void {
+    this.hooks.push(hook);
   }
 
   override registerMetric(metric: Parameters<Registry['registerMetric']>[0]): void {
@@ -107,6 +117,7 @@ class BridgeRegistry extends Registry {
     const options = { description: m.help };
     const instrument = kind === 'counter' ? this.meter.createObservableCounter(m.name, options) : this.meter.createObservableGauge(m.name, options);
     instrument.addCallback(async (result) => {
+      for (const hook of this.hooks) hook();
       const { values } = await m.get();
       for (const { labels, value } of values) result.observe(value, stringAttributes(labels));
     });
@@ -120,30 +131,8 @@ function stringAttributes(labels: Readonly<Record<string, string | number>>): Ot
 }
 
 /** The OTel twin of a histogram of the private registry (same name, help and buckets). */
-function otelHistogram<L extends string>(meter: MeterLike, twin: LabelledHistogram<L>, buckets: readonly number[], labelNames: readonly L[]): OtelHistogram<L> {
+function otelHistogram<L extends string>(meter: MeterLike, twin: LabelledHistogram<L>, buckets: readonly number[], labelNames: readonly L[]): BufferedOtelHistogram<L> {
   const { name, help } = twin as unknown as PromMetric;
-  return new OtelHistogram(meter.createHistogram(name, { description: help, advice: { explicitBucketBoundaries: [...buckets] } }), labelNames);
-}
-
-/** An OTel histogram behind the contract's histogram interface; attribute objects are bound once per series. */
-class OtelHistogram<L extends string> implements LabelledHistogram<L> {
-  private readonly series = new Map<string, HistogramSeries>();
-
-  constructor(private readonly histogram: HistogramLike, private readonly labelNames: readonly L[]) {}
-
-  labels(...values: string[]): HistogramSeries {
-    const key = values.join('\u0000');
-    let s = this.series.get(key);
-    if (s === undefined) {
-      const attributes: OtelAttributes = {};
-      this.labelNames.forEach((name, i) => (attributes[name] = values[i] as string));
-      const histogram = this.histogram;
-      this.series.set(key, (s = { observe: (value: number) => histogram.record(value, attributes) }));
-    }
-    return s;
-  }
-
-  observe(labels: Readonly<Record<L, string>>, value: number): void {
-    this.labels(...this.labelNames.map((name) => labels[name])).observe(value);
-  }
+  const histogram = meter.createHistogram(name, { description: help, advice: { explicitBucketBoundaries: [...buckets] } });
+  return new BufferedOtelHistogram(histogram, labelNames, buckets);
 }
