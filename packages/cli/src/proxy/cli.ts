@@ -7,6 +7,7 @@ import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, Us
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
+import { evidenceFlag } from '../evidence-flag';
 
 /** The numeric flags: flag, option, what it does. Which accept 0 is createCorsProxy()'s to say. */
 const NUMERIC_FLAGS = [
@@ -32,6 +33,8 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
   --backend NAME[,k=v…]          how the backend reads paths before routing: werkzeug (default: Flask under
                                  gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
   --metrics-listen HOST:PORT     /metrics and /healthz on their own listener (default: none)
+  --evidence FILE                record the evidence ledger (docs/evidence.md) for cors-sentinel suggest: merged
+                                 with FILE if it exists, written atomically every minute and on shutdown
 ${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
@@ -41,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
-      'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, evidence: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
@@ -64,9 +67,11 @@ export async function main(argv: string[]): Promise<void> {
   parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
 
   const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
+  const evidence = evidenceFlag(values.evidence, 'proxy');
+  const policy = loadPolicyFile(values.policy as string);
   const proxy = createCorsProxy({
     upstream: values.upstream as string,
-    policy: loadPolicyFile(values.policy as string),
+    policy: evidence ? { ...policy, evidence } : policy,
     mode: mode as 'enforce' | 'observe',
     ...(backend !== undefined ? { backend } : {}),
     ...numericOptions(values as Record<string, string | undefined>),

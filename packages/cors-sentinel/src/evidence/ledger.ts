@@ -100,8 +100,9 @@ export class EvidenceLedger {
     if (newDay && pair.days.length >= 2) this.establish(origin);
   }
 
-  /** Notes that this instance was watching at `time`: its span and the day (a quiet day is not a gap). */
+  /** Notes that this instance was watching at `time`: its span and the day (a quiet day is not a gap). NaN: no time known. */
   mark(time: number): void {
+    if (!(time >= 0)) return;
     const span = this.span;
     if (span === undefined) this.span = { firstSeen: time, lastSeen: time };
     else if (time > span.lastSeen) span.lastSeen = time;
