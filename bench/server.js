@@ -124,6 +124,17 @@ const KINDS = {
     const metrics = handler.metricsHandler();
     return http.createServer(handler);
   },
+  /** The same with the evidence ledger on (docs/evidence.md), written to a temporary directory. */
+  'sentinel node:http, evidence'() {
+    const { corsSentinelHandler } = dist();
+    const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'bench-evidence-'));
+    const handler = corsSentinelHandler(P.sentinelOptions({ evidence: { file: require('node:path').join(dir, 'cors-evidence.json') } }), (req, res) => {
+      if (req.url === '/metrics') return metrics(req, res);
+      rawItems(req, res);
+    });
+    const metrics = handler.metricsHandler();
+    return http.createServer(handler);
+  },
 };
 
 /** A Fastify app on a node:http server of ours (serverFactory), so that the runner starts every kind alike. */

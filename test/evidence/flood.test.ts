@@ -69,4 +69,32 @@ describe('an origin flood against the evidence ledger', () => {
     expect(text.length).toBeLessThan(1024 * 1024);
     expect(ledger).toBeDefined(); // keeps the ledger alive across the measurement
   });
+
+  it('stays bounded in the worst case: every pool full, every flood origin fanning out over many paths', () => {
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const ledger = new EvidenceLedger('host:1', new Set(CONFIGURED));
+    // A patient attacker: each day 200 new origins, each sent again the next day so that it looks
+    // established, over 6 days (more than the protected pool holds), each on 40 paths.
+    for (let day = 0; day < 6; day++) {
+      for (let r = 0; r < 40; r++) {
+        for (let o = Math.max(0, 200 * (day - 1)); o < 200 * (day + 1); o++) ledger.record(`/p${r}/*`, d(`https://kept-${o}.attacker.example`, true), GET, false, T0 - (6 - day) * DAY);
+      }
+    }
+    for (let i = 0; i < FLOOD; i++) {
+      ledger.record(`/p${i % 50}/*`, d(`https://evil-${i}.attacker.example`, false), GET, false, T0 + 1);
+      ledger.record(`/p${i % 50}/*`, d(`https://x${i}.shops.example.com`, true), GET, false, T0 + 1);
+    }
+    realTraffic(ledger, T0 + 2);
+    gc();
+    const retainedMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+    const file = ledger.toFile();
+    const text = evidenceText(file);
+    const kept = new Set(file.entries.map((e) => e.origin));
+    for (const o of CONFIGURED) expect(kept.has(o)).toBe(true);
+    console.log(`evidence worst case: ${file.entries.length} entries (${JSON.stringify(ledger.sizes())}), retained heap ${retainedMb.toFixed(2)} MB, file ${(text.length / 1024).toFixed(0)} KiB`);
+    expect(retainedMb).toBeLessThan(4);
+    expect(text.length).toBeLessThan(4 * 1024 * 1024);
+    expect(ledger).toBeDefined();
+  });
 });

@@ -84,7 +84,7 @@ describe('the evidence ledger', () => {
         credentialed: fc.boolean(),
       }), { maxLength: 40 }),
       (events) => {
-        const ledger = new EvidenceLedger('fuzz:1', new Set(['https://app.example.com']), { protectedOrigins: 2, ordinaryOrigins: 2, attackOrigins: 2, routesPerOrigin: 3 });
+        const ledger = new EvidenceLedger('fuzz:1', new Set(['https://app.example.com']), { protectedOrigins: 2, ordinaryOrigins: 2, attackOrigins: 2, routesPerOrigin: 3, routesPerNewOrigin: 2, protectedPairs: 4 });
         for (const ev of events) {
           ledger.record(ev.route, decision(ev.origin, ev.type, ev.allowed), { method: ev.method, path: ev.path, accessControlRequestMethod: ev.method, accessControlRequestHeaders: ev.headers, secFetchSite: ev.site }, ev.credentialed, ev.time);
         }

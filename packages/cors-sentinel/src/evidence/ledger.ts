@@ -32,11 +32,17 @@ export interface LedgerLimits {
   /** The ordinary pool's heavy-hitter capacity (it holds up to twice as many between cuts). */
   readonly ordinaryOrigins: number;
   readonly attackOrigins: number;
-  /** Routes per origin: a writer without a route table keys routes on the path's first segment. */
+  /** Routes per protected origin: a writer without a route table keys routes on the path's first segment. */
   readonly routesPerOrigin: number;
+  /** Routes per origin not (yet) established: a flood origin cannot fan out over many paths. */
+  readonly routesPerNewOrigin: number;
+  /** Pairs in the protected pool, all origins together. */
+  readonly protectedPairs: number;
 }
 
-export const DEFAULT_LEDGER_LIMITS: LedgerLimits = { protectedOrigins: 1024, ordinaryOrigins: 256, attackOrigins: 128, routesPerOrigin: 32 };
+export const DEFAULT_LEDGER_LIMITS: LedgerLimits = {
+  protectedOrigins: 512, ordinaryOrigins: 256, attackOrigins: 128, routesPerOrigin: 32, routesPerNewOrigin: 4, protectedPairs: 2048,
+};
 
 /** Rejections that say something about the origin itself, not about what it asked for. */
 const ORIGIN_REASONS: ReadonlySet<Reason | undefined> = new Set<Reason | undefined>(['origin_not_allowed', 'null_origin', 'invalid_origin', 'insecure_origin', 'host_not_allowed']);
@@ -47,11 +53,22 @@ type Routes = Map<string, PairRecord>;
 /** One pool of origins; `table` (undefined for the protected pool) decides which stay. */
 class Pool {
   readonly origins = new Map<string, Routes>();
-  constructor(readonly table: HeavyHitters | undefined) {}
+  /** Pairs held, all origins together. */
+  pairs = 0;
+  constructor(
+    readonly table: HeavyHitters | undefined,
+    readonly routesPerOrigin: number,
+    readonly pairBudget: number,
+  ) {}
+
+  /** Whether `routes` (one of this pool's origins) may take one more pair; `listed`: a configured origin, bounded by the configuration. */
+  hasRoom(routes: Routes, listed: boolean): boolean {
+    return routes.size < this.routesPerOrigin && (listed || this.pairs < this.pairBudget);
+  }
 }
 
 export class EvidenceLedger {
-  private readonly protectedPool = new Pool(undefined);
+  private readonly protectedPool: Pool;
   private readonly ordinary: Pool;
   private readonly attack: Pool;
   private readonly dropped = { requests: 0, pairs: 0 };
@@ -65,8 +82,10 @@ export class EvidenceLedger {
     private readonly configured: ReadonlySet<string> = new Set(),
     readonly limits: LedgerLimits = DEFAULT_LEDGER_LIMITS,
   ) {
-    this.ordinary = new Pool(new HeavyHitters(limits.ordinaryOrigins));
-    this.attack = new Pool(new HeavyHitters(limits.attackOrigins));
+    this.protectedPool = new Pool(undefined, limits.routesPerOrigin, limits.protectedPairs);
+    // A heavy-hitter table holds up to twice its capacity between cuts.
+    this.ordinary = new Pool(new HeavyHitters(limits.ordinaryOrigins), limits.routesPerNewOrigin, 2 * limits.ordinaryOrigins * limits.routesPerNewOrigin);
+    this.attack = new Pool(new HeavyHitters(limits.attackOrigins), limits.routesPerNewOrigin, 2 * limits.attackOrigins * limits.routesPerNewOrigin);
   }
 
   /**
@@ -86,13 +105,15 @@ export class EvidenceLedger {
     if (routes === undefined) return;
     let pair = routes.get(route);
     if (pair === undefined) {
-      if (routes.size >= this.limits.routesPerOrigin) {
+      const pool = this.poolOf(origin) as Pool;
+      if (!pool.hasRoom(routes, this.configured.has(origin))) {
         this.dropped.requests++;
         this.dropped.pairs++;
         return;
       }
       pair = new PairRecord(route, origin);
       routes.set(route, pair);
+      pool.pairs++;
     }
     const preflight = decision.requestType === 'preflight';
     const method = preflight ? request?.accessControlRequestMethod : request?.method;
@@ -134,9 +155,11 @@ export class EvidenceLedger {
         continue;
       }
       const known = routes.get(entry.route);
-      if (known === undefined && routes.size >= this.limits.routesPerOrigin) this.dropPairs([pair]);
-      else if (known === undefined) routes.set(entry.route, pair);
-      else routes.set(entry.route, PairRecord.fromEntry(mergeEntry(known.toEntry(this.instance), entry)));
+      if (known === undefined && !pool.hasRoom(routes, this.configured.has(entry.origin))) this.dropPairs([pair]);
+      else if (known === undefined) {
+        routes.set(entry.route, pair);
+        pool.pairs++;
+      } else routes.set(entry.route, PairRecord.fromEntry(mergeEntry(known.toEntry(this.instance), entry)));
       if (established && pool !== this.protectedPool) this.establish(entry.origin);
     }
   }
@@ -194,8 +217,9 @@ export class EvidenceLedger {
     return attackShaped ? this.attack : this.ordinary;
   }
 
+  /** Configured origins always have room (the configuration bounds them); established ones up to the pool's cap. */
   private hasProtectedRoom(origin: string): boolean {
-    return this.protectedPool.origins.has(origin) || this.protectedPool.origins.size < this.limits.protectedOrigins;
+    return this.configured.has(origin) || this.protectedPool.origins.has(origin) || this.protectedPool.origins.size < this.limits.protectedOrigins;
   }
 
   /** Adds `origin` to `pool` with `weight`; when the pool's table cuts, the origins it cut are dropped. */
@@ -225,6 +249,7 @@ export class EvidenceLedger {
     for (const [origin, routes] of pool.origins) {
       if (table.count(origin) > 0) continue;
       pool.origins.delete(origin);
+      pool.pairs -= routes.size;
       this.dropPairs(routes.values());
     }
   }
@@ -242,9 +267,12 @@ export class EvidenceLedger {
     for (const pool of [this.ordinary, this.attack]) {
       const routes = pool.origins.get(origin);
       if (routes === undefined) continue;
+      if (this.protectedPool.pairs + routes.size > this.limits.protectedPairs) return;
       pool.origins.delete(origin);
       pool.table?.delete(origin);
+      pool.pairs -= routes.size;
       this.protectedPool.origins.set(origin, routes);
+      this.protectedPool.pairs += routes.size;
       return;
     }
   }

@@ -1,6 +1,7 @@
 /**
  * One (route, origin) pair as the ledger keeps it in memory: counters updated in place, so that recording
- * a request allocates nothing once its pair exists. Everything a request can make grow is capped (method
+ * a request allocates nothing once its pair exists, and kept small (a few hundred bytes: plain fields,
+ * and short flat arrays sized exactly, grown by copy on the rare new name or day). Everything a request can make grow is capped (method
  * and header names, days), because an attacker can send any Origin with any method and header names:
  * what no longer fits is counted under OTHER_KEY rather than forgotten.
  */
@@ -16,27 +17,39 @@ export const MAX_HEADERS_PER_PAIR = 48;
 /** Distinct days kept per pair: more than a year; older ones go first. */
 export const MAX_DAYS_PER_PAIR = 400;
 const MAX_NAME_LENGTH = 64;
-const SEC_FETCH_SITES = new Set(['cross-site', 'same-site', 'same-origin', 'none']);
+/** Distinct raw `Access-Control-Request-Headers` values kept unparsed per pair (parsed when the file is written). */
+const MAX_RAW_HEADER_VALUES = 8;
 
 export const DAY_MS = 86_400_000;
 export const dayNumber = (time: number): number => Math.floor(time / DAY_MS);
 export const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 export const dayOfText = (text: string): number => dayNumber(Date.parse(`${text}T00:00:00Z`));
 
+/** Names with counts, flat (`[name, count, name, count, …]`): a pair sees a handful, and a scan of a few beats hashing. */
+type Tally = Array<string | number>;
+
 export class PairRecord {
   firstSeen = Number.POSITIVE_INFINITY;
   lastSeen = 0;
   /** Epoch days (UTC) on which the pair was seen; `lastDay` spares the search on all but a day's first request. */
-  days: number[] = [];
+  days: readonly number[] = [];
   private lastDay = -1;
   preflightAllowed = 0;
   preflightRejected = 0;
   actualAllowed = 0;
   actualRejected = 0;
   credentialedGrants = 0;
-  methods: Map<string, number> | undefined;
-  headers: Map<string, number> | undefined;
-  secFetchSite: Map<string, number> | undefined;
+  private methods: Tally | undefined;
+  /** Raw request-header lists as received, parsed only when the file is written: a browser repeats one list. */
+  private rawHeaders: Tally | undefined;
+  /** Names from lists beyond MAX_RAW_HEADER_VALUES (and from a merged file). */
+  private headers: Tally | undefined;
+  private crossSite = 0;
+  private sameSite = 0;
+  private sameOrigin = 0;
+  private noneSite = 0;
+  private absentSite = 0;
+  private otherSite = 0;
   /** Other instances that saw it (from a file merged at start); this instance is added when it records. */
   earlierInstances: readonly string[] = [];
   seenHere = false;
@@ -58,38 +71,68 @@ export class PairRecord {
     if (preflight) {
       if (allowed) this.preflightAllowed++;
       else this.preflightRejected++;
-      if (requestHeaders !== undefined) this.countHeaders(requestHeaders);
+      if (requestHeaders !== undefined) this.countRawHeaders(requestHeaders);
     } else if (allowed) this.actualAllowed++;
     else this.actualRejected++;
     if (credentialed) this.credentialedGrants++;
-    if (method !== undefined) this.methods = countName(this.methods, method, MAX_METHODS_PER_PAIR);
-    this.secFetchSite = countName(this.secFetchSite, secFetchSite === undefined ? 'absent' : SEC_FETCH_SITES.has(secFetchSite) ? secFetchSite : OTHER_KEY, 8);
+    if (method !== undefined) this.methods = tally(this.methods, method, MAX_METHODS_PER_PAIR, 1);
+    this.countSite(secFetchSite, 1);
     const day = dayNumber(time);
     return day !== this.lastDay && this.addDay(day);
   }
 
-  private countHeaders(value: string): void {
+  private countSite(value: string | undefined, n: number): void {
+    switch (value) {
+      case 'cross-site': this.crossSite += n; break;
+      case 'same-site': this.sameSite += n; break;
+      case 'same-origin': this.sameOrigin += n; break;
+      case 'none': this.noneSite += n; break;
+      case undefined: this.absentSite += n; break;
+      default: this.otherSite += n; // not a Fetch Metadata value
+    }
+  }
+
+  private countRawHeaders(value: string): void {
+    const raw = this.rawHeaders;
+    if (raw !== undefined) {
+      for (let i = 0; i < raw.length; i += 2) {
+        if (raw[i] === value) {
+          raw[i + 1] = (raw[i + 1] as number) + 1;
+          return;
+        }
+      }
+    }
+    if ((raw?.length ?? 0) < 2 * MAX_RAW_HEADER_VALUES && value.length <= 256) this.rawHeaders = [...(raw ?? []), value, 1];
+    else this.parseHeaders(value, 1);
+  }
+
+  private parseHeaders(value: string, weight: number): void {
     const parsed = parseRequestedHeaders(value);
     if (!parsed.ok) {
-      this.headers = countName(this.headers, INVALID_KEY, MAX_HEADERS_PER_PAIR);
+      this.headers = tally(this.headers, INVALID_KEY, MAX_HEADERS_PER_PAIR, weight);
       return;
     }
-    for (const name of parsed.names) this.headers = countName(this.headers, name, MAX_HEADERS_PER_PAIR);
+    for (const name of parsed.names) this.headers = tally(this.headers, name, MAX_HEADERS_PER_PAIR, weight);
   }
 
   private addDay(day: number): boolean {
     this.lastDay = day;
     if (this.days.includes(day)) return false;
-    this.days.push(day);
-    if (this.days.length > MAX_DAYS_PER_PAIR) {
-      this.days.sort((a, b) => a - b);
-      this.days.shift();
-    }
+    const days = [...this.days, day];
+    this.days = days.length > MAX_DAYS_PER_PAIR ? days.sort((a, b) => a - b).slice(-MAX_DAYS_PER_PAIR) : days;
     return true;
   }
 
   toEntry(instance: string): EvidenceEntry {
+    const raw = this.rawHeaders ?? [];
+    for (let i = 0; i < raw.length; i += 2) this.parseHeaders(raw[i] as string, raw[i + 1] as number);
+    this.rawHeaders = undefined;
     const instances = this.seenHere && !this.earlierInstances.includes(instance) ? [...this.earlierInstances, instance].sort() : [...this.earlierInstances];
+    const sites: Record<string, number> = {};
+    const siteCounts: Array<[string, number]> = [
+      ['cross-site', this.crossSite], ['same-site', this.sameSite], ['same-origin', this.sameOrigin], ['none', this.noneSite], ['absent', this.absentSite], [OTHER_KEY, this.otherSite],
+    ];
+    for (const [name, n] of siteCounts) if (n > 0) sites[name] = n;
     return {
       route: this.route,
       origin: this.origin,
@@ -98,10 +141,10 @@ export class PairRecord {
       days: [...this.days].sort((a, b) => a - b).map(dayText),
       preflight: { allowed: this.preflightAllowed, rejected: this.preflightRejected },
       actual: { allowed: this.actualAllowed, rejected: this.actualRejected },
-      methods: Object.fromEntries(this.methods ?? []),
-      headers: Object.fromEntries(this.headers ?? []),
+      methods: tallyRecord(this.methods),
+      headers: tallyRecord(this.headers),
       credentialedGrants: this.credentialedGrants,
-      secFetchSite: Object.fromEntries(this.secFetchSite ?? []),
+      secFetchSite: sites,
       instances,
     };
   }
@@ -117,26 +160,31 @@ export class PairRecord {
     p.actualAllowed = e.actual.allowed;
     p.actualRejected = e.actual.rejected;
     p.credentialedGrants = e.credentialedGrants;
-    p.methods = countsFrom(e.methods, MAX_METHODS_PER_PAIR);
-    p.headers = countsFrom(e.headers, MAX_HEADERS_PER_PAIR);
-    p.secFetchSite = countsFrom(e.secFetchSite, 8);
+    for (const [name, n] of Object.entries(e.methods)) p.methods = tally(p.methods, name, MAX_METHODS_PER_PAIR, n);
+    for (const [name, n] of Object.entries(e.headers)) p.headers = tally(p.headers, name, MAX_HEADERS_PER_PAIR, n);
+    for (const [name, n] of Object.entries(e.secFetchSite)) p.countSite(name === 'absent' ? undefined : name, n);
     p.earlierInstances = [...new Set(e.instances)].sort();
     return p;
   }
 }
 
-/** Adds one to `name` in `counts` (created on first use); a new name beyond `cap` names is counted as OTHER_KEY. */
-function countName(counts: Map<string, number> | undefined, name: string, cap: number, weight = 1): Map<string, number> {
-  const map = counts ?? new Map<string, number>();
-  const known = map.get(name);
-  if (known !== undefined) map.set(name, known + weight);
-  else if (map.size < cap - 1 && name.length <= MAX_NAME_LENGTH) map.set(name, weight);
-  else map.set(OTHER_KEY, (map.get(OTHER_KEY) ?? 0) + weight);
-  return map;
+/** `name` gets `weight` more in `t` (a new array when the name is new); a new name beyond `cap` names, or a too long one, is counted as OTHER_KEY. */
+function tally(t: Tally | undefined, name: string, cap: number, weight: number): Tally {
+  if (t !== undefined) {
+    for (let i = 0; i < t.length; i += 2) {
+      if (t[i] === name) {
+        t[i + 1] = (t[i + 1] as number) + weight;
+        return t;
+      }
+    }
+  }
+  const size = (t?.length ?? 0) / 2;
+  if (name !== OTHER_KEY && (size >= cap - 1 || name.length > MAX_NAME_LENGTH)) return tally(t, OTHER_KEY, cap, weight);
+  return [...(t ?? []), name, weight];
 }
 
-function countsFrom(record: Readonly<Record<string, number>>, cap: number): Map<string, number> | undefined {
-  let map: Map<string, number> | undefined;
-  for (const [name, n] of Object.entries(record)) map = countName(map, name, cap, n);
-  return map;
+function tallyRecord(t: Tally | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; t !== undefined && i < t.length; i += 2) out[t[i] as string] = t[i + 1] as number;
+  return out;
 }

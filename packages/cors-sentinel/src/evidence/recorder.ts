@@ -32,12 +32,22 @@ export interface EvidenceRecorder {
   close(): void;
 }
 
-const grantsCredentials = (d: Decision): boolean => d.outcome === 'allowed' && d.headers.some(([name, value]) => name === 'Access-Control-Allow-Credentials' && value === 'true');
+function grantsCredentials(d: Decision): boolean {
+  if (d.outcome !== 'allowed') return false;
+  for (const [name, value] of d.headers) if (name === 'Access-Control-Allow-Credentials') return value === 'true';
+  return false;
+}
+
+/** How often the default clock is read: evidence is dated to the second, and a clock read per request costs more than the recording. */
+const CLOCK_TICK_MS = 1_000;
 
 export function createEvidenceRecorder(
   options: EvidenceOptions, routeKeyOf: RouteKeyOf, configured: ReadonlySet<string>, warn: EvidenceWarn, limits?: LedgerLimits,
 ): EvidenceRecorder {
-  const now = options.now ?? Date.now;
+  const clock = { time: Date.now() };
+  const now = options.now ?? ((): number => clock.time);
+  const ticker = options.now === undefined ? setInterval(() => (clock.time = Date.now()), CLOCK_TICK_MS) : undefined;
+  ticker?.unref();
   const ledger = new EvidenceLedger(options.instance ?? defaultInstanceName(), configured, limits);
   const file = startFrom(options.file, ledger, warn);
   ledger.mark(now());
@@ -46,6 +56,7 @@ export function createEvidenceRecorder(
 
   const flush = (): Promise<void> => {
     if (writing !== undefined) return writing; // one write at a time: the next tick writes what came since
+    clock.time = Date.now();
     ledger.mark(now());
     writing = writeEvidenceFile(file, ledger.toFile(), () => !closed)
       .catch((err: Error) => warn('cors-sentinel: could not write the evidence file (will retry)', { file, error: err.message }))
@@ -69,6 +80,8 @@ export function createEvidenceRecorder(
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      clearInterval(ticker);
+      clock.time = Date.now();
       ledger.mark(now());
       try {
         writeEvidenceFileSync(file, ledger.toFile());
