@@ -14,8 +14,18 @@ export function evidenceRouteKeys(policy: CompiledPolicy, bySegment: boolean): R
   const byName = new Map<string, string>();
   for (const route of policy.routes) if (route.pattern !== undefined) byName.set(route.name, route.pattern.source);
   const defaultName = policy.defaultRoute.name;
-  if (!bySegment) return (name) => byName.get(name) ?? '*';
-  return (name, path) => (name === defaultName ? firstSegment(path) : (byName.get(name) ?? '*'));
+  // Decisions carry the compiled route's own name string: the last one answers most requests without a lookup.
+  let lastName = '';
+  let lastKey = '*';
+  const keyOf = (name: string): string => {
+    if (name !== lastName) {
+      lastName = name;
+      lastKey = byName.get(name) ?? '*';
+    }
+    return lastKey;
+  };
+  if (!bySegment) return keyOf;
+  return (name, path) => (name === defaultName ? firstSegment(path) : keyOf(name));
 }
 
 /** `/api/x/y` → `/api/*`, `/` → `/`; a segment too long to be a real one is one key for all. */
