@@ -9,6 +9,9 @@
  * bench/micro-instructions.js counts the same loops' instructions under callgrind.
  */
 const { Writable } = require('node:stream');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const winston = require('winston');
 const { createSentinel } = require(process.env.BENCH_DIST || '../packages/cors-sentinel/dist/cjs');
 const P = require('./policy');
@@ -52,6 +55,9 @@ const wildcardS = createSentinel(P.sentinelOptions({ origins: ['https://*.exampl
 const resolverS = createSentinel(P.resolverOptions({ logger: nullLogger() }));
 // Cross-origin request protection (Fetch Metadata) in report-only: unsafe requests are also judged.
 const protectedS = createSentinel(P.sentinelOptions({ logger: nullLogger(), crossOriginProtection: { mode: 'report-only' } }));
+// The evidence ledger on (docs/evidence.md): the same policy, one more observer of each decision.
+const evidenceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-evidence-'));
+const evidenceS = createSentinel(P.sentinelOptions({ logger: nullLogger(), evidence: { file: path.join(evidenceDir, 'cors-evidence.json') } }));
 const post = (origin, secFetchSite) => ({ ...get(origin), method: 'POST', secFetchSite });
 // The same policy recording through an OpenTelemetry MeterProvider (metrics.meterProvider), when the
 // SDK is installed (a devDependency): docs/opentelemetry.md promises at most 2x the prom-client path.
@@ -82,6 +88,9 @@ const SCENARIOS = [
   ['trusted cross-site POST, protected', protectedS, post(P.ALLOWED_ORIGIN, 'cross-site')],
   ['untrusted cross-site POST', staticS, post(P.REJECTED_ORIGIN, 'cross-site')],
   ['untrusted cross-site POST, protected', protectedS, post(P.REJECTED_ORIGIN, 'cross-site')],
+  ['allowed GET (exact), evidence on', evidenceS, get(P.ALLOWED_ORIGIN)],
+  ['allowed preflight (exact), evidence on', evidenceS, preflight(P.ALLOWED_ORIGIN)],
+  ['rejected GET, evidence on', evidenceS, get(P.REJECTED_ORIGIN)],
   ...(otelS ? [
     ['allowed GET (exact), OTel', otelS, get(P.ALLOWED_ORIGIN)],
     ['allowed preflight (exact), OTel', otelS, preflight(P.ALLOWED_ORIGIN)],
@@ -95,7 +104,7 @@ function run(s, req, n) {
   for (let i = 0; i < n; i++) {
     s.protect(req);
     const d = s.decide(req);
-    s.record(d, 0.0001, req.origin);
+    s.record(d, 0.0001, req.origin, req); // the request too, as the port passes it
   }
   return (clock() - t0) / n;
 }
@@ -110,7 +119,8 @@ async function warmUp(scenarios = SCENARIOS) {
 }
 
 function closeAll() {
-  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS]) s?.close();
+  for (const s of [staticS, wildcardS, resolverS, protectedS, otelS, evidenceS]) s?.close();
+  fs.rmSync(evidenceDir, { recursive: true, force: true });
 }
 
 async function main() {

@@ -4,7 +4,10 @@
  * GET /api/items (a small JSON) under the same CORS policy (bench/policy.js), and those with
  * metrics serve GET /metrics. Prints `ready` on stdout once listening.
  */
+const fs = require('node:fs');
 const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
 const P = require('./policy');
 
 const [kind, portArg] = process.argv.slice(2);
@@ -118,6 +121,17 @@ const KINDS = {
   'sentinel node:http'() {
     const { corsSentinelHandler } = dist();
     const handler = corsSentinelHandler(P.sentinelOptions(), (req, res) => {
+      if (req.url === '/metrics') return metrics(req, res);
+      rawItems(req, res);
+    });
+    const metrics = handler.metricsHandler();
+    return http.createServer(handler);
+  },
+  /** The same with the evidence ledger on (docs/evidence.md), written to a temporary directory. */
+  'sentinel node:http, evidence'() {
+    const { corsSentinelHandler } = dist();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-evidence-'));
+    const handler = corsSentinelHandler(P.sentinelOptions({ evidence: { file: path.join(dir, 'cors-evidence.json') } }), (req, res) => {
       if (req.url === '/metrics') return metrics(req, res);
       rawItems(req, res);
     });

@@ -12,7 +12,7 @@ export { explain, explainSync, type Explanation } from './engine/explain';
 export { CorsConfigError, type ConfigProblem, type ConfigProblemCode, type ConfigWarning } from './policy/errors';
 export type {
   CorsSentinelOptions, PolicyOptions, RoutePolicyOptions, MetricsOptions, LoggingOptions, OriginSpec, OriginResolver,
-  CorsOriginCallback, ReportOnlyPolicyOptions, CrossOriginProtectionOptions, ProtectionMode,
+  CorsOriginCallback, ReportOnlyPolicyOptions, CrossOriginProtectionOptions, ProtectionMode, EvidenceOptions,
 } from './policy/options';
 export type { LocalServerOptions } from './policy/local-server';
 export type { CompiledPolicy, CompiledRoutePolicy, OriginPolicyKind } from './engine/compiled';

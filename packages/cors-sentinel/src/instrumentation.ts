@@ -8,7 +8,7 @@ import type winston from 'winston';
 import type { ResponseFinding, ShadowChange } from './contract';
 import type { CompiledPolicy } from './engine/compiled';
 import type { Decision } from './engine/decision';
-import type { LoggingOptions, MetricsOptions } from './policy/options';
+import type { EvidenceOptions, LoggingOptions, MetricsOptions } from './policy/options';
 import { createDefaultLogger, ViolationLogger, type RequestSummary } from './logging/violation-logger';
 import { createMetricsHandler, serveMetrics, type MetricsHandler, type MetricsHandlerOptions, type MetricsServerOptions } from './metrics/handler';
 import { createCorsMetrics, type CorsMetrics } from './metrics/metrics';
@@ -20,6 +20,9 @@ import { joinClusterMetrics } from './metrics/cluster';
 import { ShadowEvaluator } from './report-only';
 import { createSpanAnnotator } from './metrics/span-attributes';
 import { INVALID_ORIGIN_LABEL } from './engine/decision';
+import { createEvidenceRecorder, type EvidenceRecorder } from './evidence/recorder';
+import type { EvidenceRequest } from './evidence/ledger';
+import type { RouteKeyOf } from './evidence/routes';
 
 /** What both the enforcing sentinel and the observer report through. */
 export interface Instrumentation {
@@ -28,8 +31,14 @@ export interface Instrumentation {
   /** Undefined with `metrics: false`: every method below then reports to the log alone. */
   readonly metrics: CorsMetrics | undefined;
   readonly recorder: MetricsRecorder | undefined;
-  /** Counts a decision; logs it when it rejected the request. */
-  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
+  /** The evidence ledger's recorder (undefined unless the `evidence` option is set). */
+  readonly evidence: EvidenceRecorder | undefined;
+  /**
+   * Counts a decision; logs it when it rejected the request. `credentialed`: whether the grant carried
+   * Access-Control-Allow-Credentials, for a decision without headers (observe mode); the evidence
+   * ledger reads it from the decision otherwise.
+   */
+  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & EvidenceRequest, credentialed?: boolean): void;
   /** Counts and logs a response finding (stacked CORS layers, a missing Vary, …). */
   finding(finding: ResponseFinding, details: Readonly<Record<string, string>>): void;
   /** Counts and logs what the report-only candidate would have changed. */
@@ -38,7 +47,7 @@ export interface Instrumentation {
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler;
   /** Serves `/metrics` on a listener of its own; rejects with `metrics: false`. */
   serveMetrics(options: MetricsServerOptions): Promise<Server>;
-  /** Flushes log summaries and stops timers. */
+  /** Flushes log summaries, writes the evidence file and stops timers. */
   close(): void;
 }
 
@@ -49,6 +58,7 @@ export interface InstrumentationOptions {
   readonly metrics?: MetricsOptions | false;
   readonly logger?: winston.Logger | false;
   readonly logging?: LoggingOptions;
+  readonly evidence?: EvidenceOptions;
 }
 
 /**
@@ -60,9 +70,13 @@ export function createInstrumentation(
   options: InstrumentationOptions,
   configured: ReadonlySet<string>,
   credentialedRoutes: ReadonlySet<string> = new Set(),
+  evidenceRoutes?: RouteKeyOf,
 ): Instrumentation {
   const logger = options.logger === false ? undefined : (options.logger ?? createDefaultLogger());
   const violations = new ViolationLogger(logger, options.logging);
+  const evidence = options.evidence === undefined || evidenceRoutes === undefined
+    ? undefined
+    : createEvidenceRecorder(options.evidence, evidenceRoutes, configured, (message, meta) => logger?.warn(message, meta));
   let metrics: CorsMetrics | undefined;
   let recorder: MetricsRecorder | undefined;
   if (options.metrics !== false) {
@@ -91,8 +105,10 @@ export function createInstrumentation(
     violations,
     metrics,
     recorder,
-    record(decision, seconds, rawOrigin, request) {
+    evidence,
+    record(decision, seconds, rawOrigin, request, credentialed) {
       recorder?.record(decision, seconds, rawOrigin);
+      evidence?.record(decision, request, credentialed);
       annotateSpan?.(decision);
       if (decision.outcome === 'rejected') violations.violation(decision, rawOrigin, request);
     },
@@ -117,6 +133,7 @@ export function createInstrumentation(
     close() {
       recorder?.close();
       violations.close();
+      evidence?.close();
     },
   };
 }

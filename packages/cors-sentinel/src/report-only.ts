@@ -32,7 +32,7 @@ export interface ShadowCheck {
 }
 
 /** Keys of the live options that make no sense in a candidate (it only decides, it reports through the live instance). */
-const NOT_IN_CANDIDATE = ['metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection'] as const;
+const NOT_IN_CANDIDATE = ['metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection', 'evidence'] as const;
 
 /**
  * Validates a candidate with the live policy's compiler. Problems are returned with a `reportOnly.`

@@ -24,6 +24,8 @@ import { sentinelProtector } from './fetch-metadata/sentinel';
 import type { ProtectionVerdict } from './fetch-metadata/protect';
 import { hostRefusal, isHostAllowed } from './engine/host-allowlist';
 import { selectRoute } from './engine/decide';
+import type { EvidenceRequest } from './evidence/ledger';
+import { evidenceRouteKeys } from './evidence/routes';
 
 /** The compiled policy, its observers and the port (`handle`/`serve`) that adapters go through. */
 export interface Sentinel extends Port {
@@ -35,9 +37,9 @@ export interface Sentinel extends Port {
   decide(req: CorsRequest): Decision | Promise<Decision>;
   /**
    * Counts and logs a decision; `seconds` is the time to answer a preflight. `request` (its method
-   * and path) is named in violation lines.
+   * and path) is named in violation lines; the evidence ledger also reads its preflight and Sec-Fetch-Site headers.
    */
-  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
+  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & EvidenceRequest): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>): void;
   /**
@@ -65,13 +67,13 @@ export interface Sentinel extends Port {
    * Undefined when the option is off or the method is safe.
    */
   protect(req: CorsRequest): ProtectionVerdict | undefined;
-  /** Flushes log summaries and stops timers. */
+  /** Flushes log summaries, writes the evidence file (`evidence` option) and stops timers. */
   close(): void;
 }
 
 export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   const { live: policy, candidate } = compileWithCandidate(() => compilePolicy(options), options.reportOnly);
-  const inst = createInstrumentation(options, configuredOrigins(policy), credentialedRoutes(policy));
+  const inst = createInstrumentation(options, configuredOrigins(policy), credentialedRoutes(policy), evidenceRouteKeys(policy, false));
   const { logger, metrics, recorder } = inst;
   for (const w of policy.warnings) logger?.warn('cors-sentinel configuration warning', { path: w.path, warning: w.message });
   for (const w of candidate?.warnings ?? []) logger?.warn('cors-sentinel configuration warning', { path: `reportOnly.${w.path}`, warning: w.message });
@@ -86,7 +88,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
 
   const parts = {
     decide: (req: CorsRequest) => decide(policy, req),
-    record: (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary) => inst.record(decision, seconds, rawOrigin, request),
+    record: (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & EvidenceRequest) => inst.record(decision, seconds, rawOrigin, request),
     reportFinding: (finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
     protect: (req: CorsRequest) => protector?.protect(req),

@@ -13,13 +13,16 @@ import { BlindnessWatch } from './blindness';
 import { LogFollower, type FollowHealth } from './follow';
 import { NGINX_LOG_FORMAT } from './nginx';
 import { LineSplitter } from './lines';
-import { createLogObserver } from './observer';
+import { createLogObserver, type LineClock } from './observer';
 import { otlpUsage, otlpSettings, startOtlpExport } from '../otlp/export';
+import { evidenceFlag } from '../evidence-flag';
+import { checkFormat, checkReadable, readHistory, summary } from './history';
 
 /** Not the proxy's 9464: a host that runs both must not find the port taken (issue #30). */
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9465';
 
 const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --expected-origins a,b] [options] FILE|-
+       cors-sentinel logs --format nginx-json --once [--evidence OUT.json] [--policy FILE] FILE...
 
   --format nginx-json        lines written by the cors_json log_format (docs/proxy.md)
   --policy FILE              the policy you mean: expected origins, route names, report-only candidate
@@ -33,6 +36,11 @@ const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --
                              every change of state is printed on stderr at once
 ${otlpUsage(29)}
   --print-log-format         print the nginx log_format and access_log lines the reader expects, and exit
+  --evidence FILE            record the evidence ledger (docs/evidence.md) dated by each line's own time;
+                             merged with FILE if it exists, written atomically every minute and on exit
+  --once                     read the given FILEs from start to end, write the evidence and exit (no
+                             listener): last month's logs as evidence. Exits non-zero, writing nothing,
+                             on an unreadable file or one whose lines are not the format
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
 
@@ -44,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
       format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
       'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' }, 'otlp-endpoint': { type: 'string' },
+      evidence: { type: 'string' }, once: { type: 'boolean' },
     },
   });
   if (values.help) return void console.log(USAGE);
@@ -51,8 +60,14 @@ export async function main(argv: string[]): Promise<void> {
   const problems: string[] = [];
   if (values.format !== 'nginx-json') problems.push(`--format ${JSON.stringify(values.format ?? '')}: only nginx-json is supported`);
   if (values.policy !== undefined && values['expected-origins'] !== undefined) problems.push('use --policy or --expected-origins, not both');
-  if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
+  if (values.once) {
+    if (positionals.length === 0 || positionals.includes('-')) problems.push('--once reads log FILEs (one or more; not stdin)');
+  } else if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
   if (problems.length > 0) throw new UsageError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  const clock: LineClock = { time: Number.NaN };
+  const evidence = evidenceFlag(values.evidence, 'logs');
+  const options = { ...optionsFrom(values.policy, values['expected-origins']), ...(evidence ? { evidence: { ...evidence, now: () => clock.time } } : {}) };
+  if (values.once) return readOnce(positionals, options, clock);
   // Every flag is checked before anything listens or reads.
   const where = parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen');
   const pollMs = positiveInt(values['poll-ms'], '--poll-ms', 250);
@@ -68,7 +83,7 @@ export async function main(argv: string[]): Promise<void> {
     // One JSON line like the reader's other log lines: `{"message":"cors log reader state","blind":true,"reason":…}`.
     report: (state) => console.error(JSON.stringify({ level: state.blind ? 'warn' : 'info', message: 'cors log reader state', blind: state.blind, state: state.kind, reason: state.text })),
   });
-  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
+  const logs = createLogObserver(options, (result, missing) => blindness.noteLine(result, missing), clock);
   const auth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'logs');
   const admin = createAdminListener({
     routes: {
@@ -96,6 +111,18 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(0);
   };
   onShutdown(stop);
+}
+
+/** `--once`: every file checked, read whole, the format checked, then the evidence written (on close) and exit 0. */
+async function readOnce(files: readonly string[], options: CorsObserverOptions, clock: LineClock): Promise<void> {
+  checkReadable(files);
+  // Last month's rejections are history, not alerts: no violation lines; no periodic write (only a complete import is written).
+  const evidence = options.evidence ? { ...options.evidence, flushIntervalMs: 2_000_000_000 } : undefined;
+  const logs = createLogObserver({ ...options, logger: false, ...(evidence ? { evidence } : {}) }, undefined, clock);
+  const readings = await readHistory(files, logs, clock);
+  checkFormat(readings); // throws before close(): a wrong import writes nothing
+  logs.close();
+  console.log(`cors-sentinel logs: ${summary(readings)}${evidence ? `; evidence written to ${evidence.file}` : ''}`);
 }
 
 /**

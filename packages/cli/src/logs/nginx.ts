@@ -24,6 +24,8 @@ export interface LogEntry {
   readonly request: CorsRequest;
   readonly response: AuditResponse;
   readonly rawOrigin: string | undefined;
+  /** The line's own `time` (nginx's $time_iso8601) in epoch ms; undefined when absent or unreadable. */
+  readonly time: number | undefined;
   /** Keys CORS needs that the line's object lacks (a log_format without them): the reader is blind to them. */
   readonly missing: readonly string[];
 }
@@ -61,11 +63,12 @@ export function parseNginxJsonLine(line: string): LogEntry | undefined {
     path,
     origin,
     host: present(f.host),
+    secFetchSite: present(f.http_sec_fetch_site),
     accessControlRequestMethod: present(f.http_access_control_request_method),
     accessControlRequestHeaders: present(f.http_access_control_request_headers),
   };
   const response: AuditResponse = { status, header: (name) => responseHeader(f, name, request) };
-  return { request, response, rawOrigin: origin, missing: CORS_FIELDS.filter((key) => !(key in f)) };
+  return { request, response, rawOrigin: origin, time: timeOf(f.time), missing: CORS_FIELDS.filter((key) => !(key in f)) };
 }
 
 function responseHeader(f: Record<string, unknown>, name: string, request: CorsRequest): HeaderValue {
@@ -75,6 +78,13 @@ function responseHeader(f: Record<string, unknown>, name: string, request: CorsR
   if (!(key in f) && name === 'access-control-allow-methods') return request.accessControlRequestMethod;
   if (!(key in f) && name === 'access-control-allow-headers') return request.accessControlRequestHeaders;
   return present(f[key]);
+}
+
+/** An ISO 8601 time with a zone (what $time_iso8601 writes) in epoch ms: a time without a zone would be read as local time. */
+function timeOf(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/.test(v)) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 function text(v: unknown): string | undefined {

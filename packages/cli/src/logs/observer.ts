@@ -20,8 +20,16 @@ export interface LogObserver {
   close(): void;
 }
 
-/** `onLine` hears each line's result and the CORS fields it lacked (the blindness watch). */
-export function createLogObserver(options: CorsObserverOptions, onLine?: (result: LogLineResult, missing: readonly string[]) => void): LogObserver {
+/** The time of the line being read (NaN for a line without one): the evidence ledger's clock (`evidence.now`). */
+export interface LineClock {
+  time: number;
+}
+
+/**
+ * `onLine` hears each line's result and the CORS fields it lacked (the blindness watch); `clock` is set
+ * to each line's own time before the line is observed, so that evidence dates what the log says.
+ */
+export function createLogObserver(options: CorsObserverOptions, onLine?: (result: LogLineResult, missing: readonly string[]) => void, clock?: LineClock): LogObserver {
   const registry = (options.metrics && options.metrics.registry) || new Registry();
   const observer = createObserver({ ...options, metrics: { ...(options.metrics || {}), registry } });
   // A log line holds no answer time: the histogram would time the reader's parsing (~2 µs), so the log
@@ -46,6 +54,7 @@ export function createLogObserver(options: CorsObserverOptions, onLine?: (result
         onLine?.('malformed', []);
         return 'malformed';
       }
+      if (clock) clock.time = entry.time ?? Number.NaN;
       try {
         observer.begin(entry.request, entry.rawOrigin).complete(entry.response);
       } catch {

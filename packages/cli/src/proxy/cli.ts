@@ -8,6 +8,7 @@ import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
 import { otlpUsage, otlpSettings, startOtlpExport } from '../otlp/export';
+import { evidenceFlag } from '../evidence-flag';
 
 /** The numeric flags: flag, option, what it does. Which accept 0 is createCorsProxy()'s to say. */
 const NUMERIC_FLAGS = [
@@ -34,6 +35,8 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
                                  gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
   --metrics-listen HOST:PORT     /metrics and /healthz on their own listener (default: none)
 ${otlpUsage(33)}
+  --evidence FILE                record the evidence ledger (docs/evidence.md) for cors-sentinel suggest: merged
+                                 with FILE if it exists, written atomically every minute and on shutdown
 ${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
@@ -43,7 +46,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
-      'metrics-listen': { type: 'string' }, 'otlp-endpoint': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, 'otlp-endpoint': { type: 'string' }, evidence: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
@@ -67,9 +70,11 @@ export async function main(argv: string[]): Promise<void> {
   const otlpExport = otlpSettings(values['otlp-endpoint'], 'proxy');
 
   const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
+  const evidence = evidenceFlag(values.evidence, 'proxy');
+  const policy = loadPolicyFile(values.policy as string);
   const proxy = createCorsProxy({
     upstream: values.upstream as string,
-    policy: loadPolicyFile(values.policy as string),
+    policy: evidence ? { ...policy, evidence } : policy,
     mode: mode as 'enforce' | 'observe',
     ...(backend !== undefined ? { backend } : {}),
     ...numericOptions(values as Record<string, string | undefined>),

@@ -19,7 +19,8 @@ import { compilePolicy } from '../engine/compile-policy';
 import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import { checkKeys, checkNestedOptions } from '../policy/nested-options';
-import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
+import type { EvidenceOptions, LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
+import { evidenceRouteKeys } from '../evidence/routes';
 import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../instrumentation';
 import { watchOriginStores } from '../engine/store-watchers';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
@@ -50,10 +51,15 @@ export interface CorsObserverOptions {
   logging?: LoggingOptions;
   /** A candidate policy to evaluate against what the existing layer actually answers. */
   reportOnly?: ReportOnlyPolicyOptions;
+  /**
+   * Record the evidence ledger of what the observed layer granted (see EvidenceOptions). Without
+   * `routes`, the ledger's route is the path's first segment (`/api/*`).
+   */
+  evidence?: EvidenceOptions;
 }
 
 const OBSERVER_KEYS = new Set<string>([
-  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly',
+  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly', 'evidence',
 ]);
 
 /** One request under observation: `complete()` it with the response as its headers are written. */
@@ -134,7 +140,8 @@ function publishObservedPosture(inst: Instrumentation, routes: CompiledPolicy, o
 
 export function createObserver(options: CorsObserverOptions = {}): Observer {
   const { live: settings, candidate } = compileWithCandidate(() => compileObserverSettings(options), options.reportOnly);
-  const inst = createInstrumentation(options, settings.expected?.exact ?? new Set());
+  const bySegment = settings.routes.routes.length === 0;
+  const inst = createInstrumentation(options, settings.expected?.exact ?? new Set(), new Set(), evidenceRouteKeys(settings.routes, bySegment));
   const shadow = createShadowEvaluator(candidate, inst);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
   const auditOptions = { expectedOrigins: settings.expected, reflectionProbe: options.reflectionProbe };
@@ -154,7 +161,9 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
         }
         const route = selectRoute(settings.routes, request.path).name;
         const decision: Decision = observedDecision(route, result, response.status);
-        inst.record(decision, seconds, rawOrigin, request);
+        // Observe mode's decision carries no headers: the grant's credentials are read off the response.
+        const credentialed = inst.evidence !== undefined && decision.outcome === 'allowed' && grantsCredentials(response);
+        inst.record(decision, seconds, rawOrigin, request, credentialed);
         for (const finding of result.findings) {
           inst.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });
         }
@@ -178,4 +187,9 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
       inst.close();
     },
   };
+}
+
+function grantsCredentials(response: AuditResponse): boolean {
+  const value = response.header('access-control-allow-credentials');
+  return (Array.isArray(value) ? value.length === 1 && value[0] : value) === 'true';
 }

@@ -7,7 +7,7 @@
  */
 import { describe } from '../origin/describe';
 import type { ProblemCollector } from './errors';
-import type { LoggingOptions, MetricsAuth, MetricsOptions } from './options';
+import type { EvidenceOptions, LoggingOptions, MetricsAuth, MetricsOptions } from './options';
 
 /** Every key of T (of each member, for a union), listed once: a key missing here fails to compile. */
 type KeyList<T> = Record<T extends unknown ? keyof T : never, true>;
@@ -15,10 +15,12 @@ type KeyList<T> = Record<T extends unknown ? keyof T : never, true>;
 const METRICS_KEY_LIST: KeyList<MetricsOptions> = { registry: true, prefix: true, originLabelLimit: true, originLabelHoldMs: true, cluster: true, preflightBuckets: true, meterProvider: true };
 const LOGGING_KEY_LIST: KeyList<LoggingOptions> = { maxPerInterval: true, intervalMs: true, level: true };
 const AUTH_KEY_LIST: KeyList<MetricsAuth> = { bearerToken: true, username: true, password: true };
+const EVIDENCE_KEY_LIST: KeyList<EvidenceOptions> = { file: true, flushIntervalMs: true, instance: true, now: true };
 
 export const METRICS_KEYS: readonly string[] = Object.keys(METRICS_KEY_LIST);
 export const LOGGING_KEYS: readonly string[] = Object.keys(LOGGING_KEY_LIST);
 export const AUTH_KEYS: readonly string[] = Object.keys(AUTH_KEY_LIST);
+export const EVIDENCE_KEYS: readonly string[] = Object.keys(EVIDENCE_KEY_LIST);
 
 /** Reports every key of `source` not in `allowed` under `prefix`, suggesting the closest allowed key. */
 export function checkKeys(source: object, allowed: ReadonlySet<string> | readonly string[], prefix: string, problems: ProblemCollector): void {
@@ -28,11 +30,12 @@ export function checkKeys(source: object, allowed: ReadonlySet<string> | readonl
   }
 }
 
-/** `metrics` and `logging`: objects (or `false` for metrics) whose keys are all known and whose values are usable; `logger`. */
-export function checkNestedOptions(options: { metrics?: unknown; logging?: unknown; logger?: unknown }, problems: ProblemCollector): void {
+/** `metrics`, `logging` and `evidence`: objects (or `false` for metrics) whose keys are all known and whose values are usable; `logger`. */
+export function checkNestedOptions(options: { metrics?: unknown; logging?: unknown; logger?: unknown; evidence?: unknown }, problems: ProblemCollector): void {
   const nested: [string, unknown, readonly string[], boolean][] = [
     ['metrics', options.metrics, METRICS_KEYS, true],
     ['logging', options.logging, LOGGING_KEYS, false],
+    ['evidence', options.evidence, EVIDENCE_KEYS, false],
   ];
   for (const [name, value, keys, falseAllowed] of nested) {
     if (value === undefined || (falseAllowed && value === false)) continue;
@@ -44,6 +47,7 @@ export function checkNestedOptions(options: { metrics?: unknown; logging?: unkno
   }
   if (isObject(options.metrics)) checkMetricsValues(options.metrics, problems);
   if (isObject(options.logging)) checkLoggingValues(options.logging, problems);
+  if (isObject(options.evidence)) checkEvidenceValues(options.evidence, problems);
   const logger = (options as { logger?: unknown }).logger;
   if (logger !== undefined && logger !== false && !(isObject(logger) && typeof logger.log === 'function')) {
     problems.add('logger', 'invalid_type', `expected a winston logger or false, got ${describe(logger)}`);
@@ -94,6 +98,17 @@ function checkLoggingValues(l: Record<string, unknown>, problems: ProblemCollect
   wholeNumber(l.maxPerInterval, 0, 'logging.maxPerInterval', 'a whole number of lines ≥ 0 (default 10)', problems);
   wholeNumber(l.intervalMs, 1, 'logging.intervalMs', 'a whole number of milliseconds ≥ 1 (default 10000)', problems);
   if (l.level !== undefined && typeof l.level !== 'string') problems.add('logging.level', 'invalid_type', `expected a logger level such as "warn", got ${describe(l.level)}`);
+}
+
+function checkEvidenceValues(e: Record<string, unknown>, problems: ProblemCollector): void {
+  if (!(typeof e.file === 'string' && e.file.trim() !== '' && !e.file.includes('\0'))) {
+    problems.add('evidence.file', 'invalid_type', `expected the path of the evidence file (e.g. "cors-evidence.json"), got ${describe(e.file)}`);
+  }
+  wholeNumber(e.flushIntervalMs, 1_000, 'evidence.flushIntervalMs', 'a whole number of milliseconds ≥ 1000 (default 60000)', problems);
+  if (e.instance !== undefined && !(typeof e.instance === 'string' && e.instance.trim() !== '')) {
+    problems.add('evidence.instance', 'invalid_type', `expected a non-empty instance name (default hostname:pid), got ${describe(e.instance)}`);
+  }
+  if (e.now !== undefined && typeof e.now !== 'function') problems.add('evidence.now', 'invalid_type', `expected a function returning epoch milliseconds, got ${describe(e.now)}`);
 }
 
 function wholeNumber(value: unknown, min: number, path: string, expected: string, problems: ProblemCollector): void {

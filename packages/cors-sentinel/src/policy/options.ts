@@ -175,6 +175,29 @@ export interface MetricsOptions {
   meterProvider?: { getMeter(name: string, version?: string): unknown };
 }
 
+/**
+ * The evidence ledger (docs/evidence.md): per (route, origin), what was seen — first and last time, the
+ * days, counts by request type and outcome, the methods and headers asked for, credentialed grants,
+ * `Sec-Fetch-Site` — in bounded memory whatever the traffic, written to `file` for
+ * `cors-sentinel suggest`. Off unless set; off costs nothing per request.
+ */
+export interface EvidenceOptions {
+  /**
+   * The evidence file (e.g. `cors-evidence.json`). Merged at start if it exists; written atomically
+   * (temporary file, fsync, rename) every `flushIntervalMs` and on `close()`. One file per process:
+   * processes that share a file overwrite each other's evidence (`suggest` merges one file per instance).
+   * An existing file that is not valid evidence is left untouched; the evidence then goes to
+   * `<file>.<time>-<pid>.json` with a warning.
+   */
+  file: string;
+  /** How often the file is written. Default 60 000 ms (at least 1 000). */
+  flushIntervalMs?: number;
+  /** This process's name in the file's `instances`. Default `hostname:pid`. */
+  instance?: string;
+  /** The clock, in epoch milliseconds (a log replay passes each line's time; tests inject one). Default `Date.now`. */
+  now?: () => number;
+}
+
 export interface LoggingOptions {
   /** Violation lines allowed per reason per interval before they are suppressed. Default 10. */
   maxPerInterval?: number;
@@ -207,6 +230,8 @@ export interface CorsSentinelOptions extends PolicyOptions {
   logging?: LoggingOptions;
   /** A candidate policy to evaluate without enforcing it (see ReportOnlyPolicyOptions). */
   reportOnly?: ReportOnlyPolicyOptions;
+  /** Record the evidence ledger to a file for `cors-sentinel suggest` (see EvidenceOptions). Default: off. */
+  evidence?: EvidenceOptions;
   /**
    * Cross-origin request protection with Fetch Metadata (docs/fetch-metadata.md): counts, and in
    * `enforce` mode blocks, unsafe requests from other sites that CORS lets through (form POSTs,

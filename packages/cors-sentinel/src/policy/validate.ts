@@ -20,7 +20,7 @@ export const POLICY_KEYS = [
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards', 'dangerouslyAllowCredentialsWithQueryTenant',
 ] as const;
-export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection', 'localServer']);
+export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection', 'localServer', 'evidence']);
 export const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name', 'inheritOriginResolver']);
 /** What a route that lists its own origins does not take from the default policy unless it opts in. */
 const RESOLVER_KEYS = ['resolveOrigin', 'originStore', 'tenantFrom'] as const;
