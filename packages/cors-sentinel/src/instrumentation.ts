@@ -20,6 +20,7 @@ import { joinClusterMetrics } from './metrics/cluster';
 import { ShadowEvaluator } from './report-only';
 import { createSpanAnnotator } from './metrics/span-attributes';
 import { INVALID_ORIGIN_LABEL } from './engine/decision';
+import { createProbeTraffic, type ProbeEvidence } from './metrics/probe-traffic';
 
 /** What both the enforcing sentinel and the observer report through. */
 export interface Instrumentation {
@@ -126,6 +127,19 @@ function createOtelMetrics(m: MetricsOptions): CorsMetrics {
   if (!isMeterProvider(provider)) throw new TypeError('cors-sentinel: metrics.meterProvider must be an OpenTelemetry MeterProvider (with getMeter())');
   if (m.registry !== undefined || m.cluster === true) throw new TypeError('cors-sentinel: metrics.meterProvider excludes metrics.registry and metrics.cluster');
   return createOtelCorsMetrics(provider, { prefix: m.prefix, preflightBuckets: m.preflightBuckets });
+}
+
+/**
+ * How decisions are counted: straight into `inst`, or — with a `probeKey` — past the prober's
+ * verifier first (src/metrics/probe-traffic.ts), which takes verified probes out of the traffic
+ * series. Chosen once: without a key no request pays for the header lookup.
+ */
+export function probeAwareRecord(key: Buffer | undefined, inst: Instrumentation): (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & ProbeEvidence) => void {
+  if (key === undefined) return (decision, seconds, rawOrigin, request) => inst.record(decision, seconds, rawOrigin, request);
+  const probes = createProbeTraffic(key, { metrics: inst.metrics, log: (reason, details) => inst.violations.probeSignature(reason, details) });
+  return (decision, seconds, rawOrigin, request) => {
+    if (!probes.take(decision, request)) inst.record(decision, seconds, rawOrigin, request);
+  };
 }
 
 /** The report-only evaluator for a candidate, reporting through `inst` (undefined without a candidate). */

@@ -17,7 +17,8 @@ import type { RequestSummary } from './logging/violation-logger';
 import type { CorsMetrics } from './metrics/metrics';
 import type { MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from './metrics/handler';
 import { compileWithCandidate } from './report-only';
-import { createInstrumentation, createShadowEvaluator } from './instrumentation';
+import { createInstrumentation, createShadowEvaluator, probeAwareRecord } from './instrumentation';
+import type { ProbeEvidence } from './metrics/probe-traffic';
 import { watchOriginStores } from './engine/store-watchers';
 import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
@@ -35,9 +36,9 @@ export interface Sentinel extends Port {
   decide(req: CorsRequest): Decision | Promise<Decision>;
   /**
    * Counts and logs a decision; `seconds` is the time to answer a preflight. `request` (its method
-   * and path) is named in violation lines.
+   * and path) is named in violation lines; with `probeKey`, its target and headers identify a signed probe.
    */
-  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary): void;
+  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & ProbeEvidence): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>): void;
   /**
@@ -86,7 +87,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
 
   const parts = {
     decide: (req: CorsRequest) => decide(policy, req),
-    record: (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary) => inst.record(decision, seconds, rawOrigin, request),
+    record: probeAwareRecord(policy.probeKey, inst),
     reportFinding: (finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
     protect: (req: CorsRequest) => protector?.protect(req),

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, UsageError } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
+import { readProbeKeyFile } from 'cors-sentinel/internal/http/probe-signature';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
 
@@ -32,6 +33,8 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
   --backend NAME[,k=v…]          how the backend reads paths before routing: werkzeug (default: Flask under
                                  gunicorn), django, rails, go, nginx, strict; e.g. werkzeug,dotSegments=resolve
   --metrics-listen HOST:PORT     /metrics and /healthz on their own listener (default: none)
+  --probe-key-file FILE          key shared with \`cors-sentinel probe --key-file\`: signed probes are counted
+                                 apart, not as attacks (docs/prober.md#signed-probes)
 ${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
@@ -41,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
-      'metrics-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, 'probe-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
@@ -60,13 +63,14 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     problems.push((err as Error).message.replace(/^cors-sentinel proxy: /, ''));
   }
+  const probeKey = readKeyFlag(values['probe-key-file'], problems);
   if (problems.length > 0) throw new UsageError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
 
   const metricsAuth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'proxy');
   const proxy = createCorsProxy({
     upstream: values.upstream as string,
-    policy: loadPolicyFile(values.policy as string),
+    policy: { ...loadPolicyFile(values.policy as string), ...(probeKey !== undefined ? { probeKey } : {}) },
     mode: mode as 'enforce' | 'observe',
     ...(backend !== undefined ? { backend } : {}),
     ...numericOptions(values as Record<string, string | undefined>),
@@ -88,6 +92,17 @@ export async function main(argv: string[]): Promise<void> {
     );
   };
   onShutdown(stop);
+}
+
+/** `--probe-key-file`: the key bytes, or a usage problem naming the file. */
+function readKeyFlag(file: string | undefined, problems: string[]): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readProbeKeyFile(file);
+  } catch (err) {
+    problems.push(`--probe-key-file: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 function numericOptions(values: Record<string, string | undefined>): Partial<CorsProxyOptions> {

@@ -18,7 +18,7 @@ import type { CompiledPolicy } from '../engine/compiled';
 import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import { checkKeys, checkNestedOptions } from '../policy/nested-options';
 import type { LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
-import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../instrumentation';
+import { createInstrumentation, createShadowEvaluator, probeAwareRecord, type Instrumentation } from '../instrumentation';
 import { watchOriginStores } from '../engine/store-watchers';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
 import { compileWithCandidate } from '../report-only';
@@ -48,10 +48,12 @@ export interface CorsObserverOptions {
   logging?: LoggingOptions;
   /** A candidate policy to evaluate against what the existing layer actually answers. */
   reportOnly?: ReportOnlyPolicyOptions;
+  /** The key shared with `cors-sentinel probe --key-file`: as in enforce mode (docs/prober.md#signed-probes). */
+  probeKey?: string | Uint8Array;
 }
 
 const OBSERVER_KEYS = new Set<string>([
-  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly',
+  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly', 'probeKey',
 ]);
 
 /** One request under observation: `complete()` it with the response as its headers are written. */
@@ -101,6 +103,8 @@ function compileObserverSettings(options: CorsObserverOptions): ObserverSettings
     routes = compilePolicy({
       origin: false,
       defaultRouteName: options.defaultRouteName,
+      // Validated where enforce mode validates it (at least 32 bytes); kept on the compiled routes.
+      ...(options.probeKey !== undefined ? { probeKey: options.probeKey } : {}),
       routes: Array.isArray(options.routes)
         ? (options.routes as readonly ObservedRoute[]).map((r) => (typeof r === 'object' && r !== null ? { path: r.path, ...(r.name !== undefined ? { name: r.name } : {}) } : r))
         : options.routes,
@@ -134,6 +138,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
   const { live: settings, candidate } = compileWithCandidate(() => compileObserverSettings(options), options.reportOnly);
   const inst = createInstrumentation(options, settings.expected?.exact ?? new Set());
   const shadow = createShadowEvaluator(candidate, inst);
+  const record = probeAwareRecord(settings.routes.probeKey, inst);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
   const auditOptions = { expectedOrigins: settings.expected, reflectionProbe: options.reflectionProbe };
   publishObservedPosture(inst, settings.routes, options, candidate);
@@ -152,7 +157,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
         }
         const route = selectRoute(settings.routes, request.path).name;
         const decision: Decision = observedDecision(route, result, response.status);
-        inst.record(decision, seconds, rawOrigin, request);
+        record(decision, seconds, rawOrigin, request);
         for (const finding of result.findings) {
           inst.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });
         }
