@@ -19,6 +19,7 @@ import type { MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from
 import { compileWithCandidate } from './report-only';
 import { createInstrumentation, createShadowEvaluator, probeAwareRecord } from './instrumentation';
 import type { ProbeEvidence } from './metrics/probe-traffic';
+import { storeLookupObserver } from './metrics/store-lookups';
 import { watchOriginStores } from './engine/store-watchers';
 import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
@@ -79,6 +80,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   if (recorder) {
     recorder.describePolicy(policy);
     for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
+    if (inst.metrics) countLookupsByStore(policy, inst.metrics);
   }
   const shadow = createShadowEvaluator(candidate, inst);
   const protector = sentinelProtector(policy, inst);
@@ -112,6 +114,17 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       inst.close();
     },
   };
+}
+
+/** Each resolver's lookups under its store's name (cors_origin_store_lookups_total), once per resolver. */
+function countLookupsByStore(policy: CompiledPolicy, metrics: CorsMetrics): void {
+  const seen = new Set<object>();
+  for (const route of [policy.defaultRoute, ...policy.routes]) {
+    const resolver = route.resolver;
+    if (resolver === undefined || seen.has(resolver)) continue;
+    seen.add(resolver);
+    resolver.addObserver(storeLookupObserver(metrics, route.storeCache?.storeName ?? 'resolveOrigin'));
+  }
 }
 
 /** The `localServer` Host allowlist as the port's screen (undefined without one). */

@@ -35,7 +35,7 @@ export interface RuleGroup {
 /** A series name of the metric contract (src/contract.ts), without the prefix: renaming a metric there breaks the mixin's build. */
 export type ContractSeries = MetricName | typeof CROSS_ORIGIN_REQUESTS_METRIC | ProbeSeries | `${HistogramName}_${'bucket' | 'count' | 'sum'}` | SurfaceSeries;
 /** Series of the other surfaces (docs/metrics.md): the sidecar proxy, the Express mount check and the log reader. */
-type SurfaceSeries = 'proxy_upstream_errors_total' | 'undecided_requests_total' | 'log_lines_total' | 'log_read_failing';
+type SurfaceSeries = 'proxy_upstream_errors_total' | 'undecided_requests_total' | 'log_lines_total' | 'log_read_failing' | 'origin_store_lookups_total';
 type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
 /** Signed prober traffic on the target (src/metrics/probe-traffic.ts). */
 type ProbeSeries = (typeof PROBE_METRIC_NAMES)[keyof typeof PROBE_METRIC_NAMES];
