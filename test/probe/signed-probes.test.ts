@@ -6,7 +6,10 @@
  * answers as unsigned ones. A probe signed with another key is an attack like any other, and is seen
  * as such (`cors_probe_signature_failures_total`, a log line).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
@@ -22,6 +25,8 @@ import { createObserver } from '../../packages/cors-sentinel/src/observer/observ
 import { createSentinel } from '../../packages/cors-sentinel/src/sentinel';
 import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors';
 import { runProbe } from '../../packages/cli/src/probe/probe';
+import { loadExporterConfig } from '../../packages/cli/src/probe/config';
+import { runCli } from './run-cli';
 import type { ProbeReport } from '../../packages/cli/src/probe/types';
 
 const KEY = Buffer.from('0123456789abcdef'.repeat(4));
@@ -159,5 +164,32 @@ describe('signed probes, other entries', () => {
     expect(problems(() => koaCorsSentinel(options))).toEqual([expected]);
     expect(problems(() => createObserver({ probeKey, logger: false, metrics: false } as never))).toEqual([expected]);
     expect(() => createSentinel(options)).toThrow(/at least 32 are needed|string or a Buffer/);
+  });
+});
+
+describe('key files of the tools', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cors-probe-keys-'));
+    writeFileSync(join(dir, 'short.key'), 'too-short\n');
+    writeFileSync(join(dir, 'good.key'), `${'ab'.repeat(32)}\n`);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('probe --key-file and proxy --probe-key-file refuse a short key with exit 2, before contacting anything', async () => {
+    const probe = await runCli(['probe', 'http://127.0.0.1:9/', '--key-file', join(dir, 'short.key')]);
+    expect([probe.code, probe.stderr]).toEqual([2, expect.stringMatching(/--key-file: the probe key file .*short\.key holds 9 bytes; at least 32 are needed/)]);
+    const proxy = await runCli(['proxy', '--policy', join(dir, 'none.yaml'), '--upstream', 'http://127.0.0.1:9', '--probe-key-file', join(dir, 'short.key')]);
+    expect([proxy.code, proxy.stderr]).toEqual([2, expect.stringMatching(/--probe-key-file: the probe key file .*holds 9 bytes/)]);
+  });
+
+  it('the exporter reads a module\'s keyFile at start-up and names a bad one', () => {
+    const config = (keyFile: string): string => {
+      const file = join(dir, `probe-${keyFile}.yml`);
+      writeFileSync(file, `modules:\n  web:\n    keyFile: ${join(dir, keyFile)}\ntargets:\n  - http://127.0.0.1:9/\n`);
+      return file;
+    };
+    expect(loadExporterConfig(config('good.key')).modules.get('web')?.probeKey?.toString()).toBe('ab'.repeat(32));
+    expect(() => loadExporterConfig(config('short.key'))).toThrow(/modules\.web\.keyFile: the probe key file .* holds 9 bytes/);
   });
 });
