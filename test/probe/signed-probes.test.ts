@@ -27,6 +27,7 @@ import { CorsConfigError } from '../../packages/cors-sentinel/src/policy/errors'
 import { runProbe } from '../../packages/cli/src/probe/probe';
 import { loadExporterConfig } from '../../packages/cli/src/probe/config';
 import { runCli } from './run-cli';
+import { startProxy } from '../proxy/support';
 import type { ProbeReport } from '../../packages/cli/src/probe/types';
 
 const KEY = Buffer.from('0123456789abcdef'.repeat(4));
@@ -142,6 +143,22 @@ describe('signed probes, other entries', () => {
     } finally {
       await close(server);
       observer.close();
+    }
+  });
+
+  it.each(['enforce', 'observe'] as const)('the sidecar proxy (%s mode) with probeKey counts verified probes apart', async (mode) => {
+    const backend = createServer((_req, res) => res.end('{}'));
+    const upstream = await listen(backend);
+    const proxy = await startProxy({ upstream: new URL(upstream).origin, mode, policy: { origins: [FRONTEND], probeKey: KEY } });
+    try {
+      await runProbe({ url: `${proxy.url}/api/me`, probeKey: KEY, concurrency: 2 });
+      expect(await proxy.metric('cors_verified_probe_requests_total')).toBeGreaterThan(30);
+      expect(await proxy.metric('cors_requests_total')).toBe(0);
+      await runProbe({ url: `${proxy.url}/api/me`, probeKey: WRONG_KEY, concurrency: 2 });
+      expect(await proxy.metric('cors_requests_total', { outcome: 'rejected' })).toBeGreaterThan(25);
+    } finally {
+      await proxy.stop();
+      await close(backend);
     }
   });
 
