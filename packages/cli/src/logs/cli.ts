@@ -3,7 +3,7 @@
  *   --metrics-listen 127.0.0.1:9464 FILE|-`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, probeKeyFlag, UsageError } from '../cli-args';
 import { createAdminListener, type AdminHealth } from '../admin-listener';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
@@ -29,6 +29,8 @@ const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --
   --blind-after-ms N         how long the reader may be blind (no file, unreadable, malformed lines, a
                              log_format without the CORS fields) before /healthz answers 503 (default 30000);
                              every change of state is printed on stderr at once
+  --probe-key-file FILE      key shared with \`cors-sentinel probe --key-file\`: signed probes in the log
+                             (request_uri and http_cors_sentinel_probe fields) are counted apart
   --print-log-format         print the nginx log_format and access_log lines the reader expects, and exit
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics.`;
@@ -40,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
       'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' },
+      'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' }, 'probe-key-file': { type: 'string' },
     },
   });
   if (values.help) return void console.log(USAGE);
@@ -49,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   if (values.format !== 'nginx-json') problems.push(`--format ${JSON.stringify(values.format ?? '')}: only nginx-json is supported`);
   if (values.policy !== undefined && values['expected-origins'] !== undefined) problems.push('use --policy or --expected-origins, not both');
   if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
+  const probeKey = probeKeyFlag(values['probe-key-file'], problems);
   if (problems.length > 0) throw new UsageError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   // Every flag is checked before anything listens or reads.
   const where = parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen');
@@ -64,7 +67,8 @@ export async function main(argv: string[]): Promise<void> {
     // One JSON line like the reader's other log lines: `{"message":"cors log reader state","blind":true,"reason":…}`.
     report: (state) => console.error(JSON.stringify({ level: state.blind ? 'warn' : 'info', message: 'cors log reader state', blind: state.blind, state: state.kind, reason: state.text })),
   });
-  const logs = createLogObserver(optionsFrom(values.policy, values['expected-origins']), (result, missing) => blindness.noteLine(result, missing));
+  const options = { ...optionsFrom(values.policy, values['expected-origins']), ...(probeKey !== undefined ? { probeKey } : {}) };
+  const logs = createLogObserver(options, (result, missing) => blindness.noteLine(result, missing));
   const auth = bearerTokenFromEnv('METRICS_BEARER_TOKEN', 'logs');
   const admin = createAdminListener({ registry: logs.registry, auth, health: () => logsHealth(readHealth, blindness) });
   console.log(`cors-sentinel logs metrics on ${await listen(admin, where, '--metrics-listen')}/metrics`);

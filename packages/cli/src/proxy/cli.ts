@@ -3,9 +3,8 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464]`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, probeKeyFlag, UsageError } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
-import { readProbeKeyFile } from 'cors-sentinel/internal/http/probe-signature';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
 
@@ -63,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     problems.push((err as Error).message.replace(/^cors-sentinel proxy: /, ''));
   }
-  const probeKey = readKeyFlag(values['probe-key-file'], problems);
+  const probeKey = probeKeyFlag(values['probe-key-file'], problems);
   if (problems.length > 0) throw new UsageError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
 
@@ -92,17 +91,6 @@ export async function main(argv: string[]): Promise<void> {
     );
   };
   onShutdown(stop);
-}
-
-/** `--probe-key-file`: the key bytes, or a usage problem naming the file. */
-function readKeyFlag(file: string | undefined, problems: string[]): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readProbeKeyFile(file);
-  } catch (err) {
-    problems.push(`--probe-key-file: ${(err as Error).message}`);
-    return undefined;
-  }
 }
 
 function numericOptions(values: Record<string, string | undefined>): Partial<CorsProxyOptions> {

@@ -21,7 +21,7 @@ export const PROBE_METRIC_NAMES = {
 } as const;
 
 /** What a request brings for verification: the port hands over the CorsRequest it decided on. */
-export type ProbeEvidence = Pick<CorsRequest, 'method' | 'path'> & Partial<Pick<CorsRequest, 'origin' | 'target' | 'headers'>>;
+export type ProbeEvidence = Pick<CorsRequest, 'method' | 'path'> & Partial<Pick<CorsRequest, 'origin' | 'target' | 'headers' | 'receivedAt'>>;
 
 /** Where the outcome goes: the registry (none with `metrics: false`) and the flood-safe log. */
 export interface ProbeTrafficSinks {
@@ -44,7 +44,8 @@ export function createProbeTraffic(key: Uint8Array, sinks: ProbeTrafficSinks): P
     take(decision, request) {
       const header = request?.headers?.[PROBE_SIGNATURE_HEADER];
       if (header === undefined || request === undefined || decision.outcome === undefined) return false;
-      const result = verifyProbe(key, header, { method: request.method, target: request.target ?? request.path, origin: request.origin });
+      const signed = { method: request.method, target: request.target ?? request.path, origin: request.origin };
+      const result = verifyProbe(key, header, signed, request.receivedAt ?? Date.now() / 1000);
       if (result === 'valid') {
         counters?.verified.labels(decision.route, decision.requestType, decision.outcome).inc();
         return true;
