@@ -15,6 +15,8 @@ const CASES: [string[], RegExp][] = [
   [['logs', '--format', 'nginx-json', '--poll-ms', '0', 'x.log'], /--poll-ms "0": expected a whole number above 0/],
   [['probe', '--nope'], /cors-sentinel probe: Unknown option '--nope'/],
   [['probe', '--serve', '127.0.0.1:0'], /--serve needs --config FILE/],
+  [['probe', 'http://127.0.0.1:9/', '--key-file', '/nonexistent/cors-probe.key'], /--key-file: cannot read the probe key file \/nonexistent\/cors-probe.key: ENOENT/],
+  [['proxy', '--policy', 'p.yaml', '--upstream', 'http://127.0.0.1:9', '--probe-key-file', '/nonexistent/k'], /--probe-key-file: cannot read the probe key file \/nonexistent\/k: ENOENT/],
   [['mixin', '--format', 'helm'], /cors-sentinel mixin: --format must be files or prometheus-operator/],
   [['mixin', '--set', 'thresholds'], /--set expects PATH=VALUE/],
   [['check', '--what'], /cors-sentinel check: Unknown option '--what'/],

@@ -100,7 +100,7 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
   it('a tenant store outage is one page that names the store outage, not one per rejected tenant', async () => {
     const tenants = ['https://a.tenant.example', 'https://b.tenant.example', 'https://c.tenant.example'];
     await post('store-api', [
-      { name: 'CorsOriginStoreDown', severity: 'critical' },
+      { name: 'CorsOriginStoreDown', severity: 'critical', labels: { store: 'tenants-db' } },
       ...tenants.map((origin) => ({ name: 'CorsAllowedOriginNowRejected', severity: 'critical', labels: { origin, request_type: 'actual' } })),
       { name: 'CorsLowTrafficOriginRejected', severity: 'warning', labels: { origin: 'https://d.tenant.example' } },
       { name: 'CorsOriginResolverFailing', severity: 'warning' },
@@ -109,6 +109,8 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
     ]);
     const got = await notificationsOf('store-api');
     expect(got.map((r) => [r.path, r.body.alerts.map((a) => a.labels.alertname)])).toEqual([['/alerts', ['CorsOriginStoreDown']]]);
+    // The page names the store (cors_origin_store_lookups_total{store}).
+    expect(got[0]?.body.alerts[0]?.labels.store).toBe('tenants-db');
   });
 
   it('an unrelated job\'s page is not inhibited by another job\'s store outage', async () => {

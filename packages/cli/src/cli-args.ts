@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { listenOn } from 'cors-sentinel/internal/metrics/admin-listener';
 import type { MetricsAuth } from 'cors-sentinel/internal/policy/options';
+import { readProbeKeyFile } from 'cors-sentinel/internal/http/probe-signature';
 
 /** A configuration the command cannot run with (exit code 2): the message names the setting and the fix. */
 export class CliConfigError extends Error {
@@ -90,4 +91,15 @@ export type StopSignal = 'SIGTERM' | 'SIGINT';
  */
 export function onShutdown(stop: (signal: StopSignal) => unknown): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+}
+
+/** `--probe-key-file FILE` (proxy, logs): the key bytes, or a usage problem naming the file and the fix. */
+export function probeKeyFlag(file: string | undefined, problems: string[]): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readProbeKeyFile(file);
+  } catch (err) {
+    problems.push(`--probe-key-file: ${(err as Error).message}`);
+    return undefined;
+  }
 }

@@ -23,6 +23,11 @@ import { INVALID_ORIGIN_LABEL } from './engine/decision';
 import { createEvidenceRecorder, type EvidenceRecorder } from './evidence/recorder';
 import type { EvidenceRequest } from './evidence/ledger';
 import type { RouteKeyOf } from './evidence/routes';
+import { createProbeTraffic, type ProbeEvidence } from './metrics/probe-traffic';
+
+/** What an entry hands a decision to: the request's view for violation lines, the evidence ledger and the probe verifier. */
+export type RecordedRequest = RequestSummary & EvidenceRequest & ProbeEvidence;
+export type RecordDecision = (decision: Decision, seconds: number, rawOrigin?: string, request?: RecordedRequest, credentialed?: boolean) => void;
 
 /** What both the enforcing sentinel and the observer report through. */
 export interface Instrumentation {
@@ -38,7 +43,7 @@ export interface Instrumentation {
    * Access-Control-Allow-Credentials, for a decision without headers (observe mode); the evidence
    * ledger reads it from the decision otherwise.
    */
-  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & EvidenceRequest, credentialed?: boolean): void;
+  record: RecordDecision;
   /** Counts and logs a response finding (stacked CORS layers, a missing Vary, …). */
   finding(finding: ResponseFinding, details: Readonly<Record<string, string>>): void;
   /** Counts and logs what the report-only candidate would have changed. */
@@ -143,6 +148,20 @@ function createOtelMetrics(m: MetricsOptions): CorsMetrics {
   if (!isMeterProvider(provider)) throw new TypeError('cors-sentinel: metrics.meterProvider must be an OpenTelemetry MeterProvider (with getMeter())');
   if (m.registry !== undefined || m.cluster === true) throw new TypeError('cors-sentinel: metrics.meterProvider excludes metrics.registry and metrics.cluster');
   return createOtelCorsMetrics(provider, { prefix: m.prefix, preflightBuckets: m.preflightBuckets });
+}
+
+/**
+ * How decisions are counted: straight into `inst`, or — with a `probeKey` — past the prober's
+ * verifier first (src/metrics/probe-traffic.ts), which takes verified probes out of the traffic
+ * series. Chosen once: without a key no request pays for the header lookup.
+ */
+export function probeAwareRecord(key: Buffer | undefined, inst: Instrumentation): RecordDecision {
+  if (key === undefined) return (decision, seconds, rawOrigin, request, credentialed) => inst.record(decision, seconds, rawOrigin, request, credentialed);
+  const probes = createProbeTraffic(key, { metrics: inst.metrics, log: (reason, details) => inst.violations.probeSignature(reason, details) });
+  // A verified probe is not traffic: it reaches neither the traffic series nor the evidence ledger.
+  return (decision, seconds, rawOrigin, request, credentialed) => {
+    if (!probes.take(decision, request)) inst.record(decision, seconds, rawOrigin, request, credentialed);
+  };
 }
 
 /** The report-only evaluator for a candidate, reporting through `inst` (undefined without a candidate). */

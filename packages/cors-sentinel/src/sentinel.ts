@@ -17,14 +17,14 @@ import type { RequestSummary } from './logging/violation-logger';
 import type { CorsMetrics } from './metrics/metrics';
 import type { MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from './metrics/handler';
 import { compileWithCandidate } from './report-only';
-import { createInstrumentation, createShadowEvaluator } from './instrumentation';
+import { createInstrumentation, createShadowEvaluator, probeAwareRecord, type RecordedRequest } from './instrumentation';
+import { storeLookupObserver } from './metrics/store-lookups';
 import { watchOriginStores } from './engine/store-watchers';
 import { createPort, type Port } from './port';
 import { sentinelProtector } from './fetch-metadata/sentinel';
 import type { ProtectionVerdict } from './fetch-metadata/protect';
 import { hostRefusal, isHostAllowed } from './engine/host-allowlist';
 import { selectRoute } from './engine/decide';
-import type { EvidenceRequest } from './evidence/ledger';
 import { evidenceRouteKeys } from './evidence/routes';
 
 /** The compiled policy, its observers and the port (`handle`/`serve`) that adapters go through. */
@@ -37,9 +37,10 @@ export interface Sentinel extends Port {
   decide(req: CorsRequest): Decision | Promise<Decision>;
   /**
    * Counts and logs a decision; `seconds` is the time to answer a preflight. `request` (its method
-   * and path) is named in violation lines; the evidence ledger also reads its preflight and Sec-Fetch-Site headers.
+   * and path) is named in violation lines; the evidence ledger also reads its preflight and Sec-Fetch-Site headers;
+   * with `probeKey`, its target and headers identify a signed probe.
    */
-  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & EvidenceRequest): void;
+  record(decision: Decision, seconds: number, rawOrigin?: string, request?: RecordedRequest): void;
   /** Counts and logs a finding about a response (e.g. a second CORS layer). */
   reportFinding(finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>): void;
   /**
@@ -80,6 +81,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
   if (recorder) {
     recorder.describePolicy(policy);
     for (const route of [policy.defaultRoute, ...policy.routes]) route.resolver?.addObserver(recorder);
+    if (inst.metrics) countLookupsByStore(policy, inst.metrics);
   }
   const shadow = createShadowEvaluator(candidate, inst);
   const protector = sentinelProtector(policy, inst);
@@ -88,7 +90,7 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
 
   const parts = {
     decide: (req: CorsRequest) => decide(policy, req),
-    record: (decision: Decision, seconds: number, rawOrigin?: string, request?: RequestSummary & EvidenceRequest) => inst.record(decision, seconds, rawOrigin, request),
+    record: probeAwareRecord(policy.probeKey, inst),
     reportFinding: (finding: EnforceFinding | ProxyFinding, details: Readonly<Record<string, string>>) => inst.finding(finding, details),
     beginReportOnly: (req: CorsRequest) => shadow?.begin(req),
     protect: (req: CorsRequest) => protector?.protect(req),
@@ -113,6 +115,17 @@ export function createSentinel(options: CorsSentinelOptions = {}): Sentinel {
       inst.close();
     },
   };
+}
+
+/** Each resolver's lookups under its store's name (cors_origin_store_lookups_total), once per resolver. */
+function countLookupsByStore(policy: CompiledPolicy, metrics: CorsMetrics): void {
+  const seen = new Set<object>();
+  for (const route of [policy.defaultRoute, ...policy.routes]) {
+    const resolver = route.resolver;
+    if (resolver === undefined || seen.has(resolver)) continue;
+    seen.add(resolver);
+    resolver.addObserver(storeLookupObserver(metrics, route.storeCache?.storeName ?? 'resolveOrigin'));
+  }
 }
 
 /** The `localServer` Host allowlist as the port's screen (undefined without one). */

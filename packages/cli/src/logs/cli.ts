@@ -3,7 +3,7 @@
  *   --metrics-listen 127.0.0.1:9464 FILE|-`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, listen, onShutdown, parseListen, positiveInt, probeKeyFlag, UsageError } from '../cli-args';
 import { createAdminListener, healthRoute, type AdminHealth } from 'cors-sentinel/internal/metrics/admin-listener';
 import { createMetricsHandler } from 'cors-sentinel/internal/metrics/handler';
 import type { CorsObserverOptions } from 'cors-sentinel/internal/observer/observer';
@@ -35,6 +35,8 @@ const USAGE = `usage: cors-sentinel logs --format nginx-json [--policy FILE | --
                              log_format without the CORS fields) before /healthz answers 503 (default 30000);
                              every change of state is printed on stderr at once
 ${otlpUsage(29)}
+  --probe-key-file FILE      key shared with \`cors-sentinel probe --key-file\`: signed probes in the log
+                             (request_uri and http_cors_sentinel_probe fields) are counted apart
   --print-log-format         print the nginx log_format and access_log lines the reader expects, and exit
   --evidence FILE            record the evidence ledger (docs/evidence.md) dated by each line's own time;
                              merged with FILE if it exists, written atomically every minute and on exit
@@ -52,7 +54,7 @@ export async function main(argv: string[]): Promise<void> {
       format: { type: 'string' }, policy: { type: 'string' }, 'expected-origins': { type: 'string' }, 'metrics-listen': { type: 'string' },
       'from-start': { type: 'boolean' }, 'copy-path': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'blind-after-ms': { type: 'string' }, 'print-log-format': { type: 'boolean' }, 'otlp-endpoint': { type: 'string' },
-      evidence: { type: 'string' }, once: { type: 'boolean' },
+      evidence: { type: 'string' }, once: { type: 'boolean' }, 'probe-key-file': { type: 'string' },
     },
   });
   if (values.help) return void console.log(USAGE);
@@ -63,10 +65,15 @@ export async function main(argv: string[]): Promise<void> {
   if (values.once) {
     if (positionals.length === 0 || positionals.includes('-')) problems.push('--once reads log FILEs (one or more; not stdin)');
   } else if (positionals.length !== 1) problems.push('name one log FILE, or - for stdin');
+  const probeKey = probeKeyFlag(values['probe-key-file'], problems);
   if (problems.length > 0) throw new UsageError(`cors-sentinel logs:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   const clock: LineClock = { time: Number.NaN };
   const evidence = evidenceFlag(values.evidence, 'logs');
-  const options = { ...optionsFrom(values.policy, values['expected-origins']), ...(evidence ? { evidence: { ...evidence, now: () => clock.time } } : {}) };
+  const options = {
+    ...optionsFrom(values.policy, values['expected-origins']),
+    ...(evidence ? { evidence: { ...evidence, now: () => clock.time } } : {}),
+    ...(probeKey !== undefined ? { probeKey } : {}),
+  };
   if (values.once) return readOnce(positionals, options, clock);
   // Every flag is checked before anything listens or reads.
   const where = parseListen(values['metrics-listen'] ?? DEFAULT_METRICS_LISTEN, '--metrics-listen');

@@ -7,6 +7,7 @@ import type { CorsRequest } from 'cors-sentinel/internal/engine/decision';
 import { decodedPathReading } from 'cors-sentinel/internal/http/routing-path';
 import type { AuditResponse, HeaderValue } from 'cors-sentinel/internal/observer/audit';
 import { CORS_FIELDS } from './blindness';
+import { PROBE_SIGNATURE_HEADER } from 'cors-sentinel/internal/http/probe-signature';
 
 /** The nginx `log_format` the reader expects (one line; `escape=json` makes every value a valid JSON string). */
 export const NGINX_LOG_FORMAT =
@@ -18,7 +19,7 @@ export const NGINX_LOG_FORMAT =
   '"sent_http_access_control_allow_credentials":"$sent_http_access_control_allow_credentials",' +
   '"sent_http_access_control_allow_methods":"$sent_http_access_control_allow_methods",' +
   '"sent_http_access_control_allow_headers":"$sent_http_access_control_allow_headers",' +
-  "\"sent_http_vary\":\"$sent_http_vary\"}';";
+  '"sent_http_vary":"$sent_http_vary","request_uri":"$request_uri","http_cors_sentinel_probe":"$http_cors_sentinel_probe"}\';';
 
 export interface LogEntry {
   readonly request: CorsRequest;
@@ -66,6 +67,7 @@ export function parseNginxJsonLine(line: string): LogEntry | undefined {
     secFetchSite: present(f.http_sec_fetch_site),
     accessControlRequestMethod: present(f.http_access_control_request_method),
     accessControlRequestHeaders: present(f.http_access_control_request_headers),
+    ...probeFields(f),
   };
   const response: AuditResponse = { status, header: (name) => responseHeader(f, name, request) };
   return { request, response, rawOrigin: origin, time: timeOf(f.time), missing: CORS_FIELDS.filter((key) => !(key in f)) };
@@ -85,6 +87,19 @@ function timeOf(v: unknown): number | undefined {
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/.test(v)) return undefined;
   const ms = Date.parse(v);
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/**
+ * A signed probe's header, the request target it was signed over (`$request_uri`: `$uri` is decoded
+ * and has no query) and the line's time, from which its signature window is measured (a log may be
+ * read long after it was written). Nothing for a line without the header, or a format without them.
+ */
+function probeFields(f: Record<string, unknown>): Partial<CorsRequest> {
+  const probe = present(f.http_cors_sentinel_probe);
+  const target = present(f.request_uri);
+  if (probe === undefined || target === undefined) return {};
+  const at = timeOf(f.time);
+  return { target, headers: { [PROBE_SIGNATURE_HEADER]: probe }, ...(at !== undefined ? { receivedAt: at / 1000 } : {}) };
 }
 
 function text(v: unknown): string | undefined {

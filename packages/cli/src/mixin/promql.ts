@@ -4,6 +4,7 @@
  */
 import type { METRIC_NAMES } from 'cors-sentinel/internal/contract';
 import type { CROSS_ORIGIN_REQUESTS_METRIC } from 'cors-sentinel/internal/fetch-metadata/protect';
+import type { PROBE_METRIC_NAMES } from 'cors-sentinel/internal/metrics/probe-traffic';
 import type { MixinConfig } from './config-model';
 
 /** Origin label values that are not one origin: folded, unparseable or the opaque `null`. */
@@ -32,10 +33,12 @@ export interface RuleGroup {
 }
 
 /** A series name of the metric contract (src/contract.ts), without the prefix: renaming a metric there breaks the mixin's build. */
-export type ContractSeries = MetricName | typeof CROSS_ORIGIN_REQUESTS_METRIC | `${HistogramName}_${'bucket' | 'count' | 'sum'}` | SurfaceSeries;
+export type ContractSeries = MetricName | typeof CROSS_ORIGIN_REQUESTS_METRIC | ProbeSeries | `${HistogramName}_${'bucket' | 'count' | 'sum'}` | SurfaceSeries;
 /** Series of the other surfaces (docs/metrics.md): the sidecar proxy, the Express mount check and the log reader. */
-type SurfaceSeries = 'proxy_upstream_errors_total' | 'undecided_requests_total' | 'log_lines_total' | 'log_read_failing';
+type SurfaceSeries = 'proxy_upstream_errors_total' | 'undecided_requests_total' | 'log_lines_total' | 'log_read_failing' | 'origin_store_lookups_total';
 type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+/** Signed prober traffic on the target (src/metrics/probe-traffic.ts). */
+type ProbeSeries = (typeof PROBE_METRIC_NAMES)[keyof typeof PROBE_METRIC_NAMES];
 type HistogramName = Extract<MetricName, `${string}_seconds`>;
 
 export class Promql {

@@ -15,12 +15,14 @@ import { formatSarif } from './format/sarif';
 import { ProbeFailure } from './http';
 import { PROBE_DEFAULTS, ProbeOptionsError, runProbe } from './probe';
 import { parseHeaderLine, readHeaderSources, type SentHeader } from './session';
+import { readProbeKeyFile } from 'cors-sentinel/internal/http/probe-signature';
 
 const HELP = `usage: cors-sentinel probe URL [--site-origin ORIGIN] [--method M] [--header NAME]...
                            [--header 'Name: value']... [--header-file FILE] [--header-env VAR]
                            [--method POST --data BODY [--content-type TYPE]]
                            [--json | --sarif] [--fail-on high|medium|low|info|none]
                            [--timeout 5s] [--deadline 30s] [--budget ${PROBE_DEFAULTS.budget}] [--insecure]
+                           [--key-file FILE]
        cors-sentinel probe --serve 127.0.0.1:9465 --config probe.yml
 
 Sends the origin mutations that CORS scanners use (reflection, null, prefix/suffix/substring,
@@ -43,6 +45,8 @@ preflights, never sent for real.
   --budget        most requests to send (default ${PROBE_DEFAULTS.budget}); later checks are skipped
   --attacker-domain  domain for attacker origins (default attacker.invalid; never contacted)
   --insecure      accept certificates this machine does not trust (staging hosts)
+  --key-file FILE sign every request (CORS-Sentinel-Probe header) with the key the target holds as
+                  probeKey / --probe-key-file: it then counts the probe apart, not as an attack
 
   --serve HOST:PORT --config FILE   run the /probe exporter (see docs/prober.md)
 
@@ -71,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
         budget: { type: 'string' },
         'attacker-domain': { type: 'string' },
         insecure: { type: 'boolean', default: false },
+        'key-file': { type: 'string' },
         serve: { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -92,6 +97,12 @@ export async function main(argv: string[]): Promise<void> {
   if (timeoutMs === null || deadlineMs === null) return usageError('--timeout and --deadline take durations such as 500ms, 5s or 1m');
   const session = sessionHeaders(v.header ?? [], v['header-file'], v['header-env']);
   if (session.problems.length > 0) return usageError(session.problems.join('\n  '));
+  let probeKey: Buffer | undefined;
+  try {
+    probeKey = v['key-file'] === undefined ? undefined : readProbeKeyFile(v['key-file']);
+  } catch (err) {
+    return usageError(`--key-file: ${(err as Error).message}`);
+  }
   try {
     const report = await runProbe({
       url: positionals[0] as string,
@@ -106,6 +117,7 @@ export async function main(argv: string[]): Promise<void> {
       budget: v.budget === undefined ? undefined : Number(v.budget),
       attackerDomain: v['attacker-domain'],
       insecure: v.insecure,
+      ...(probeKey !== undefined ? { probeKey } : {}),
     });
     process.stdout.write(v.json ? formatJson(report) : v.sarif ? formatSarif(report) : formatHuman(report));
     if (failOn !== 'none' && report.findings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity))) process.exitCode = 1;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolveProbeOptions, ProbeOptionsError } from './probe';
 import { readHeaderSources, type SentHeader } from './session';
+import { readProbeKeyFile } from 'cors-sentinel/internal/http/probe-signature';
 import type { ProbeOptions } from './types';
 
 export interface ProbeModule extends Omit<ProbeOptions, 'url'> {
@@ -38,7 +39,7 @@ export class ProbeConfigError extends Error {
   }
 }
 
-const MODULE_KEYS = ['siteOrigin', 'method', 'headers', 'headerFile', 'headerEnv', 'data', 'contentType', 'timeout', 'deadline', 'budget', 'concurrency', 'attackerDomain', 'insecure'];
+const MODULE_KEYS = ['siteOrigin', 'method', 'headers', 'headerFile', 'headerEnv', 'data', 'contentType', 'timeout', 'deadline', 'budget', 'concurrency', 'attackerDomain', 'insecure', 'keyFile'];
 
 export function loadExporterConfig(file: string): ExporterConfig {
   let raw: unknown;
@@ -101,6 +102,7 @@ function parseModule(name: string, m: unknown, problems: string[]): ProbeModule 
     sendHeaders: sessionOf(m, at, problems),
     body: optionalString(m.data, `${at}.data`, problems),
     contentType: optionalString(m.contentType, `${at}.contentType`, problems),
+    probeKey: keyOf(m, at, problems),
   };
   try {
     resolveProbeOptions({ ...module, url: 'http://127.0.0.1/' });
@@ -123,6 +125,17 @@ function sessionOf(m: Record<string, unknown>, at: string, problems: string[]): 
   const read = readHeaderSources(file, envVar, (kind) => `${at}.${kind === 'file' ? 'headerFile' : 'headerEnv'}`);
   problems.push(...read.problems);
   return read.headers;
+}
+
+/** A module's `keyFile` (docs/prober.md#signed-probes): read once at start-up, like the session headers. */
+function keyOf(m: Record<string, unknown>, at: string, problems: string[]): Buffer | undefined {
+  const file = optionalString(m.keyFile, `${at}.keyFile`, problems);
+  if (file === undefined) return undefined;
+  try {
+    return readProbeKeyFile(file);
+  } catch (err) {
+    return void problems.push(`${at}.keyFile: ${(err as Error).message}`);
+  }
 }
 
 /** A target as the exporter compares it: parsed and re-serialised, so trivial spellings match. */

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { PROBE_SIGNATURE_HEADER, signProbe } from 'cors-sentinel/internal/http/probe-signature';
 import type { ProbeRequest, ProbeResponse } from './types';
 
 export const FAILURE_REASONS = ['dns', 'tls', 'connection', 'timeout', 'protocol'] as const;
@@ -30,6 +31,8 @@ export interface SendSettings {
   readonly sendHeaders?: readonly (readonly [string, string])[];
   /** Body of actual POSTs (the user's opt-in), with its content type. */
   readonly body?: { readonly data: string; readonly contentType: string };
+  /** Signs every request (`CORS-Sentinel-Probe`) for a target that holds the same key. */
+  readonly probeKey?: Uint8Array;
 }
 
 export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promise<ProbeResponse> {
@@ -52,6 +55,8 @@ export function send(url: URL, req: ProbeRequest, settings: SendSettings): Promi
   }
   const body = method === 'POST' ? settings.body : undefined;
   if (body) headers['content-type'] = body.contentType;
+  // Signed last, over what is sent: the method, the target Node writes on the request line, the Origin.
+  if (settings.probeKey !== undefined) headers[PROBE_SIGNATURE_HEADER] = signProbe(settings.probeKey, { method, target: `${url.pathname}${url.search}`, origin: req.origin });
   return new Promise((resolve, reject) => {
     const r = lib.request(url, { method, headers, agent: false, rejectUnauthorized: !settings.insecure, signal: settings.signal }, (res) => {
       // The body is never needed (CORS lives in the headers), and a hostile target could stream it forever.

@@ -3,6 +3,7 @@
  * checked first and every problem reported together, with the fix in the message.
  */
 import { isToken } from 'cors-sentinel/internal/http/tokens';
+import { MIN_PROBE_KEY_BYTES } from 'cors-sentinel/internal/http/probe-signature';
 import { CREDENTIALED_READ_SITUATIONS, PROBE_CLASSES, severityRank } from './classes';
 import { classify } from './classify';
 import { grade } from './grade';
@@ -64,6 +65,7 @@ export function resolveProbeOptions(o: ProbeOptions): Resolved {
   }
   const sendHeaders = o.sendHeaders ?? [];
   problems.push(...checkSentHeaders(sendHeaders));
+  if (o.probeKey !== undefined && !(o.probeKey instanceof Uint8Array && o.probeKey.length >= MIN_PROBE_KEY_BYTES)) problems.push(`the probe key must be at least ${MIN_PROBE_KEY_BYTES} bytes: generate one with \`openssl rand -hex 32\``);
   const contentType = o.contentType ?? SIMPLE_CONTENT_TYPES[0];
   if (o.body !== undefined && method !== 'POST') problems.push(`a body (--data) is sent only with --method POST, the one unsafe method a page sends without a preflight; ${method} is judged from preflights`);
   if (o.contentType !== undefined && o.body === undefined) problems.push('--content-type needs --data');
@@ -86,6 +88,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     ...(options.signal ? { signal: options.signal } : {}),
     sendHeaders: r.sendHeaders,
     body: r.body,
+    ...(options.probeKey !== undefined ? { probeKey: options.probeKey } : {}),
   });
   const order = (c: string): number => (PROBE_CLASSES as readonly string[]).indexOf(c);
   // Requests finish in any order; classify them in plan order so that the evidence is deterministic.

@@ -16,6 +16,7 @@ export interface RunSettings {
   readonly signal?: AbortSignal;
   readonly sendHeaders?: SendSettings['sendHeaders'];
   readonly body?: SendSettings['body'];
+  readonly probeKey?: SendSettings['probeKey'];
 }
 
 export interface RunResult {
@@ -33,7 +34,7 @@ export async function runRequests(url: URL, plan: readonly ProbeRequest[], s: Ru
   const onCancel = (): void => deadline.abort();
   if (cancel?.aborted) deadline.abort();
   cancel?.addEventListener('abort', onCancel, { once: true });
-  const settings: SendSettings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal, sendHeaders: s.sendHeaders, body: s.body };
+  const settings: SendSettings = { timeoutMs: s.timeoutMs, insecure: s.insecure, signal: deadline.signal, sendHeaders: s.sendHeaders, body: s.body, probeKey: s.probeKey };
   const allowed = plan.slice(0, Math.max(0, s.budget));
   const responses: ProbeResponse[] = [];
   let sent = 0;

@@ -44,6 +44,12 @@ export interface ProbeOptions {
   readonly attackerDomain?: string;
   /** Accept self-signed certificates (staging). */
   readonly insecure?: boolean;
+  /**
+   * The key shared with the target's `probeKey` (at least 32 bytes): every request carries a
+   * `CORS-Sentinel-Probe` signature, so that the target counts the probe apart from attacks
+   * (docs/prober.md#signed-probes). Never sent, shown or written anywhere.
+   */
+  readonly probeKey?: Uint8Array;
   /** Cancels the probe: requests in flight are aborted and no more are sent (the exporter's scrapers all left). */
   readonly signal?: AbortSignal;
 }

@@ -3,7 +3,7 @@
  *   [--mode enforce|observe] [--metrics-listen 127.0.0.1:9464] [--otlp-endpoint URL]`
  */
 import { parseArgs } from 'node:util';
-import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, UsageError } from '../cli-args';
+import { bearerTokenFromEnv, listen, nonNegativeInt, onShutdown, parseListen, probeKeyFlag, UsageError } from '../cli-args';
 import { loadPolicyFile } from 'cors-sentinel/internal/policy/file';
 import { parseBackendArgument, resolveBackendProfile, type BackendProfileOption } from './backend-profile';
 import { createCorsProxy, parseUpstream, PROXY_DEFAULTS, type CorsProxyOptions } from './proxy';
@@ -37,6 +37,8 @@ const USAGE = `usage: cors-sentinel proxy --policy FILE --upstream URL [options]
 ${otlpUsage(33)}
   --evidence FILE                record the evidence ledger (docs/evidence.md) for cors-sentinel suggest: merged
                                  with FILE if it exists, written atomically every minute and on shutdown
+  --probe-key-file FILE          key shared with \`cors-sentinel probe --key-file\`: signed probes are counted
+                                 apart, not as attacks (docs/prober.md#signed-probes)
 ${NUMERIC_FLAGS.map(([flag, key, what]) => `  ${`${flag} N`.padEnd(30)} ${what} (default ${PROXY_DEFAULTS[key]})`).join('\n')}
 
 Set METRICS_BEARER_TOKEN to require a bearer token on /metrics (set but empty is an error).`;
@@ -46,7 +48,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       policy: { type: 'string' }, upstream: { type: 'string' }, listen: { type: 'string' }, mode: { type: 'string' }, backend: { type: 'string' },
-      'metrics-listen': { type: 'string' }, 'otlp-endpoint': { type: 'string' }, evidence: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'metrics-listen': { type: 'string' }, 'otlp-endpoint': { type: 'string' }, evidence: { type: 'string' }, 'probe-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries(NUMERIC_FLAGS.map(([flag]) => [flag.slice(2), { type: 'string' as const }])),
     },
   });
@@ -65,6 +67,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     problems.push((err as Error).message.replace(/^cors-sentinel proxy: /, ''));
   }
+  const probeKey = probeKeyFlag(values['probe-key-file'], problems);
   if (problems.length > 0) throw new UsageError(`cors-sentinel proxy:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
   parseUpstream(values.upstream as string); // before the policy file is read: a usage error first
   const otlpExport = otlpSettings(values['otlp-endpoint'], 'proxy');
@@ -74,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
   const policy = loadPolicyFile(values.policy as string);
   const proxy = createCorsProxy({
     upstream: values.upstream as string,
-    policy: evidence ? { ...policy, evidence } : policy,
+    policy: { ...policy, ...(evidence ? { evidence } : {}), ...(probeKey !== undefined ? { probeKey } : {}) },
     mode: mode as 'enforce' | 'observe',
     ...(backend !== undefined ? { backend } : {}),
     ...numericOptions(values as Record<string, string | undefined>),

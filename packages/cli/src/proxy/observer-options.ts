@@ -8,11 +8,12 @@ import type { CorsSentinelOptions } from 'cors-sentinel/internal/policy/options'
  * counts what switching to enforce mode would change.
  */
 export function observerOptions(policy: CorsSentinelOptions, metrics: CorsObserverOptions['metrics']): CorsObserverOptions {
-  const { metrics: _m, logger, logging, reportOnly: _r, evidence, ...candidate } = policy;
+  const { metrics: _m, logger, logging, reportOnly: _r, evidence, probeKey, ...candidate } = policy;
   const options: CorsObserverOptions = {
     metrics,
     reportOnly: candidate,
     ...(evidence !== undefined ? { evidence } : {}),
+    ...(probeKey !== undefined ? { probeKey } : {}),
     ...(logger !== undefined ? { logger } : {}),
     ...(logging !== undefined ? { logging } : {}),
     ...(policy.defaultRouteName !== undefined ? { defaultRouteName: policy.defaultRouteName } : {}),

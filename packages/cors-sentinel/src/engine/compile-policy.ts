@@ -29,5 +29,6 @@ export function buildPolicy(settings: PolicySettings): CompiledPolicy {
     ]))
     .digest('hex')
     .slice(0, 12);
-  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings, crossOriginProtection, hosts });
+  // The probe key is not hashed: cors_config_info must not carry anything derived from a secret.
+  return Object.freeze({ defaultRoute, routes: Object.freeze(routes), hash, warnings, crossOriginProtection, hosts, probeKey: settings.probeKey });
 }

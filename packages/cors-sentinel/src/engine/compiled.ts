@@ -83,6 +83,8 @@ export interface CompiledPolicy {
   readonly crossOriginProtection?: import('../policy/cross-origin-protection').CompiledProtection | undefined;
   /** The `localServer` Host allowlist (DNS-rebinding protection): checked before everything else. */
   readonly hosts?: CompiledHostAllowlist | undefined;
+  /** `probeKey`: verifies the prober's signatures (src/http/probe-signature.ts); never hashed or shown. */
+  readonly probeKey?: Buffer | undefined;
 }
 
 /** The `localServer` Host allowlist, compiled (engine/host-allowlist.ts builds it). */

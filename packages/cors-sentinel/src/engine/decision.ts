@@ -52,6 +52,11 @@ export interface CorsRequest {
    * Default: `path`.
    */
   readonly target?: string | undefined;
+  /**
+   * When the request was received (Unix seconds), for a request judged later than it arrived (a
+   * line of an access log): the prober's signature window is measured from it. Default: now.
+   */
+  readonly receivedAt?: number | undefined;
   /** Request headers by lower-case name, for tenant ids taken from a header. */
   readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
   /**

@@ -81,7 +81,7 @@ const PRIORITY_KEYS: Readonly<Record<PriorityBudget, string>> = { previously_all
 const CROSS_ORIGIN_KEYS: ReadonlyMap<string, string> = new Map(['would_block', 'blocked'].map((d) => [d, `cross_origin:${d}`]));
 
 /** The field that names what was suppressed, per kind of line (matches the field of the lines themselves). */
-const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change', priority: 'priority', cross_origin: 'decision' };
+const SUMMARY_FIELD: Readonly<Record<string, string>> = { violation: 'reason', finding: 'finding', shadow: 'change', priority: 'priority', cross_origin: 'decision', probe_signature: 'reason' };
 
 export class ViolationLogger {
   private readonly maxPerInterval: number;
@@ -169,6 +169,15 @@ export class ViolationLogger {
   /** Logs a request cross-origin protection blocked or would block (Fetch Metadata), rate-limited per decision. */
   crossOrigin(decision: string, details: () => Readonly<Record<string, string>>): void {
     this.emit(CROSS_ORIGIN_KEYS.get(decision) ?? `cross_origin:${decision}`, () => ({ message: 'cors cross-origin request', decision, ...sanitizeAll(details()) }));
+  }
+
+  /**
+   * Logs a `CORS-Sentinel-Probe` header that did not verify (malformed, expired, wrong MAC), rate-limited
+   * per reason: the prober's key or clock is wrong, or someone sends the header to hide among probes.
+   * The request is counted and logged as ordinary traffic besides.
+   */
+  probeSignature(reason: string, details: () => Readonly<Record<string, string>>): void {
+    this.emit(`probe_signature:${reason}`, () => ({ message: 'cors probe signature not verified', reason, ...sanitizeAll(details()) }));
   }
 
   /** Writes pending summaries and stops the timer. */

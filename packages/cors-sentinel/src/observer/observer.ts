@@ -21,7 +21,7 @@ import { CorsConfigError, ProblemCollector } from '../policy/errors';
 import { checkKeys, checkNestedOptions } from '../policy/nested-options';
 import type { EvidenceOptions, LoggingOptions, MetricsOptions, OriginSpec, ReportOnlyPolicyOptions } from '../policy/options';
 import { evidenceRouteKeys } from '../evidence/routes';
-import { createInstrumentation, createShadowEvaluator, type Instrumentation } from '../instrumentation';
+import { createInstrumentation, createShadowEvaluator, probeAwareRecord, type Instrumentation } from '../instrumentation';
 import { watchOriginStores } from '../engine/store-watchers';
 import { auditResponse, type AuditResponse, type AuditResult } from './audit';
 import { compileWithCandidate } from '../report-only';
@@ -56,10 +56,12 @@ export interface CorsObserverOptions {
    * `routes`, the ledger's route is the path's first segment (`/api/*`).
    */
   evidence?: EvidenceOptions;
+  /** The key shared with `cors-sentinel probe --key-file`: as in enforce mode (docs/prober.md#signed-probes). */
+  probeKey?: string | Uint8Array;
 }
 
 const OBSERVER_KEYS = new Set<string>([
-  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly', 'evidence',
+  'routes', 'defaultRouteName', 'expectedOrigins', 'reflectionProbe', 'metrics', 'logger', 'logging', 'reportOnly', 'evidence', 'probeKey',
 ]);
 
 /** One request under observation: `complete()` it with the response as its headers are written. */
@@ -109,6 +111,8 @@ function compileObserverSettings(options: CorsObserverOptions): ObserverSettings
     routes = compilePolicy({
       origin: false,
       defaultRouteName: options.defaultRouteName,
+      // Validated where enforce mode validates it (at least 32 bytes); kept on the compiled routes.
+      ...(options.probeKey !== undefined ? { probeKey: options.probeKey } : {}),
       routes: Array.isArray(options.routes)
         ? (options.routes as readonly ObservedRoute[]).map((r) => (typeof r === 'object' && r !== null ? { path: r.path, ...(r.name !== undefined ? { name: r.name } : {}) } : r))
         : options.routes,
@@ -143,6 +147,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
   const bySegment = settings.routes.routes.length === 0;
   const inst = createInstrumentation(options, settings.expected?.exact ?? new Set(), new Set(), evidenceRouteKeys(settings.routes, bySegment));
   const shadow = createShadowEvaluator(candidate, inst);
+  const record = probeAwareRecord(settings.routes.probeKey, inst);
   const stopWatchingCandidate = candidate ? watchOriginStores(candidate) : () => undefined;
   const auditOptions = { expectedOrigins: settings.expected, reflectionProbe: options.reflectionProbe };
   publishObservedPosture(inst, settings.routes, options, candidate);
@@ -163,7 +168,7 @@ export function createObserver(options: CorsObserverOptions = {}): Observer {
         const decision: Decision = observedDecision(route, result, response.status);
         // Observe mode's decision carries no headers: the grant's credentials are read off the response.
         const credentialed = inst.evidence !== undefined && decision.outcome === 'allowed' && grantsCredentials(response);
-        inst.record(decision, seconds, rawOrigin, request, credentialed);
+        record(decision, seconds, rawOrigin, request, credentialed);
         for (const finding of result.findings) {
           inst.finding(finding, { route, requestType: result.requestType, origin: rawOrigin ?? '', status: String(response.status) });
         }

@@ -32,6 +32,8 @@ export type ConfigProblemCode =
   | 'duplicate_route'
   | 'unknown_option'
   | 'weak_metrics_credentials'
+  /** A `probeKey` shorter than 32 bytes. */
+  | 'weak_probe_key'
   | 'credentials_with_request_chosen_tenant'
   | 'tenant_header_unusable'
   | 'unanchored_tenant_path'

@@ -245,6 +245,14 @@ export interface CorsSentinelOptions extends PolicyOptions {
    * mode and Private Network Access for the listed origins only. Sets `origins` itself.
    */
   localServer?: LocalServerOptions;
+  /**
+   * The key shared with `cors-sentinel probe --key-file` (docs/prober.md#signed-probes), at least 32
+   * bytes: a string (its UTF-8 bytes) or a Buffer. Requests whose `CORS-Sentinel-Probe` signature
+   * verifies are answered as usual but counted in `cors_probe_requests_total` instead of the request,
+   * violation and distinct-origin series, so that scheduled probes raise no origin alert. Unset: the
+   * header is never read.
+   */
+  probeKey?: string | Uint8Array;
 }
 
 export type ProtectionMode = 'report-only' | 'enforce';

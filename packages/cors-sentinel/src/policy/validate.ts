@@ -11,6 +11,7 @@ import type { CorsSentinelOptions, PolicyOptions, RoutePolicyOptions } from './o
 import { readRouteSettings, type RouteSettings } from './route-settings';
 import { bySpecificity, parseRoutePattern, type RoutePattern } from './routes';
 import { compileCrossOriginProtection, type CompiledProtection } from './cross-origin-protection';
+import { MIN_PROBE_KEY_BYTES, probeKeyBytes } from '../http/probe-signature';
 import { checkLocalServerRoutes, expandLocalServer, relabelLocalServerProblems, type HostAllowlistSettings } from './local-server';
 
 export const POLICY_KEYS = [
@@ -20,7 +21,7 @@ export const POLICY_KEYS = [
   'dangerouslyAllowNullOrigin', 'dangerouslyAllowInsecureOriginsWithCredentials', 'dangerouslyReflectAnyOrigin',
   'dangerouslyReflectRequestHeaders', 'dangerouslyAllowPublicSuffixWildcards', 'dangerouslyAllowCredentialsWithQueryTenant',
 ] as const;
-export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection', 'localServer', 'evidence']);
+export const TOP_LEVEL_KEYS = new Set<string>([...POLICY_KEYS, 'routes', 'defaultRouteName', 'metrics', 'logger', 'logging', 'reportOnly', 'crossOriginProtection', 'localServer', 'evidence', 'probeKey']);
 export const ROUTE_KEYS = new Set<string>([...POLICY_KEYS, 'path', 'name', 'inheritOriginResolver']);
 /** What a route that lists its own origins does not take from the default policy unless it opts in. */
 const RESOLVER_KEYS = ['resolveOrigin', 'originStore', 'tenantFrom'] as const;
@@ -39,6 +40,8 @@ export interface PolicySettings {
   readonly crossOriginProtection: CompiledProtection | undefined;
   /** The Host allowlist (DNS-rebinding protection), when `localServer` is set. */
   readonly hosts: HostAllowlistSettings | undefined;
+  /** The key that verifies the prober's signatures (`probeKey`), copied. */
+  readonly probeKey: Buffer | undefined;
 }
 
 /** Validates options into PolicySettings. Throws CorsConfigError with every problem found. */
@@ -99,6 +102,7 @@ export function validatePolicy(input: CorsSentinelOptions): PolicySettings {
     relabelLocalServerProblems(problems, local);
   }
   const crossOriginProtection = compileCrossOriginProtection(options.crossOriginProtection, 'crossOriginProtection', problems, [defaultRoute, ...routes]);
+  const probeKey = readProbeKey(input.probeKey, problems);
   problems.throwIfAny();
 
   routes.sort((a, b) => bySpecificity(a.pattern as RoutePattern, b.pattern as RoutePattern));
@@ -108,7 +112,17 @@ export function validatePolicy(input: CorsSentinelOptions): PolicySettings {
     warnings: Object.freeze([...problems.warnings]),
     crossOriginProtection,
     hosts: local?.hosts,
+    probeKey,
   });
+}
+
+/** `probeKey`: key bytes of at least MIN_PROBE_KEY_BYTES (a short key could be guessed from one captured probe). */
+function readProbeKey(value: unknown, problems: ProblemCollector): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const key = probeKeyBytes(value);
+  if (key === undefined) problems.add('probeKey', 'invalid_type', `expected the probe key as a string or a Buffer, got ${describe(value)}`);
+  else if (key.length < MIN_PROBE_KEY_BYTES) problems.add('probeKey', 'weak_probe_key', `the probe key is ${key.length} bytes; at least ${MIN_PROBE_KEY_BYTES} are needed: generate one, e.g. \`openssl rand -hex 32\``);
+  return key;
 }
 
 function pickPolicy(source: object): PolicyOptions {

@@ -6,8 +6,12 @@ export class MemoryOriginStore implements OriginStore {
   private tenants = new Map<string, ReadonlySet<string>>();
   private readonly listeners = new Set<(tenant: string | undefined) => void>();
 
+  /** The `store` label of its lookups (default `memory`). */
+  readonly name: string;
+
   /** `{ tenant: [origins] }`; use the key `''` for a policy without `tenantFrom`. */
-  constructor(origins: Readonly<Record<string, readonly string[]>> = {}) {
+  constructor(origins: Readonly<Record<string, readonly string[]>> = {}, options: { readonly name?: string } = {}) {
+    this.name = options.name ?? 'memory';
     this.replace(origins);
   }
 

@@ -35,6 +35,8 @@ export interface PostgresOriginStoreOptions {
   readonly poolConfig?: Readonly<Record<string, unknown>>;
   /** Default `cors_allowed_origins`. */
   readonly table?: string;
+  /** The `store` label of its lookups, e.g. `tenants-db` (default `postgres`). */
+  readonly name?: string;
   /** NOTIFY channel. Default `cors_origins_changed`. */
   readonly channel?: string;
   /** Delay before re-opening a lost LISTEN connection. Default 500 ms. */
@@ -91,8 +93,10 @@ export class PostgresOriginStore implements OriginStore {
   private readonly queryTimeoutMs: number;
   private readonly heartbeatMs: number;
   private closed = false;
+  readonly name: string;
 
   constructor(options: PostgresOriginStoreOptions = {}) {
+    this.name = options.name ?? 'postgres';
     this.table = options.table ?? 'cors_allowed_origins';
     this.channel = options.channel ?? 'cors_origins_changed';
     if (!IDENTIFIER.test(this.table) || !IDENTIFIER.test(this.channel)) throw new TypeError('cors-sentinel: invalid table or channel name');

@@ -30,6 +30,8 @@ export interface RedisOriginStoreOptions {
   readonly url?: string;
   /** Default `cors:origins:`. */
   readonly keyPrefix?: string;
+  /** The `store` label of its lookups, e.g. `tenants-cache` (default `redis`). */
+  readonly name?: string;
   /** Default `cors:origins:changed`. */
   readonly channel?: string;
   /** Turn on keyspace notifications for sets (`CONFIG SET notify-keyspace-events Ks`). */
@@ -43,8 +45,10 @@ export class RedisOriginStore implements OriginStore {
   private readonly keyPrefix: string;
   private readonly channel: string;
   private readonly listeners = new Set<(tenant: string | undefined) => void>();
+  readonly name: string;
 
   constructor(private readonly options: RedisOriginStoreOptions = {}) {
+    this.name = options.name ?? 'redis';
     this.keyPrefix = options.keyPrefix ?? 'cors:origins:';
     this.channel = options.channel ?? 'cors:origins:changed';
     if (options.client) {

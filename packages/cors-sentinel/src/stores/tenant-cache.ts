@@ -9,7 +9,7 @@
  * - a tenant known to have origins keeps its place after its entry expires (stale, never used to
  *   allow anything) and reloads on a budget of its own, which unknown ids cannot spend.
  */
-import type { OriginStore } from './types';
+import { storeLabel, type OriginStore } from './types';
 
 export interface TenantCacheOptions {
   readonly ttlMs: number;
@@ -56,6 +56,11 @@ export class TenantOriginCache {
   private readonly unknownTtlMs: number;
   /** Bumped on every invalidation, so a load that started before it is not cached after it. */
   private generation = 0;
+
+  /** The store's `store` label (./types storeLabel). */
+  get storeName(): string {
+    return storeLabel(this.store, 'custom');
+  }
 
   constructor(
     private readonly store: OriginStore,

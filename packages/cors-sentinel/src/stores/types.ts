@@ -13,6 +13,20 @@ export interface OriginStore {
    */
   subscribe?(onChange: (tenant: string | undefined) => void): () => void;
   close?(): Promise<void>;
+  /**
+   * The `store` label of `cors_origin_store_lookups_total`, named by CorsOriginStoreDown
+   * (`[A-Za-z0-9_.:-]`, at most 64 characters). Default: `memory`, `postgres`, `redis`, or `custom`
+   * for a store of your own.
+   */
+  readonly name?: string;
+}
+
+const STORE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** The label a store is counted under: its own valid `name`, else `fallback` (a label is never request text). */
+export function storeLabel(store: OriginStore | undefined, fallback: string): string {
+  const name = store?.name;
+  return typeof name === 'string' && STORE_NAME.test(name) ? name : fallback;
 }
 
 /**

@@ -53,6 +53,21 @@ export const attackAlerts: AlertModule = {
       },
     },
     {
+      name: 'CorsProbeSignatureInvalid',
+      for: '0s',
+      severity: 'warning',
+      build: (x) => {
+        const w = x.c.windows.event;
+        return {
+          // A scheduled probe runs every few minutes: the event window keeps one failed probe in view
+          // until the next. Verified probes never reach the traffic series (docs/prober.md#signed-probes).
+          expr: `sum by (${x.q.labels('reason')}) (increase(${x.q.sel('probe_signature_failures_total')}[${w}])) > 0`,
+          summary: 'Requests carry a CORS-Sentinel-Probe signature that does not verify: they count as attack traffic.',
+          description: `${x.job} received {{ $value | printf "%.0f" }} requests within ${w} whose prober signature is {{ $labels.reason }} (malformed, expired or mismatch): the prober's key or clock differs from the target's, or someone forges probe headers. Their origins count as rejections (CorsOriginProbing may follow).`,
+        };
+      },
+    },
+    {
       name: 'CorsRejectedOriginBurst',
       for: '2m',
       severity: 'warning',

@@ -10,9 +10,29 @@ function exporting(x: AlertContext): string {
 }
 
 /** Most resolver lookups fail: the store behind the resolver (tenant database, cache) is down, not a frontend. */
-function storeDown(x: AlertContext): string {
+function resolverDown(x: AlertContext): string {
   const t = x.c.thresholds;
   return `${x.n.resolverFailureRatio} > ${t.storeDownRatio}\nand ${x.on()} sum by (${x.by}) (${x.n.resolverLookups}{result=~"error|timeout"}) > ${t.resolverFailureMinRate}`;
+}
+
+/**
+ * The same, per store (`cors_origin_store_lookups_total{store}`), so that the page names the store that
+ * is down; from exporters without that series (older versions), the resolver-wide condition alone.
+ */
+function storeDown(x: AlertContext): string {
+  const t = x.c.thresholds;
+  const failing = x.q.sumRate('origin_store_lookups_total', ['result=~"error|timeout"'], 'store');
+  const all = x.q.sumRate('origin_store_lookups_total', [], 'store');
+  return [
+    `(`,
+    `  ${failing} / ${all} > ${t.storeDownRatio}`,
+    `  and ${failing} > ${t.resolverFailureMinRate}`,
+    `)`,
+    `or (`,
+    `  ${resolverDown(x).replace(/\n/g, '\n  ')}`,
+    `  unless ${x.on()} group by (${x.by}) (${x.q.sel('origin_store_lookups_total')})`,
+    `)`,
+  ].join('\n');
 }
 
 export const operationAlerts: AlertModule = {
@@ -66,7 +86,7 @@ export const operationAlerts: AlertModule = {
       build: (x) => ({
         expr: storeDown(x),
         summary: 'The origin store behind the async resolver is down: every origin it approves (tenants) is rejected.',
-        description: `{{ $value | humanizePercentage }} of the origin resolver's lookups on ${x.job} fail or time out: its origin store (tenant database or cache: cors_resolver_duration_seconds_count{result=~"error|timeout"}) is unreachable; the rejections of tenant origins that follow are this outage.`,
+        description: `{{ $value | humanizePercentage }} of the origin lookups of {{ with $labels.store }}store {{ . }}{{ else }}the resolver{{ end }} on ${x.job} fail or time out: that origin store (tenant database or cache: cors_origin_store_lookups_total{result=~"error|timeout"}) is unreachable; the rejections of tenant origins that follow are this outage.`,
       }),
     },
     {
