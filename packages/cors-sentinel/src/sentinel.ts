@@ -13,7 +13,6 @@ import { compilePolicy } from './engine/compile-policy';
 import { nodeRoutingPath } from './http/routing-path';
 import type { CompiledPolicy } from './engine/compiled';
 import type { CorsSentinelOptions } from './policy/options';
-import type { RequestSummary } from './logging/violation-logger';
 import type { CorsMetrics } from './metrics/metrics';
 import type { MetricsHandler, MetricsHandlerOptions, MetricsServerOptions } from './metrics/handler';
 import { compileWithCandidate } from './report-only';
