@@ -82,7 +82,7 @@ export interface FencedBlock {
   readonly code: string;
 }
 
-const MARKER = /^<!--\s*(runnable|fragment|file)(?::(.*?))?\s*-->\s*$/;
+const MARKER = /^\s*<!--\s*(runnable|fragment|file)(?::(.*?))?\s*-->\s*$/;
 const FENCE = /^\s*```\s*([\w-]*)\s*$/;
 const LANGUAGES: Readonly<Record<string, SnippetLanguage>> = {
   ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', sh: 'sh', bash: 'sh', shell: 'sh',
