@@ -53,6 +53,12 @@ const PAIRS = [
 const groupArg = args.includes('--group') ? args[args.indexOf('--group') + 1].split(',') : Object.keys(GROUPS);
 const kinds = KINDS.length > 0 ? KINDS : groupArg.flatMap((g) => GROUPS[g] ?? []);
 const NODE = benchNode();
+/**
+ * Extra flags for the servers, e.g. `--single-threaded`: callgrind runs one thread at a time, so V8's
+ * background compiler lags by thousands of requests and its work lands in the measured windows;
+ * single-threaded, tier-up happens at the request count it would natively.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const ROUTE = '/api/items';
 const WORKLOADS = {
@@ -100,7 +106,7 @@ function lastDumpTotal(dir, pid) {
 }
 
 async function startServer(kind, port, dir, underCallgrind) {
-  const server = [NODE, path.join(__dirname, 'server.js'), kind, String(port)];
+  const server = [NODE, ...NODE_FLAGS, path.join(__dirname, 'server.js'), kind, String(port)];
   const [cmd, ...args] = underCallgrind
     ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dir}/cg.%p`, '--dump-instr=no', '--collect-jumps=no', ...server]
     : server;
