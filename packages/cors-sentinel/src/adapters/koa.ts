@@ -50,19 +50,28 @@ const writer: ResponseWriter<AppliedResponse, KoaNext, Promise<unknown>> = {
 /** Validates `options` (throwing a CorsConfigError that lists every problem) and returns the middleware. */
 export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSentinelMiddleware {
   const sentinel = createSentinel(options);
-  async function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
+  /** The error path: the decision's headers kept on the error Koa answers with, then the same error rethrown. */
+  function keepHeadersOf(ctx: KoaContextLike, path: string, err: unknown): never {
+    if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
+      sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path });
+    }
+    throw err;
+  }
+  // Not an async function: a preflight answered here returns an already settled promise instead of
+  // waiting a microtask for `await undefined`, and a passed request returns next()'s own promise with
+  // only the rejection handler attached.
+  function middleware(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     // Koa's ctx.path is parseurl's pathname of the same target (ctx.path throws where this is undefined):
     // a target Koa cannot route gets 400 here instead of a 500 with a stack trace further down.
     const path = nodeRoutingPath(ctx.originalUrl);
-    if (path === undefined) return refuseUnroutable(ctx.res);
+    if (path === undefined) return Promise.resolve(refuseUnroutable(ctx.res));
+    let out: unknown;
     try {
-      return await sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path, ctx.req?.socket?.localPort), ctx.res, next, writer);
+      out = sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path, ctx.req?.socket?.localPort), ctx.res, next, writer);
     } catch (err) {
-      if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
-        sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path });
-      }
-      throw err;
+      return new Promise<never>(() => keepHeadersOf(ctx, path, err)); // a next() that threw: rejected, as from an async function
     }
+    return out instanceof Promise ? out.catch((err: unknown) => keepHeadersOf(ctx, path, err)) : Promise.resolve(out);
   }
   return Object.assign(middleware, sentinel);
 }
