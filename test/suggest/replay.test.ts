@@ -1,7 +1,11 @@
 /**
- * The issue's "done when": 35 days of traffic through a layer that granted every origin become
- * evidence; `suggest` writes a candidate; the library loads it and the same requests are replayed
- * through the engine: no legitimate request rejected, no attack origin allowed, the integrator under review.
+ * The issue's "done when" at the ledger level: the 35 days of traffic (./traffic.ts) recorded straight
+ * into the evidence files of two instances, as a layer that granted every origin would have; `suggest`
+ * writes a candidate; the library loads it and the same request shapes go through the engine: no
+ * legitimate request rejected, no attack origin allowed, the integrator under review — and the tiers,
+ * wildcards, per-route grants and completeness in detail. The same traffic through real layers (a
+ * reflecting nginx's log, `corsObserver` over a socket, the enforcing middleware) is
+ * replay.server.test.ts.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

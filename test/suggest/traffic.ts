@@ -73,39 +73,56 @@ export function attackOrigins(): string[] {
 }
 export const BURST = Array.from({ length: 300 }, (_, i) => `https://host${i}.scan-target-${i % 17}.net`);
 
-/** Every request shape and its recorded evidence, split over two instances. */
+/** One request of the generated traffic: its shape (the same object for every request of that shape), who sent it and when. */
+export interface Request extends Recorded { readonly at: number }
+
+/**
+ * The 35 days of traffic, request by request in time order: what a layer granting every origin
+ * saw. The tests replay it through real layers (replay.server.test.ts) or record it straight into
+ * ledger files (generate(), below).
+ */
+export function traffic(): Request[] {
+  const out: Request[] = [];
+  const shapes = new Map<string, Shape>();
+  const send = (s: Shape, kind: Kind, at: number): void => {
+    const key = JSON.stringify(s);
+    const shape = shapes.get(key) ?? (shapes.set(key, s).get(key) as Shape);
+    out.push({ shape, kind, at });
+  };
+  const withShape = (origin: string, c: Actor['calls'][number], site: string): Shape => ({ ...c, origin, path: ROUTE_PATH[c.route] as string, secFetchSite: site });
+  for (let d = 0; d < DAYS; d++) {
+    const t = START + d * DAY_MS;
+    // Once a day per call (the ledger counts days, not volume), at an hour of its own: 9:00 to 16:00.
+    LEGIT.forEach((a, k) => {
+      if (a.on(d, new Date(t))) for (const c of a.calls) send(withShape(a.origin, c, a.site), 'legit', t + (9 + (k % 8)) * 3_600_000);
+    });
+    TENANTS.forEach((origin, i) => {
+      if (i >= 35 ? d === DAYS - 1 : d % 3 === i % 3) for (const c of apiCalls()) send(withShape(origin, c, 'cross-site'), 'legit', t + (9 + (i % 8)) * 3_600_000);
+    });
+    for (const c of apiCalls(['x-integrator-key'])) send(withShape(INTEGRATOR, c, 'cross-site'), 'integrator', t + 3 * 3_600_000);
+  }
+  attackOrigins().forEach((origin, i) => {
+    const at = START + (3 + (i % 29)) * DAY_MS + 2 * 3_600_000 + i * 1000;
+    for (const c of [...apiCalls(['authorization']), { route: '/admin/*', method: 'DELETE', preflight: true, headers: [], cookie: false }]) send(withShape(origin, c, i % 3 === 0 ? 'cross-site' : 'absent'), 'attack', at);
+  });
+  BURST.forEach((origin, i) => {
+    const at = START + BURST_DAY * DAY_MS + 4 * 3_600_000 + i * 900; // 300 origins in 4.5 minutes
+    send(withShape(origin, { route: '/wp-admin/*', method: 'GET', preflight: false, headers: [], cookie: true }, 'absent'), 'attack', at);
+  });
+  // Stable: requests at the same instant keep the order they were generated in (a preflight before its request).
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** Every request shape and its recorded evidence, split over two instances (by the hour), as ledger files. */
 export function generate(): { files: EvidenceFile[]; recorded: Recorded[] } {
   const files = [newFile('web-1:101'), newFile('web-2:202')];
   const recorded: Recorded[] = [];
   const seen = new Set<Shape>();
-  const record = (shape: Shape, kind: Kind, at: number, granted: boolean): void => {
+  for (const { shape, kind, at } of traffic()) {
     if (!seen.has(shape)) recorded.push({ shape, kind });
     seen.add(shape);
-    const file = files[Math.floor(at / 3_600_000) % 2] as EvidenceFile;
-    addRequest(file, shape, at, granted);
-  };
-  const withShape = (origin: string, c: Actor['calls'][number], site: string): Shape => ({ ...c, origin, path: ROUTE_PATH[c.route] as string, secFetchSite: site });
-  const shapes = new Map<string, Shape>();
-  const shape = (s: Shape): Shape => {
-    const key = JSON.stringify(s);
-    return shapes.get(key) ?? shapes.set(key, s).get(key) as Shape;
-  };
-  for (let d = 0; d < DAYS; d++) {
-    const t = START + d * DAY_MS;
-    for (const a of LEGIT) if (a.on(d, new Date(t))) for (const c of a.calls) for (let h = 8; h < 18; h += 3) record(shape(withShape(a.origin, c, a.site)), 'legit', t + h * 3_600_000, true);
-    TENANTS.forEach((origin, i) => {
-      if (i >= 35 ? d === DAYS - 1 : d % 2 === i % 2) for (const c of apiCalls()) record(shape(withShape(origin, c, 'cross-site')), 'legit', t + (9 + (i % 8)) * 3_600_000, true);
-    });
-    for (const c of apiCalls(['x-integrator-key'])) record(shape(withShape(INTEGRATOR, c, 'cross-site')), 'integrator', t + 3 * 3_600_000, true);
+    addRequest(files[Math.floor(at / 3_600_000) % 2] as EvidenceFile, shape, at, true);
   }
-  attackOrigins().forEach((origin, i) => {
-    const at = START + (3 + (i % 29)) * DAY_MS + 2 * 3_600_000 + i * 1000;
-    for (const c of [...apiCalls(['authorization']), { route: '/admin/*', method: 'DELETE', preflight: true, headers: [], cookie: false }]) record(shape(withShape(origin, c, i % 3 === 0 ? 'cross-site' : 'absent')), 'attack', at, true);
-  });
-  BURST.forEach((origin, i) => {
-    const at = START + BURST_DAY * DAY_MS + 4 * 3_600_000 + i * 900; // 300 origins in 4.5 minutes
-    record(shape(withShape(origin, { route: '/wp-admin/*', method: 'GET', preflight: false, headers: [], cookie: true }, 'absent')), 'attack', at, true);
-  });
   for (const f of files) f.entries = [...(f as unknown as { byKey: Map<string, EvidenceEntry> }).byKey.values()];
   for (const f of files) delete (f as unknown as { byKey?: unknown }).byKey;
   return { files, recorded };
