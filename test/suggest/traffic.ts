@@ -92,9 +92,10 @@ export function traffic(): Request[] {
   const withShape = (origin: string, c: Actor['calls'][number], site: string): Shape => ({ ...c, origin, path: ROUTE_PATH[c.route] as string, secFetchSite: site });
   for (let d = 0; d < DAYS; d++) {
     const t = START + d * DAY_MS;
-    // Once a day per call (the ledger counts days, not volume), at an hour of its own: 9:00 to 16:00.
+    // Once a day per call (the ledger counts days, not volume), 9:00 to 16:00, the hour moving day by day
+    // (generate() splits the hours over two instances: most origins are seen by both).
     LEGIT.forEach((a, k) => {
-      if (a.on(d, new Date(t))) for (const c of a.calls) send(withShape(a.origin, c, a.site), 'legit', t + (9 + (k % 8)) * 3_600_000);
+      if (a.on(d, new Date(t))) for (const c of a.calls) send(withShape(a.origin, c, a.site), 'legit', t + (9 + ((k + d) % 8)) * 3_600_000);
     });
     TENANTS.forEach((origin, i) => {
       if (i >= 35 ? d === DAYS - 1 : d % 3 === i % 3) for (const c of apiCalls()) send(withShape(origin, c, 'cross-site'), 'legit', t + (9 + (i % 8)) * 3_600_000);
