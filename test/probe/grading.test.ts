@@ -96,6 +96,16 @@ describe('grading', () => {
     }
   });
 
+  it('grades a credentialed preflight grant of POST alone as info (a form POST needs no preflight), and of POST with a JSON content-type as a high write', () => {
+    const grantPost = (allowHeaders?: string) => probeWithPlan({ method: 'POST', headers: [] }, (r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': allowHeaders, vary: 'Origin' } : {})).find((x) => x.class === 'arbitrary_origin_reflected');
+    expect([grantPost()?.severity, grantPost()?.situation]).toEqual(['info', 'preflight_only']);
+    expect([grantPost('x-other')?.severity, grantPost('x-other')?.situation]).toEqual(['info', 'preflight_only']);
+    const json = grantPost('Content-Type');
+    expect([json?.severity, json?.situation]).toEqual(['high', 'write_credentials_anyone']);
+    expect(json?.explanation).toContain('(POST, content-type)');
+    expect(json?.explanation).not.toContain('GET');
+  });
+
   it('grades a credentialed preflight grant in front of a 401 actual answer as a high hidden read', () => {
     const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET' } : {}), (r) => (r.kind === 'actual' ? 401 : 204));
     expect(f.find((x) => x.class === 'arbitrary_origin_reflected')?.situation).toBe('hidden_read_credentials_anyone');
