@@ -5,9 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ALERTS_FILE, generateRules } from '../../packages/cli/src/mixin/generate';
+import { DEFAULT_MIXIN_CONFIG } from '../../packages/cli/src/mixin/config-model';
+import { probeAlerts } from '../../packages/cli/src/mixin/alerts/probe';
 import { parseExporterConfig } from '../../packages/cli/src/probe/config';
 import { redact, secretFragments } from '../../packages/cli/src/probe/session';
-import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
+import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, SEVERITIES, severityRank, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
 import { formatSarif } from '../../packages/cli/src/probe/format/sarif';
 import { classify } from '../../packages/cli/src/probe/classify';
 import { grade } from '../../packages/cli/src/probe/grade';
@@ -170,6 +174,29 @@ describe('one severity table', () => {
     expect(rules.find((r) => r.id === 'private_network_access_granted')?.properties['security-severity']).toBe('8.1');
     expect(rules.find((r) => r.id === 'public_wildcard')?.properties['security-severity']).toBe('0.0');
     for (const r of rules) expect(worstSeverity(r.id)).toBeDefined();
+  });
+});
+
+describe('the alerts that read the table', () => {
+  const rules = (parse(generateRules(DEFAULT_MIXIN_CONFIG)[ALERTS_FILE] as string) as { groups: { rules: { alert?: string; expr: string; for?: string; labels: { severity: string } }[] }[] }).groups.flatMap((g) => g.rules);
+  const names = probeAlerts.alerts.map((a) => a.name);
+  const probe = rules.filter((r) => r.alert !== undefined && names.includes(r.alert));
+
+  it('notify on exactly the severities the table gives at medium or worse, one alert each, and never on low or info', () => {
+    const given = new Set<string>([...Object.values(ORIGIN_SEVERITY), ...Object.values(RESPONSE_SEVERITY).flatMap((c) => Object.values(c))]);
+    const notifying = SEVERITIES.filter((s) => given.has(s) && severityRank(s) >= severityRank('medium'));
+    const read = probe.flatMap((r) => [...r.expr.matchAll(/cors_probe_findings\{[^}]*severity(=~?)"([^"]+)"/g)].map((m) => [m[1], m[2]]));
+    expect(read.every(([op]) => op === '=')).toBe(true);
+    expect(read.map(([, s]) => s).sort()).toEqual([...notifying].sort());
+  });
+
+  it('are listed in docs/prober.md with their severity and for, as generated', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'prober.md'), 'utf8');
+    const shown = /<!-- probe-alerts:start -->\n([\s\S]*?)\n<!-- probe-alerts:end -->/.exec(docs)?.[1] ?? '';
+    const listed = [...shown.matchAll(/^- \*\*(\w+)\*\* \((\w+), `for: (\w+)`\)(.*(?:\n {2}.*)*)/gm)].map((m) => ({ alert: m[1], severity: m[2], for: m[3], reads: /`(cors_probe_\w+(?:\{severity="\w+"\})?)`/.exec(m[4] ?? '')?.[1] }));
+    const expected = probe.map((r) => ({ alert: r.alert, severity: r.labels.severity, for: r.for ?? '0s', reads: /cors_probe_findings\{[^}]*severity="(\w+)"/.exec(r.expr) ? `cors_probe_findings{severity="${/severity="(\w+)"/.exec(r.expr)?.[1]}"}` : /cors_probe_\w+/.exec(r.expr)?.[0] }));
+    expect(probe.length).toBe(names.length);
+    expect(listed).toEqual(expected);
   });
 });
 
