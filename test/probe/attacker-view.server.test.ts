@@ -41,7 +41,7 @@ async function probeJson(url: string, ...args: string[]): Promise<{ report: Prob
 
 /** One scrape of a one-target exporter with the given module settings; the metrics text. */
 async function scrapeOnce(url: string, module: Record<string, unknown> = {}): Promise<string> {
-  const exporter = await startExporter(parseExporterConfig({ modules: { app: { siteOrigin: SITE, timeout: '5s', deadline: '30s', ...module } }, targets: [{ url }] }), '127.0.0.1', 0);
+  const exporter = await startExporter(parseExporterConfig({ modules: { app: { siteOrigin: SITE, timeout: '5s', deadline: '30s', ...module } }, targets: [{ url, modules: ['app'] }] }), '127.0.0.1', 0);
   try {
     const res = await fetch(`${exporter.url}/probe?${new URLSearchParams({ target: url, module: 'app' })}`);
     expect(res.status).toBe(200);

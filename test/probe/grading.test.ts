@@ -206,7 +206,7 @@ describe('exporter modules with a session', () => {
     try {
       const file = join(dir, 'session');
       writeFileSync(file, '# comment\nAuthorization: Bearer tok-91ab27cd\nnot a header line tok-91ab27cd\n');
-      const config = () => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: ['https://api.example.com/'] });
+      const config = () => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: [{ url: 'https://api.example.com/', modules: ['web'] }] });
       expect(config).toThrow(/modules\.web\.headerFile .* line 3: expected "Name: value"/);
       try {
         config();
@@ -217,6 +217,28 @@ describe('exporter modules with a session', () => {
       expect(config().modules.get('web')?.sendHeaders).toEqual([['Authorization', 'Bearer tok-91ab27cd']]);
       expect(() => parseExporterConfig({ modules: { web: { headerEnv: 'CORS_PROBE_UNSET_VARIABLE' } }, targets: ['https://api.example.com/'] })).toThrow(/headerEnv CORS_PROBE_UNSET_VARIABLE: the environment variable is not set/);
       expect(() => parseExporterConfig({ modules: { web: { headerFile: join(dir, 'missing') } }, targets: ['https://api.example.com/'] })).toThrow(/cannot read it \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('send the session to one origin only: a session module is never implied, and one named by targets of two origins is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probe-module-origin-'));
+    try {
+      const file = join(dir, 'session');
+      writeFileSync(file, 'Cookie: session=tok-91ab27cd\n');
+      const modules = { web: { headerFile: file }, public: {} };
+      const config = parseExporterConfig({ modules, targets: ['https://api.example.com/api/me', { url: 'https://api.example.com/api/orders', modules: ['web'] }] });
+      expect(config.targets.map((t) => t.modules)).toEqual([['public'], ['web']]);
+      let message = '';
+      try {
+        parseExporterConfig({ modules, targets: [{ url: 'https://api.example.com/api/me', modules: ['web'] }, { url: 'https://vendor.example.net/v1', modules: ['web', 'public'] }] });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain('modules.web: its session (headerFile/headerEnv) would be sent to https://api.example.com, https://vendor.example.net: a session goes to one origin only');
+      expect(message).not.toContain('tok-91ab27cd');
+      expect(() => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: ['https://api.example.com/api/me'] })).toThrow(/targets\[0\]: every module carries a session, which is never implied/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
