@@ -168,6 +168,11 @@ describeIf(hasNginx(), 'nginx')('nginx', () => {
       expect(byDefault.report.verdict).toBe('inconclusive');
       expect(byDefault.report.inconclusive?.tryNext.join(' ')).toContain('--method POST --data');
       expect(requests().filter((r) => r.startsWith('POST'))).toEqual([]);
+      const sarif = await runCli(['probe', url, '--site-origin', SITE, '--sarif']);
+      expect(sarif.code).toBe(4);
+      const run = (JSON.parse(sarif.stdout) as { runs: { properties: { verdict: string }; results: unknown[]; invocations: { toolExecutionNotifications: { level: string; message: { text: string } }[] }[] }[] }).runs[0];
+      expect([run?.properties.verdict, run?.results, run?.invocations[0]?.toolExecutionNotifications[0]?.level]).toEqual(['inconclusive', [], 'warning']);
+      expect(run?.invocations[0]?.toolExecutionNotifications[0]?.message.text).toContain('--method POST --data');
       const metrics = await scrapeOnce(url);
       expect(sumSamples(metrics, 'cors_probe_success')).toBe(0);
       expect(sumSamples(metrics, 'cors_probe_failure', { reason: 'inconclusive' })).toBe(1);
@@ -176,6 +181,7 @@ describeIf(hasNginx(), 'nginx')('nginx', () => {
       expect(posted.code).toBe(1);
       expect(posted.report.actualMethod).toBe('POST');
       expect(finding(posted.report, 'arbitrary_origin_reflected')).toMatchObject({ severity: 'high', situation: 'read_credentials_anyone' });
+      expect(finding(posted.report, 'arbitrary_origin_reflected')?.explanation).not.toContain('GET');
       expect(posted.report.credentialedOriginReflection).toBe(true);
       expect(requests().filter((r) => r.startsWith('POST')).length).toBeGreaterThan(0);
       expect(new Set(requests().map((r) => r.split(' ')[1]))).toEqual(new Set([URL_PATH]));
