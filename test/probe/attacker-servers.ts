@@ -45,8 +45,8 @@ export function haproxyAuthenticated(preflightFirst: boolean): Promise<RunningEd
 
 /**
  * Caddy (no CORS directive: a matcher, `header` and `respond`) answering every preflight by
- * reflecting the origin with credentials and GET, PUT, DELETE; actual answers carry no CORS headers.
- * A page of any origin can send a credentialed PUT or DELETE: a write, not a read.
+ * reflecting the origin with credentials, GET, PUT, DELETE and Content-Type; actual answers carry no
+ * CORS headers. A page of any origin can send a credentialed PUT, DELETE or JSON POST: a write, not a read.
  */
 export function caddyPreflightGrantsWrites(): Promise<RunningEdge> {
   return startCaddy(`
@@ -58,6 +58,7 @@ export function caddyPreflightGrantsWrites(): Promise<RunningEdge> {
     header Access-Control-Allow-Origin {header.Origin}
     header Access-Control-Allow-Credentials true
     header Access-Control-Allow-Methods "GET, PUT, DELETE"
+    header Access-Control-Allow-Headers Content-Type
     header Vary Origin
     respond 204
   }

@@ -41,7 +41,7 @@ async function probeJson(url: string, ...args: string[]): Promise<{ report: Prob
 
 /** One scrape of a one-target exporter with the given module settings; the metrics text. */
 async function scrapeOnce(url: string, module: Record<string, unknown> = {}): Promise<string> {
-  const exporter = await startExporter(parseExporterConfig({ modules: { app: { siteOrigin: SITE, timeout: '5s', deadline: '30s', ...module } }, targets: [{ url }] }), '127.0.0.1', 0);
+  const exporter = await startExporter(parseExporterConfig({ modules: { app: { siteOrigin: SITE, timeout: '5s', deadline: '30s', ...module } }, targets: [{ url, modules: ['app'] }] }), '127.0.0.1', 0);
   try {
     const res = await fetch(`${exporter.url}/probe?${new URLSearchParams({ target: url, module: 'app' })}`);
     expect(res.status).toBe(200);
@@ -66,12 +66,15 @@ const worse = (r: ProbeReport) => r.findings.filter((f) => f.severity === 'high'
 describeIf(hasBinary(HAPROXY, '-v'), 'HAProxy')('HAProxy', () => {
   it('a preflight-only grant to null (GET only, no CORS on the actual GET) is info: nothing to read, nothing new to send', async () => {
     await withServer(haproxyNullPreflightOnly, async (url, requests) => {
-      const { report, code } = await probeJson(url);
-      expect(code).toBe(0);
-      expect(report.verdict).toBe('judged');
-      expect(finding(report, 'null_origin_trusted')).toMatchObject({ severity: 'info', situation: 'preflight_only', access: 'preflight_only' });
-      expect(worse(report)).toEqual([]);
-      expect(report.credentialedOriginReflection).toBe(false);
+      // With --method POST the preflights ask for POST with content-type: the grant (GET listed, no
+      // Access-Control-Allow-Headers) still lets null send only the form POST it could always send.
+      for (const args of [[], ['--method', 'POST']]) {
+        const { report, code } = await probeJson(url, ...args);
+        expect([args, code, report.verdict]).toEqual([args, 0, 'judged']);
+        expect(finding(report, 'null_origin_trusted')).toMatchObject({ severity: 'info', situation: 'preflight_only', access: 'preflight_only' });
+        expect(worse(report)).toEqual([]);
+        expect(report.credentialedOriginReflection).toBe(false);
+      }
       const metrics = await scrapeOnce(url);
       expect(sumSamples(metrics, 'cors_probe_credentialed_origin_reflection')).toBe(0);
       expect(sumSamples(metrics, 'cors_probe_findings', { class: 'null_origin_trusted', severity: 'info' })).toBe(1);
@@ -137,14 +140,15 @@ describeIf(hasBinary(HAPROXY, '-v'), 'HAProxy')('HAProxy', () => {
 });
 
 describeIf(hasBinary(CADDY, 'version'), 'Caddy')('Caddy', () => {
-  it('preflights that grant PUT and DELETE to any origin with credentials are a high write, not a read', async () => {
+  it('preflights that grant PUT, DELETE and a JSON content-type to any origin with credentials are a high write, not a read', async () => {
     await withServer(caddyPreflightGrantsWrites, async (url, requests) => {
-      for (const args of [[], ['--method', 'PUT']]) {
+      const unlocked: [string[], string][] = [[[], '(DELETE)'], [['--method', 'PUT'], '(DELETE, PUT)'], [['--method', 'POST'], '(DELETE, POST, content-type)']];
+      for (const [args, unlocks] of unlocked) {
         const { report, code } = await probeJson(url, ...args);
         expect(code).toBe(1);
         const reflection = finding(report, 'arbitrary_origin_reflected');
         expect(reflection).toMatchObject({ severity: 'high', situation: 'write_credentials_anyone', access: 'write' });
-        expect(reflection?.explanation).toContain(args.length > 0 ? '(DELETE, PUT)' : '(DELETE)');
+        expect([args, reflection?.explanation.includes(unlocks), reflection?.explanation.includes('GET')]).toEqual([args, true, false]);
         expect(report.credentialedOriginReflection).toBe(false);
       }
       const metrics = await scrapeOnce(url);
@@ -164,6 +168,11 @@ describeIf(hasNginx(), 'nginx')('nginx', () => {
       expect(byDefault.report.verdict).toBe('inconclusive');
       expect(byDefault.report.inconclusive?.tryNext.join(' ')).toContain('--method POST --data');
       expect(requests().filter((r) => r.startsWith('POST'))).toEqual([]);
+      const sarif = await runCli(['probe', url, '--site-origin', SITE, '--sarif']);
+      expect(sarif.code).toBe(4);
+      const run = (JSON.parse(sarif.stdout) as { runs: { properties: { verdict: string }; results: unknown[]; invocations: { toolExecutionNotifications: { level: string; message: { text: string } }[] }[] }[] }).runs[0];
+      expect([run?.properties.verdict, run?.results, run?.invocations[0]?.toolExecutionNotifications[0]?.level]).toEqual(['inconclusive', [], 'warning']);
+      expect(run?.invocations[0]?.toolExecutionNotifications[0]?.message.text).toContain('--method POST --data');
       const metrics = await scrapeOnce(url);
       expect(sumSamples(metrics, 'cors_probe_success')).toBe(0);
       expect(sumSamples(metrics, 'cors_probe_failure', { reason: 'inconclusive' })).toBe(1);
@@ -172,6 +181,7 @@ describeIf(hasNginx(), 'nginx')('nginx', () => {
       expect(posted.code).toBe(1);
       expect(posted.report.actualMethod).toBe('POST');
       expect(finding(posted.report, 'arbitrary_origin_reflected')).toMatchObject({ severity: 'high', situation: 'read_credentials_anyone' });
+      expect(finding(posted.report, 'arbitrary_origin_reflected')?.explanation).not.toContain('GET');
       expect(posted.report.credentialedOriginReflection).toBe(true);
       expect(requests().filter((r) => r.startsWith('POST')).length).toBeGreaterThan(0);
       expect(new Set(requests().map((r) => r.split(' ')[1]))).toEqual(new Set([URL_PATH]));

@@ -36,6 +36,10 @@ describe('cors-sentinel probe (CLI)', () => {
     const refused = await runCli(['probe', `http://127.0.0.1:${port}/api`]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/connection failure: cannot connect to 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    // A session never reaches an error message.
+    const withSession = await runCli(['probe', `http://127.0.0.1:${port}/api`, '--header', 'Cookie: session=f00dfeed1234abcd', '--header', 'Authorization: Bearer tok-0a1b2c3d4e']);
+    expect([withSession.code, withSession.stderr.includes('connection failure')]).toEqual([3, true]);
+    expect(withSession.stdout + withSession.stderr).not.toMatch(/f00dfeed1234abcd|tok-0a1b2c3d4e/);
   });
 
   // openssl makes the test certificate; CI installs it (.ci/run), elsewhere its absence skips this case.

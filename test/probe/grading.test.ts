@@ -5,9 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ALERTS_FILE, generateRules } from '../../packages/cli/src/mixin/generate';
+import { DEFAULT_MIXIN_CONFIG } from '../../packages/cli/src/mixin/config-model';
+import { probeAlerts } from '../../packages/cli/src/mixin/alerts/probe';
 import { parseExporterConfig } from '../../packages/cli/src/probe/config';
 import { redact, secretFragments } from '../../packages/cli/src/probe/session';
-import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
+import { ORIGIN_CLASSES, ORIGIN_SEVERITY, PROBE_CLASSES, RESPONSE_SEVERITY, SEVERITIES, severityRank, severityTableMarkdown, worstSeverity, type ProbeClass } from '../../packages/cli/src/probe/classes';
 import { formatSarif } from '../../packages/cli/src/probe/format/sarif';
 import { classify } from '../../packages/cli/src/probe/classify';
 import { grade } from '../../packages/cli/src/probe/grade';
@@ -96,6 +100,16 @@ describe('grading', () => {
     }
   });
 
+  it('grades a credentialed preflight grant of POST alone as info (a form POST needs no preflight), and of POST with a JSON content-type as a high write', () => {
+    const grantPost = (allowHeaders?: string) => probeWithPlan({ method: 'POST', headers: [] }, (r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': allowHeaders, vary: 'Origin' } : {})).find((x) => x.class === 'arbitrary_origin_reflected');
+    expect([grantPost()?.severity, grantPost()?.situation]).toEqual(['info', 'preflight_only']);
+    expect([grantPost('x-other')?.severity, grantPost('x-other')?.situation]).toEqual(['info', 'preflight_only']);
+    const json = grantPost('Content-Type');
+    expect([json?.severity, json?.situation]).toEqual(['high', 'write_credentials_anyone']);
+    expect(json?.explanation).toContain('(POST, content-type)');
+    expect(json?.explanation).not.toContain('GET');
+  });
+
   it('grades a credentialed preflight grant in front of a 401 actual answer as a high hidden read', () => {
     const f = probeWith((r) => (r.kind === 'preflight' && r.origin ? { 'access-control-allow-origin': r.origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET' } : {}), (r) => (r.kind === 'actual' ? 401 : 204));
     expect(f.find((x) => x.class === 'arbitrary_origin_reflected')?.situation).toBe('hidden_read_credentials_anyone');
@@ -163,13 +177,36 @@ describe('one severity table', () => {
   });
 });
 
+describe('the alerts that read the table', () => {
+  const rules = (parse(generateRules(DEFAULT_MIXIN_CONFIG)[ALERTS_FILE] as string) as { groups: { rules: { alert?: string; expr: string; for?: string; labels: { severity: string } }[] }[] }).groups.flatMap((g) => g.rules);
+  const names = probeAlerts.alerts.map((a) => a.name);
+  const probe = rules.filter((r) => r.alert !== undefined && names.includes(r.alert));
+
+  it('notify on exactly the severities the table gives at medium or worse, one alert each, and never on low or info', () => {
+    const given = new Set<string>([...Object.values(ORIGIN_SEVERITY), ...Object.values(RESPONSE_SEVERITY).flatMap((c) => Object.values(c))]);
+    const notifying = SEVERITIES.filter((s) => given.has(s) && severityRank(s) >= severityRank('medium'));
+    const read = probe.flatMap((r) => [...r.expr.matchAll(/cors_probe_findings\{[^}]*severity(=~?)"([^"]+)"/g)].map((m) => [m[1], m[2]]));
+    expect(read.every(([op]) => op === '=')).toBe(true);
+    expect(read.map(([, s]) => s).sort()).toEqual([...notifying].sort());
+  });
+
+  it('are listed in docs/prober.md with their severity and for, as generated', () => {
+    const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'prober.md'), 'utf8');
+    const shown = /<!-- probe-alerts:start -->\n([\s\S]*?)\n<!-- probe-alerts:end -->/.exec(docs)?.[1] ?? '';
+    const listed = [...shown.matchAll(/^- \*\*(\w+)\*\* \((\w+), `for: (\w+)`\)(.*(?:\n {2}.*)*)/gm)].map((m) => ({ alert: m[1], severity: m[2], for: m[3], reads: /`(cors_probe_\w+(?:\{severity="\w+"\})?)`/.exec(m[4] ?? '')?.[1] }));
+    const expected = probe.map((r) => ({ alert: r.alert, severity: r.labels.severity, for: r.for ?? '0s', reads: /cors_probe_findings\{[^}]*severity="(\w+)"/.exec(r.expr) ? `cors_probe_findings{severity="${/severity="(\w+)"/.exec(r.expr)?.[1]}"}` : /cors_probe_\w+/.exec(r.expr)?.[0] }));
+    expect(probe.length).toBe(names.length);
+    expect(listed).toEqual(expected);
+  });
+});
+
 describe('exporter modules with a session', () => {
   it('read it from a file or the environment at start-up, and name problems without the value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'probe-module-session-'));
     try {
       const file = join(dir, 'session');
       writeFileSync(file, '# comment\nAuthorization: Bearer tok-91ab27cd\nnot a header line tok-91ab27cd\n');
-      const config = () => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: ['https://api.example.com/'] });
+      const config = () => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: [{ url: 'https://api.example.com/', modules: ['web'] }] });
       expect(config).toThrow(/modules\.web\.headerFile .* line 3: expected "Name: value"/);
       try {
         config();
@@ -180,6 +217,28 @@ describe('exporter modules with a session', () => {
       expect(config().modules.get('web')?.sendHeaders).toEqual([['Authorization', 'Bearer tok-91ab27cd']]);
       expect(() => parseExporterConfig({ modules: { web: { headerEnv: 'CORS_PROBE_UNSET_VARIABLE' } }, targets: ['https://api.example.com/'] })).toThrow(/headerEnv CORS_PROBE_UNSET_VARIABLE: the environment variable is not set/);
       expect(() => parseExporterConfig({ modules: { web: { headerFile: join(dir, 'missing') } }, targets: ['https://api.example.com/'] })).toThrow(/cannot read it \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('send the session to one origin only: a session module is never implied, and one named by targets of two origins is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probe-module-origin-'));
+    try {
+      const file = join(dir, 'session');
+      writeFileSync(file, 'Cookie: session=tok-91ab27cd\n');
+      const modules = { web: { headerFile: file }, public: {} };
+      const config = parseExporterConfig({ modules, targets: ['https://api.example.com/api/me', { url: 'https://api.example.com/api/orders', modules: ['web'] }] });
+      expect(config.targets.map((t) => t.modules)).toEqual([['public'], ['web']]);
+      let message = '';
+      try {
+        parseExporterConfig({ modules, targets: [{ url: 'https://api.example.com/api/me', modules: ['web'] }, { url: 'https://vendor.example.net/v1', modules: ['web', 'public'] }] });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain('modules.web: its session (headerFile/headerEnv) would be sent to https://api.example.com, https://vendor.example.net: a session goes to one origin only');
+      expect(message).not.toContain('tok-91ab27cd');
+      expect(() => parseExporterConfig({ modules: { web: { headerFile: file } }, targets: ['https://api.example.com/api/me'] })).toThrow(/targets\[0\]: every module carries a session, which is never implied/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

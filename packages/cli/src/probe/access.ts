@@ -32,20 +32,20 @@ function passes(r: ProbeResponse): boolean {
 
 /**
  * What a passing preflight lets a page send beyond a simple request: a non-simple method that is
- * listed (or any method when `*` is honoured, i.e. without credentials), POST itself (a JSON or
- * custom-header POST is what such a preflight is for), and non-safelisted headers that are listed.
+ * listed (or any method when `*` is honoured, i.e. without credentials), and non-safelisted headers
+ * that are listed. POST is a simple method: a page POSTs a form without any preflight, so a preflight
+ * for POST unlocks something only with a header it grants (a JSON `content-type`, a custom header).
  */
 export function unlockedBy(r: ProbeResponse): string[] {
   const credentials = withCredentials(r);
   const methods = values(r, 'access-control-allow-methods').map((m) => m.toUpperCase());
-  const headers = values(r, 'access-control-allow-headers').map((h) => h.toLowerCase());
-  const out: string[] = [];
+  const allowed = values(r, 'access-control-allow-headers').map((h) => h.toLowerCase());
   const method = (r.request.requestMethod ?? 'GET').toUpperCase();
-  if (method === 'POST' || (!SIMPLE_METHODS.has(method) && (methods.includes(method) || (!credentials && methods.includes('*'))))) out.push(method);
   const asked = (r.request.requestHeaders ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '' && !SAFELISTED_HEADERS.has(h));
   // `*` never covers Authorization, and means a literal "*" when credentials are allowed.
-  for (const h of asked) if (headers.includes(h) || (!credentials && headers.includes('*') && h !== 'authorization')) out.push(h);
-  return out;
+  const headers = asked.filter((h) => allowed.includes(h) || (!credentials && allowed.includes('*') && h !== 'authorization'));
+  const unsafeMethod = !SIMPLE_METHODS.has(method) && (methods.includes(method) || (!credentials && methods.includes('*')));
+  return [...(unsafeMethod || (method === 'POST' && headers.length > 0) ? [method] : []), ...headers];
 }
 
 function hasCorsHeaders(r: ProbeResponse): boolean {

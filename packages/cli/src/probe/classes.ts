@@ -71,7 +71,7 @@ export const CLASS_TITLES: Readonly<Record<ProbeClass, string>> = {
 /**
  * How an origin grant reaches an attacker end to end. `read`: the actual answer for that origin grants
  * it. `write`: a preflight grants it a method or header a simple request could not already send
- * (POST/PUT/DELETE…, a non-safelisted header). `hidden_read`: the actual answer needs a session
+ * (PUT, DELETE…; a non-safelisted header, such as the JSON content-type of a POST). `hidden_read`: the actual answer needs a session
  * (401/403 without CORS headers) while the preflight grants the origin with credentials, so the
  * session's answer is most likely readable. `preflight_only`: the preflight passes but grants nothing
  * beyond a simple request, and the actual answer does not grant the origin: nothing to read or send.

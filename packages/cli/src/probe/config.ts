@@ -69,11 +69,14 @@ export function parseExporterConfig(raw: unknown, file = '<config>'): ExporterCo
     for (const k of Object.keys(entry)) if (!['url', 'modules'].includes(k)) problems.push(`targets[${i}]: unknown key ${k}`);
     const url = normaliseTarget(entry.url);
     if (url === undefined) return void problems.push(`targets[${i}].url: ${JSON.stringify(entry.url)} is not an http(s) URL`);
-    const names = entry.modules === undefined ? [...Object.keys(rawModules)] : Array.isArray(entry.modules) ? entry.modules.map(String) : [];
+    // A module with a session is never implied: its cookie or token goes only where it is named.
+    const names = entry.modules === undefined ? Object.keys(rawModules).filter((n) => !hasSession(modules.get(n))) : Array.isArray(entry.modules) ? entry.modules.map(String) : [];
     if (entry.modules !== undefined && !Array.isArray(entry.modules)) problems.push(`targets[${i}].modules: must be a list of module names`);
     for (const n of names) if (!(n in rawModules)) problems.push(`targets[${i}].modules: unknown module ${JSON.stringify(n)}`);
+    if (entry.modules === undefined && names.length === 0 && modules.size > 0) problems.push(`targets[${i}]: every module carries a session, which is never implied: name the module in targets[${i}].modules`);
     targets.push({ url, modules: names });
   });
+  problems.push(...sessionsBeyondOneOrigin(modules, targets));
   const max = doc.maxConcurrentProbes ?? 4;
   if (!(Number.isInteger(max) && (max as number) >= 1)) problems.push('maxConcurrentProbes: must be an integer ≥ 1');
   const perTarget = doc.maxConcurrentProbesPerTarget ?? Math.min(2, Number(max) || 1);
@@ -82,6 +85,21 @@ export function parseExporterConfig(raw: unknown, file = '<config>'): ExporterCo
   }
   if (problems.length > 0) throw new ProbeConfigError(file, problems);
   return { modules, targets, maxConcurrentProbes: max as number, maxConcurrentProbesPerTarget: perTarget as number };
+}
+
+function hasSession(m: ProbeModule | undefined): boolean {
+  return (m?.sendHeaders?.length ?? 0) > 0;
+}
+
+/** A session (Cookie, Authorization) belongs to one origin: a module that carries one may probe no other. */
+function sessionsBeyondOneOrigin(modules: ReadonlyMap<string, ProbeModule>, targets: readonly ProbeTarget[]): string[] {
+  const problems: string[] = [];
+  for (const [name, m] of modules) {
+    if (!hasSession(m)) continue;
+    const origins = [...new Set(targets.filter((t) => t.modules.includes(name)).map((t) => new URL(t.url).origin))];
+    if (origins.length > 1) problems.push(`modules.${name}: its session (headerFile/headerEnv) would be sent to ${origins.join(', ')}: a session goes to one origin only, so give each origin a module of its own`);
+  }
+  return problems;
 }
 
 function parseModule(name: string, m: unknown, problems: string[]): ProbeModule | undefined {

@@ -38,7 +38,10 @@ export function actualMethodOf(method: string, postBody: boolean): string {
 export function planProbe(input: PlanInput): ProbePlan {
   const chosen = actualMethodOf(input.method, input.postBody ?? false);
   const actualMethod = chosen === 'GET' ? undefined : chosen;
-  const requestHeaders = input.headers.length > 0 ? input.headers.join(', ') : undefined;
+  // A page preflights a POST only for what a form cannot send, most often a JSON body: ask for its
+  // content-type too, so that a grant of it (the write a POST preflight unlocks) is seen.
+  const asked = input.method === 'POST' && !input.headers.includes('content-type') ? [...input.headers, 'content-type'] : input.headers;
+  const requestHeaders = asked.length > 0 ? asked.join(', ') : undefined;
   const mutations = originMutations(input.siteOrigin, input.attackerDomain);
   const attacker = mutations[0]?.origin;
   const requests: ProbeRequest[] = [
