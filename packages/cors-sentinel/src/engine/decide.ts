@@ -43,16 +43,22 @@ export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Pro
 
   // Preflight = OPTIONS + Origin + Access-Control-Request-Method; any other OPTIONS is the app's.
   const type: RequestType = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
-  if (type === 'actual' && isSameOrigin(origin, req.host, req.scheme)) {
-    // The scheme is known to match: the API's own page, not CORS.
-    if (req.scheme !== undefined) return route.nonCors;
-    // Same host, scheme unknown: an http page calling the https API (or the reverse, behind a TLS proxy)
-    // looks the same as the API's own page. Never withhold a grant the policy gives; only a refusal
-    // becomes "not CORS", as before, so the API's own pages are not counted or blocked as violations.
-    const judged = judgeOrigin(route, req, type, origin);
-    return judged instanceof Promise ? judged.then((d) => grantedOr(d, route.nonCors)) : grantedOr(judged, route.nonCors);
-  }
+  if (type === 'actual' && isSameOrigin(origin, req.host, req.scheme)) return sameHost(route, req, origin);
   return judgeOrigin(route, req, type, origin);
+}
+
+/**
+ * An actual request whose http(s) Origin names the request's own host and port (req.scheme, when known
+ * from the socket, already matched). It is judged like any other, and a grant the policy gives is never
+ * withheld: a proxy may misreport the scheme, and a listed origin that is in fact cross-origin (an http
+ * page calling the https API) needs its headers. A refusal becomes "not CORS" (the API's own page is
+ * neither counted nor blocked as a violation) unless the scheme is known to differ: then the caller is
+ * cross-origin and its refusal stands. A trusted proxy's scheme is read only here, never per request.
+ */
+function sameHost(route: CompiledRoutePolicy, req: CorsRequest, origin: string): Decision | Promise<Decision> {
+  const judged = judgeOrigin(route, req, 'actual', origin);
+  if (req.scheme === undefined && !isSameOrigin(origin, req.host, req.forwardedScheme?.(req.raw))) return judged;
+  return judged instanceof Promise ? judged.then((d) => grantedOr(d, route.nonCors)) : grantedOr(judged, route.nonCors);
 }
 
 function grantedOr(decision: Decision, fallback: Decision): Decision {
