@@ -35,7 +35,7 @@ export interface CorsRequest {
   /**
    * The scheme the request reached the server with, when it is certain (`https` on a TLS socket);
    * undefined when it is not (a plain socket may sit behind a TLS-terminating proxy). A same-host
-   * Origin is taken as same-origin without judging it only when its scheme is known to match.
+   * Origin whose scheme is known to differ is judged as the cross-origin caller it is.
    */
   readonly scheme?: 'http' | 'https' | undefined;
   /**
