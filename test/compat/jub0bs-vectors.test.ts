@@ -15,8 +15,17 @@ import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/polic
 import { listen, type Reply } from '../support/http';
 
 type Headers = Record<string, string | string[]>;
-interface Case { desc: string; method: string; headers: Headers; respHeaders: Headers; preflight?: boolean; passesCorsCheck?: boolean; preflightFails?: boolean; differences?: string[] }
-interface Group { group: string; jub0bs: { Credentialed?: boolean; PreflightSuccessStatus?: number }; options: CorsSentinelOptions; differences: string[]; cases: Case[] }
+/**
+ * `outcome`: a preflight whose outcome differs from jub0bs's on purpose: whether the browser's check passes
+ * with cors-sentinel's answer, and the documented difference that explains it. jub0bs's headers are then
+ * not compared; cors-sentinel's answer must be a whole grant or a bare 403.
+ */
+interface Case {
+  desc: string; method: string; headers: Headers; respHeaders: Headers; preflight?: boolean; passesCorsCheck?: boolean; preflightFails?: boolean; differences?: string[];
+  outcome?: { passes: boolean; difference: string };
+}
+/** `substitution`: why `options` is not jub0bs's configuration word for word (cors-sentinel refuses that one). */
+interface Group { group: string; jub0bs: { Credentialed?: boolean; PreflightSuccessStatus?: number }; options: CorsSentinelOptions; differences: string[]; cases: Case[]; substitution?: string }
 interface ConfigVector { desc: string; msgs: string[]; options: CorsSentinelOptions; refused: string[] | null; differences?: string[] }
 /**
  * `runtimeDifference`: a difference that occurs only where the running Node's WHATWG URL parser accepts
@@ -88,6 +97,7 @@ function judge(group: Group, c: Case, res: Reply): { observed: Set<string>; prob
   const observed = new Set<string>();
   const problems: string[] = [];
   const jub0bsPasses = c.passesCorsCheck === true && c.preflightFails !== true;
+  if (c.outcome !== undefined) return judgeOutcome(group, c, res, jub0bsPasses);
   if (c.preflight) {
     const status = jub0bsPasses ? (group.jub0bs.PreflightSuccessStatus ?? 204) : 403;
     if (res.status !== status) problems.push(`status ${res.status}, jub0bs ${status}`);
@@ -116,6 +126,20 @@ function judge(group: Group, c: Case, res: Reply): { observed: Set<string>; prob
   const declared = new Set([...group.differences, ...(c.differences ?? [])]);
   for (const id of observed) if (!declared.has(id)) problems.push(`difference ${id} is not declared for this case`);
   return { observed, problems };
+}
+
+/** A preflight whose outcome differs on purpose (Case.outcome): a whole grant or a bare 403, as declared. */
+function judgeOutcome(group: Group, c: Case, res: Reply, jub0bsPasses: boolean): { observed: Set<string>; problems: string[] } {
+  const { passes, difference } = c.outcome as { passes: boolean; difference: string };
+  const problems: string[] = [];
+  if (!c.preflight || passes === jub0bsPasses) problems.push('an outcome difference must be a preflight whose outcome differs from jub0bs\'s');
+  const status = passes ? (group.options.optionsSuccessStatus ?? 204) : 403;
+  if (res.status !== status) problems.push(`status ${res.status}, expected ${status}`);
+  if (browserAccepts(c, res, group.jub0bs.Credentialed === true) !== passes) problems.push(`the browser would ${passes ? 'refuse' : 'accept'} this preflight`);
+  const cors = Object.keys(res.headers).filter((name) => name.startsWith('access-control-'));
+  if (!passes && cors.length > 0) problems.push(`a refusal carries ${cors.join(', ')}`);
+  if (!same(tokens(res.headers.vary), PREFLIGHT_VARY)) problems.push(`vary: ${String(res.headers.vary)}`);
+  return { observed: new Set([difference]), problems };
 }
 
 describe.each(VECTORS.middleware.map((g) => [g.group, g] as const))('jub0bs middleware vectors: %s', (_name, group) => {

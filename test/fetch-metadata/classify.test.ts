@@ -53,6 +53,21 @@ describe('classifyRequest', () => {
     expect(judge({ origin: 'http://[::1]:3000', host: '[::1]:3000' })).toBe('same-origin passes by origin');
   });
 
+  it('an http page on the https API\'s host is same-site once the scheme is known (TLS, or a trusted proxy read only then)', () => {
+    let reads = 0;
+    const forwardedScheme = (): 'https' => {
+      reads++;
+      return 'https';
+    };
+    expect(judge({ origin: 'http://api.example.com', scheme: 'https' })).toBe('same-site needs-trust by origin');
+    expect(judge({ origin: 'http://api.example.com', forwardedScheme })).toBe('same-site needs-trust by origin');
+    expect(judge({ origin: 'https://api.example.com', forwardedScheme })).toBe('same-origin passes by origin');
+    expect(reads).toBe(2);
+    // Another host: the proxy's word is not even read.
+    expect(judge({ origin: 'http://app.example.com', forwardedScheme })).toBe('same-site needs-trust by origin');
+    expect(reads).toBe(2);
+  });
+
   it('always returns a site of the fixed set and never throws, whatever the headers', () => {
     const header = fc.option(fc.oneof(fc.string(), fc.constantFrom('same-origin', 'same-site', 'cross-site', 'none', 'null', 'https://api.example.com')), { nil: undefined });
     fc.assert(fc.property(fc.string(), header, header, header, (method, origin, host, secFetchSite) => {

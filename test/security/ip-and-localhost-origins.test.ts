@@ -75,6 +75,12 @@ describe('configured IP origins match what browsers send', () => {
     expect(problems[0]?.message).toContain(JSON.stringify(origin));
   });
 
+  test('the refusal names the fix: the bracketed form for IPv6, the port for port 0', () => {
+    expect(problemsOf({ origins: ['http://[::1]1:6060'] })[0]?.message).toContain('write the address in brackets, then an optional port, as in http://[::1]:8080');
+    expect(problemsOf({ origins: ['http://[fe80::1%eth0]:90'] })[0]?.message).toContain('no zone id');
+    expect(problemsOf({ origins: ['https://foo:0'] })[0]?.message).toContain('port 0');
+  });
+
   test('requests with port 0 or a malformed IPv6 literal are invalid origins, never matched', async () => {
     const registry = new Registry();
     const app = express();

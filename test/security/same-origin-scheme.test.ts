@@ -78,6 +78,85 @@ describe('plain sockets: the scheme is unknown, so a grant is never withheld', (
   });
 });
 
+/**
+ * Behind a TLS-terminating proxy the socket is plain: the scheme is known only where the framework's own
+ * trust setting admits the proxy's X-Forwarded-Proto (Express `trust proxy`, Fastify `trustProxy`, Koa
+ * `app.proxy`). The API is then `https://example.com`; the proxy connects from 127.0.0.1.
+ */
+describe('behind a proxy the framework trusts: X-Forwarded-Proto tells the scheme', () => {
+  const STRICT: CorsSentinelOptions = { origins: ['https://app.example.com'], rejectActualRequests: true, logger: false };
+  const VIA_PROXY = { Host: 'example.com', 'X-Forwarded-Proto': 'https' };
+
+  /** An unlisted http page on the API's host is judged (403); the https page is the API's own (200, no CORS). */
+  async function refusesDowngradedPage(port: number): Promise<void> {
+    const downgraded = await send(port, '/x', { ...VIA_PROXY, Origin: 'http://example.com' }, 'POST');
+    expect([downgraded.status, downgraded.headers['access-control-allow-origin']]).toEqual([403, undefined]);
+    const own = await send(port, '/x', { ...VIA_PROXY, Origin: 'https://example.com' }, 'POST');
+    expect([own.status, own.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+  }
+
+  test("Express with trust proxy: an unlisted http page is a cross-origin caller, a listed one is granted", async () => {
+    const strict = appWith(STRICT);
+    strict.app.set('trust proxy', 'loopback');
+    const server = await listen(strict.app);
+    try {
+      await refusesDowngradedPage(server.port);
+      expect(await metricSum(strict.registry, 'cors_violations_total', { reason: 'origin_not_allowed' })).toBe(1);
+    } finally {
+      await server.close();
+    }
+    const listed = appWith({ origins: ['http://example.com'] });
+    listed.app.set('trust proxy', 'loopback');
+    const server2 = await listen(listed.app);
+    try {
+      const put = await send(server2.port, '/items/1', { ...VIA_PROXY, Origin: 'http://example.com' }, 'PUT');
+      expect(put.headers['access-control-allow-origin']).toBe('http://example.com');
+    } finally {
+      await server2.close();
+    }
+  });
+
+  test('Express without trust proxy, or trusting another address: X-Forwarded-Proto is ignored (scheme unknown)', async () => {
+    for (const trust of [false, '10.0.0.1']) {
+      const { app, registry } = appWith(STRICT);
+      app.set('trust proxy', trust);
+      const server = await listen(app);
+      try {
+        // A forged X-Forwarded-Proto changes nothing: the same-host page stays "not CORS", as on any plain socket.
+        const res = await send(server.port, '/x', { ...VIA_PROXY, Origin: 'http://example.com' }, 'POST');
+        expect([res.status, res.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+        expect(await metricSum(registry, 'cors_violations_total')).toBe(0);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  test('Fastify with trustProxy', async () => {
+    const app = Fastify({ trustProxy: '127.0.0.1' });
+    await app.register(fastifyCorsSentinel, STRICT);
+    app.all('/x', async () => 'app');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await refusesDowngradedPage((app.server.address() as AddressInfo).port);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('Koa with app.proxy', async () => {
+    const app = new Koa({ proxy: true });
+    app.use(koaCorsSentinel(STRICT));
+    app.use((ctx) => void (ctx.body = 'app'));
+    const server = await listen(app.callback());
+    try {
+      await refusesDowngradedPage(server.port);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () => {
   let dir: string;
   let tls: { key: Buffer; cert: Buffer };
@@ -135,6 +214,14 @@ describeIfCommand('openssl')('TLS sockets: the scheme is https for certain', () 
       const res = await ask({ Host: 'example.com', Origin: 'http://example.com' }, 'PUT');
       expect(res.headers['access-control-allow-origin']).toBe('http://example.com');
       expect(await metricSum(registry, 'cors_requests_total', { request_type: 'actual', outcome: 'allowed' })).toBe(1);
+    });
+  });
+
+  test('the https page of the API itself is not CORS even when listed: browsers do not check same-origin responses', async () => {
+    await withTlsApp({ origins: ['https://example.com'], credentials: true }, async (ask, registry) => {
+      const res = await ask({ Host: 'example.com', Origin: 'https://example.com', Cookie: 's=1' }, 'PUT');
+      expect([res.status, res.headers['access-control-allow-origin']]).toEqual([200, undefined]);
+      expect(await metricSum(registry, 'cors_non_cors_requests_total')).toBe(1);
     });
   });
 

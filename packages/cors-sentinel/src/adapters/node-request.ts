@@ -24,6 +24,7 @@ export function corsRequestOf(
     origin: headers.origin,
     host: headers.host,
     scheme: tlsScheme(handle),
+    forwardedScheme: trustedProxyScheme,
     localPort,
     accessControlRequestMethod: single(headers['access-control-request-method']),
     accessControlRequestHeaders: single(headers['access-control-request-headers']),
@@ -55,6 +56,23 @@ export function nodeCorsRequest(req: IncomingMessage, reader: PathReader = nodeR
 function tlsScheme(handle: RequestHandle): 'https' | undefined {
   const socket = (handle as { socket?: { encrypted?: unknown } | null } | null | undefined)?.socket;
   return socket?.encrypted === true ? 'https' : undefined;
+}
+
+/**
+ * `https` when the framework's own `protocol` says so on a plain socket: Express's `req.protocol` under
+ * `trust proxy`, Fastify's `request.protocol` under `trustProxy`, Koa's `ctx.protocol` under
+ * `app.proxy`. Each reads `X-Forwarded-Proto` only when its trust setting admits the peer and otherwise
+ * answers `http` from the socket, so only `https` tells us something (and an https page calling an http
+ * API is blocked by the browser as mixed content anyway). The engine reads it only for an Origin that
+ * names the request's own host: Express's getter runs an address check. A getter that throws: unknown.
+ */
+function trustedProxyScheme(handle: RequestHandle): 'https' | undefined {
+  try {
+    const protocol = (handle as { protocol?: unknown } | null | undefined)?.protocol;
+    return typeof protocol === 'string' && protocol.toLowerCase() === 'https' ? 'https' : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

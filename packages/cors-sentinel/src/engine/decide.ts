@@ -44,15 +44,27 @@ export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Pro
   // Preflight = OPTIONS + Origin + Access-Control-Request-Method; any other OPTIONS is the app's.
   const type: RequestType = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
   if (type === 'actual' && isSameOrigin(origin, req.host, req.scheme)) {
-    // The scheme is known to match: the API's own page, not CORS.
+    // On a TLS socket the scheme matched: the API's own page, whose responses browsers do not CORS-check.
     if (req.scheme !== undefined) return route.nonCors;
-    // Same host, scheme unknown: an http page calling the https API (or the reverse, behind a TLS proxy)
-    // looks the same as the API's own page. Never withhold a grant the policy gives; only a refusal
-    // becomes "not CORS", as before, so the API's own pages are not counted or blocked as violations.
-    const judged = judgeOrigin(route, req, type, origin);
-    return judged instanceof Promise ? judged.then((d) => grantedOr(d, route.nonCors)) : grantedOr(judged, route.nonCors);
+    return sameHost(route, req, origin);
   }
   return judgeOrigin(route, req, type, origin);
+}
+
+/**
+ * An actual request on a plain socket whose http(s) Origin names the request's own host and port. If a
+ * proxy the framework trusts reports the scheme (only `https` is ever reported), the Origin is the API's
+ * own page when its scheme matches (browsers do not CORS-check it, and a page on another scheme could not
+ * make it match) and a cross-origin caller when not (an http page calling the https API): judged. If the
+ * scheme is unknown, either may be true: a grant the policy gives is never withheld, and a refusal
+ * becomes "not CORS" so that the API's own page is neither counted nor blocked as a violation. Read here
+ * only, never per request: Express's `protocol` runs an address check.
+ */
+function sameHost(route: CompiledRoutePolicy, req: CorsRequest, origin: string): Decision | Promise<Decision> {
+  const forwarded = req.forwardedScheme?.(req.raw);
+  if (forwarded !== undefined) return isSameOrigin(origin, req.host, forwarded) ? route.nonCors : judgeOrigin(route, req, 'actual', origin);
+  const judged = judgeOrigin(route, req, 'actual', origin);
+  return judged instanceof Promise ? judged.then((d) => grantedOr(d, route.nonCors)) : grantedOr(judged, route.nonCors);
 }
 
 function grantedOr(decision: Decision, fallback: Decision): Decision {

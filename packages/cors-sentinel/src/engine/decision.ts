@@ -35,9 +35,15 @@ export interface CorsRequest {
   /**
    * The scheme the request reached the server with, when it is certain (`https` on a TLS socket);
    * undefined when it is not (a plain socket may sit behind a TLS-terminating proxy). A same-host
-   * Origin is taken as same-origin without judging it only when its scheme is known to match.
+   * Origin whose scheme is known to differ is judged as the cross-origin caller it is.
    */
   readonly scheme?: 'http' | 'https' | undefined;
+  /**
+   * The scheme a proxy that the framework trusts reports, read from `raw` only when an Origin names
+   * the request's own host (never per request: reading it may cost an address check). Adapters pass
+   * {@link SchemeReader}s that follow the framework's own trust setting; undefined: none.
+   */
+  readonly forwardedScheme?: SchemeReader | undefined;
   /** The port the connection arrived on (`socket.localPort`), for the `localServer` Host allowlist. */
   readonly localPort?: number | undefined;
   readonly accessControlRequestMethod?: string | undefined;
@@ -68,6 +74,14 @@ export interface CorsRequest {
 
 /** What an adapter hands to origin resolvers: its framework's request object. The engine never looks inside. */
 export type RequestHandle = unknown;
+
+/** Reads the request's scheme from a framework's request object, when a trusted proxy reported it. */
+export type SchemeReader = (raw: RequestHandle) => 'http' | 'https' | undefined;
+
+/** The request's scheme when it is known: the socket's (TLS), else a trusted proxy's; else undefined. */
+export function knownScheme(req: { readonly scheme?: 'http' | 'https' | undefined; readonly forwardedScheme?: SchemeReader | undefined; readonly raw?: RequestHandle }): 'http' | 'https' | undefined {
+  return req.scheme ?? req.forwardedScheme?.(req.raw);
+}
 
 export type HeaderPair = readonly [name: string, value: string];
 

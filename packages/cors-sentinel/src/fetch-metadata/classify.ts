@@ -13,6 +13,7 @@
  * - without `Sec-Fetch-Site` (older browsers, non-browser clients): no `Origin` → not a browser
  *   cross-site request, pass; `Origin` naming the `Host` → same origin, pass; anything else must be trusted.
  */
+import { knownScheme, type RequestHandle, type SchemeReader } from '../engine/decision';
 import { getDomain } from '../origin/public-suffix';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin } from '../origin/parse';
@@ -35,6 +36,9 @@ export interface FetchMetadataRequest {
   readonly host?: string | undefined;
   /** The request's scheme when it is certain (a TLS socket): an http page is then not the https API's own. */
   readonly scheme?: 'http' | 'https' | undefined;
+  /** The scheme a trusted proxy reports (CorsRequest.forwardedScheme), read from `raw` only when needed. */
+  readonly forwardedScheme?: SchemeReader | undefined;
+  readonly raw?: RequestHandle;
   readonly secFetchSite?: string | undefined;
 }
 
@@ -73,10 +77,10 @@ export function classifyRequest(req: FetchMetadataRequest): Classification | und
   if (header !== undefined && header !== '') return BY_HEADER.get(header) ?? UNKNOWN_HEADER;
   const origin = req.origin;
   if (origin === undefined || origin === '') return NO_BROWSER_SIGNAL;
-  // Host has no scheme, so unless the socket tells (TLS), an http page posting to the https API looks
-  // same-origin here. Go fails open the same way: every browser since 2023 sends Sec-Fetch-Site, and
-  // HSTS closes that gap.
-  if (isSameOrigin(origin, req.host, req.scheme)) return SAME_ORIGIN_BY_ORIGIN;
+  // Host has no scheme, so unless the socket (TLS) or a trusted proxy tells, an http page posting to the
+  // https API looks same-origin here. Go fails open the same way: every browser since 2023 sends
+  // Sec-Fetch-Site, and HSTS closes that gap.
+  if (isSameOrigin(origin, req.host) && isSameOrigin(origin, req.host, knownScheme(req))) return SAME_ORIGIN_BY_ORIGIN;
   // The opaque origin of sandboxed iframes, data: URLs and some redirects: any site can produce it.
   if (origin === 'null') return CROSS_SITE_BY_ORIGIN;
   const parsed = parseRequestOrigin(origin);

@@ -180,7 +180,7 @@ export function normaliseConfiguredOrigin(input: string): ConfiguredOriginResult
   }
   const asciiHost = canonicalHost(scheme, hostPart);
   if (asciiHost === undefined) {
-    const what = hostPart.startsWith('[') || hostPart.includes(']') ? 'a malformed IPv6 address (write it in brackets, as in http://[::1]:8080)' : 'an invalid host';
+    const what = hostPart.startsWith('[') || hostPart.includes(']') ? 'a malformed IPv6 address (write the address in brackets, then an optional port, as in http://[::1]:8080; no zone id)' : 'an invalid host';
     return { ok: false, code: 'invalid_origin', message: `${JSON.stringify(input)} has ${what}` };
   }
   const parsed = parseRequestOrigin(`${scheme}://${asciiHost}${portPart}`);
