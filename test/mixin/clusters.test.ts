@@ -226,7 +226,7 @@ describeWithTools('promtool', 'vmalert')('mixin --backend checked by the engines
   function rewrittenScenarios(target: string, layoutRoot: string, order: readonly string[]): string[] {
     const vm = layout('vmalert', resolveMixinConfig({}));
     const prometheus = layout('prometheus', resolveMixinConfig({}));
-    const exprOf = (f: RuleFile) => new Map(f.alerts.groups.flatMap((g) => g.rules.map((r) => [String(r.alert), r.expr] as const)));
+    const exprOf = (f: { alerts: RuleFile }) => new Map(f.alerts.groups.flatMap((g) => g.rules.map((r) => [String(r.alert), r.expr] as const)));
     const before = exprOf(prometheus);
     const rewritten = new Set([...exprOf(vm)].filter(([name, expr]) => before.get(name) !== expr).map(([name]) => name));
     expect([...rewritten].sort()).toEqual(ALERT_NAMES.filter((n) => /keep_firing_for/.test(JSON.stringify(prometheus.alerts.groups.flatMap((g) => g.rules).find((r) => r.alert === n)))).sort());
