@@ -68,6 +68,15 @@ describe('localServer options', () => {
     expect(problemsOf({ localServer: { allowedOrigins: [] } })).toEqual([]);
   });
 
+  it('lists null or file:// only with dangerouslyAllowNullOrigin, and the flag alone allows no null origin', () => {
+    expect(problemsOf({ localServer: { allowedOrigins: ['http://localhost:6274', 'null', 'file://'] } })).toEqual([
+      'localServer.allowedOrigins[1] null_origin_not_enabled', 'localServer.allowedOrigins[2] null_origin_not_enabled',
+    ]);
+    expect(problemsOf({ localServer: { allowedOrigins: ['null', 'file://'], dangerouslyAllowNullOrigin: true } })).toEqual([]);
+    expect(compilePolicy({ localServer: { allowedOrigins: [], dangerouslyAllowNullOrigin: true } }).defaultRoute.origins.allowNull).toBe(false);
+    expect(compilePolicy({ localServer: { allowedOrigins: ['null'], dangerouslyAllowNullOrigin: true } }).defaultRoute.origins.allowNull).toBe(true);
+  });
+
   it('expands into existing options and a Host allowlist', () => {
     const policy = compilePolicy({ localServer: { allowedOrigins: ['http://localhost:6274'], allowedHosts: ['MCP.localhost', 'box.lan:8443'] } });
     const route = policy.defaultRoute;
