@@ -56,7 +56,7 @@ export function nginxHttpSnippet(plan: EdgePlan): string {
     ...routeMaps(plan.routes),
     originMap(plan.routes),
     ...preflightMaps(plan.routes),
-    ...answerMaps(plan.routes),
+    ...answers(plan.routes).maps,
     '',
   ].join('\n');
 }
@@ -131,45 +131,81 @@ function preflightMaps(routes: readonly EdgeRoute[]): string[] {
 }
 
 /**
- * What the answer carries: Access-Control-Allow-Origin, the preflight status, Vary and one variable per
- * header column, all from hashed keys. `$cors_answer` is `route|actual` (an actual request granted an
- * origin), `route|allow` (an allowed preflight) or '' (no CORS headers but Vary).
+ * A header's value by route: a literal when every route that can reach the header line has the same one
+ * (no lookup at all), else a map on the route. `undefined` entries are routes that never reach it; '' writes no header.
  */
-function answerMaps(routes: readonly EdgeRoute[]): string[] {
-  const vary = routes.flatMap((r, i) => {
-    const v = varyOf(r);
-    return [[`${i}|`, v.actual], [`${i}|allow`, v.preflight], [`${i}|deny`, v.preflight]] as const;
-  }).filter(([, v]) => v !== '');
-  const status = routes.flatMap((r, i) => [[`${i}|allow`, String(r.preflightStatus)], [`${i}|deny`, String(r.rejectedStatus)]] as const);
-  const columns = headerColumns(routes).map((c) => map('$cors_answer', `cors_${slug(c.name)}`, [
-    ...c.actual.flatMap((v, i) => (v === '' ? [] : [[`${i}|actual`, v] as const])),
-    ...c.preflight.flatMap((v, i) => (v === '' ? [] : [[`${i}|allow`, v] as const])),
-  ], ''));
-  return [
-    map('$cors_preflight_verdict', 'cors_allow_origin', [['deny', '']], '$cors_granted_origin'),
-    map('$cors_preflight_verdict', 'cors_preflight_status', [['', '']], '$cors_route_preflight_status'),
-    map('$cors_route|$cors_preflight_verdict', 'cors_route_preflight_status', status, ''),
-    map('$cors_route|$cors_preflight_verdict', 'cors_vary', vary, ''),
-    map('$cors_route', 'cors_empty_body', [], ''),
-    map('$cors_preflight_verdict', 'cors_answer', [['allow', '$cors_route|allow'], ['deny', '']], '$cors_actual_answer'),
-    map('$cors_granted_origin', 'cors_actual_answer', [['', '']], '$cors_route|actual'),
-    ...columns,
-  ];
+function byRoute(variable: string, values: ReadonlyArray<string | undefined>, source = '$cors_route'): { value: string; map?: string } {
+  const reached = values.filter((v): v is string => v !== undefined);
+  if (reached.every((v) => v === reached[0])) return { value: reached[0] ?? '' };
+  const entries = values.flatMap((v, i) => (v === undefined || v === '' ? [] : [[String(i), v] as const]));
+  return { value: `$${variable}`, map: map(source, variable, entries, '') };
 }
 
-/** The location-level part: preflights end here; every answer gets the same header lines. */
+interface Answers {
+  readonly maps: string[];
+  /** [header, value] in the middleware's order: Vary first, then Access-Control-Allow-Origin and the rest. */
+  readonly actual: Array<readonly [string, string]>;
+  readonly preflight: Array<readonly [string, string]>;
+  /** Statuses of allowed preflights and of refused ones (2xx and 4xx/5xx: never the same). */
+  readonly allowStatuses: readonly number[];
+  readonly denyStatuses: readonly number[];
+}
+
+/**
+ * What the answers carry. Actual answers: the route's Vary, the granted origin and, when one was granted,
+ * the route's headers. Preflights end in an `if` block per status with header lines of their own, so
+ * their values are read only for preflights; a refused one carries Vary alone.
+ */
+function answers(routes: readonly EdgeRoute[]): Answers {
+  const maps: string[] = [];
+  const line = (name: string, v: { value: string; map?: string }): Array<readonly [string, string]> => {
+    if (v.map !== undefined) maps.push(v.map);
+    return v.value === '' ? [] : [[name, v.value]];
+  };
+  const enabled = (f: (r: EdgeRoute, i: number) => string): Array<string | undefined> => routes.map((r, i) => (r.disabled ? undefined : f(r, i)));
+  const columns = headerColumns(routes);
+  const actual = [...line('Vary', byRoute('cors_vary', routes.map((r) => varyOf(r).actual))), ['Access-Control-Allow-Origin', '$cors_granted_origin'] as const];
+  for (const c of columns) {
+    const values = enabled((_r, i) => c.actual[i] ?? '');
+    const v = byRoute(`cors_${slug(c.name)}`, values, '$cors_actual_answer');
+    // The same value on every route: only whether an origin was granted decides.
+    actual.push(...line(c.name, v.map !== undefined || v.value === '' ? v : { value: `$cors_${slug(c.name)}`, map: map('$cors_granted_origin', `cors_${slug(c.name)}`, [['', '']], v.value) }));
+  }
+  const preflight = [...line('Vary', byRoute('cors_preflight_vary', enabled((r) => varyOf(r).preflight))), ['Access-Control-Allow-Origin', '$cors_granted_origin'] as const];
+  // Variable names stay short: nginx hashes them in buckets of variables_hash_bucket_size (64) bytes.
+  for (const c of columns) preflight.push(...line(c.name, byRoute(`cors_preflight_${slug(c.name).replace(/^access_control_/, '')}`, enabled((_r, i) => c.preflight[i] ?? ''))));
+  const allowStatuses = [...new Set(routes.map((r) => r.preflightStatus))];
+  const denyStatuses = [...new Set(routes.map((r) => r.rejectedStatus))];
+  if (allowStatuses.some((s) => denyStatuses.includes(s))) throw new Error('an allowed and a refused preflight status are the same');
+  const status = routes.flatMap((r, i) => [[`${i}|allow`, String(r.preflightStatus)], [`${i}|deny`, String(r.rejectedStatus)]] as const);
+  maps.push(
+    map('$request_method', 'cors_preflight_status', [['OPTIONS', '$cors_route_preflight_status']], ''),
+    map('$cors_route|$cors_preflight_verdict', 'cors_route_preflight_status', status, ''),
+    map('$cors_granted_origin', 'cors_actual_answer', [['', '']], '$cors_route'),
+    map('$cors_route', 'cors_empty_body', [], ''),
+  );
+  return { maps, actual, preflight, allowStatuses, denyStatuses };
+}
+
+const addHeaders = (lines: ReadonlyArray<readonly [string, string]>, indent = ''): string[] =>
+  lines.map(([name, value]) => `${indent}add_header ${name} ${q(value)} always;`);
+
+/**
+ * The location-level part. Preflights end here, in an `if` block per status: a block with add_header
+ * lines of its own replaces the location's list, so each carries its full answer. Every other answer gets
+ * the location's lines.
+ */
 export function nginxLocationSnippet(plan: EdgePlan): string {
-  const statuses = [...new Set(plan.routes.flatMap((r) => [r.preflightStatus, r.rejectedStatus]))];
-  const columns = headerColumns(plan.routes);
+  const a = answers(plan.routes);
+  // An empty body, as the middleware sends: a literal "" would make nginx send its error page instead.
+  const ret = (s: number): string => `    return ${s === 204 ? '204' : `${s} $cors_empty_body`};`;
+  const vary = a.preflight.filter(([name]) => name === 'Vary');
   return [
     '# cors-sentinel export (nginx): include in every location that serves the API, and again in any',
     '# nested location or if-block that has add_header lines of its own.',
-    // An empty body, as the middleware sends: a literal "" would make nginx send its error page instead.
-    ...statuses.map((s) => `if ($cors_preflight_status = ${s}) { return ${s === 204 ? '204' : `${s} $cors_empty_body`}; }`),
-    // In the middleware's order: Vary first, then Access-Control-Allow-Origin and the rest.
-    'add_header Vary $cors_vary always;',
-    'add_header Access-Control-Allow-Origin $cors_allow_origin always;',
-    ...columns.map((c) => `add_header ${c.name} $cors_${slug(c.name)} always;`),
+    ...a.allowStatuses.flatMap((s) => [`if ($cors_preflight_status = ${s}) {`, ...addHeaders(a.preflight, '    '), ret(s), '}']),
+    ...a.denyStatuses.flatMap((s) => [`if ($cors_preflight_status = ${s}) {`, ...addHeaders(vary, '    '), ret(s), '}']),
+    ...addHeaders(a.actual),
     '# The edge owns CORS: a second layer behind it would send its own, conflicting headers.',
     ...CORS_RESPONSE_HEADERS.map((h) => `proxy_hide_header ${h};`),
     '',
