@@ -82,7 +82,7 @@ function originMap(routes: readonly EdgeRoute[]): string {
   let hashed = 0;
   routes.forEach((r, i) => {
     if (r.disabled) return;
-    for (const origin of r.exact) {
+    for (const origin of new Set(r.exact)) {
       const { source, caseInsensitive } = exactOriginSource(origin);
       // nginx looks exact keys up first and case-insensitively, as the regex below reads scheme and host: the
       // browser's spelling in one lookup, the other spellings (a port written out, leading zeros) by the regex.
@@ -106,13 +106,19 @@ function originMap(routes: readonly EdgeRoute[]): string {
  */
 function preflightMaps(routes: readonly EdgeRoute[]): string[] {
   const methodEntries: Array<readonly [string, string]> = [];
-  const headerEntries: Array<readonly [string, string]> = [
-    ['~^\\d+\\|$', '1'], ...REQUEST_HEADERS_TOO_LARGE.map((s) => [`~^\\d+\\|${s}`, '0'] as const),
-  ];
+  // Exact keys are looked up before any regex: an empty list or one allowed name (within every limit) costs no
+  // regex. The length limit comes first, so the list regex never reads more than 2048 characters; the count
+  // limits are read only for a list of allowed names (a list with another name is refused either way).
+  const [tooLong, ...tooMany] = REQUEST_HEADERS_TOO_LARGE;
+  const headerEntries: Array<readonly [string, string]> = [];
+  const headerRegexes: Array<readonly [string, string]> = [[`~^\\d+\\|${tooLong!}`, '0']];
   routes.forEach((r, i) => {
     if (r.disabled) return;
     methodEntries.push([`~^${i}\\|${methodsSource(r.methods)}$`, '1']);
-    headerEntries.push([`~*^${i}\\|${allowedHeadersSource(r.allowedHeaders)}`, '1']);
+    // Names are lower-case; the key is matched case-insensitively, as the regex reads them.
+    const names = [...new Set(r.allowedHeaders)].filter((n) => `${i}|${n}`.length <= HASH_KEY_MAX).slice(0, HASH_KEYS_MAX);
+    headerEntries.push([`${i}|`, '1'], ...names.map((n) => [`${i}|${n}`, '1'] as const));
+    headerRegexes.push([`~*^${i}\\|${allowedHeadersSource(r.allowedHeaders)}`, '$cors_headers_within_limits']);
   });
   return [
     // An exact key is matched case-insensitively, but nginx answers 400 to a method with a lower-case letter
@@ -124,9 +130,10 @@ function preflightMaps(routes: readonly EdgeRoute[]): string[] {
     map('$cors_origin_ok$cors_method_ok$cors_headers_ok$cors_pna_asked', 'cors_preflight_checks', [['1110', 'allow']], 'deny'),
     map('$cors_granted_origin', 'cors_origin_ok', [['', '0']], '1'),
     map('$cors_route|$http_access_control_request_method', 'cors_method_ok', methodEntries, '0'),
-    map('$cors_route|$http_access_control_request_headers', 'cors_headers_ok', headerEntries, '0'),
-    // Private Network Access is not exported: a preflight that asks for it is refused.
-    map('$http_access_control_request_private_network', 'cors_pna_asked', [['~^true$', '1']], '0'),
+    map('$cors_route|$http_access_control_request_headers', 'cors_headers_ok', [...headerEntries, ...headerRegexes], '0'),
+    map('$http_access_control_request_headers', 'cors_headers_within_limits', tooMany.map((s) => [`~^${s}`, '0'] as const), '1'),
+    // Private Network Access is not exported: a preflight that asks for it is refused. Not asked (''): a hashed key, no regex.
+    map('$http_access_control_request_private_network', 'cors_pna_asked', [['', '0'], ['~^true$', '1']], '0'),
   ];
 }
 
