@@ -152,7 +152,8 @@ async function main() {
       { id: 'nginx', label: 'nginx CORS in front, proxy_pass (article: edge)', target: edge, cpu: edge },
       { id: 'enforce', label: 'cors-sentinel proxy, enforce → Flask', target: enforce, cpu: enforce },
       { id: 'observe', label: 'cors-sentinel proxy, observe → Flask (dynamic check)', target: observe, cpu: observe },
-      { id: 'nginx+logs', label: 'nginx CORS + cors-sentinel logs reading its log', target: edgeLogged, cpu: reader },
+      // cpu: the reader per line; nginxCpu: that nginx's own worker, the like-for-like base of the exported config (both log cors_json).
+      { id: 'nginx+logs', label: 'nginx CORS + cors-sentinel logs reading its log', target: edgeLogged, cpu: reader, nginxCpu: edgeLogged },
       { id: 'nginx-export', label: 'nginx, `cors-sentinel export` config (cors_json log on)', target: exportedNginx, cpu: exportedNginx },
       { id: 'nginx-export-nolog', label: 'nginx, `cors-sentinel export` config, access_log off (diagnostic)', target: exportedNginxNoLog, cpu: exportedNginxNoLog },
       { id: 'haproxy-export', label: 'HAProxy 2.6, `cors-sentinel export` config', target: exportedHaproxy, cpu: exportedHaproxy },
@@ -163,9 +164,14 @@ async function main() {
       for (const row of order) {
         await wrk(plan, { port: row.target.port, script: 'get-allowed.lua', seconds: 1, connections: CONFIG.connections }); // warm-up
         const cpuBefore = row.cpu ? cpuMs(row.cpu.pids) : 0;
+        const nginxCpuBefore = row.nginxCpu ? cpuMs(row.nginxCpu.pids) : 0;
         const r = await wrk(plan, { port: row.target.port, script: 'get-allowed.lua', seconds: CONFIG.seconds, connections: CONFIG.connections });
         const cpu = row.cpu ? cpuMs(row.cpu.pids) - cpuBefore : undefined;
-        samples[row.id].push({ round, rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, errors: r.errors + r.status, cpuUsPerReq: cpu === undefined ? undefined : (cpu * 1000) / r.requests });
+        const nginxCpu = row.nginxCpu ? cpuMs(row.nginxCpu.pids) - nginxCpuBefore : undefined;
+        samples[row.id].push({
+          round, rps: r.rps, p50Us: r.p50Us, p99Us: r.p99Us, errors: r.errors + r.status, cpuUsPerReq: cpu === undefined ? undefined : (cpu * 1000) / r.requests,
+          nginxCpuUsPerReq: nginxCpu === undefined ? (cpu === undefined ? undefined : (cpu * 1000) / r.requests) : (nginxCpu * 1000) / r.requests,
+        });
         log(`round ${round + 1}/${CONFIG.rounds} ${row.id}: ${Math.round(r.rps)} rps, p50 ${(r.p50Us / 1000).toFixed(2)} ms, p99 ${(r.p99Us / 1000).toFixed(2)} ms${cpu === undefined ? '' : `, ${((cpu * 1000) / r.requests).toFixed(0)} µs CPU/req`}`);
       }
     }
@@ -201,6 +207,8 @@ function render(rows, samples) {
   for (const [a, b] of [['nginx-export', 'nginx'], ['nginx-export', 'nginx+logs'], ['nginx-export', 'enforce'], ['nginx-export-nolog', 'nginx'], ['haproxy-export', 'nginx'], ['haproxy-export', 'enforce']]) {
     lines.push(`${a} ÷ ${b}: throughput ${sameRound(a, b, 'rps').toFixed(2)}×${samples[b][0].cpuUsPerReq !== undefined && b !== 'nginx+logs' ? `, CPU per request ${sameRound(a, b, 'cpuUsPerReq').toFixed(2)}×` : ''}`);
   }
+  // Like for like: the exported config (cors_json log on) against the hand-written one with the same log, nginx's worker CPU both.
+  lines.push(`nginx-export ÷ nginx+logs, nginx worker CPU per request: ${sameRound('nginx-export', 'nginx+logs', 'nginxCpuUsPerReq').toFixed(2)}×`);
   lines.push('');
   return lines.join('\n');
 }

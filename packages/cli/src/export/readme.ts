@@ -22,7 +22,9 @@ Generated from the policy; edit the policy and export again rather than these fi
    includes the snippet too. Preflights are answered here and never reach the upstream.
 3. For metrics, log those locations with \`access_log /var/log/nginx/cors.log cors_json;\` and run
    \`cors-sentinel logs --format nginx-json --policy POLICY /var/log/nginx/cors.log\`.
-4. Check with \`nginx -t\`.
+4. In the main context of \`nginx.conf\` (outside \`http {}\`), \`pcre_jit on;\` compiles the regexes
+   the maps fall back to instead of interpreting them on every request.
+5. Check with \`nginx -t\`.
 
 Routes (most specific first, as the middleware selects them):
 
