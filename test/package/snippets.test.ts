@@ -1,5 +1,5 @@
 /** The runnable-snippet marker and the documentation checks the tarball test runs (test/package/snippets.ts). */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runSnippet, type SnippetRun } from './snippet-runner';
@@ -76,8 +76,15 @@ describe('documented imports and links', () => {
   it('finds repository paths in plain text, outside links, and the packed copy links those the package does not ship', () => {
     const md = 'see `alerts/tests/` and deploy/x.yml, [`examples/`](https://x.example/examples/), packages/cli/src/ and https://h/docs/a.md.';
     expect(plainTextPaths(md)).toEqual(['alerts/tests/', 'deploy/x.yml', 'packages/cli/src/']);
-    const packed = linkUnshippedPaths(`${md}\n\`\`\`ts\n// see docs/a.md\n\`\`\`\nthe \`alerts/\` folder`, `${ROOT}/packages/cli`);
-    expect(plainTextPaths(packed)).toEqual(['alerts/']); // shipped by the CLI: it stays as it is
+    // A package folder that ships `alerts/` (as the CLI's prepack does), not the checkout's packages/cli,
+    // whose copy exists only after a pack: the answer must not depend on which test ran first.
+    const packageDir = mkdtempSync(path.join(tmpdir(), 'packed-cli-'));
+    mkdirSync(path.join(packageDir, 'alerts'));
+    writeFileSync(path.join(packageDir, 'alerts', 'cors-sentinel-alerts.yml'), 'groups: []\n');
+    writeFileSync(path.join(packageDir, 'package.json'), JSON.stringify({ name: 'packed', files: ['alerts/'] }));
+    const packed = linkUnshippedPaths(`${md}\n\`\`\`ts\n// see docs/a.md\n\`\`\`\nthe \`alerts/\` folder`, packageDir);
+    rmSync(packageDir, { recursive: true, force: true });
+    expect(plainTextPaths(packed)).toEqual(['alerts/']); // shipped by the package: it stays as it is
     expect(packed).toContain('[`alerts/tests/`](https://github.com/cors-sentinel/cors-sentinel/blob/main/alerts/tests/)');
     expect(packed).toContain('// see https://github.com/cors-sentinel/cors-sentinel/blob/main/docs/a.md');
   });
