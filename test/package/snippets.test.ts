@@ -81,7 +81,7 @@ describe('documented imports and links', () => {
     const packageDir = mkdtempSync(path.join(tmpdir(), 'packed-cli-'));
     mkdirSync(path.join(packageDir, 'alerts'));
     writeFileSync(path.join(packageDir, 'alerts', 'cors-sentinel-alerts.yml'), 'groups: []\n');
-    writeFileSync(path.join(packageDir, 'package.json'), JSON.stringify({ name: 'packed', files: ['alerts/'] }));
+    writeFileSync(path.join(packageDir, 'package.json'), JSON.stringify({ name: 'packed', files: ['alerts/*.yml'] }));
     const packed = linkUnshippedPaths(`${md}\n\`\`\`ts\n// see docs/a.md\n\`\`\`\nthe \`alerts/\` folder`, packageDir);
     rmSync(packageDir, { recursive: true, force: true });
     expect(plainTextPaths(packed)).toEqual(['alerts/']); // shipped by the package: it stays as it is
