@@ -67,7 +67,7 @@ const cpuMs = (u) => (u.user + u.system) / 1000;
 function main() {
   const { readEvidencePieces, foldFile, emptyView } = require(join(DIST, 'evidence-input.js'));
   const { suggestFrom } = require(join(DIST, 'cli.js'));
-  const reuse = process.env.SUGGEST_BENCH_DIR;
+  const reuse = process.env.SUGGEST_BENCH_DIR || undefined;
   const dir = reuse ?? mkdtempSync(join(tmpdir(), 'suggest-bench-'));
   let paths;
   if (reuse) {

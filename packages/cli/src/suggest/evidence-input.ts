@@ -173,8 +173,11 @@ function foldCompact(view: EvidenceView, file: CompactEvidenceFile): void {
     let day = 0;
     for (let i = 0; i < days.length; i++) {
       const text = dayText((day += days[i] as number));
-      origin.days.add(text);
-      use.days.add(text);
+      // The origin's days include its routes' days: a day the route has is one the origin has (one lookup, not two).
+      if (!use.days.has(text)) {
+        use.days.add(text);
+        origin.days.add(text);
+      }
     }
     use.preflight.allowed += e[5];
     use.preflight.rejected += e[6];
