@@ -39,9 +39,9 @@ function layoutOf(text: string): { head: Record<string, unknown>; start: number;
  * Calls `visit` with the evidence in `text`, validated, as one or more pieces that together are the file:
  * the first carries its head (instances, days, dropped), the others an empty one and the same tables.
  * Throws EvidenceFormatError (after visiting the pieces before the problem: a caller folding them drops
- * its result) for a file readEvidence refuses.
+ * its result) for a file readEvidence refuses. `chunk`: records per piece (tests make it small).
  */
-export function readEvidenceChunks(text: string, visit: (piece: ReadEvidence) => void): void {
+export function readEvidenceChunks(text: string, visit: (piece: ReadEvidence) => void, chunk = CHUNK): void {
   const layout = layoutOf(text);
   if (layout === undefined) {
     visit(readEvidence(text));
@@ -59,7 +59,7 @@ export function readEvidenceChunks(text: string, visit: (piece: ReadEvidence) =>
   let visited = 0;
   let at = layout.start;
   while (at < layout.end) {
-    const stop = chunkEnd(text, at, layout.end);
+    const stop = chunkEnd(text, at, layout.end, chunk);
     let entries: unknown;
     try {
       entries = JSON.parse(`[${text.slice(at, text.charCodeAt(stop - 1) === 0x2c ? stop - 1 : stop)}]`);
@@ -81,10 +81,10 @@ export function readEvidenceChunks(text: string, visit: (piece: ReadEvidence) =>
   if (visited === 0) visit({ version: 2, file: piece([], true) });
 }
 
-/** The end of the run of up to CHUNK lines from `at`, at a line that ends with a comma (or at `end`). */
-function chunkEnd(text: string, at: number, end: number): number {
+/** The end of the run of up to `chunk` lines from `at`, at a line that ends with a comma (or at `end`). */
+function chunkEnd(text: string, at: number, end: number, chunk: number): number {
   let stop = at;
-  for (let lines = 0; lines < CHUNK; ) {
+  for (let lines = 0; lines < chunk; ) {
     const next = text.indexOf('\n', stop + 1);
     if (next < 0 || next >= end) return end;
     stop = next;
