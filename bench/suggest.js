@@ -10,7 +10,9 @@
  * Knobs: SUGGEST_BENCH_RECORDS (10000000), SUGGEST_BENCH_FILES (50: one per instance),
  * SUGGEST_BENCH_PAIRS (distinct (route, origin) pairs over all files, 200000), SUGGEST_BENCH_KEEP=1
  * keeps the generated files (their directory is printed), SUGGEST_BENCH_DIR=<dir> reads the web-*.json
- * files a kept run left there instead of writing new ones.
+ * files a kept run left there instead of writing new ones, SUGGEST_BENCH_VERSION=1 writes the files in
+ * the version 1 format (entries as objects) instead of the version 2 the writers write (evidenceText).
+ * SUGGEST_BENCH_RECORDS=200000 SUGGEST_BENCH_FILES=2 is a quick run.
  */
 'use strict';
 const { mkdtempSync, writeFileSync, rmSync, statSync, readdirSync } = require('node:fs');
@@ -24,6 +26,7 @@ const PAIRS = Number(process.env.SUGGEST_BENCH_PAIRS ?? 200_000);
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
 const ROUTES = ['*', '/api/*', '/admin/*', '/public/*'];
+const VERSION = Number(process.env.SUGGEST_BENCH_VERSION ?? 2);
 
 const dayOf = (ms) => new Date(ms).toISOString().slice(0, 10);
 
@@ -39,6 +42,7 @@ function entry(i, instance) {
 }
 
 function writeFiles(dir) {
+  const { evidenceText } = require(join(__dirname, '../packages/cors-sentinel/dist/cjs/evidence/file.js'));
   const perFile = Math.ceil(RECORDS / FILES);
   const paths = [];
   let bytes = 0;
@@ -50,7 +54,8 @@ function writeFiles(dir) {
     for (let k = 0; k < count; k++) entries[k] = entry((f * 7919 + k) % PAIRS, instance);
     const days = Array.from({ length: 35 }, (_, d) => dayOf(START + d * DAY));
     const path = join(dir, `${instance.replace(':', '-')}.json`);
-    writeFileSync(path, JSON.stringify({ format: 'cors-sentinel-evidence', version: 1, instances: { [instance]: { firstSeen: START, lastSeen: START + 35 * DAY } }, days, entries, dropped: { requests: 0, pairs: 0 } }));
+    const file = { format: 'cors-sentinel-evidence', version: VERSION, instances: { [instance]: { firstSeen: START, lastSeen: START + 35 * DAY } }, days, entries, dropped: { requests: 0, pairs: 0 } };
+    writeFileSync(path, VERSION === 1 ? JSON.stringify(file) : evidenceText(file));
     bytes += statSync(path).size;
     paths.push(path);
   }
@@ -60,16 +65,16 @@ function writeFiles(dir) {
 const cpuMs = (u) => (u.user + u.system) / 1000;
 
 function main() {
-  const { parseEvidenceFile, foldFile, emptyView } = require(join(DIST, 'evidence-input.js'));
+  const { readEvidencePieces, foldFile, emptyView } = require(join(DIST, 'evidence-input.js'));
   const { suggestFrom } = require(join(DIST, 'cli.js'));
-  const reuse = process.env.SUGGEST_BENCH_DIR;
+  const reuse = process.env.SUGGEST_BENCH_DIR || undefined;
   const dir = reuse ?? mkdtempSync(join(tmpdir(), 'suggest-bench-'));
   let paths;
   if (reuse) {
     paths = readdirSync(dir).filter((f) => /^web-.*\.json$/.test(f)).map((f) => join(dir, f));
     console.log(`reading the ${paths.length} evidence files already in ${dir}`);
   } else {
-    console.log(`writing ${RECORDS} records in ${FILES} files (${PAIRS} distinct pairs) under ${dir} …`);
+    console.log(`writing ${RECORDS} records in ${FILES} version ${VERSION} files (${PAIRS} distinct pairs) under ${dir} …`);
     const written = writeFiles(dir);
     paths = written.paths;
     console.log(`  ${(written.bytes / 1e6).toFixed(0)} MB on disk, ${(written.bytes / 1e6 / FILES).toFixed(1)} MB per file`);
@@ -77,7 +82,7 @@ function main() {
   const bytes = paths.reduce((n, p) => n + statSync(p).size, 0);
 
   // One pass, as \`suggest\` runs, with the phases timed apart: parse+validate (the library's
-  // parseEvidence), the fold, then classification, wildcards, the candidate and the report.
+  // readEvidence, a few thousand records at a time), the fold, then classification, wildcards, the candidate and the report.
   let parseCpu = 0;
   let foldCpu = 0;
   const view = emptyView(paths);
@@ -85,11 +90,14 @@ function main() {
   const c0 = process.cpuUsage();
   for (const path of paths) {
     const a = process.cpuUsage();
-    const file = parseEvidenceFile(path);
-    const b = process.cpuUsage();
-    foldFile(view, file);
-    parseCpu += cpuMs(b) - cpuMs(a);
-    foldCpu += cpuMs(process.cpuUsage()) - cpuMs(b);
+    let fileFold = 0;
+    readEvidencePieces(path, (piece) => {
+      const b = process.cpuUsage();
+      foldFile(view, piece);
+      fileFold += cpuMs(process.cpuUsage()) - cpuMs(b);
+    });
+    foldCpu += fileFold;
+    parseCpu += cpuMs(process.cpuUsage()) - cpuMs(a) - fileFold;
   }
   const readWall = Date.now() - t0;
   const c1 = process.cpuUsage();

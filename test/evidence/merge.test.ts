@@ -1,4 +1,5 @@
 import { emptyEvidence, mergeEvidence } from '../../packages/cors-sentinel/src/evidence/merge';
+import { evidenceText } from '../../packages/cors-sentinel/src/evidence/file';
 import { EvidenceFormatError, parseEvidence } from '../../packages/cors-sentinel/src/evidence/parse';
 import type { EvidenceEntry, EvidenceFile } from '../../packages/cors-sentinel/src/evidence/format';
 
@@ -40,7 +41,14 @@ describe('evidence files merge across instances and restarts', () => {
 
   it('reads back what it writes', () => {
     const f = mergeEvidence([file([entry()], 'a:1', T0, T0)]);
-    expect(parseEvidence(JSON.stringify(f))).toEqual(f);
+    expect(parseEvidence(evidenceText(f))).toEqual(f);
+  });
+
+  it('reads version 1 (entries as objects) as the same evidence as version 2', () => {
+    const f = mergeEvidence([file([entry(), entry({ route: '*', days: ['2026-11-03', '2026-11-01'] })], 'a:1', T0, T0)]);
+    const v1 = parseEvidence(JSON.stringify({ ...f, version: 1 }));
+    expect(v1.entries[1]?.days).toEqual(['2026-11-01', '2026-11-03']);
+    expect(parseEvidence(evidenceText(v1))).toEqual(v1);
   });
 });
 
@@ -48,8 +56,8 @@ describe('a file that is not evidence is refused, never read as "nothing seen"',
   it.each([
     ['not JSON', '{', /not JSON/],
     ['another JSON document', '{"origins": []}', /format: must be "cors-sentinel-evidence"/],
-    ['a newer version', JSON.stringify({ ...emptyEvidence(), version: 2 }), /version: 2 is not supported/],
-    ['bad counts, days and routes, all named', JSON.stringify({ ...emptyEvidence(), days: ['yesterday'], entries: [{ ...entry(), route: '', preflight: { allowed: -1, rejected: 0 } }] }),
+    ['a newer version', JSON.stringify({ ...emptyEvidence(), version: 3 }), /version: 3 is not supported/],
+    ['bad counts, days and routes, all named', JSON.stringify({ ...emptyEvidence(), version: 1, days: ['yesterday'], entries: [{ ...entry(), route: '', preflight: { allowed: -1, rejected: 0 } }] }),
       /days: must be a list of UTC days[^]*entries\[0\]\.route: must be a non-empty string[^]*entries\[0\]\.preflight\.allowed/],
   ])('%s', (_name, text, message) => {
     expect(() => parseEvidence(text)).toThrow(EvidenceFormatError);

@@ -16,7 +16,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'suggest', 
 const good = join(dir, 'good.json');
 const day = new Date(START).toISOString().slice(0, 10);
 writeFileSync(good, JSON.stringify({
-  ...emptyEvidence(), instances: { 'web-1:1': { firstSeen: START, lastSeen: START + DAY_MS - 1 } }, days: [day],
+  ...emptyEvidence(), version: 1, instances: { 'web-1:1': { firstSeen: START, lastSeen: START + DAY_MS - 1 } }, days: [day],
   entries: [{
     route: '*', origin: 'https://app.example.com', firstSeen: START, lastSeen: START + 1000, days: [day], preflight: { allowed: 1, rejected: 0 },
     actual: { allowed: 3, rejected: 0 }, methods: { GET: 3, PUT: 1 }, headers: { 'content-type': 1 }, credentialedGrants: 0, secFetchSite: { 'same-site': 4 }, instances: ['web-1:1'],
@@ -48,7 +48,7 @@ describe('cors-sentinel suggest (process)', () => {
 
   it('an invalid evidence file exits 1 with the EvidenceFormatError text', () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ...emptyEvidence(), entries: [{ route: '*', origin: 'https://a.example.com', days: ['yesterday'] }] }));
+    writeFileSync(bad, JSON.stringify({ ...emptyEvidence(), version: 1, entries: [{ route: '*', origin: 'https://a.example.com', days: ['yesterday'] }] }));
     const r = run('--evidence', bad, '--out', 'c.yaml');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`--evidence ${bad}: not a valid cors-sentinel evidence file:`);

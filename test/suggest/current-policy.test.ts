@@ -3,6 +3,7 @@
  * (which stays as it was), the diff names what changes, configured origins not seen are unused only
  * once the evidence reaches --min-days, and pinned origins (keep marker or --keep) stay.
  */
+import { evidenceText } from '../../packages/cors-sentinel/src/evidence/file';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'suggest-policy-'));
 const { files, recorded } = generate();
 const evidence = files.map((f, i) => {
   const path = join(dir, `instance-${i}.json`);
-  writeFileSync(path, JSON.stringify(f));
+  writeFileSync(path, evidenceText(f));
   return path;
 });
 

@@ -7,6 +7,7 @@
  * reflecting nginx's log, `corsObserver` over a socket, the enforcing middleware) is
  * replay.server.test.ts.
  */
+import { evidenceText } from '../../packages/cors-sentinel/src/evidence/file';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'suggest-replay-'));
 const { files, recorded } = generate();
 const evidence = files.map((f, i) => {
   const path = join(dir, `instance-${i}.json`);
-  writeFileSync(path, JSON.stringify(f));
+  writeFileSync(path, evidenceText(f));
   return path;
 });
 const TRUST = ['example.com', 'example-store.net'];
@@ -104,5 +105,20 @@ describe('suggest on 35 days of permissive traffic', () => {
   it('says how complete the evidence is', () => {
     expect(result.completeness).toMatchObject({ windowDays: 35, recordedDays: 35, instances: 2, files: 2, gapDays: [] });
     expect(result.lines[1]).toBe('window: 2026-01-27 .. 2026-03-02 (35 day(s), 35 recorded); no gap days');
+  });
+});
+
+describe('the evidence file versions', () => {
+  it('version 1 files (entries as objects) and the version 2 files the writers write give the same suggestion', () => {
+    const v1 = files.map((f, i) => {
+      const path = join(dir, `instance-${i}.v1.json`);
+      writeFileSync(path, JSON.stringify({ ...f, version: 1 }));
+      return path;
+    });
+    const run = (paths: string[], name: string) => {
+      const r = suggest({ evidence: paths, out: join(dir, `${name}.yaml`), trust: TRUST, nowMs: END - 1 });
+      return { ...r, lines: r.lines.slice(0, -1) }; // the last line names the output file
+    };
+    expect(run(v1, 'from-v1')).toEqual(run(evidence, 'from-v2'));
   });
 });

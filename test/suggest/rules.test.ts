@@ -2,6 +2,7 @@
  * The rules of `suggest` one by one: completeness (gaps, dropped, a stale window), wildcards (narrowest
  * parent, never a public suffix, never over a suspect), attack shapes, and Sec-Fetch-Site as trust.
  */
+import { evidenceText } from '../../packages/cors-sentinel/src/evidence/file';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ let n = 0;
 function run(entries: EvidenceEntry[], extra: { days?: string[]; dropped?: EvidenceFile['dropped']; trust?: string[]; nowDays?: number } = {}) {
   const file: EvidenceFile = { ...emptyEvidence(), instances: { 'a:1': { firstSeen: T0, lastSeen: T0 + 30 * DAY } }, days: extra.days ?? Array.from({ length: 31 }, (_, i) => day(i)), entries, dropped: extra.dropped ?? { requests: 0, pairs: 0 } };
   const path = join(dir, `e${++n}.json`);
-  writeFileSync(path, JSON.stringify(file));
+  writeFileSync(path, evidenceText(file));
   return suggest({ evidence: [path], out: join(dir, `c${n}.yaml`), trust: extra.trust ?? ['example.com'], nowMs: T0 + (extra.nowDays ?? 30) * DAY + 1000 });
 }
 const everyDay = Array.from({ length: 31 }, (_, i) => i);

@@ -1,16 +1,19 @@
 /**
  * Reading the evidence files given to `suggest` and folding them into one view per origin.
  *
- * Each file is read and validated with the library's parseEvidence (so a bad file fails with its
+ * Each file is read and validated with the library's readEvidence (so a bad file fails with its
  * EvidenceFormatError text, naming the file), then folded into mutable accumulators and dropped before
  * the next file is read: memory holds one file's parse plus the distinct (route, origin) pairs, not
  * every file at once. The fold sums and unites exactly as mergeEvidence does (a pair seen by two
  * instances or across a restart is one pair); it mutates in place instead of copying per merge, because
- * `suggest` folds millions of records and mergeEntry allocates a new entry each time.
+ * `suggest` folds millions of records and mergeEntry allocates a new entry each time. A version 2 file
+ * is folded from its compact records as they are (no EvidenceEntry is made): its names come from the
+ * file's tables, so each is hashed once per file, not once per record.
  */
 import { readFileSync } from 'node:fs';
-import { EvidenceFormatError, parseEvidence } from 'cors-sentinel/internal/evidence/parse';
-import type { EvidenceEntry, EvidenceFile, OutcomeCounts } from 'cors-sentinel/internal/evidence/format';
+import { readEvidenceChunks } from 'cors-sentinel/internal/evidence/chunks';
+import { EvidenceFormatError, type ReadEvidence } from 'cors-sentinel/internal/evidence/parse';
+import type { CompactEvidenceFile, EvidenceEntry, EvidenceFile, OutcomeCounts } from 'cors-sentinel/internal/evidence/format';
 
 /** A file `suggest` cannot use (missing, unreadable, not evidence): exit 1, the message names the file. */
 export class SuggestInputError extends Error {
@@ -60,11 +63,16 @@ export function emptyView(files: readonly string[] = []): EvidenceView {
 /** Reads and folds every file; a missing, unreadable or invalid file stops the run with its name. */
 export function readEvidenceFiles(paths: readonly string[]): EvidenceView {
   const view = emptyView(paths);
-  for (const path of paths) foldFile(view, parseEvidenceFile(path));
+  for (const path of paths) readEvidencePieces(path, (piece) => foldFile(view, piece));
   return view;
 }
 
-export function parseEvidenceFile(path: string): EvidenceFile {
+/**
+ * Reads one file and calls `visit` with its validated pieces (readEvidenceChunks: a large file is parsed
+ * a few thousand records at a time). An invalid file throws SuggestInputError after some pieces may have
+ * been visited: the run stops, and what was folded is dropped with it.
+ */
+export function readEvidencePieces(path: string, visit: (piece: ReadEvidence) => void): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -75,15 +83,20 @@ export function parseEvidenceFile(path: string): EvidenceFile {
     throw new SuggestInputError(`cors-sentinel suggest: --evidence ${path}: cannot read it: ${why}`);
   }
   try {
-    return parseEvidence(text);
+    readEvidenceChunks(text, visit);
   } catch (err) {
     if (err instanceof EvidenceFormatError) throw new SuggestInputError(`cors-sentinel suggest: --evidence ${path}: ${err.message}`);
     throw err;
   }
 }
 
-/** Folds one parsed file into the view (in place). */
-export function foldFile(view: EvidenceView, file: EvidenceFile): void {
+/** Folds one read file into the view (in place). */
+export function foldFile(view: EvidenceView, read: ReadEvidence): void {
+  if (read.version === 2) foldCompact(view, read.file);
+  else foldEntries(view, read.file);
+}
+
+function foldHead(view: EvidenceView, file: EvidenceFile | CompactEvidenceFile): void {
   for (const [name, span] of Object.entries(file.instances)) {
     const seen = view.instances.get(name);
     if (seen) {
@@ -95,28 +108,38 @@ export function foldFile(view: EvidenceView, file: EvidenceFile): void {
   view.dropped.requests += file.dropped.requests;
   view.dropped.pairs += file.dropped.pairs;
   view.records += file.entries.length;
+}
+
+function foldEntries(view: EvidenceView, file: EvidenceFile): void {
+  foldHead(view, file);
   for (const entry of file.entries) foldEntry(view, entry);
 }
 
-function foldEntry(view: EvidenceView, e: EvidenceEntry): void {
-  let origin = view.origins.get(e.origin);
+/** The accumulator of (route, origin), made on its first record; its origin's span widened to [firstSeen, lastSeen]. */
+function useOf(view: EvidenceView, originName: string, route: string, firstSeen: number, lastSeen: number): { origin: OriginEvidence; use: RouteUse } {
+  let origin = view.origins.get(originName);
   if (origin === undefined) {
-    origin = { origin: e.origin, routes: new Map(), firstSeen: e.firstSeen, lastSeen: e.lastSeen, days: new Set() };
-    view.origins.set(e.origin, origin);
+    origin = { origin: originName, routes: new Map(), firstSeen, lastSeen, days: new Set() };
+    view.origins.set(originName, origin);
   }
-  origin.firstSeen = Math.min(origin.firstSeen, e.firstSeen);
-  origin.lastSeen = Math.max(origin.lastSeen, e.lastSeen);
-  for (const day of e.days) origin.days.add(day);
-  let use = origin.routes.get(e.route);
+  if (firstSeen < origin.firstSeen) origin.firstSeen = firstSeen;
+  if (lastSeen > origin.lastSeen) origin.lastSeen = lastSeen;
+  let use = origin.routes.get(route);
   if (use === undefined) {
     use = {
-      route: e.route, firstSeen: e.firstSeen, lastSeen: e.lastSeen, days: new Set(), preflight: { allowed: 0, rejected: 0 }, actual: { allowed: 0, rejected: 0 },
+      route, firstSeen, lastSeen, days: new Set(), preflight: { allowed: 0, rejected: 0 }, actual: { allowed: 0, rejected: 0 },
       methods: new Map(), headers: new Map(), credentialedGrants: 0, secFetchSite: new Map(), instances: new Set(),
     };
-    origin.routes.set(e.route, use);
+    origin.routes.set(route, use);
   }
-  use.firstSeen = Math.min(use.firstSeen, e.firstSeen);
-  use.lastSeen = Math.max(use.lastSeen, e.lastSeen);
+  if (firstSeen < use.firstSeen) use.firstSeen = firstSeen;
+  if (lastSeen > use.lastSeen) use.lastSeen = lastSeen;
+  return { origin, use };
+}
+
+function foldEntry(view: EvidenceView, e: EvidenceEntry): void {
+  const { origin, use } = useOf(view, e.origin, e.route, e.firstSeen, e.lastSeen);
+  for (const day of e.days) origin.days.add(day);
   for (const day of e.days) use.days.add(day);
   use.preflight.allowed += e.preflight.allowed;
   use.preflight.rejected += e.preflight.rejected;
@@ -127,6 +150,53 @@ function foldEntry(view: EvidenceView, e: EvidenceEntry): void {
   addCounts(use.secFetchSite, e.secFetchSite);
   use.credentialedGrants += e.credentialedGrants;
   for (const instance of e.instances) use.instances.add(instance);
+}
+
+/** `YYYY-MM-DD` of epoch days, made once per day for the whole run. */
+const dayTexts = new Map<number, string>();
+function dayText(day: number): string {
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    text = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    dayTexts.set(day, text);
+  }
+  return text;
+}
+
+/** A version 2 file's records (layout: CompactEntry in cors-sentinel's evidence/format.ts), validated by readEvidence. */
+function foldCompact(view: EvidenceView, file: CompactEvidenceFile): void {
+  foldHead(view, file);
+  const { routes, names } = file;
+  for (const e of file.entries) {
+    const { origin, use } = useOf(view, e[1], routes[e[0]] as string, e[2], e[2] + e[3]);
+    const days = e[4];
+    let day = 0;
+    for (let i = 0; i < days.length; i++) {
+      const text = dayText((day += days[i] as number));
+      // The origin's days include its routes' days: a day the route has is one the origin has (one lookup, not two).
+      if (!use.days.has(text)) {
+        use.days.add(text);
+        origin.days.add(text);
+      }
+    }
+    use.preflight.allowed += e[5];
+    use.preflight.rejected += e[6];
+    use.actual.allowed += e[7];
+    use.actual.rejected += e[8];
+    use.credentialedGrants += e[9];
+    addTally(use.methods, e[10], names);
+    addTally(use.headers, e[11], names);
+    addTally(use.secFetchSite, e[12], names);
+    const instances = e[13];
+    for (let i = 0; i < instances.length; i++) use.instances.add(names[instances[i] as number] as string);
+  }
+}
+
+function addTally(into: Map<string, number>, t: readonly number[], names: readonly string[]): void {
+  for (let i = 0; i < t.length; i += 2) {
+    const name = names[t[i] as number] as string;
+    into.set(name, (into.get(name) ?? 0) + (t[i + 1] as number));
+  }
 }
 
 function addCounts(into: Map<string, number>, from: Readonly<Record<string, number>>): void {

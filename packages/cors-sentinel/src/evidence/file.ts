@@ -8,6 +8,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { EvidenceFile } from './format';
+import { compactText } from './compact';
 import { parseEvidence } from './parse';
 
 /** The file's evidence; undefined when there is no file yet. Throws for an unreadable or invalid one (EvidenceFormatError). */
@@ -22,12 +23,10 @@ export function readEvidenceFile(path: string): EvidenceFile | undefined {
   return parseEvidence(text);
 }
 
-/** The file's text: one entry per line, so that a person can read and diff it. */
+/** The file's text (version 2): one record per line, so that a person can read and diff it. */
 export function evidenceText(file: EvidenceFile): string {
-  const { entries, ...head } = file;
-  const lines = entries.map((e) => JSON.stringify(e));
-  const start = JSON.stringify({ ...head, entries: [] }).slice(0, -3); // `…,"entries":`
-  return `${start}[${lines.length === 0 ? '' : `\n${lines.join(',\n')}\n`}]}\n`;
+  // Version 2 (compact.ts): every writer goes through here, so every writer writes the same version.
+  return compactText(file);
 }
 
 let sequence = 0;

@@ -1,8 +1,15 @@
 /**
  * Validating an evidence file read from disk: every problem is reported together with its path, and a
  * file that is not evidence (another JSON, a newer version) is refused rather than read as "nothing seen".
+ *
+ * Validation works on the parsed JSON in place and copies nothing: `suggest` reads millions of records,
+ * and copying each one (as this once did) cost twice JSON.parse itself. Paths are built only for a
+ * problem, never for a good value. The one change made in place is sorting a list of days written
+ * unsorted (our writers sort them; the format promises sorted days to readers).
  */
-import { EVIDENCE_FORMAT, EVIDENCE_VERSION, type EvidenceEntry, type EvidenceFile, type OutcomeCounts } from './format';
+import { Checker, isObject } from './check';
+import { checkCompact, expandCompact } from './compact';
+import { EVIDENCE_FORMAT, EVIDENCE_VERSION, READABLE_VERSIONS, type CompactEvidenceFile, type EvidenceFile } from './format';
 
 export class EvidenceFormatError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -11,70 +18,14 @@ export class EvidenceFormatError extends Error {
   }
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+/** A validated file as read: version 1 is already an EvidenceFile; version 2 is kept compact. */
+export type ReadEvidence = { readonly version: 1; readonly file: EvidenceFile } | { readonly version: 2; readonly file: CompactEvidenceFile };
 
-class Checker {
-  readonly problems: string[] = [];
-  fail(path: string, what: string): void {
-    if (this.problems.length < 20) this.problems.push(`${path}: ${what}`);
-  }
-  count(v: unknown, path: string): number {
-    if (isCount(v)) return v;
-    this.fail(path, 'must be a non-negative integer');
-    return 0;
-  }
-  time(v: unknown, path: string): number {
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-    this.fail(path, 'must be a time in epoch milliseconds');
-    return 0;
-  }
-  days(v: unknown, path: string): string[] {
-    if (isStringList(v) && v.every((d) => DAY.test(d))) return [...v].sort();
-    this.fail(path, 'must be a list of UTC days (YYYY-MM-DD)');
-    return [];
-  }
-  strings(v: unknown, path: string): string[] {
-    if (isStringList(v)) return v;
-    this.fail(path, 'must be a list of strings');
-    return [];
-  }
-  counts(v: unknown, path: string): Record<string, number> {
-    if (!isObject(v)) {
-      this.fail(path, 'must be an object of counts');
-      return {};
-    }
-    const out: Record<string, number> = {};
-    for (const [k, n] of Object.entries(v)) out[k] = this.count(n, `${path}.${k}`);
-    return out;
-  }
-  outcomes(v: unknown, path: string): OutcomeCounts {
-    const o = isObject(v) ? v : {};
-    if (!isObject(v)) this.fail(path, 'must be { allowed, rejected }');
-    return { allowed: this.count(o.allowed, `${path}.allowed`), rejected: this.count(o.rejected, `${path}.rejected`) };
-  }
-  entry(v: unknown, path: string): EvidenceEntry {
-    const e = isObject(v) ? v : {};
-    if (!isObject(v)) this.fail(path, 'must be an object');
-    if (typeof e.route !== 'string' || e.route === '') this.fail(`${path}.route`, 'must be a non-empty string');
-    if (typeof e.origin !== 'string' || e.origin === '') this.fail(`${path}.origin`, 'must be a non-empty string');
-    return {
-      route: String(e.route), origin: String(e.origin),
-      firstSeen: this.time(e.firstSeen, `${path}.firstSeen`), lastSeen: this.time(e.lastSeen, `${path}.lastSeen`),
-      days: this.days(e.days, `${path}.days`),
-      preflight: this.outcomes(e.preflight, `${path}.preflight`), actual: this.outcomes(e.actual, `${path}.actual`),
-      methods: this.counts(e.methods, `${path}.methods`), headers: this.counts(e.headers, `${path}.headers`),
-      credentialedGrants: this.count(e.credentialedGrants, `${path}.credentialedGrants`),
-      secFetchSite: this.counts(e.secFetchSite, `${path}.secFetchSite`),
-      instances: this.strings(e.instances, `${path}.instances`),
-    };
-  }
-}
-
-/** The evidence in `text` (the file's content), or an EvidenceFormatError listing what is wrong. */
-export function parseEvidence(text: string): EvidenceFile {
+/**
+ * The validated evidence in `text`, in the form it was written (`suggest` folds version 2 records as they
+ * are), or an EvidenceFormatError listing what is wrong.
+ */
+export function readEvidence(text: string): ReadEvidence {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -82,22 +33,27 @@ export function parseEvidence(text: string): EvidenceFile {
     throw new EvidenceFormatError([`not JSON (${(error as Error).message})`]);
   }
   if (!isObject(raw) || raw.format !== EVIDENCE_FORMAT) throw new EvidenceFormatError([`format: must be "${EVIDENCE_FORMAT}"`]);
-  if (raw.version !== EVIDENCE_VERSION) throw new EvidenceFormatError([`version: ${String(raw.version)} is not supported (this version reads ${EVIDENCE_VERSION})`]);
-  const c = new Checker();
-  const instances: EvidenceFile['instances'] = {};
-  if (!isObject(raw.instances)) c.fail('instances', 'must be an object');
-  for (const [name, span] of Object.entries(isObject(raw.instances) ? raw.instances : {})) {
-    const s = isObject(span) ? span : {};
-    instances[name] = { firstSeen: c.time(s.firstSeen, `instances.${name}.firstSeen`), lastSeen: c.time(s.lastSeen, `instances.${name}.lastSeen`) };
+  if (!READABLE_VERSIONS.includes(raw.version as number)) {
+    throw new EvidenceFormatError([`version: ${String(raw.version)} is not supported (this version reads ${READABLE_VERSIONS.join(' and ')})`]);
   }
-  const days = c.days(raw.days, 'days');
-  const entries = Array.isArray(raw.entries) ? raw.entries.map((e, i) => c.entry(e, `entries[${i}]`)) : [];
+  const c = new Checker();
+  c.head(raw);
+  if (raw.version === 2) {
+    checkCompact(c, raw);
+    if (c.problems.length > 0) throw new EvidenceFormatError(c.problems);
+    return { version: 2, file: raw as unknown as CompactEvidenceFile };
+  }
   if (!Array.isArray(raw.entries)) c.fail('entries', 'must be a list');
-  const dropped = isObject(raw.dropped) ? raw.dropped : {};
-  const file: EvidenceFile = {
-    format: EVIDENCE_FORMAT, version: EVIDENCE_VERSION, instances, days, entries,
-    dropped: { requests: c.count(dropped.requests, 'dropped.requests'), pairs: c.count(dropped.pairs, 'dropped.pairs') },
-  };
+  else for (let i = 0; i < raw.entries.length; i++) c.entry(raw.entries[i], i);
   if (c.problems.length > 0) throw new EvidenceFormatError(c.problems);
-  return file;
+  // Valid: the parsed object is the file (extra fields a writer added are not read, and not written back).
+  const file = raw as unknown as EvidenceFile;
+  file.version = EVIDENCE_VERSION;
+  return { version: 1, file };
+}
+
+/** The evidence in `text` (the file's content, version 1 or 2), or an EvidenceFormatError listing what is wrong. */
+export function parseEvidence(text: string): EvidenceFile {
+  const read = readEvidence(text);
+  return read.version === 2 ? expandCompact(read.file) : read.file;
 }
