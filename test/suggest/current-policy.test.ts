@@ -125,7 +125,7 @@ describe('suggest --policy', () => {
     run('reported', { report: reportPath });
     const report = JSON.parse(readFileSync(reportPath, 'utf8'));
     const app = report.origins.find((o: { origin: string }) => o.origin === 'https://app.example.com');
-    expect(app).toMatchObject({ tier: 'kept-steady', decision: 'allow', routes: ['/api/*'], days: 35, firstSeen: '2026-01-27T08:00:00.000Z' });
+    expect(app).toMatchObject({ tier: 'kept-steady', decision: 'allow', routes: ['/api/*'], days: 35, firstSeen: '2026-01-27T09:00:00.000Z' });
     expect(app.counts).toMatchObject({ preflightAllowed: expect.any(Number), actualAllowed: expect.any(Number), credentialedGrants: expect.any(Number) });
     expect(report.completeness).toMatchObject({ windowDays: 35, instances: 2 });
   });
