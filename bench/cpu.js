@@ -41,8 +41,7 @@ const median = (xs) => {
 
 async function cpuMicros(server) {
   const r = await get(server.port + 1000, '/cpu', {}, 'GET', true);
-  const u = JSON.parse(r.body);
-  return u.user + u.system;
+  return JSON.parse(r.body); // { user, system } µs
 }
 
 async function main() {
@@ -63,8 +62,11 @@ async function main() {
           const before = await cpuMicros(server);
           const s = await wrk(plan, { port: server.port, script, seconds: SECONDS, connections: CONNECTIONS });
           const after = await cpuMicros(server);
-          ((samples[server.kind] ??= {})[workload] ??= []).push({ rps: s.rps, us: (after - before) / s.requests, round });
-          process.stderr.write(`round ${round + 1}/${ROUNDS} ${workload} ${server.kind}: ${Math.round(s.rps)} rps, ${((after - before) / s.requests).toFixed(2)} µs CPU/request\n`);
+          // User and system apart: callgrind (bench:instructions) sees user space only.
+          const user = (after.user - before.user) / s.requests;
+          const sys = (after.system - before.system) / s.requests;
+          ((samples[server.kind] ??= {})[workload] ??= []).push({ rps: s.rps, us: user + sys, user, sys, round });
+          process.stderr.write(`round ${round + 1}/${ROUNDS} ${workload} ${server.kind}: ${Math.round(s.rps)} rps, ${(user + sys).toFixed(2)} µs CPU/request (user ${user.toFixed(2)}, system ${sys.toFixed(2)})\n`);
         }
       }
     }
@@ -80,28 +82,30 @@ function report(kinds, samples, load, plan) {
     `Server CPU per request (process.cpuUsage() of the server, per wrk run), ${ROUNDS} rounds × ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ` +
       `${plan.pin ? 'server on CPU 0, wrk on CPU 1' : 'unpinned'}; load average ${load[0]} at start, ${load[1]} at end; Node ${benchNodeVersion()}.`,
     '',
-    '| server | workload | rps (median) | µs CPU/request (median) | range |',
-    '|---|---|---:|---:|---:|',
+    '| server | workload | rps (median) | µs CPU/request (median) | range | user / system µs (medians) |',
+    '|---|---|---:|---:|---:|---:|',
   ];
   for (const kind of kinds) {
     for (const [workload] of WORKLOADS) {
       const xs = samples[kind]?.[workload] ?? [];
       const us = xs.map((x) => x.us);
-      lines.push(`| ${kind} | ${workload} | ${Math.round(median(xs.map((x) => x.rps)))} | ${median(us).toFixed(2)} | ${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)} |`);
+      const split = `${median(xs.map((x) => x.user)).toFixed(2)} / ${median(xs.map((x) => x.sys)).toFixed(2)}`;
+      lines.push(`| ${kind} | ${workload} | ${Math.round(median(xs.map((x) => x.rps)))} | ${median(us).toFixed(2)} | ${Math.min(...us).toFixed(2)}–${Math.max(...us).toFixed(2)} | ${split} |`);
     }
   }
   lines.push('', 'Same-round comparisons (median over rounds of the per-round difference / ratio):', '');
-  lines.push('| server | against | workload | extra µs CPU/request | throughput × | CPU efficiency × |', '|---|---|---|---:|---:|---:|');
+  lines.push('| server | against | workload | extra µs CPU/request | of which user / system | throughput × | CPU efficiency × |', '|---|---|---|---:|---:|---:|---:|');
   for (const [base, other] of PAIRS) {
     if (!samples[base] || !samples[other]) continue;
     for (const [workload] of WORKLOADS) {
       const a = samples[base][workload];
       const b = samples[other][workload];
       const diffs = b.map((x) => x.us - (a.find((y) => y.round === x.round)?.us ?? NaN));
+      const split = ['user', 'sys'].map((k) => median(b.map((x) => x[k] - (a.find((y) => y.round === x.round)?.[k] ?? NaN))).toFixed(2)).join(' / ');
       const ratios = b.map((x) => x.rps / (a.find((y) => y.round === x.round)?.rps ?? NaN));
       // Requests per CPU-second relative to the base: base µs/request ÷ this server's µs/request.
       const efficiency = b.map((x) => (a.find((y) => y.round === x.round)?.us ?? NaN) / x.us);
-      lines.push(`| ${other} | ${base} | ${workload} | ${median(diffs).toFixed(2)} (${Math.min(...diffs).toFixed(2)}–${Math.max(...diffs).toFixed(2)}) | ${median(ratios).toFixed(2)} | ${median(efficiency).toFixed(3)} |`);
+      lines.push(`| ${other} | ${base} | ${workload} | ${median(diffs).toFixed(2)} (${Math.min(...diffs).toFixed(2)}–${Math.max(...diffs).toFixed(2)}) | ${split} | ${median(ratios).toFixed(2)} | ${median(efficiency).toFixed(3)} |`);
     }
   }
   return lines.join('\n');

@@ -19,6 +19,9 @@
  * Two things inflate the sentinel's counts a little: under valgrind a request takes ~50× longer, so
  * once-per-interval work (the violation log's summary line, label-guard windows) lands on fewer
  * requests per tick than in production.
+ * Each window also counts the server's scavenges and full GCs (`--trace-gc` lines on its stdout): extra
+ * garbage per request shows there, and the instructions of V8's GC threads are in the totals. Kinds
+ * outside the groups can be named, e.g. `'sentinel fastify, no recording'` (metrics and log off).
  * Needs valgrind (Debian package `valgrind`). Takes about 4 minutes per server on an idle machine.
  */
 const { spawn, execFileSync } = require('node:child_process');
@@ -101,18 +104,27 @@ function lastDumpTotal(dir, pid) {
   const text = fs.readFileSync(newest, 'utf8');
   const m = /^(?:totals|summary): (\d+)/m.exec(text);
   if (!m) throw new Error(`no totals in ${newest}`);
+  // BENCH_KEEP_DUMPS=<dir>: the window's dump is kept there for callgrind_annotate (e.g. V8's compiler and GC threads).
+  if (process.env.BENCH_KEEP_DUMPS) fs.copyFileSync(newest, path.join(process.env.BENCH_KEEP_DUMPS, `${path.basename(newest)}.${Date.now()}`));
   fs.unlinkSync(newest);
   return Number(m[1]);
 }
 
 async function startServer(kind, port, dir, underCallgrind) {
-  const server = [NODE, ...NODE_FLAGS, path.join(__dirname, 'server.js'), kind, String(port)];
+  // --trace-gc under callgrind: the window's scavenges and full GCs are counted from its stdout lines.
+  const server = [NODE, ...NODE_FLAGS, ...(underCallgrind ? ['--trace-gc'] : []), path.join(__dirname, 'server.js'), kind, String(port)];
   const [cmd, ...args] = underCallgrind
     ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dir}/cg.%p`, '--dump-instr=no', '--collect-jumps=no', ...server]
     : server;
   const child = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', fs.openSync(path.join(dir, `${kind.replace(/\W+/g, '_')}.log`), 'a')],
     env: { ...process.env, NODE_ENV: 'production' },
+  });
+  child.gc = { scavenges: 0, full: 0 };
+  child.stdout.on('data', (d) => {
+    const text = String(d);
+    child.gc.scavenges += text.split(': Scavenge').length - 1;
+    child.gc.full += text.split(': Mark-Compact').length - 1 + text.split(': Mark-Sweep').length - 1;
   });
   await new Promise((resolve, reject) => {
     // Valgrind starts Node slowly, and far more slowly on a loaded machine; a server that never starts is not left behind.
@@ -126,22 +138,26 @@ async function startServer(kind, port, dir, underCallgrind) {
 async function measure(kind, port, dir) {
   const child = await startServer(kind, port, dir, true);
   const perRequest = {};
+  const gc = {};
   try {
     for (const workload of Object.values(WORKLOADS)) await send(port, workload, WARMUP);
     for (let w = 0; w < WINDOWS; w++) {
       for (const [name, workload] of Object.entries(WORKLOADS)) {
         callgrindControl('-z', child.pid);
+        const before = { ...child.gc };
         await send(port, workload, REQUESTS);
         callgrindControl('-d', child.pid);
         (perRequest[name] ??= []).push(lastDumpTotal(dir, child.pid) / REQUESTS);
-        process.stderr.write(`${kind} ${name} window ${w + 1}: ${perRequest[name].at(-1).toFixed(0)} instructions/request\n`);
+        (gc[name] ??= []).push({ scavenges: child.gc.scavenges - before.scavenges, full: child.gc.full - before.full });
+        const g = gc[name].at(-1);
+        process.stderr.write(`${kind} ${name} window ${w + 1}: ${perRequest[name].at(-1).toFixed(0)} instructions/request, ${g.scavenges} scavenges, ${g.full} full GCs\n`);
       }
     }
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-  return perRequest;
+  return { perRequest, gc };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -190,21 +206,24 @@ function scaleOf(kind, results, users) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cors-bench-instructions-'));
   const results = {};
+  const gcs = {};
   let port = flag('--port', 19400);
-  for (const kind of kinds) results[kind] = await measure(kind, (port += 10), dir);
+  for (const kind of kinds) ({ perRequest: results[kind], gc: gcs[kind] } = await measure(kind, (port += 10), dir));
   const users = {};
   for (const kind of scaleKinds()) users[kind] = await userMicrosPerRequest(kind, (port += 10), dir);
   const lines = [
     `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload; Node ${benchNodeVersion(NODE)}); median, range.`,
     '',
-    '| server | workload | instructions/request | range |',
-    '|---|---|---:|---:|',
+    '| server | workload | instructions/request | range | scavenges / full GCs per 10,000 requests |',
+    '|---|---|---:|---:|---:|',
   ];
   for (const kind of kinds) {
     for (const name of Object.keys(WORKLOADS)) {
       const xs = results[kind][name];
       const native = users[kind] ? ` (${users[kind][name].toFixed(2)} µs user CPU measured natively)` : '';
-      lines.push(`| ${kind} | ${name} | ${median(xs).toFixed(0)}${native} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} |`);
+      const g = gcs[kind][name];
+      const per10k = (k) => ((g.reduce((a, x) => a + x[k], 0) / g.length) * 10_000 / REQUESTS).toFixed(1);
+      lines.push(`| ${kind} | ${name} | ${median(xs).toFixed(0)}${native} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} | ${per10k('scavenges')} / ${per10k('full')} |`);
     }
   }
   const pairs = PAIRS.filter(([a, b]) => results[a] && results[b]);

@@ -178,6 +178,10 @@ Object.assign(KINDS, {
       app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
     });
   },
+  /** The plugin with metrics and the violation log off: its request path alone (issue #32). */
+  'sentinel fastify, no recording'() {
+    return fastifyServer((app) => app.register(require('../packages/cors-sentinel/dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions({ metrics: false, logger: false })));
+  },
   /** Bare Koa 3 with one route. */
   'koa'() {
     return koaApp(undefined);
