@@ -99,6 +99,8 @@ describe('a client that disconnects while a pipelined response with a large body
       policy: { origins: ['https://app.example.com'] },
       upstreamConnections: 2,
       upstreamQueueTimeoutMs: 1000,
+      // Node 20 never closes the abandoned queued response, which the drain then waits for: keep it short.
+      drainTimeoutMs: 1000,
     });
   });
   afterAll(async () => {
