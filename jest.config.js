@@ -5,6 +5,8 @@
  * promtool. .ci/run runs them once, on the primary Node version, and the portable set on every other
  * supported version (docs/node-versions.md).
  * A new suite that starts such a server: add its path here, or name it `*.server.test.ts`.
+ * test/routing/flask-differential.test.ts starts gunicorn and still runs on every version: the path the
+ * proxy judges is read by Node's own parsers, and #23 asks for the routing differential on each.
  */
 const PRIMARY_ONLY = [
   '/test/browser/',

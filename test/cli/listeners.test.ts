@@ -61,6 +61,7 @@ describe('a listener that cannot bind ends the command with the address named', 
     ['probe --serve', () => ['probe', '--serve', taken, '--config', path.join(dir, 'probe.yml')], '--serve'],
     ['demo --port', () => ['demo', '--port', String(takenPort), '--no-traffic', '--summary-interval', '0'], '--port'],
     ['demo --metrics-port', () => ['demo', '--port', '0', '--metrics-port', String(takenPort), '--no-traffic', '--summary-interval', '0'], '--metrics-port'],
+    ['stack webhook --port', () => ['stack', 'webhook', '--host', '127.0.0.1', '--port', String(takenPort)], '--port'],
   ])('%s', async (_name, args, flag) => {
     const { code, output } = await run(args());
     expect(code).toBe(2);

@@ -4,7 +4,7 @@
  * @koa/router, and node:http with a hand router over the contract. For the attacks of the issue and a
  * seeded corpus of encoded and odd targets (./corpus.ts), the handler that runs must have been judged
  * under that handler's own CORS route — or the request refused with 400 — and nothing may be a 5xx.
- * The proxy in front of Flask/Werkzeug under gunicorn is in flask.server.test.ts.
+ * The proxy in front of Flask/Werkzeug under gunicorn is in flask-differential.test.ts.
  */
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';

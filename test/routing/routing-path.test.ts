@@ -1,7 +1,7 @@
 /**
  * The routing-path contract (src/http/routing-path.ts) as a function: each reading on the targets of
  * issue 23, and totality — no string makes any reading throw. The readings are checked against the
- * real routers in differential.test.ts and flask.server.test.ts.
+ * real routers in differential.test.ts and flask-differential.test.ts.
  */
 import fc from 'fast-check';
 import {

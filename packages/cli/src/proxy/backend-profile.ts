@@ -4,7 +4,7 @@
  * cross-origin-protection bypass on the path whose handler will run (src/http/routing-path.ts).
  *
  * `werkzeug` (Flask under gunicorn or any WSGI server) is the default and is checked against the real
- * thing (test/routing/flask.server.test.ts). The other presets follow their servers' documented
+ * thing (test/routing/flask-differential.test.ts). The other presets follow their servers' documented
  * behaviour and refuse (400) where that behaviour depends on the version or the app.
  */
 import { backendPathReader, type BackendProfile, type PathReader } from 'cors-sentinel/internal/http/routing-path';

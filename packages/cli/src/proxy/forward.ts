@@ -6,6 +6,7 @@
  * HTTP allows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import vary from 'vary';
 import { hasRequestBody, readClientBody, type ClientBody, type ClientBodyLimits, type UpstreamSlots } from './admission';
@@ -45,6 +46,10 @@ export async function forward(pool: Dispatcher, req: IncomingMessage, res: Serve
     if (!res.writableFinished) abort.abort();
   };
   res.once('close', clientGone);
+  // A pipelined response still waiting its turn hears nothing when the connection dies (Node 20): without
+  // this its exchange would hold an upstream slot for good.
+  const socket = req.socket;
+  socket.once('close', clientGone);
   try {
     const body = hasRequestBody(req) ? await readClientBody(req, settings.clientBody) : NO_BODY;
     if (body.kind === 'gone') return;
@@ -61,6 +66,7 @@ export async function forward(pool: Dispatcher, req: IncomingMessage, res: Serve
     }
   } finally {
     res.off('close', clientGone);
+    socket.off('close', clientGone);
   }
 }
 
@@ -86,11 +92,17 @@ function exchange(pool: Dispatcher, req: IncomingMessage, res: ServerResponse, b
     .then(
       () => undefined,
       (err: unknown) => {
-        if (body.kind === 'streaming' && body.pace.expired) return void (res.headersSent ? res.destroy() : refuse(res, hooks, 'client_body_too_slow'));
-        if (abort.signal.aborted || (res.destroyed && isClientGone(err))) return; // the client left: not the upstream's fault
+        if (body.kind === 'streaming' && body.pace.expired) return void (res.headersSent ? cut(res) : refuse(res, hooks, 'client_body_too_slow'));
+        if (abort.signal.aborted || (res.destroyed && isClientGone(err))) {
+          // The client left (not the upstream's fault) — or its connection is alive and Node 24 closed a
+          // pipelined response that undici destroyed while it waited its turn: that connection is cut (see cut).
+          if (!req.socket.destroyed) cut(res);
+          return;
+        }
         const kind = classifyUpstreamError(err);
         hooks.upstreamError(kind);
-        if (res.headersSent) res.destroy();
+        // undici destroys `res` itself when the backend's answer breaks after its head: no answer is possible then.
+        if (res.headersSent || res.destroyed) cut(res);
         else answer(res, statusFor(kind), kind === 'connect_timeout' || kind === 'response_timeout' ? 'Gateway Timeout' : 'Bad Gateway');
       },
     );
@@ -107,10 +119,22 @@ const REFUSALS: Readonly<Record<RefusalReason, readonly [number, string]>> = {
 export function refuse(res: ServerResponse, hooks: Pick<ForwardHooks, 'refused'>, reason: RefusalReason): void {
   hooks.refused(reason);
   const [status, text] = REFUSALS[reason];
-  if (res.headersSent || res.destroyed) return;
+  if (res.headersSent || res.destroyed) return void (res.writableFinished || cut(res));
   res.setHeader('connection', 'close');
   if (status !== 408) res.setHeader('retry-after', '1');
   answer(res, status, text);
+}
+
+/**
+ * Ends a response that can no longer be completed by cutting its connection, which is all HTTP allows
+ * once the head is out. A pipelined response still waiting for its turn has no socket yet: Node 20 and
+ * 22 destroy the connection when it gets one, Node 24 no longer does (the client would wait,
+ * unanswered, for Node's own timeouts), so the proxy does it on every version. The answers ahead of
+ * it on the connection are delivered first.
+ */
+function cut(res: ServerResponse): void {
+  res.destroy();
+  if (!res.socket) res.once('socket', (socket: Socket) => socket.destroy());
 }
 
 /** Errors undici reports when the writable (the client's response) went away first. */

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { nodeRoutingPath } from 'cors-sentinel/internal/http/routing-path';
-import { onShutdown } from '../cli-args';
+import { listen, onShutdown, parseListen } from '../cli-args';
 
 export interface ReceivedAlert {
   readonly receivedAt: string;
@@ -108,13 +108,11 @@ export async function main(argv: string[]): Promise<void> {
     },
   });
   if (values.help) return void console.log(HELP);
+  const where = parseListen(`${values.host.includes(':') ? `[${values.host}]` : values.host}:${values.port}`, '--host/--port');
   const { server } = createWebhookServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number(values.port), values.host, resolve);
-  });
-  const address = server.address();
-  console.log(`on-call webhook receiver listening on http://${values.host}:${typeof address === 'object' && address ? address.port : values.port}`);
+  // Like every long-running command: a port that cannot be bound is exit code 2 naming it, never a stack.
+  const url = await listen(server, where, '--port');
+  console.log(`on-call webhook receiver listening on ${url}`);
   await new Promise<void>((resolve) => {
     const stop = (): void => void server.close(() => resolve());
     onShutdown(stop);
