@@ -18,6 +18,7 @@ const PRIMARY_ONLY = [
   '/test/mixin/clusters\\.test\\.ts$', // promtool and vmalert -dryRun check every backend's layout
   '/test/mixin/rules\\.test\\.ts$', // promtool runs the rule tests: the same on every Node
   '/test/mixin/inhibition\\.test\\.ts$', // a real Alertmanager: the same on every Node
+  '/test/mixin/feature-alert-modules\\.test\\.ts$', // promtool runs its scenarios: the same on every Node
   '/test/observer/exporter-present\\.test\\.ts$',
   '/test/package/tarball\\.test\\.ts$',
   '/test/logs/nginx\\.test\\.ts$', // nginx itself is the subject: the same on every Node
