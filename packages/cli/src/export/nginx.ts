@@ -50,15 +50,65 @@ export function nginxHttpSnippet(plan: EdgePlan): string {
     '# cors-sentinel export (nginx): include in the http {} block. Generated: edit the policy, not this file.',
     // The reader's format, but a route with CORS off logs no Origin (the middleware counts those requests as not CORS),
     // and the path is the one routes were chosen on.
-    NGINX_LOG_FORMAT.replace('"$http_origin"', '"$cors_logged_origin"').replace('"$uri"', '"$cors_path"'),
+    logFormat(plan.routes),
     // The path as received, which proxy_pass forwards and the upstream routes on ($uri is decoded and normalised): read by the log only.
     map('$request_uri', 'cors_path', [['~^([^?]*)', '$1']], ''),
     ...routeMaps(plan.routes),
     originMap(plan.routes),
     ...preflightMaps(plan.routes),
     ...answers(plan.routes).maps,
+    ...logFields(plan.routes).maps,
     '',
   ].join('\n');
+}
+
+/**
+ * The reader's format, but a route with CORS off logs no Origin (the middleware counts those requests as not CORS),
+ * the path is the one routes were chosen on, and the answer's credentials, methods and headers are the
+ * export's own values rather than `$sent_http_*`, which nginx finds by comparing names along the response's
+ * header list (these names share 21 leading characters): ~700–2,000 instructions a field. The line says the same.
+ */
+function logFormat(routes: readonly EdgeRoute[]): string {
+  let format = NGINX_LOG_FORMAT.replace('"$http_origin"', '"$cors_logged_origin"').replace('"$uri"', '"$cors_path"');
+  for (const f of logFields(routes).fields) format = format.replace(`"$sent_http_${slug(f.name)}"`, `"${f.logged}"`);
+  return format;
+}
+
+interface LogField {
+  readonly name: string;
+  /** What the format reads: '' (never sent), or `$cors_log_…`. */
+  readonly logged: string;
+  /** The `set` line for the allowed preflight's block (undefined: none needed). */
+  readonly set?: string;
+}
+
+/**
+ * Every one of these headers is written only beside Access-Control-Allow-Origin, by the export's own
+ * `add_header` lines (the upstream's are hidden), so the value sent is: nothing when no
+ * Access-Control-Allow-Origin went out (no answer from the location, a refusal, a request nginx ended
+ * before answering); the allowed preflight's value, which its `if` block `set`s before `return`; else the
+ * actual answer's. `$sent_http_access_control_allow_origin` stays the one scan: it says whether the
+ * headers went out, and only a map on it reads the actual answer's value, so a preflight-only header
+ * costs a rejected or actual request a constant-keyed lookup and no scan.
+ */
+function logFields(routes: readonly EdgeRoute[]): { fields: LogField[]; maps: string[] } {
+  const a = answers(routes);
+  const fields: LogField[] = [];
+  const maps: string[] = [];
+  for (const name of ['Access-Control-Allow-Credentials', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers']) {
+    const actual = a.actual.find(([n]) => n === name)?.[1] ?? '';
+    const preflight = a.preflight.find(([n]) => n === name)?.[1] ?? '';
+    if (actual === '' && preflight === '') {
+      fields.push({ name, logged: '' });
+      continue;
+    }
+    const variable = `cors_log_${slug(name).replace(/^access_control_/, '')}`;
+    maps.push(actual === ''
+      ? map('0', variable, [], '')
+      : map('$sent_http_access_control_allow_origin', variable, [['', '']], actual));
+    fields.push({ name, logged: `$${variable}`, set: `set $${variable} ${q(preflight)};` });
+  }
+  return { fields, maps };
 }
 
 function routeMaps(routes: readonly EdgeRoute[]): string[] {
@@ -99,10 +149,18 @@ function originMap(routes: readonly EdgeRoute[]): string {
   return map('$cors_route|$http_origin', 'cors_granted_origin', entries, '');
 }
 
+/** The preflight statuses when every route answers alike (the verdict is then the status itself, one map less). */
+function sharedStatuses(routes: readonly EdgeRoute[]): { allow: string; deny: string } | undefined {
+  const allow = new Set(routes.map((r) => r.preflightStatus));
+  const deny = new Set(routes.map((r) => r.rejectedStatus));
+  return allow.size === 1 && deny.size === 1 ? { allow: String([...allow][0]), deny: String([...deny][0]) } : undefined;
+}
+
 /**
- * `$cors_preflight_verdict`: '' (not a preflight: OPTIONS + Origin + Access-Control-Request-Method on a
- * route with CORS), `allow` or `deny`. Each step is the value of the one before, so only a preflight
- * reads the method, header and Private Network Access maps.
+ * `$cors_preflight_verdict`, read only for OPTIONS (it is the value of `$cors_preflight_status`'s OPTIONS
+ * entry): '' (not a preflight: Origin and Access-Control-Request-Method on a route with CORS), else allowed
+ * or refused (`allow`/`deny`, or the statuses themselves when every route shares them). One map on the
+ * seven checks: each map costs a few hundred instructions, and every check is needed to allow a preflight.
  */
 function preflightMaps(routes: readonly EdgeRoute[]): string[] {
   const methodEntries: Array<readonly [string, string]> = [];
@@ -112,6 +170,10 @@ function preflightMaps(routes: readonly EdgeRoute[]): string[] {
   const [tooLong, ...tooMany] = REQUEST_HEADERS_TOO_LARGE;
   const headerEntries: Array<readonly [string, string]> = [];
   const headerRegexes: Array<readonly [string, string]> = [[`~^\\d+\\|${tooLong!}`, '0']];
+  const shared = sharedStatuses(routes);
+  // Enabled route, Origin, Access-Control-Request-Method: a preflight; then origin, method, headers allowed and no PNA asked.
+  const checks = Array.from({ length: 16 }, (_, n) => `111${n.toString(2).padStart(4, '0')}`);
+  const verdicts = checks.map((k) => [k, k === '1111110' ? shared?.allow ?? 'allow' : shared?.deny ?? 'deny'] as const);
   routes.forEach((r, i) => {
     if (r.disabled) return;
     methodEntries.push([`~^${i}\\|${methodsSource(r.methods)}$`, '1']);
@@ -121,13 +183,9 @@ function preflightMaps(routes: readonly EdgeRoute[]): string[] {
     headerRegexes.push([`~*^${i}\\|${allowedHeadersSource(r.allowedHeaders)}`, '$cors_headers_within_limits']);
   });
   return [
-    // An exact key is matched case-insensitively, but nginx answers 400 to a method with a lower-case letter
-    // before any map is read: only OPTIONS itself reaches this entry.
-    map('$request_method', 'cors_preflight_verdict', [['OPTIONS', '$cors_options_verdict']], ''),
-    map('$cors_route_enabled$cors_has_origin$cors_has_request_method', 'cors_options_verdict', [['111', '$cors_preflight_checks']], ''),
+    map('$cors_route_enabled$cors_has_origin$cors_has_request_method$cors_origin_ok$cors_method_ok$cors_headers_ok$cors_pna_asked', 'cors_preflight_verdict', verdicts, ''),
     map('$http_origin', 'cors_has_origin', [['', '0']], '1'),
     map('$http_access_control_request_method', 'cors_has_request_method', [['', '0']], '1'),
-    map('$cors_origin_ok$cors_method_ok$cors_headers_ok$cors_pna_asked', 'cors_preflight_checks', [['1110', 'allow']], 'deny'),
     map('$cors_granted_origin', 'cors_origin_ok', [['', '0']], '1'),
     map('$cors_route|$http_access_control_request_method', 'cors_method_ok', methodEntries, '0'),
     map('$cors_route|$http_access_control_request_headers', 'cors_headers_ok', [...headerEntries, ...headerRegexes], '0'),
@@ -185,9 +243,16 @@ function answers(routes: readonly EdgeRoute[]): Answers {
   const denyStatuses = [...new Set(routes.map((r) => r.rejectedStatus))];
   if (allowStatuses.some((s) => denyStatuses.includes(s))) throw new Error('an allowed and a refused preflight status are the same');
   const status = routes.flatMap((r, i) => [[`${i}|allow`, String(r.preflightStatus)], [`${i}|deny`, String(r.rejectedStatus)]] as const);
+  // An exact key is matched case-insensitively, but nginx answers 400 to a method with a lower-case letter
+  // before any map is read: only OPTIONS itself reaches this entry.
+  if (sharedStatuses(routes) !== undefined) maps.push(map('$request_method', 'cors_preflight_status', [['OPTIONS', '$cors_preflight_verdict']], ''));
+  else {
+    maps.push(
+      map('$request_method', 'cors_preflight_status', [['OPTIONS', '$cors_route_preflight_status']], ''),
+      map('$cors_route|$cors_preflight_verdict', 'cors_route_preflight_status', status, ''),
+    );
+  }
   maps.push(
-    map('$request_method', 'cors_preflight_status', [['OPTIONS', '$cors_route_preflight_status']], ''),
-    map('$cors_route|$cors_preflight_verdict', 'cors_route_preflight_status', status, ''),
     map('$cors_granted_origin', 'cors_actual_answer', [['', '']], '$cors_route'),
     map('$cors_route', 'cors_empty_body', [], ''),
   );
@@ -207,10 +272,12 @@ export function nginxLocationSnippet(plan: EdgePlan): string {
   // An empty body, as the middleware sends: a literal "" would make nginx send its error page instead.
   const ret = (s: number): string => `    return ${s === 204 ? '204' : `${s} $cors_empty_body`};`;
   const vary = a.preflight.filter(([name]) => name === 'Vary');
+  // What the log writes for the headers above (logFields): set here, where they are sent.
+  const sets = logFields(plan.routes).fields.flatMap((f) => (f.set === undefined ? [] : [`    ${f.set}`]));
   return [
     '# cors-sentinel export (nginx): include in every location that serves the API, and again in any',
     '# nested location or if-block that has add_header lines of its own.',
-    ...a.allowStatuses.flatMap((s) => [`if ($cors_preflight_status = ${s}) {`, ...addHeaders(a.preflight, '    '), ret(s), '}']),
+    ...a.allowStatuses.flatMap((s) => [`if ($cors_preflight_status = ${s}) {`, ...addHeaders(a.preflight, '    '), ...sets, ret(s), '}']),
     ...a.denyStatuses.flatMap((s) => [`if ($cors_preflight_status = ${s}) {`, ...addHeaders(vary, '    '), ret(s), '}']),
     ...addHeaders(a.actual),
     '# The edge owns CORS: a second layer behind it would send its own, conflicting headers.',
