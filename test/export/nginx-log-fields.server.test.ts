@@ -7,7 +7,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NGINX_LOG_FORMAT } from '../../packages/cli/src/logs/nginx';
 import type { CorsSentinelOptions } from '../../packages/cors-sentinel/src/policy/options';
 import { listen, rawExchange, send, type Req, type Running } from '../support/exchange';
 import { app, startEdge, type RunningEdge } from './edges';
@@ -15,16 +14,22 @@ import { APP, equivalenceVectors, POLICY, POLICY_2, PRESENCE_VECTORS } from './v
 
 jest.setTimeout(180_000);
 
-/** The format before the change: every response field a `$sent_http_*` variable. */
-const REFERENCE_FORMAT = NGINX_LOG_FORMAT.replace('cors_json', 'cors_reference')
-  .replace('"$http_origin"', '"$cors_logged_origin"').replace('"$uri"', '"$cors_path"');
+/** The exported format with every response field read as before: nginx's `$sent_http_*` variable. */
+function referenceFormat(exported: string): string {
+  const format = /^log_format cors_json .*$/m.exec(exported)?.[0];
+  if (format === undefined) throw new Error('no cors_json log_format in the export');
+  const reference = format.replace('cors_json', 'cors_reference').replace(/"(sent_http_[a-z_]+)":"[^"]*"/g, '"$1":"$$$1"');
+  expect(reference.replace('cors_reference', 'cors_json')).not.toBe(format);
+  return reference;
+}
 
 /** The exported config as written, plus the reference log beside its own. */
 const launch = (dir: string): { command: string; args: string[] } => {
   const conf = join(dir, 'nginx.conf');
   const text = readFileSync(conf, 'utf8');
   if (!text.includes('cors_reference')) {
-    writeFileSync(conf, text.replace('    access_log cors.log cors_json;', `    ${REFERENCE_FORMAT}\n    access_log cors.log cors_json;\n    access_log reference.log cors_reference;`));
+    const reference = referenceFormat(readFileSync(join(dir, 'cors-http.conf'), 'utf8'));
+    writeFileSync(conf, text.replace('    access_log cors.log cors_json;', `    ${reference}\n    access_log cors.log cors_json;\n    access_log reference.log cors_reference;`));
   }
   return { command: 'nginx', args: ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')] };
 };

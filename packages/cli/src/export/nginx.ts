@@ -69,7 +69,9 @@ export function nginxHttpSnippet(plan: EdgePlan): string {
  * header list (these names share 21 leading characters): ~700–2,000 instructions a field. The line says the same.
  */
 function logFormat(routes: readonly EdgeRoute[]): string {
-  let format = NGINX_LOG_FORMAT.replace('"$http_origin"', '"$cors_logged_origin"').replace('"$uri"', '"$cors_path"');
+  // With CORS on every route the Origin is logged as it came (a map would only copy it).
+  const origin = routes.some((r) => r.disabled) ? '"$cors_logged_origin"' : '"$http_origin"';
+  let format = NGINX_LOG_FORMAT.replace('"$http_origin"', origin).replace('"$uri"', '"$cors_path"');
   for (const f of logFields(routes).fields) format = format.replace(`"$sent_http_${slug(f.name)}"`, `"${f.logged}"`);
   return format;
 }
@@ -120,7 +122,7 @@ function routeMaps(routes: readonly EdgeRoute[]): string[] {
     // One route: nothing to choose, and a constant source costs no lookup of the request target.
     map(routeEntries.length === 0 ? '0' : '$request_uri', 'cors_route', routeEntries, String(last)),
     map('$cors_route', 'cors_route_enabled', enabled, '0'),
-    map('$cors_route_enabled', 'cors_logged_origin', [['1', '$http_origin']], ''),
+    ...(routes.some((r) => r.disabled) ? [map('$cors_route_enabled', 'cors_logged_origin', [['1', '$http_origin']], '')] : []),
   ];
 }
 
