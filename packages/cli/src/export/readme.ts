@@ -21,7 +21,10 @@ Generated from the policy; edit the policy and export again rather than these fi
    nested location or \`if\` block with \`add_header\` lines of its own loses the CORS headers unless it
    includes the snippet too. Preflights are answered here and never reach the upstream.
 3. For metrics, log those locations with \`access_log /var/log/nginx/cors.log cors_json;\` and run
-   \`cors-sentinel logs --format nginx-json --policy POLICY /var/log/nginx/cors.log\`.
+   \`cors-sentinel logs --format nginx-json --policy POLICY /var/log/nginx/cors.log\`. The format writes
+   the answer's credentials, methods and headers from the snippets' own values: the location snippet
+   hides the upstream's \`Access-Control-*\` headers for \`proxy_pass\`; behind \`fastcgi_pass\`,
+   \`uwsgi_pass\` or \`grpc_pass\`, hide them likewise (\`fastcgi_hide_header\` …).
 4. In the main context of \`nginx.conf\` (outside \`http {}\`), \`pcre_jit on;\` compiles the regexes
    the maps fall back to instead of interpreting them on every request.
 5. Check with \`nginx -t\`.
