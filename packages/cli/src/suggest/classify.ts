@@ -65,14 +65,15 @@ function classifySeen(o: number, input: ClassifyInput, burst: ReadonlySet<string
   const { view } = input;
   const totals = totalsOf(view, o);
   const c = seenRecord(view, o, totals);
-  const suspect = suspectReasons(c.origin, totals, input.trust, burst, view.origins);
+  const why = input.trust.why(c.origin);
+  const suspect = suspectReasons(c.origin, totals, input.trust, burst, view.origins, why !== undefined);
   if (input.pinned.has(c.origin)) return verdict(c, 'pinned', 'allow', ['pinned (keep marker or --keep): kept whatever the evidence says', ...suspect.map((r) => `WARNING, attack-shaped: ${r}`)]);
   if (suspect.length > 0) return verdict(c, 'suspect', 'deny', suspect);
   const history = historyOf(view.daysOf(o), input.completeness.recordedDays);
-  const trusted = input.trust.why(c.origin) ?? sameSite(totals);
+  const trusted = why ?? sameSite(totals);
   const reasons = [history.reason];
   if (trusted !== undefined) reasons.push(`trusted: ${trusted}`);
-  if (input.current !== undefined && input.trust.why(c.origin)?.startsWith('allowed by the current policy')) {
+  if (input.current !== undefined && why?.startsWith('allowed by the current policy')) {
     // Configured and used: keeping it cannot lock anyone out, whatever its history.
     return verdict(c, history.tier, 'allow', reasons);
   }
@@ -92,6 +93,21 @@ function verdict(c: Classified, tier: Tier, decision: Verdict, reasons: string[]
 
 const DAY_MS = 86_400_000;
 const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** The last millisecond whose ISO text has a four-digit year (9999-12-31T23:59:59.999Z). */
+const LAST_ISO_MS = 253_402_300_799_999;
+const dayTexts = new Map<number, string>();
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** `new Date(ms).toISOString()`, without a Date per call: the report has two per origin. */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms > LAST_ISO_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let text = dayTexts.get(day);
+  if (text === undefined) dayTexts.set(day, (text = dayText(day)));
+  const t = ms - day * DAY_MS;
+  return `${text}T${pad(Math.floor(t / 3_600_000), 2)}:${pad(Math.floor(t / 60_000) % 60, 2)}:${pad(Math.floor(t / 1000) % 60, 2)}.${pad(t % 1000, 3)}Z`;
+}
 
 /** `days`: the origin's distinct epoch days, ascending. */
 function historyOf(days: readonly number[], recordedDays: number): { tier: Tier; reason: string } {
@@ -119,7 +135,7 @@ function seenRecord(view: EvidenceView, o: number, t: OriginTotals): Classified 
   return {
     origin: view.originOf(o), tier: 'new', decision: 'review', routes: view.pairsOf(o).map((p) => view.routeOf(p)).sort(),
     counts: { preflightAllowed, preflightRejected, actualAllowed, actualRejected, credentialedGrants: t.credentialedGrants, secFetchSite: Object.fromEntries(t.secFetchSite) },
-    days: view.daysOf(o).length, firstSeen: new Date(view.firstSeen(o)).toISOString(), lastSeen: new Date(view.lastSeen(o)).toISOString(), reasons: [],
+    days: view.daysOf(o).length, firstSeen: isoTime(view.firstSeen(o)), lastSeen: isoTime(view.lastSeen(o)), reasons: [],
   };
 }
 

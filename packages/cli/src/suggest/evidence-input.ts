@@ -6,7 +6,7 @@
  * its EvidenceFormatError text, naming the file), folded, and dropped before the next file is read:
  * memory holds one file's bytes plus the distinct (route, origin) pairs, not every file at once.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -87,10 +87,32 @@ function foldInWorker(paths: string[]): Promise<WorkerAnswer> {
   });
 }
 
-/** The bytes of one evidence file; SuggestInputError naming it when it cannot be read. */
+/**
+ * One buffer per thread, reused from file to file: a new buffer per file (readFileSync) is memory outside
+ * the JavaScript heap that V8 frees only with a full garbage collection, and gigabytes of evidence
+ * made it run one every few files over the whole heap of folded pairs.
+ */
+let scratch = Buffer.alloc(0);
+/** Files above this are left to readFileSync, which refuses them with its own error (ERR_FS_FILE_TOO_LARGE). */
+const MAX_FILE = 2 ** 31 - 1;
+
+/**
+ * The bytes of one evidence file, in a buffer reused by the next call (the fold keeps nothing of it:
+ * it copies the origins it keeps); SuggestInputError naming the file when it cannot be read.
+ */
 export function evidenceBytes(path: string): Buffer {
   try {
-    return readFileSync(path);
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > MAX_FILE) return readFileSync(fd);
+      if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, Math.min(MAX_FILE, Math.ceil(scratch.length * 1.5))));
+      let read = 0;
+      for (let n = -1; n !== 0 && read < size; read += n) n = readSync(fd, scratch, read, size - read, read);
+      return scratch.subarray(0, read);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     throw cannotRead(path, err);
   }

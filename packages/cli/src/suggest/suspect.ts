@@ -22,8 +22,8 @@ const LOOKALIKE_MIN_LENGTH = 6;
 const THIRD_PARTY = new Set<string>(THIRD_PARTY_ORIGINS);
 const LDH_HOST = /^[a-z0-9.-]+$/;
 
-/** The reasons an origin is attack-shaped (empty: it is not). */
-export function suspectReasons(origin: string, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>, seen: { get(origin: string): number | undefined }): string[] {
+/** The reasons an origin is attack-shaped (empty: it is not). `covered`: whether `trust` covers it (the caller knows). */
+export function suspectReasons(origin: string, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>, seen: { get(origin: string): number | undefined }, covered = trust.covers(origin)): string[] {
   if (origin === 'null') return ['the opaque origin `null`: any page can send it from a sandboxed iframe, so granting it grants everyone'];
   const parsed = parseRequestOrigin(origin);
   if (parsed === undefined) return ['not a valid serialised origin (the browser never sends it: a tool did)'];
@@ -31,7 +31,7 @@ export function suspectReasons(origin: string, totals: OriginTotals, trust: Trus
   const host = parsed.host.replace(/^\[|\]$/g, '');
   if (THIRD_PARTY.has(origin)) reasons.push('a platform where anyone can publish a page (the prober\'s third_party_origin class)');
   if (!host.includes(':') && !LDH_HOST.test(host)) reasons.push('characters outside letters, digits, dots and hyphens in the host (the prober\'s special_characters class: a parser differential)');
-  reasons.push(...hostShape(host), ...(trust.covers(origin) ? [] : lookalike(host, trust)));
+  reasons.push(...hostShape(host), ...(covered ? [] : lookalike(host, trust)));
   if (parsed.scheme === 'http' && !isLoopbackHost(host)) {
     if (totals.credentialedGrants > 0) reasons.push(`plain http:// with ${totals.credentialedGrants} credentialed grant(s): a network attacker can forge it and read the user's data`);
     else if (seen.get(`https://${parsed.host}`) !== undefined && trust.covers(`https://${parsed.host}`)) reasons.push('the plain http:// twin of a trusted https origin seen in the evidence (the prober\'s http_origin_trusted class)');
