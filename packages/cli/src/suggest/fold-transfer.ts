@@ -2,8 +2,6 @@
  * A fold (./fold.ts) as a worker thread hands it to the main thread: strings in three lists, everything
  * else in typed arrays (transferred, not copied), lists of lists flattened with their ends.
  */
-import type { ScannedTally } from 'cors-sentinel/internal/evidence/scan';
-
 /** Lists of numbers, one after the other: list number i is `list[ends[i - 1] .. ends[i])` (from 0 for the first). */
 export interface Flat<T extends Int32Array | Float64Array> {
   readonly ends: Int32Array;
@@ -51,11 +49,8 @@ export function transferList(t: FoldTransfer): ArrayBuffer[] {
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Puts list number `i` of `flat` in `t`, names translated by `ids` (`counted`: `[name, count, …]`). */
-export function setList(t: ScannedTally, flat: Flat<Int32Array | Float64Array>, i: number, ids: readonly number[], counted = false): void {
-  t.size = 0;
+/** Calls `visit` with the index in `flat.list` of each item of list number `i` (items of `step` numbers). */
+export function forList(flat: Flat<Int32Array | Float64Array>, i: number, step: number, visit: (k: number) => void): void {
   const end = flat.ends[i] as number;
-  for (let k = i === 0 ? 0 : (flat.ends[i - 1] as number); k < end; k += counted ? 2 : 1) {
-    t.push(ids[flat.list[k] as number] as number, counted ? (flat.list[k + 1] as number) : 0);
-  }
+  for (let k = i === 0 ? 0 : (flat.ends[i - 1] as number); k < end; k += step) visit(k);
 }

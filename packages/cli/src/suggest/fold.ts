@@ -15,8 +15,9 @@ import type { EvidenceBytesReader } from 'cors-sentinel/internal/evidence/chunks
 import type { CompactEvidenceFile, EvidenceEntry, EvidenceFile } from 'cors-sentinel/internal/evidence/format';
 import type { ReadEvidence } from 'cors-sentinel/internal/evidence/parse';
 import { ScannedRecord, type ScannedTally } from 'cors-sentinel/internal/evidence/scan';
-import { flatten, setList, type FoldTransfer } from './fold-transfer';
+import { flatten, forList, type FoldTransfer } from './fold-transfer';
 import { OriginTable } from './origin-table';
+import { NameCounts, NameSets } from './pair-names';
 
 const DAY_MS = 86_400_000;
 /** Counts kept per origin, in this order. */
@@ -66,10 +67,10 @@ export class EvidenceFold implements EvidenceBytesReader {
   private pairRoute: Int32Array = new Int32Array(1024);
   private nextPair: Int32Array = new Int32Array(1024);
   private credentialed: Uint8Array = new Uint8Array(1024);
-  private readonly methods: number[][] = [];
-  private readonly headers: number[][] = [];
-  /** `[name, count, …]` in the order first met (the report lists them so). */
-  private readonly sites: number[][] = [];
+  private readonly methods = new NameSets();
+  private readonly headers = new NameSets();
+  /** In the order first met (the report lists them so). */
+  private readonly sites = new NameCounts();
   /** Scratch record for evidence read with JSON.parse. */
   private readonly parsed = new ScannedRecord();
 
@@ -158,9 +159,10 @@ export class EvidenceFold implements EvidenceBytesReader {
     c[at + CREDENTIALED] = (c[at + CREDENTIALED] as number) + r.credentialedGrants;
     if (r.credentialedGrants > 0) this.credentialed[pair] = 1;
     if (r.dayCount > 0) this.addDays(o, r);
-    addNames(this.methods[pair] as number[], r.methods);
-    addNames(this.headers[pair] as number[], r.headers);
-    addCounts(this.sites[pair] as number[], r.secFetchSite);
+    const { methods, headers, secFetchSite } = r;
+    for (let k = 0; k < methods.size; k++) this.methods.add(pair, methods.names[k] as number);
+    for (let k = 0; k < headers.size; k++) this.headers.add(pair, headers.names[k] as number);
+    for (let k = 0; k < secFetchSite.size; k++) this.sites.add(pair, secFetchSite.names[k] as number, secFetchSite.counts[k] as number);
   }
 
   private newOrigin(): void {
@@ -189,9 +191,9 @@ export class EvidenceFold implements EvidenceBytesReader {
     }
     this.pairRoute[p] = route;
     this.nextPair[p] = NONE;
-    this.methods.push([]);
-    this.headers.push([]);
-    this.sites.push([]);
+    this.methods.open(p);
+    this.headers.open(p);
+    this.sites.open(p);
     if (this.lastPair[o] === NONE) this.firstPair[o] = p;
     else this.nextPair[this.lastPair[o] as number] = p;
     this.lastPair[o] = p;
@@ -222,8 +224,8 @@ export class EvidenceFold implements EvidenceBytesReader {
       origins: this.origins.list.slice(0, n), routes: this.routes.list, names: this.names.list,
       span: this.span.slice(0, 2 * n), counts: this.counts.slice(0, COUNTS * n), originDays: flatten(n, (o) => this.originDays[o] as number[], Int32Array),
       pairsPerOrigin: flatten(n, (o) => [this.pairsOf(o).length], Int32Array).list, pairRoute: Int32Array.from(pairs, (p) => this.pairRoute[p] as number),
-      pairCredentialed: Uint8Array.from(pairs, (p) => this.credentialed[p] as number), methods: flatten(pairs.length, (i) => this.methods[pairs[i] as number] as number[], Int32Array),
-      headers: flatten(pairs.length, (i) => this.headers[pairs[i] as number] as number[], Int32Array), sites: flatten(pairs.length, (i) => this.sites[pairs[i] as number] as number[], Float64Array),
+      pairCredentialed: Uint8Array.from(pairs, (p) => this.credentialed[p] as number), methods: flatten(pairs.length, (i) => this.methods.of(pairs[i] as number), Int32Array),
+      headers: flatten(pairs.length, (i) => this.headers.of(pairs[i] as number), Int32Array), sites: flatten(pairs.length, (i) => this.sites.of(pairs[i] as number), Float64Array),
     };
   }
 
@@ -247,12 +249,9 @@ export class EvidenceFold implements EvidenceBytesReader {
       for (const end = pair + (t.pairsPerOrigin[i] as number); pair < end; pair++) {
         const p = this.pairOf(o, routeIds[t.pairRoute[pair] as number] as number);
         if (t.pairCredentialed[pair] === 1) this.credentialed[p] = 1;
-        setList(r.methods, t.methods, pair, nameIds);
-        addNames(this.methods[p] as number[], r.methods);
-        setList(r.headers, t.headers, pair, nameIds);
-        addNames(this.headers[p] as number[], r.headers);
-        setList(r.secFetchSite, t.sites, pair, nameIds, true);
-        addCounts(this.sites[p] as number[], r.secFetchSite);
+        forList(t.methods, pair, 1, (k) => this.methods.add(p, nameIds[t.methods.list[k] as number] as number));
+        forList(t.headers, pair, 1, (k) => this.headers.add(p, nameIds[t.headers.list[k] as number] as number));
+        forList(t.sites, pair, 2, (k) => this.sites.add(p, nameIds[t.sites.list[k] as number] as number, t.sites.list[k + 1] as number));
       }
     }
   }
@@ -294,14 +293,14 @@ export class EvidenceFold implements EvidenceBytesReader {
     return this.credentialed[pair] === 1;
   }
   methodsOf(pair: number): string[] {
-    return (this.methods[pair] as number[]).map((n) => this.names.list[n] as string);
+    return this.methods.of(pair).map((n) => this.names.list[n] as string);
   }
   headersOf(pair: number): string[] {
-    return (this.headers[pair] as number[]).map((n) => this.names.list[n] as string);
+    return this.headers.of(pair).map((n) => this.names.list[n] as string);
   }
   /** `Sec-Fetch-Site` value → count, in the order first met. */
   sitesOf(pair: number): Array<[string, number]> {
-    const t = this.sites[pair] as number[];
+    const t = this.sites.of(pair);
     const out: Array<[string, number]> = [];
     for (let i = 0; i < t.length; i += 2) out.push([this.names.list[t[i] as number] as string, t[i + 1] as number]);
     return out;
@@ -324,25 +323,6 @@ function setCounts(r: ScannedRecord, pa: number, pr: number, aa: number, ar: num
 function setTally(t: ScannedTally, flat: readonly number[], id: (i: number) => number): void {
   t.size = 0;
   for (let i = 0; i < flat.length; i += 2) t.push(id(flat[i] as number), flat[i + 1] as number);
-}
-
-/** The names of `t` not yet in `into`. */
-function addNames(into: number[], t: ScannedTally): void {
-  for (let k = 0; k < t.size; k++) {
-    const name = t.names[k] as number;
-    if (!into.includes(name)) into.push(name);
-  }
-}
-
-/** `t`'s counts added to `into` (`[name, count, …]`), new names at the end. */
-function addCounts(into: number[], t: ScannedTally): void {
-  for (let k = 0; k < t.size; k++) {
-    const name = t.names[k] as number;
-    let i = 0;
-    while (i < into.length && into[i] !== name) i += 2;
-    if (i === into.length) into.push(name, t.counts[k] as number);
-    else into[i + 1] = (into[i + 1] as number) + (t.counts[k] as number);
-  }
 }
 
 function mergeSorted(a: readonly number[], b: Int32Array, n: number): number[] {
