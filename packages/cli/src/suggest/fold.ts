@@ -1,7 +1,8 @@
 /**
  * Every evidence file folded into one entry per (route, origin), numbered: origins, routes and names
  * (methods, headers, `Sec-Fetch-Site` values) each get a number the first time they are met, and what
- * `suggest` needs of them is kept in typed arrays and short number lists indexed by those numbers. A
+ * `suggest` needs of them is kept in typed arrays indexed by those numbers (a pair's names: ./pair-names.ts),
+ * and a sorted list of days per origin. A
  * record costs one lookup of its origin (from the file's bytes: ./origin-table.ts), a walk of that
  * origin's few routes, and additions; nothing is allocated per record once its pair and days exist.
  *
