@@ -122,8 +122,10 @@ function cannotRead(path: string, err: unknown): SuggestInputError {
   const e = err as NodeJS.ErrnoException;
   // A file read with JSON.parse must fit in one string (ERR_STRING_TOO_LONG, about 512 MiB); one the
   // writers laid out is read from its bytes, up to the 2 GiB readFileSync reads (ERR_FS_FILE_TOO_LARGE).
-  const tooLarge = e.code === 'ERR_STRING_TOO_LONG' || e.code === 'ERR_FS_FILE_TOO_LARGE';
-  const why = e.code === 'ENOENT' ? 'no such file' : tooLarge ? 'too large to read (split it per instance)' : e.message;
+  const why = e.code === 'ENOENT' ? 'no such file'
+    : e.code === 'ERR_STRING_TOO_LONG' ? 'too large to read as one JSON text (split it per instance)'
+    : e.code === 'ERR_FS_FILE_TOO_LARGE' ? 'too large to read (over 2 GiB: split it per instance)'
+    : e.message;
   return new SuggestInputError(`cors-sentinel suggest: --evidence ${path}: cannot read it: ${why}`);
 }
 
