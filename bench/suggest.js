@@ -3,7 +3,7 @@
  * `cors-sentinel suggest` on 10 million ledger records (docs/BENCHMARKS.md, "suggest"): writes evidence
  * files the way a fleet leaves them — one file per instance, each instance seeing a share of the same
  * (route, origin) pairs — then runs `suggest` over all of them and prints the wall and CPU time, split
- * into reading (JSON.parse and validation), folding and the rest.
+ * into reading the files, reading their records (validated) into the fold, and the rest.
  *
  *   npm run build && node bench/suggest.js
  *
@@ -11,7 +11,9 @@
  * SUGGEST_BENCH_PAIRS (distinct (route, origin) pairs over all files, 200000), SUGGEST_BENCH_KEEP=1
  * keeps the generated files (their directory is printed), SUGGEST_BENCH_DIR=<dir> reads the web-*.json
  * files a kept run left there instead of writing new ones, SUGGEST_BENCH_VERSION=1 writes the files in
- * the version 1 format (entries as objects) instead of the version 2 the writers write (evidenceText).
+ * the version 1 format (entries as objects) instead of the version 2 the writers write (evidenceText),
+ * SUGGEST_BENCH_THREADS (default: one per CPU, as the command) reads the files in that many worker
+ * threads; 1 reads them in the main thread and times reading the bytes apart.
  * SUGGEST_BENCH_RECORDS=200000 SUGGEST_BENCH_FILES=2 is a quick run.
  */
 'use strict';
@@ -27,6 +29,7 @@ const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
 const ROUTES = ['*', '/api/*', '/admin/*', '/public/*'];
 const VERSION = Number(process.env.SUGGEST_BENCH_VERSION ?? 2);
+const THREADS = Number(process.env.SUGGEST_BENCH_THREADS ?? require('node:os').availableParallelism());
 
 const dayOf = (ms) => new Date(ms).toISOString().slice(0, 10);
 
@@ -64,8 +67,9 @@ function writeFiles(dir) {
 
 const cpuMs = (u) => (u.user + u.system) / 1000;
 
-function main() {
-  const { readEvidencePieces, foldFile, emptyView } = require(join(DIST, 'evidence-input.js'));
+async function main() {
+  const { readEvidenceFile, evidenceBytes, readEvidenceFilesInParallel } = require(join(DIST, 'evidence-input.js'));
+  const { EvidenceFold } = require(join(DIST, 'fold.js'));
   const { suggestFrom } = require(join(DIST, 'cli.js'));
   const reuse = process.env.SUGGEST_BENCH_DIR || undefined;
   const dir = reuse ?? mkdtempSync(join(tmpdir(), 'suggest-bench-'));
@@ -81,34 +85,42 @@ function main() {
   }
   const bytes = paths.reduce((n, p) => n + statSync(p).size, 0);
 
-  // One pass, as \`suggest\` runs, with the phases timed apart: parse+validate (the library's
-  // readEvidence, a few thousand records at a time), the fold, then classification, wildcards, the candidate and the report.
-  let parseCpu = 0;
+  // One pass, as \`suggest\` runs, with the phases timed apart: reading the files' bytes, reading their
+  // records (validated, from the bytes: the library's readEvidenceBytes) folded as they are read, then
+  // classification, wildcards, the candidate and the report.
+  let ioCpu = 0;
   let foldCpu = 0;
-  const view = emptyView(paths);
+  let view = new EvidenceFold(paths);
   const t0 = Date.now();
   const c0 = process.cpuUsage();
-  for (const path of paths) {
-    const a = process.cpuUsage();
-    let fileFold = 0;
-    readEvidencePieces(path, (piece) => {
+  if (THREADS > 1) {
+    // What the command does: worker threads read and fold runs of files, the main thread merges their folds.
+    view = await readEvidenceFilesInParallel(paths, THREADS, 0);
+    foldCpu = cpuMs(process.cpuUsage()) - cpuMs(c0);
+  } else {
+    for (const path of paths) {
+      const a = process.cpuUsage();
+      const content = evidenceBytes(path);
       const b = process.cpuUsage();
-      foldFile(view, piece);
-      fileFold += cpuMs(process.cpuUsage()) - cpuMs(b);
-    });
-    foldCpu += fileFold;
-    parseCpu += cpuMs(process.cpuUsage()) - cpuMs(a) - fileFold;
+      readEvidenceFile(view, path, content);
+      ioCpu += cpuMs(b) - cpuMs(a);
+      foldCpu += cpuMs(process.cpuUsage()) - cpuMs(b);
+    }
   }
   const readWall = Date.now() - t0;
   const c1 = process.cpuUsage();
   const result = suggestFrom(view, undefined, { evidence: paths, out: join(dir, 'candidate.yaml'), report: join(dir, 'report.json'), trust: ['example.com'], nowMs: START + 35 * DAY });
   const restCpu = cpuMs(process.cpuUsage()) - cpuMs(c1);
   const totalCpu = cpuMs(process.cpuUsage()) - cpuMs(c0);
-  console.log(`${view.records} records (${(bytes / 1e6).toFixed(0)} MB of JSON) → ${view.origins.size} origins, ${result.origins.length} classified`);
-  console.log(`  read: ${readWall} ms wall; CPU: parse+validate ${parseCpu.toFixed(0)} ms (${(parseCpu * 1000 / view.records).toFixed(2)} µs/record), fold ${foldCpu.toFixed(0)} ms (${(foldCpu * 1000 / view.records).toFixed(2)} µs/record)`);
+  console.log(`${view.records} records (${(bytes / 1e6).toFixed(0)} MB of JSON) → ${view.originCount} origins, ${result.origins.length} classified`);
+  const split = THREADS > 1 ? `${THREADS} threads: read, parse+validate+fold, merge` : `file bytes ${ioCpu.toFixed(0)} ms, parse+validate+fold`;
+  console.log(`  read: ${readWall} ms wall; CPU (all threads): ${split} ${foldCpu.toFixed(0)} ms (${(foldCpu * 1000 / view.records).toFixed(2)} µs/record)`);
   console.log(`  classify, wildcards, candidate, report: ${restCpu.toFixed(0)} ms CPU`);
   console.log(`  total: ${Date.now() - t0} ms wall, ${totalCpu.toFixed(0)} ms CPU; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!reuse && process.env.SUGGEST_BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
 }
 
-main();
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -9,7 +9,7 @@ import { FORBIDDEN_METHODS, isForbiddenRequestHeader, isToken } from 'cors-senti
 import type { RoutePolicyOptions, ReportOnlyPolicyOptions } from 'cors-sentinel/internal/policy/options';
 import { ProblemCollector } from 'cors-sentinel/internal/policy/errors';
 import { parseRoutePattern } from 'cors-sentinel/internal/policy/routes';
-import type { EvidenceView, RouteUse } from './evidence-input';
+import type { EvidenceView } from './evidence-input';
 import type { Classified } from './classify';
 import type { CurrentPolicy } from './current-policy';
 import { DEFAULT_ROUTE, NO_ORIGIN, type RouteView } from './policy-view';
@@ -49,16 +49,16 @@ export function buildCandidate(classified: readonly Classified[], view: Evidence
       keepUnseen(c, current, draft);
       continue;
     }
-    for (const use of seen.routes.values()) grant(draft(use.route), c.coveredBy ?? c.origin, use);
+    for (const pair of view.pairsOf(seen)) grant(draft(view.routeOf(pair)), c.coveredBy ?? c.origin, view, pair);
   }
   return toOptions(drafts, new Set(current?.view.routes.keys() ?? []));
 }
 
-function grant(d: RouteDraft, entry: string, use: RouteUse): void {
+function grant(d: RouteDraft, entry: string, view: EvidenceView, pair: number): void {
   d.origins.add(entry);
-  for (const m of use.methods.keys()) if (usableMethod(m)) d.methods.add(m.toUpperCase());
-  for (const h of use.headers.keys()) if (usableHeader(h)) d.headers.add(h.toLowerCase());
-  if (use.credentialedGrants > 0) d.credentials = true;
+  for (const m of view.methodsOf(pair)) if (usableMethod(m)) d.methods.add(m.toUpperCase());
+  for (const h of view.headersOf(pair)) if (usableHeader(h)) d.headers.add(h.toLowerCase());
+  if (view.credentialedOn(pair)) d.credentials = true;
 }
 
 /** A configured origin kept without evidence (pinned, or the window is too short) keeps what its routes grant today. */

@@ -14,7 +14,7 @@
  * `--trust` domain, or browsers said `Sec-Fetch-Site: same-site`); otherwise it is under review.
  */
 import { isLoopbackHost, parseRequestOrigin } from 'cors-sentinel/internal/origin/parse';
-import { totalsOf, type EvidenceView, type OriginEvidence, type OriginTotals } from './evidence-input';
+import { totalsOf, type EvidenceView, type OriginTotals } from './evidence-input';
 import type { Completeness } from './completeness';
 import type { CurrentPolicy, Trust } from './current-policy';
 import { routesListing } from './policy-view';
@@ -50,29 +50,34 @@ export interface ClassifyInput {
   readonly pinned: ReadonlySet<string>;
 }
 
+/** Orders origins as `a.localeCompare(b)` does (the same comparison: the default locale and options), without making a collator per call. */
+const byLocale = new Intl.Collator().compare;
+
 export function classifyAll(input: ClassifyInput): Classified[] {
-  const burst = burstOrigins(input.view.origins.values());
+  const burst = burstOrigins(input.view);
   const out: Classified[] = [];
-  for (const o of input.view.origins.values()) out.push(classifySeen(o, input, burst));
+  for (let o = 0; o < input.view.originCount; o++) out.push(classifySeen(o, input, burst));
   for (const origin of configuredUnseen(input)) out.push(classifyUnseen(origin, input));
-  return out.sort((a, b) => a.origin.localeCompare(b.origin));
+  return out.sort((a, b) => byLocale(a.origin, b.origin));
 }
 
-function classifySeen(o: OriginEvidence, input: ClassifyInput, burst: ReadonlySet<string>): Classified {
-  const totals = totalsOf(o);
-  const c = seenRecord(o, totals);
-  const suspect = suspectReasons(o, totals, input.trust, burst, input.view.origins);
-  if (input.pinned.has(o.origin)) return verdict(c, 'pinned', 'allow', ['pinned (keep marker or --keep): kept whatever the evidence says', ...suspect.map((r) => `WARNING, attack-shaped: ${r}`)]);
+function classifySeen(o: number, input: ClassifyInput, burst: ReadonlySet<string>): Classified {
+  const { view } = input;
+  const totals = totalsOf(view, o);
+  const c = seenRecord(view, o, totals);
+  const why = input.trust.why(c.origin);
+  const suspect = suspectReasons(c.origin, totals, input.trust, burst, view.origins, why !== undefined);
+  if (input.pinned.has(c.origin)) return verdict(c, 'pinned', 'allow', ['pinned (keep marker or --keep): kept whatever the evidence says', ...suspect.map((r) => `WARNING, attack-shaped: ${r}`)]);
   if (suspect.length > 0) return verdict(c, 'suspect', 'deny', suspect);
-  const history = historyOf(o, input.completeness.recordedDays);
-  const trusted = input.trust.why(o.origin) ?? sameSite(totals);
+  const history = historyOf(view.daysOf(o), input.completeness.recordedDays);
+  const trusted = why ?? sameSite(totals);
   const reasons = [history.reason];
   if (trusted !== undefined) reasons.push(`trusted: ${trusted}`);
-  if (input.current !== undefined && input.trust.why(o.origin)?.startsWith('allowed by the current policy')) {
+  if (input.current !== undefined && why?.startsWith('allowed by the current policy')) {
     // Configured and used: keeping it cannot lock anyone out, whatever its history.
     return verdict(c, history.tier, 'allow', reasons);
   }
-  const insecure = plainHttp(o.origin);
+  const insecure = plainHttp(c.origin);
   if (insecure) return verdict(c, history.tier, 'review', [...reasons, 'plain http:// (not loopback): a network attacker can forge it; allow it by hand if that is intended']);
   if (history.tier === 'new') return verdict(c, 'new', 'review', reasons);
   if (trusted === undefined) return verdict(c, history.tier, 'review', [...reasons, 'not trusted: neither in the current policy nor under a --trust domain, and browsers never said same-site: a person decides (a third-party integrator?)']);
@@ -87,13 +92,29 @@ function verdict(c: Classified, tier: Tier, decision: Verdict, reasons: string[]
 }
 
 const DAY_MS = 86_400_000;
+const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-function historyOf(o: OriginEvidence, recordedDays: number): { tier: Tier; reason: string } {
-  const days = [...o.days].sort();
-  const spread = days.length < 2 ? 0 : Math.round((Date.parse(days[days.length - 1] as string) - Date.parse(days[0] as string)) / DAY_MS);
+/** The last millisecond whose ISO text has a four-digit year (9999-12-31T23:59:59.999Z). */
+const LAST_ISO_MS = 253_402_300_799_999;
+const dayTexts = new Map<number, string>();
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** `new Date(ms).toISOString()`, without a Date per call: the report has two per origin. */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms > LAST_ISO_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let text = dayTexts.get(day);
+  if (text === undefined) dayTexts.set(day, (text = dayText(day)));
+  const t = ms - day * DAY_MS;
+  return `${text}T${pad(Math.floor(t / 3_600_000), 2)}:${pad(Math.floor(t / 60_000) % 60, 2)}:${pad(Math.floor(t / 1000) % 60, 2)}.${pad(t % 1000, 3)}Z`;
+}
+
+/** `days`: the origin's distinct epoch days, ascending. */
+function historyOf(days: readonly number[], recordedDays: number): { tier: Tier; reason: string } {
+  const spread = days.length < 2 ? 0 : (days[days.length - 1] as number) - (days[0] as number);
   const seen = `seen on ${days.length} of ${recordedDays} recorded day(s)`;
   if (days.length >= STEADY_MIN_DAYS && days.length >= STEADY_SHARE * recordedDays) return { tier: 'kept-steady', reason: `steady: ${seen}` };
-  if (days.length >= 2 && spread >= RECURRING_MIN_SPREAD_DAYS) return { tier: 'kept-recurring', reason: `rare but recurring: ${seen}, ${spread} days apart from first to last (${days.join(', ')})` };
+  if (days.length >= 2 && spread >= RECURRING_MIN_SPREAD_DAYS) return { tier: 'kept-recurring', reason: `rare but recurring: ${seen}, ${spread} days apart from first to last (${days.map(dayText).join(', ')})` };
   return { tier: 'new', reason: `too little history: ${seen}${days.length >= 2 ? `, only ${spread} day(s) apart` : ''} (recurring needs 2 days at least ${RECURRING_MIN_SPREAD_DAYS} days apart)` };
 }
 
@@ -109,18 +130,12 @@ function plainHttp(origin: string): boolean {
   return p !== undefined && p.scheme === 'http' && !isLoopbackHost(p.host.replace(/^\[|\]$/g, ''));
 }
 
-function seenRecord(o: OriginEvidence, t: OriginTotals): Classified {
-  let preflightAllowed = 0, preflightRejected = 0, actualAllowed = 0, actualRejected = 0;
-  for (const use of o.routes.values()) {
-    preflightAllowed += use.preflight.allowed;
-    preflightRejected += use.preflight.rejected;
-    actualAllowed += use.actual.allowed;
-    actualRejected += use.actual.rejected;
-  }
+function seenRecord(view: EvidenceView, o: number, t: OriginTotals): Classified {
+  const [preflightAllowed, preflightRejected, actualAllowed, actualRejected] = view.countsOf(o);
   return {
-    origin: o.origin, tier: 'new', decision: 'review', routes: [...o.routes.keys()].sort(),
+    origin: view.originOf(o), tier: 'new', decision: 'review', routes: view.pairsOf(o).map((p) => view.routeOf(p)).sort(),
     counts: { preflightAllowed, preflightRejected, actualAllowed, actualRejected, credentialedGrants: t.credentialedGrants, secFetchSite: Object.fromEntries(t.secFetchSite) },
-    days: o.days.size, firstSeen: new Date(o.firstSeen).toISOString(), lastSeen: new Date(o.lastSeen).toISOString(), reasons: [],
+    days: view.daysOf(o).length, firstSeen: isoTime(view.firstSeen(o)), lastSeen: isoTime(view.lastSeen(o)), reasons: [],
   };
 }
 
@@ -128,7 +143,7 @@ function seenRecord(o: OriginEvidence, t: OriginTotals): Classified {
 function configuredUnseen(input: ClassifyInput): string[] {
   const configured = new Set<string>(input.pinned);
   for (const route of input.current?.view.routes.values() ?? []) for (const o of route.origins) if (!o.includes('*') && !o.startsWith('/')) configured.add(o);
-  return [...configured].filter((o) => !input.view.origins.has(o));
+  return [...configured].filter((o) => input.view.origins.get(o) === undefined);
 }
 
 function classifyUnseen(origin: string, input: ClassifyInput): Classified {

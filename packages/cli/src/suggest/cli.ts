@@ -14,7 +14,7 @@ import { classifyAll } from './classify';
 import { completenessOf, describeCompleteness } from './completeness';
 import { loadCurrentPolicy, normalised, trustOf, type CurrentPolicy } from './current-policy';
 import { describeDiff, diffPolicies } from './diff';
-import { readEvidenceFiles, SuggestInputError, type EvidenceView } from './evidence-input';
+import { readEvidenceFiles, readEvidenceFilesInParallel, SuggestInputError, type EvidenceView } from './evidence-input';
 import { renderCandidate, writeCandidate } from './output';
 import { viewOf } from './policy-view';
 import { describeTiers, reportJson, type SuggestReport } from './report';
@@ -61,6 +61,12 @@ export function suggest(o: SuggestOptions): SuggestResult {
   return suggestFrom(readEvidenceFiles(o.evidence), current, o);
 }
 
+/** The same run, the evidence read by worker threads when there is much of it (the command does this). */
+export async function suggestInParallel(o: SuggestOptions, threads?: number): Promise<SuggestResult> {
+  const current: CurrentPolicy | undefined = o.policy === undefined ? undefined : loadCurrentPolicy(o.policy);
+  return suggestFrom(await readEvidenceFilesInParallel(o.evidence, threads), current, o);
+}
+
 /** Everything after reading the evidence (bench/suggest.js times the two apart). */
 export function suggestFrom(view: EvidenceView, current: CurrentPolicy | undefined, o: SuggestOptions): SuggestResult {
   const completeness = completenessOf(view, o.nowMs ?? Date.now(), o.minDays ?? DEFAULT_MIN_DAYS);
@@ -95,7 +101,7 @@ export function suggestFrom(view: EvidenceView, current: CurrentPolicy | undefin
   return { ...report, lines, candidateText: rendered.text };
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -117,7 +123,7 @@ export function main(argv: string[]): void {
   }
   const nowMs = values.now === undefined ? Date.now() : Date.parse(values.now);
   if (Number.isNaN(nowMs)) throw new UsageError(`--now ${JSON.stringify(values.now)}: expected an ISO time such as 2026-03-01T00:00:00Z`);
-  const result = suggest({
+  const result = await suggestInParallel({
     evidence: values.evidence, out: values.out, policy: values.policy, report: values.report, trust: values.trust ?? [], keep: values.keep ?? [],
     minDays: nonNegativeInt(values['min-days'], '--min-days', DEFAULT_MIN_DAYS), nowMs,
   });

@@ -45,11 +45,10 @@ export function completenessOf(view: EvidenceView, nowMs: number, minDays: numbe
       if (!view.days.has(dayOf(t))) gapDays.push(dayOf(t));
     }
   }
-  let pairs = 0;
-  for (const o of view.origins.values()) pairs += o.routes.size;
+  const pairs = view.pairs;
   return {
     from: first, to: last, windowDays, recordedDays: days.length, gapDays,
-    instances: view.instances.size, files: view.files.length, records: view.records, pairs, origins: view.origins.size,
+    instances: view.instances.size, files: view.files.length, records: view.records, pairs, origins: view.originCount,
     dropped: { ...view.dropped }, minDays, longEnough: days.length >= minDays,
   };
 }

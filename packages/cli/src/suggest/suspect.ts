@@ -9,7 +9,7 @@
 import { parse as parseHost } from 'tldts';
 import { isLoopbackHost, parseRequestOrigin } from 'cors-sentinel/internal/origin/parse';
 import { SUBDOMAIN_LABELS, THIRD_PARTY_ORIGINS } from '../probe/mutations';
-import type { OriginEvidence, OriginTotals } from './evidence-input';
+import type { EvidenceView, OriginTotals } from './evidence-input';
 import type { Trust } from './current-policy';
 
 /** A burst: at least this many distinct origins, each seen on one day only, first seen within BURST_SPAN_MS. */
@@ -22,21 +22,21 @@ const LOOKALIKE_MIN_LENGTH = 6;
 const THIRD_PARTY = new Set<string>(THIRD_PARTY_ORIGINS);
 const LDH_HOST = /^[a-z0-9.-]+$/;
 
-/** The reasons an origin is attack-shaped (empty: it is not). */
-export function suspectReasons(o: OriginEvidence, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>, seen: ReadonlyMap<string, unknown>): string[] {
-  if (o.origin === 'null') return ['the opaque origin `null`: any page can send it from a sandboxed iframe, so granting it grants everyone'];
-  const parsed = parseRequestOrigin(o.origin);
+/** The reasons an origin is attack-shaped (empty: it is not). `covered`: whether `trust` covers it (the caller knows). */
+export function suspectReasons(origin: string, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>, seen: { get(origin: string): number | undefined }, covered = trust.covers(origin)): string[] {
+  if (origin === 'null') return ['the opaque origin `null`: any page can send it from a sandboxed iframe, so granting it grants everyone'];
+  const parsed = parseRequestOrigin(origin);
   if (parsed === undefined) return ['not a valid serialised origin (the browser never sends it: a tool did)'];
   const reasons: string[] = [];
   const host = parsed.host.replace(/^\[|\]$/g, '');
-  if (THIRD_PARTY.has(o.origin)) reasons.push('a platform where anyone can publish a page (the prober\'s third_party_origin class)');
+  if (THIRD_PARTY.has(origin)) reasons.push('a platform where anyone can publish a page (the prober\'s third_party_origin class)');
   if (!host.includes(':') && !LDH_HOST.test(host)) reasons.push('characters outside letters, digits, dots and hyphens in the host (the prober\'s special_characters class: a parser differential)');
-  reasons.push(...hostShape(host), ...(trust.covers(o.origin) ? [] : lookalike(host, trust)));
+  reasons.push(...hostShape(host), ...(covered ? [] : lookalike(host, trust)));
   if (parsed.scheme === 'http' && !isLoopbackHost(host)) {
     if (totals.credentialedGrants > 0) reasons.push(`plain http:// with ${totals.credentialedGrants} credentialed grant(s): a network attacker can forge it and read the user's data`);
-    else if (seen.has(`https://${parsed.host}`) && trust.covers(`https://${parsed.host}`)) reasons.push('the plain http:// twin of a trusted https origin seen in the evidence (the prober\'s http_origin_trusted class)');
+    else if (seen.get(`https://${parsed.host}`) !== undefined && trust.covers(`https://${parsed.host}`)) reasons.push('the plain http:// twin of a trusted https origin seen in the evidence (the prober\'s http_origin_trusted class)');
   }
-  if (burst.has(o.origin)) reasons.push(`one of ≥ ${BURST_MIN_ORIGINS} distinct origins first seen within ${BURST_SPAN_MS / 60_000} minutes and never again (a scan)`);
+  if (burst.has(origin)) reasons.push(`one of ≥ ${BURST_MIN_ORIGINS} distinct origins first seen within ${BURST_SPAN_MS / 60_000} minutes and never again (a scan)`);
   if (totals.allowed === 0 && totals.rejected > 0) reasons.push(`only ever rejected by the policy in force (${totals.rejected} request(s), none allowed): no working page depends on it`);
   return reasons;
 }
@@ -88,13 +88,15 @@ export function withinEdits(a: string, b: string, max: number): boolean {
  * The origins of scan bursts: ≥ BURST_MIN_ORIGINS origins, each seen on a single day, first seen within
  * BURST_SPAN_MS of each other. Origins seen on two or more days are never part of a burst.
  */
-export function burstOrigins(origins: Iterable<OriginEvidence>): Set<string> {
-  const once = [...origins].filter((o) => o.days.size <= 1).sort((a, b) => a.firstSeen - b.firstSeen);
+export function burstOrigins(view: EvidenceView): Set<string> {
+  const once: number[] = [];
+  for (let o = 0; o < view.originCount; o++) if (view.daysOf(o).length <= 1) once.push(o);
+  once.sort((a, b) => view.firstSeen(a) - view.firstSeen(b)); // stable: origins first seen together stay in the order met
   const out = new Set<string>();
   let start = 0;
   for (let end = 0; end < once.length; end++) {
-    while ((once[end] as OriginEvidence).firstSeen - (once[start] as OriginEvidence).firstSeen > BURST_SPAN_MS) start++;
-    if (end - start + 1 >= BURST_MIN_ORIGINS) for (let i = start; i <= end; i++) out.add((once[i] as OriginEvidence).origin);
+    while (view.firstSeen(once[end] as number) - view.firstSeen(once[start] as number) > BURST_SPAN_MS) start++;
+    if (end - start + 1 >= BURST_MIN_ORIGINS) for (let i = start; i <= end; i++) out.add(view.originOf(once[i] as number));
   }
   return out;
 }
