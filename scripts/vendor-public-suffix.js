@@ -31,7 +31,11 @@ function vendored({ version, main, code, licence }) {
 /** Writes dist/cjs/vendor/tldts.js and points the compiled public-suffix module at it (idempotent). */
 function vendor() {
   fs.mkdirSync(path.join(root, 'dist/cjs/vendor'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'dist/cjs/vendor/tldts.js'), vendored(readBundle()));
+  // Left alone when already right: .ci/run's concurrent portable runs each start with `npm run build`,
+  // and a rewrite would truncate a module the other run may be loading.
+  const target = path.join(root, 'dist/cjs/vendor/tldts.js');
+  const text = vendored(readBundle());
+  if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== text) fs.writeFileSync(target, text);
   const entry = path.join(root, 'dist/cjs/origin/public-suffix.js');
   const compiled = fs.readFileSync(entry, 'utf8');
   if (compiled.split(FROM).length === 2) fs.writeFileSync(entry, compiled.replace(FROM, TO));

@@ -13,7 +13,7 @@ import { ALERT_NAMES, resolveMixinConfig, type MixinConfig } from '../../package
 import { ALERTS_FILE, generateRules, regenerateCommand, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { DEFAULT_DASHBOARDS_CONFIG } from '../../packages/cli/src/mixin/dashboards/config';
 import { dashboardsFor } from '../../packages/cli/src/mixin/dashboards/generate';
-import { describeWithTools, promtoolTest, run } from './tools';
+import { describeWithTools, promtoolTest, run, type RunResult } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
 const SCENARIOS = join(__dirname, 'scenarios', 'clusters.yml');
@@ -158,10 +158,31 @@ describe('dashboards of several mixin configs', () => {
 describeWithTools('promtool', 'vmalert')('mixin --backend checked by the engines\' tools', () => {
   jest.setTimeout(180_000);
   let dir: string;
+  /** Each backend's layout for CLUSTERS, written once: the promtool runs below read it while other tests run. */
+  const layouts = new Map<Backend, { root: string; order: string[] }>();
+  /**
+   * The per-cluster scenarios on each layout, and on rules that aggregate the clusters away: started
+   * together in beforeAll, each awaited by the test that judges it (promtoolTest runs one promtool per
+   * CPU), where one single-file run after another left a CPU idle.
+   */
+  const clusterRuns = new Map<Backend, Promise<RunResult>>();
+  let flatRun: Promise<RunResult>;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cors-mixin-backends-'));
+    for (const backend of BACKENDS) {
+      const written = write(backend);
+      layouts.set(backend, written);
+      clusterRuns.set(backend, promtoolTest(written.root, scenarios(join(written.root, 'clusters'), [SCENARIOS], written.order, written.root)));
+    }
+    const flat = write('prometheus', resolveMixinConfig({ aggregationLabels: ['job'] }));
+    flatRun = promtoolTest(flat.root, scenarios(join(flat.root, 'clusters'), [SCENARIOS], flat.order, flat.root));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    // Runs no test awaited (tests filtered out with -t) still read their files: let them finish first.
+    await Promise.all([...clusterRuns.values(), flatRun]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const layoutOf = (backend: Backend): { root: string; order: string[] } => layouts.get(backend) as { root: string; order: string[] };
 
   /** Writes `backend`'s layout (Thanos' own field removed for promtool, which does not know it). */
   function write(backend: Backend, config: MixinConfig = CLUSTERS): { root: string; order: string[] } {
@@ -193,14 +214,14 @@ describeWithTools('promtool', 'vmalert')('mixin --backend checked by the engines
   }
 
   it.each(BACKENDS)('%s: promtool check rules passes on the layout', (backend) => {
-    const { root } = write(backend);
+    const { root } = layoutOf(backend);
     const r = run('promtool', ['check', 'rules', RULES_FILE, ALERTS_FILE], root);
     expect(r.output).not.toMatch(/FAILED|WARNING|duplicate/i);
     expect(r.status).toBe(0);
   });
 
   it('vmalert -dryRun accepts the vmalert layout and refuses the prometheus one (keep_firing_for)', () => {
-    const vm = write('vmalert').root;
+    const vm = layoutOf('vmalert').root;
     const ok = run('vmalert', ['-dryRun', `-rule=${join(vm, RULES_FILE)}`, `-rule=${join(vm, ALERTS_FILE)}`]);
     expect(ok.output).not.toMatch(/\bfatal\b|error/i);
     expect(ok.status).toBe(0);
@@ -210,9 +231,7 @@ describeWithTools('promtool', 'vmalert')('mixin --backend checked by the engines
   });
 
   it.each(BACKENDS)('%s: the per-cluster exporter-absent and target-down scenarios pass', async (backend) => {
-    const { root, order } = write(backend);
-    const files = scenarios(join(root, 'clusters'), [SCENARIOS], order, root);
-    const r = await promtoolTest(root, files);
+    const r = await (clusterRuns.get(backend) as Promise<RunResult>);
     expect(r.output).not.toContain('FAILED');
     expect(r.status).toBe(0);
   });
@@ -269,8 +288,7 @@ describeWithTools('promtool', 'vmalert')('mixin --backend checked by the engines
   });
 
   it('the scenarios fail on rules that aggregate the clusters away', async () => {
-    const flat = write('prometheus', resolveMixinConfig({ aggregationLabels: ['job'] }));
-    const r = await promtoolTest(flat.root, scenarios(join(flat.root, 'clusters'), [SCENARIOS], flat.order, flat.root));
+    const r = await flatRun;
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('alertname: CorsExporterAbsent,');
   });

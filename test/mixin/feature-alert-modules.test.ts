@@ -89,13 +89,16 @@ describeWithTools('promtool')('feature alert scenarios under promtool', () => {
   }
 
   it('fail when the rules read other jobs, or fire without waiting, or page at another threshold', async () => {
-    const otherJob = await scenarios('other-job', { selector: 'job="other"', probeSelector: 'job="other-probe"' });
+    // The three mutated rule sets run at once (promtoolTest keeps one promtool per CPU busy), each in its own folder.
+    const [otherJob, hasty, higher] = await Promise.all([
+      scenarios('other-job', { selector: 'job="other"', probeSelector: 'job="other-probe"' }),
+      scenarios('no-for', { for: { CorsCrossOriginBlocksSpiking: '0s', CorsProbeFinding: '0s', CorsProbeFailing: '0s' } }),
+      scenarios('threshold', { thresholds: { crossOriginBlockedRate: 2 } }),
+    ]);
     expect(otherJob.status).not.toBe(0);
     for (const a of [...fetchMetadataAlerts.alerts, ...probeAlerts.alerts]) expect(otherJob.output).toContain(`alertname: ${a.name},`);
-    const hasty = await scenarios('no-for', { for: { CorsCrossOriginBlocksSpiking: '0s', CorsProbeFinding: '0s', CorsProbeFailing: '0s' } });
     expect(hasty.status).not.toBe(0);
     for (const name of ['CorsCrossOriginBlocksSpiking', 'CorsProbeFinding', 'CorsProbeFailing']) expect(hasty.output).toContain(`alertname: ${name},`);
-    const higher = await scenarios('threshold', { thresholds: { crossOriginBlockedRate: 2 } });
     expect(higher.status).not.toBe(0);
     expect(higher.output).toContain('alertname: CorsCrossOriginBlocksSpiking,');
   });

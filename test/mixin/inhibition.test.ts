@@ -16,6 +16,37 @@ import { closeServer, sleep, start, stopAll, waitFor, webhook, type Received } f
 import { describeWithTools, freePort, run } from './tools';
 
 const FLOOD = ['CorsOriginProbing', 'CorsOriginLabelGuardNearCap', 'CorsUnknownOriginSpike', 'CorsRejectedRatioHigh'];
+const TENANTS = ['https://a.tenant.example', 'https://b.tenant.example', 'https://c.tenant.example'];
+
+interface PostedAlert {
+  name: string;
+  severity: string;
+  labels?: Record<string, string>;
+}
+
+/**
+ * The incidents, one job each, all posted at once when Alertmanager is ready. The inhibit rules and the
+ * notification groups hold within a job (`equal`/`group_by` on the aggregation labels), so incidents of
+ * different jobs do not meet, and each test judges its job's notifications while the others' quiet
+ * windows run at the same time, instead of one window after another.
+ */
+const INCIDENTS: Record<string, PostedAlert[]> = {
+  // One flood (four warnings at once).
+  'flood-api': FLOOD.map((name): PostedAlert => ({ name, severity: 'warning', labels: name === 'CorsOriginLabelGuardNearCap' ? { instance: 'api-1:3000' } : {} })),
+  // A flood beyond the label guard, without probing.
+  'spike-api': FLOOD.filter((n) => n !== 'CorsOriginProbing').map((name) => ({ name, severity: 'warning' })),
+  // A tenant store outage, with the rejections and warnings it causes.
+  'store-api': [
+    { name: 'CorsOriginStoreDown', severity: 'critical', labels: { store: 'tenants-db' } },
+    ...TENANTS.map((origin) => ({ name: 'CorsAllowedOriginNowRejected', severity: 'critical', labels: { origin, request_type: 'actual' } })),
+    { name: 'CorsLowTrafficOriginRejected', severity: 'warning', labels: { origin: 'https://d.tenant.example' } },
+    { name: 'CorsOriginResolverFailing', severity: 'warning' },
+    { name: 'CorsRejectedRatioHigh', severity: 'warning' },
+    { name: 'CorsPreflightLatencyHigh', severity: 'warning' },
+  ],
+  // Another job's page, while store-api's store is down.
+  'other-api': [{ name: 'CorsAllowedOriginNowRejected', severity: 'critical', labels: { origin: 'https://app.example.com', request_type: 'actual' } }],
+};
 
 describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition of the mixin (amtool, real Alertmanager)', () => {
   jest.setTimeout(120_000);
@@ -47,6 +78,7 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
       `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
     ]));
     await waitFor(async () => (await fetch(`${am}/-/ready`)).ok, 60_000, 'Alertmanager ready');
+    await Promise.all(Object.entries(INCIDENTS).map(([job, alerts]) => post(job, alerts)));
   });
 
   afterAll(async () => {
@@ -55,7 +87,7 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function post(job: string, alerts: Array<{ name: string; severity: string; labels?: Record<string, string> }>): Promise<void> {
+  async function post(job: string, alerts: readonly PostedAlert[]): Promise<void> {
     const body = alerts.map((a) => ({
       labels: { alertname: a.name, severity: a.severity, mixin: 'cors-sentinel', job, ...a.labels },
       annotations: { summary: a.name },
@@ -66,11 +98,16 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
     expect(res.status).toBe(200);
   }
 
-  /** Notifications about `job`, once the first arrived and group_wait plus a few group intervals passed. */
+  /**
+   * Notifications about `job`, once the first arrived and 8 s (group_wait plus a few group intervals)
+   * passed after it. The 8 s count from the first notification's arrival, plus the 250 ms waitFor may
+   * take to see it: no shorter than a wait from when it was seen, and the jobs' windows overlap.
+   */
   async function notificationsOf(job: string): Promise<Received[]> {
     const of = () => received.filter((r) => r.body.alerts.some((a) => a.labels.job === job));
     await waitFor(async () => of().length > 0, 60_000, `a notification about ${job}`);
-    await sleep(8_000);
+    const first = Math.min(...of().map((r) => r.at));
+    await sleep(Math.max(0, first + 8_250 - Date.now()));
     return of();
   }
 
@@ -83,8 +120,6 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
   });
 
   it('one flood (four warnings at once) is one notification: probing', async () => {
-    const perInstance: Record<string, string> = { instance: 'api-1:3000' };
-    await post('flood-api', FLOOD.map((name) => ({ name, severity: 'warning', labels: name === 'CorsOriginLabelGuardNearCap' ? perInstance : {} })));
     const got = await notificationsOf('flood-api');
     expect(got).toHaveLength(1);
     expect(got[0]?.path).toBe('/default');
@@ -92,21 +127,11 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
   });
 
   it('without probing, the unknown-origin spike is the one notification of a flood beyond the label guard', async () => {
-    await post('spike-api', FLOOD.filter((n) => n !== 'CorsOriginProbing').map((name) => ({ name, severity: 'warning' })));
     const got = await notificationsOf('spike-api');
     expect(got.map((r) => r.body.alerts.map((a) => a.labels.alertname))).toEqual([['CorsUnknownOriginSpike']]);
   });
 
   it('a tenant store outage is one page that names the store outage, not one per rejected tenant', async () => {
-    const tenants = ['https://a.tenant.example', 'https://b.tenant.example', 'https://c.tenant.example'];
-    await post('store-api', [
-      { name: 'CorsOriginStoreDown', severity: 'critical', labels: { store: 'tenants-db' } },
-      ...tenants.map((origin) => ({ name: 'CorsAllowedOriginNowRejected', severity: 'critical', labels: { origin, request_type: 'actual' } })),
-      { name: 'CorsLowTrafficOriginRejected', severity: 'warning', labels: { origin: 'https://d.tenant.example' } },
-      { name: 'CorsOriginResolverFailing', severity: 'warning' },
-      { name: 'CorsRejectedRatioHigh', severity: 'warning' },
-      { name: 'CorsPreflightLatencyHigh', severity: 'warning' },
-    ]);
     const got = await notificationsOf('store-api');
     expect(got.map((r) => [r.path, r.body.alerts.map((a) => a.labels.alertname)])).toEqual([['/alerts', ['CorsOriginStoreDown']]]);
     // The page names the store (cors_origin_store_lookups_total{store}).
@@ -114,7 +139,6 @@ describeWithTools('amtool', 'prometheus-alertmanager')('Alertmanager inhibition 
   });
 
   it('an unrelated job\'s page is not inhibited by another job\'s store outage', async () => {
-    await post('other-api', [{ name: 'CorsAllowedOriginNowRejected', severity: 'critical', labels: { origin: 'https://app.example.com', request_type: 'actual' } }]);
     const got = await notificationsOf('other-api');
     expect(got.map((r) => r.body.alerts.map((a) => a.labels.alertname))).toEqual([['CorsAllowedOriginNowRejected']]);
   });

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { ALERT_NAMES, DEFAULT_MIXIN_CONFIG, resolveMixinConfig, type PartialMixinConfig } from '../../packages/cli/src/mixin/config';
 import { ALERTS_FILE, generateRepoFiles, generateRules, RULES_FILE } from '../../packages/cli/src/mixin/generate';
 import { alertFor } from '../../packages/cli/src/mixin/alerts/registry';
-import { describeWithTools, promtoolTest, run } from './tools';
+import { describeWithTools, promtoolTest, run, type RunResult } from './tools';
 
 const ROOT = join(__dirname, '..', '..');
 const TESTS_DIR = join(ROOT, 'alerts', 'tests');
@@ -129,10 +129,25 @@ describeWithTools('promtool')('promtool', () => {
   // of every scenario costs ~160 CPU-seconds (about 80 s on two idle CPUs, 6 minutes at a load of 17).
   jest.setTimeout(300_000);
   let dir: string;
+  /**
+   * The three runs of the scenarios (the committed rules, and the two that must fail), started together
+   * in beforeAll and each awaited by the test that judges it: promtoolTest keeps one promtool per CPU
+   * busy across all three, where one run after another left a CPU idle while each run's last file ran.
+   */
+  let committed: Promise<RunResult>;
+  let otherJob: Promise<RunResult>;
+  let noFor: Promise<RunResult>;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cors-mixin-rules-'));
+    committed = promtoolTest(TESTS_DIR, testFiles());
+    otherJob = promtoolTest(join(layout('other-job', { selector: 'job="other"', probeSelector: 'job="other-probe"' }), 'tests'), mutationFiles());
+    noFor = promtoolTest(join(layout('no-for', { for: Object.fromEntries(ALERT_NAMES.map((n) => [n, '0s'])) }), 'tests'), mutationFiles());
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    // A run no test awaited (a test filtered out with -t) still reads its files: let it finish first.
+    await Promise.all([committed, otherJob, noFor]);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** Writes rules generated from `config` next to a copy of alerts/tests, as the committed layout. */
   function layout(name: string, config: PartialMixinConfig): string {
@@ -151,7 +166,7 @@ describeWithTools('promtool')('promtool', () => {
   });
 
   it('passes the promtool unit tests in alerts/tests', async () => {
-    const r = await promtoolTest(TESTS_DIR, testFiles());
+    const r = await committed;
     expect(r.output).not.toContain('FAILED');
     expect(r.status).toBe(0);
     expect(r.output.match(/SUCCESS/g)).toHaveLength(testFiles().length);
@@ -167,14 +182,13 @@ describeWithTools('promtool')('promtool', () => {
   // The unit tests must be able to fail: rules that read another job break every firing case, and
   // rules without `for:` break every "not before for" case.
   it('fails the unit tests when the rules stop matching the traffic', async () => {
-    const r = await promtoolTest(join(layout('other-job', { selector: 'job="other"', probeSelector: 'job="other-probe"' }), 'tests'), mutationFiles());
+    const r = await otherJob;
     expect(r.status).not.toBe(0);
     for (const name of ALERT_NAMES.filter((n) => n !== 'CorsExporterAbsent')) expect(r.output).toContain(`alertname: ${name},`);
   });
 
   it('fails the unit tests when alerts lose their `for:`', async () => {
-    const immediate = Object.fromEntries(ALERT_NAMES.map((n) => [n, '0s']));
-    const r = await promtoolTest(join(layout('no-for', { for: immediate }), 'tests'), mutationFiles());
+    const r = await noFor;
     expect(r.status).not.toBe(0);
     const delayed = ALERT_NAMES.filter((n) => alertFor(DEFAULT_MIXIN_CONFIG, n) !== '0s');
     for (const name of delayed) expect(r.output).toContain(`alertname: ${name},`);
