@@ -7,12 +7,17 @@
  * gives medians, and each cors-sentinel row's overhead over its bare framework as the median of the
  * same-round differences (µs of server CPU per request) and throughput ratios.
  * Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONNECTIONS (50); BENCH_NODE (a path or a major
- * version, `20`/`22`/`24`: the Node binary the servers run on, see bench/lib/procs.js).
+ * version, `20`/`22`/`24`: the Node binary the servers run on, see bench/lib/procs.js); BENCH_PORT (the
+ * first port, 19100: another benchmark on the machine needs another).
+ * BENCH_PAIRED=1 with two kinds (`A B`): paired ABBA runs instead of rounds (bench/lib/paired.js), the
+ * median of B − A over BENCH_PAIRS (40) pairs × BENCH_SECONDS (1) with a bootstrap 95 % interval;
+ * BENCH_PAIRED_RESTART=N restarts both servers every N pairs.
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { cpuPlan, benchNodeVersion, startServer, stopServer, wrk, get } = require('./lib/procs');
+const { runPaired, pairedReport } = require('./lib/paired');
 
 const PAIRS = [
   ['node:http', 'sentinel node:http'],
@@ -31,7 +36,9 @@ const PAIRS = [
 const DEFAULT_KINDS = [...new Set(PAIRS.slice(0, -1).flat())];
 const WORKLOADS = [['allowed GET', 'get-allowed.lua'], ['preflight', 'preflight.lua']];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const PAIRED = process.env.BENCH_PAIRED === '1';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (PAIRED ? 1 : 2));
+const PORT = Number(process.env.BENCH_PORT ?? 19100);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 const median = (xs) => {
@@ -48,8 +55,9 @@ async function main() {
   const kinds = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_KINDS;
   const plan = cpuPlan();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cors-bench-cpu-'));
+  if (PAIRED) return paired(kinds, plan, tmp);
   const servers = [];
-  let port = 19100;
+  let port = PORT;
   for (const kind of kinds) servers.push(await startServer(kind, (port += 10), plan, tmp));
   const samples = {}; // kind → workload → [{ rps, us, round }]
   const load = [os.loadavg().map((l) => l.toFixed(2)).join(' ')];
@@ -75,6 +83,16 @@ async function main() {
   }
   load.push(os.loadavg().map((l) => l.toFixed(2)).join(' '));
   console.log(report(kinds, samples, load, plan));
+}
+
+async function paired(kinds, plan, tmp) {
+  if (kinds.length !== 2) throw new Error('BENCH_PAIRED=1 compares two kinds: node bench/cpu.js BASE OTHER');
+  const options = {
+    pairs: Number(process.env.BENCH_PAIRS ?? 40), seconds: SECONDS, connections: CONNECTIONS,
+    restartEvery: Number(process.env.BENCH_PAIRED_RESTART ?? 0), warmup: 2, tmp, port: PORT + 200,
+  };
+  const results = await runPaired(plan, kinds, WORKLOADS, options);
+  console.log(pairedReport(kinds, results, options, plan, benchNodeVersion()));
 }
 
 function report(kinds, samples, load, plan) {

@@ -3,10 +3,15 @@
  * Server instructions per request, counted by valgrind's callgrind: a figure that, unlike CPU time, does
  * not move with what else the machine is doing (the same binary, inputs and environment give the same
  * count), so that a sub-microsecond difference between two servers can be read on a shared machine.
- *   npm run build && node bench/instructions.js [--requests 4000] [--windows 3] [--group node,fastify,koa] [kind …]
- * Groups (default: all three): `node` (node:http with the policy by hand, `sentinel node:http`), `fastify`
- * (bare, @fastify/cors, the policy by hand in one onRequest hook, the plugin) and `koa` (bare, the policy
- * by hand as the first middleware, the middleware); PAIRS lists the comparisons reported.
+ *   npm run build && node bench/instructions.js [--requests 4000] [--windows 3] [--group node,fastify,koa,express]
+ *     [--connections 4] [--workloads 'allowed GET,preflight'] [kind …]
+ * Groups (default: node, fastify, koa): `node` (node:http with the policy by hand, `sentinel node:http`), `fastify`
+ * (bare, @fastify/cors, the policy by hand in one onRequest hook, the plugin), `koa` (bare, the policy
+ * by hand as the first middleware, the middleware) and `express` (the policy by hand as an Express
+ * middleware, the cors-sentinel middleware); PAIRS lists the comparisons reported.
+ * `--connections`: how many requests the client keeps in flight, each on its own keep-alive connection
+ * (default 4; 1 is strictly sequential; wrk in bench:cpu keeps 50). A list (`1,50`) measures each in every
+ * window of the same server process, so the counts under both concurrencies come from one warm process.
  * BENCH_NODE (a path or `20`/`22`/`24`, bench/lib/procs.js) chooses the Node binary of the servers.
  * Each server (bench/server.js) runs under callgrind; after a warm-up of every workload, each measurement window
  * is: zero the counters (`callgrind_control -z`), send N keep-alive requests, dump (`callgrind_control
@@ -37,12 +42,17 @@ const flag = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf
 const REQUESTS = flag('--requests', 4000);
 const WINDOWS = flag('--windows', 3);
 const WARMUP = flag('--warmup', 6000);
+const listFlag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1].split(',').map((x) => x.trim()) : fallback);
+const CONNECTIONS = listFlag('--connections', ['4']).map(Number);
 const KINDS = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
 const GROUPS = {
   node: ['node:http', 'sentinel node:http'],
   fastify: ['fastify', 'fastify+@fastify/cors', 'fastify+hand-written CORS', 'sentinel fastify'],
   koa: ['koa', 'koa+hand-written CORS', 'sentinel koa'],
+  express: ['express+hand-written CORS', 'sentinel'],
 };
+/** The groups run without `--group`: Express is measured when asked for (its CPU target is a ratio, issue #32). */
+const DEFAULT_GROUPS = ['node', 'fastify', 'koa'];
 /** [base, other]: `other`'s extra instructions over `base`, reported when both were measured. */
 const PAIRS = [
   ['node:http', 'sentinel node:http'],
@@ -52,8 +62,9 @@ const PAIRS = [
   ['fastify+hand-written CORS', 'sentinel fastify'],
   ['koa', 'koa+hand-written CORS'],
   ['koa+hand-written CORS', 'sentinel koa'],
+  ['express+hand-written CORS', 'sentinel'],
 ];
-const groupArg = args.includes('--group') ? args[args.indexOf('--group') + 1].split(',') : Object.keys(GROUPS);
+const groupArg = listFlag('--group', DEFAULT_GROUPS);
 const kinds = KINDS.length > 0 ? KINDS : groupArg.flatMap((g) => GROUPS[g] ?? []);
 const NODE = benchNode();
 /**
@@ -62,9 +73,14 @@ const NODE = benchNode();
  * single-threaded, tier-up happens at the request count it would natively.
  */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * Extra callgrind flags, e.g. `--cache-sim=yes`: simulated cache misses beside the instructions (kept in
+ * the BENCH_KEEP_DUMPS dumps; the report still reads instructions, the first event of the totals).
+ */
+const CALLGRIND_FLAGS = (process.env.BENCH_CALLGRIND_FLAGS ?? '').split(' ').filter(Boolean);
 
 const ROUTE = '/api/items';
-const WORKLOADS = {
+const ALL_WORKLOADS = {
   'allowed GET': { method: 'GET', headers: { origin: P.ALLOWED_ORIGIN, 'x-tenant-id': P.TENANT } },
   preflight: {
     method: 'OPTIONS',
@@ -72,10 +88,36 @@ const WORKLOADS = {
   },
   'rejected GET': { method: 'GET', headers: { origin: P.REJECTED_ORIGIN, 'x-tenant-id': P.TENANT } },
 };
+const WORKLOAD_NAMES = listFlag('--workloads', Object.keys(ALL_WORKLOADS));
+/**
+ * What each window measures: every workload at every concurrency (`name` carries the concurrency
+ * when more than one is measured, e.g. `preflight ×50`).
+ */
+const CASES = WORKLOAD_NAMES.flatMap((w) => {
+  if (!ALL_WORKLOADS[w]) throw new Error(`unknown workload ${w}: one of ${Object.keys(ALL_WORKLOADS).join(', ')}`);
+  return CONNECTIONS.map((c) => ({ name: CONNECTIONS.length > 1 ? `${w} ×${c}` : w, workload: ALL_WORKLOADS[w], connections: c }));
+});
 
-/** Sends `n` requests over 4 keep-alive connections and waits for every answer. */
-async function send(port, workload, n) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+/**
+ * One keep-alive pool per server and concurrency, kept for the server's life: a window opens no
+ * connection (50 fresh connections per window would put a connection's setup on every 80th request).
+ */
+const agents = new Map();
+function agentFor(port, connections) {
+  const key = `${port}/${connections}`;
+  if (!agents.has(key)) agents.set(key, new http.Agent({ keepAlive: true, maxSockets: connections }));
+  return agents.get(key);
+}
+function closeAgents(port) {
+  for (const [key, agent] of agents) if (key.startsWith(`${port}/`)) (agent.destroy(), agents.delete(key));
+}
+
+/**
+ * Sends `n` requests with `connections` of them in flight at any time, each lane on its own keep-alive
+ * connection (as wrk's connections are), and waits for every answer.
+ */
+async function send(port, workload, n, connections = 4) {
+  const agent = agentFor(port, connections);
   let next = 0;
   const one = () =>
     new Promise((resolve, reject) => {
@@ -89,8 +131,7 @@ async function send(port, workload, n) {
   const lane = async () => {
     while (next++ < n) await one();
   };
-  await Promise.all([lane(), lane(), lane(), lane()]);
-  agent.destroy();
+  await Promise.all(Array.from({ length: connections }, lane));
 }
 
 function callgrindControl(flagName, pid) {
@@ -114,11 +155,11 @@ async function startServer(kind, port, dir, underCallgrind) {
   // --trace-gc under callgrind: the window's scavenges and full GCs are counted from its stdout lines.
   const server = [NODE, ...NODE_FLAGS, ...(underCallgrind ? ['--trace-gc'] : []), path.join(__dirname, 'server.js'), kind, String(port)];
   const [cmd, ...args] = underCallgrind
-    ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dir}/cg.%p`, '--dump-instr=no', '--collect-jumps=no', ...server]
+    ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dir}/cg.%p`, '--dump-instr=no', '--collect-jumps=no', ...CALLGRIND_FLAGS, ...server]
     : server;
   const child = spawn(cmd, args, {
     stdio: ['ignore', 'pipe', fs.openSync(path.join(dir, `${kind.replace(/\W+/g, '_')}.log`), 'a')],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { BENCH_KEEP_ALIVE_MS: String(3_600_000), ...process.env, NODE_ENV: 'production' },
   });
   child.gc = { scavenges: 0, full: 0 };
   child.stdout.on('data', (d) => {
@@ -140,12 +181,12 @@ async function measure(kind, port, dir) {
   const perRequest = {};
   const gc = {};
   try {
-    for (const workload of Object.values(WORKLOADS)) await send(port, workload, WARMUP);
+    for (const c of CASES) await send(port, c.workload, Math.ceil(WARMUP / CONNECTIONS.length), c.connections);
     for (let w = 0; w < WINDOWS; w++) {
-      for (const [name, workload] of Object.entries(WORKLOADS)) {
+      for (const { name, workload, connections } of CASES) {
         callgrindControl('-z', child.pid);
         const before = { ...child.gc };
-        await send(port, workload, REQUESTS);
+        await send(port, workload, REQUESTS, connections);
         callgrindControl('-d', child.pid);
         (perRequest[name] ??= []).push(lastDumpTotal(dir, child.pid) / REQUESTS);
         (gc[name] ??= []).push({ scavenges: child.gc.scavenges - before.scavenges, full: child.gc.full - before.full });
@@ -154,6 +195,7 @@ async function measure(kind, port, dir) {
       }
     }
   } finally {
+    closeAgents(port);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
@@ -174,17 +216,18 @@ async function userMicrosPerRequest(kind, port, dir) {
   });
   const out = {};
   try {
-    for (const [name, workload] of Object.entries(WORKLOADS)) {
-      await send(port, workload, 20_000);
+    for (const { name, workload, connections } of CASES) {
+      await send(port, workload, 20_000, connections);
       const runs = [];
       for (let r = 0; r < 5; r++) {
         const before = await cpu();
-        await send(port, workload, 20_000);
+        await send(port, workload, 20_000, connections);
         runs.push(((await cpu()) - before) / 20_000);
       }
       out[name] = median(runs);
     }
   } finally {
+    closeAgents(port);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
@@ -212,13 +255,14 @@ async function main() {
   const users = {};
   for (const kind of scaleKinds()) users[kind] = await userMicrosPerRequest(kind, (port += 10), dir);
   const lines = [
-    `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload; Node ${benchNodeVersion(NODE)}); median, range.`,
+    `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload, ` +
+      `${CONNECTIONS.join(' / ')} in flight; Node ${benchNodeVersion(NODE)}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}); median, range.`,
     '',
     '| server | workload | instructions/request | range | scavenges / full GCs per 10,000 requests |',
     '|---|---|---:|---:|---:|',
   ];
   for (const kind of kinds) {
-    for (const name of Object.keys(WORKLOADS)) {
+    for (const { name } of CASES) {
       const xs = results[kind][name];
       const native = users[kind] ? ` (${users[kind][name].toFixed(2)} µs user CPU measured natively)` : '';
       const g = gcs[kind][name];
@@ -228,13 +272,16 @@ async function main() {
   }
   const pairs = PAIRS.filter(([a, b]) => results[a] && results[b]);
   if (pairs.length === 0 && kinds.length > 1) pairs.push(...kinds.slice(1).map((k) => [kinds[0], k]));
-  lines.push('', '| server | over | workload | extra instructions/request | ≈ µs user CPU |', '|---|---|---|---:|---:|');
+  // The lowest window beside the median: a late tier-up or a full GC inflates one window of one server
+  // by thousands of instructions per request, and with three windows the median can be that window.
+  lines.push('', '| server | over | workload | extra instructions/request (medians) | ≈ µs user CPU | extra, lowest windows |', '|---|---|---|---:|---:|---:|');
   for (const [base, other] of pairs) {
     // µs from the group's bare server: its user CPU per request over its instructions (same IPC assumed).
     const scale = scaleOf(base, results, users);
-    for (const name of Object.keys(WORKLOADS)) {
+    for (const { name } of CASES) {
       const extra = median(results[other][name]) - median(results[base][name]);
-      lines.push(`| ${other} | ${base} | ${name} | ${extra.toFixed(0)} | ${(extra * scale(name)).toFixed(2)} |`);
+      const low = Math.min(...results[other][name]) - Math.min(...results[base][name]);
+      lines.push(`| ${other} | ${base} | ${name} | ${extra.toFixed(0)} | ${(extra * scale(name)).toFixed(2)} | ${low.toFixed(0)} |`);
     }
   }
   console.log(lines.join('\n'));
