@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { readEvidenceBytes } from 'cors-sentinel/internal/evidence/chunks';
 import { EvidenceFormatError } from 'cors-sentinel/internal/evidence/parse';
 import { EvidenceFold } from './fold';
-import type { WorkerAnswer } from './fold-worker';
+import type { WorkerAnswer } from './fold-transfer';
 
 /** A file `suggest` cannot use (missing, unreadable, not evidence): exit 1, the message names the file. */
 export class SuggestInputError extends Error {

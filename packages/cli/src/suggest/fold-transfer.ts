@@ -32,6 +32,9 @@ export interface FoldTransfer {
   readonly sites: Flat<Float64Array>;
 }
 
+/** What a worker thread of `suggest` (./fold-worker.ts) answers: its fold, or the error that stopped it. */
+export type WorkerAnswer = { readonly fold: FoldTransfer } | { readonly error: string; readonly input: boolean };
+
 export function flatten<T extends Int32Array | Float64Array>(n: number, list: (i: number) => readonly number[], Type: new (length: number) => T): Flat<T> {
   const ends = new Int32Array(n);
   let size = 0;

@@ -4,10 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readEvidenceFiles, SuggestInputError } from './evidence-input';
-import { transferList } from './fold-transfer';
-
-/** What a worker answers. */
-export type WorkerAnswer = { readonly fold: import('./fold-transfer').FoldTransfer } | { readonly error: string; readonly input: boolean };
+import { transferList, type WorkerAnswer } from './fold-transfer';
 
 const paths = (workerData as { paths: string[] }).paths;
 try {
