@@ -140,7 +140,12 @@ const KINDS = {
   },
 };
 
-/** A Fastify app on a node:http server of ours (serverFactory), so that the runner starts every kind alike. */
+/**
+ * A Fastify app on a node:http server of ours (serverFactory), so that the runner starts every kind alike.
+ * Each kind loads its plugins before calling this, as an app's top-level imports load them before
+ * `fastify()`: loaded after it, the plugin's modules left V8 on a slow path in `process.nextTick`
+ * (+0.4–0.5 µs per request; docs/BENCHMARKS.md, "Sampled natively").
+ */
 async function fastifyServer(setup) {
   let server;
   const app = require('fastify')({ serverFactory: (handler) => (server = http.createServer(handler)) });
@@ -157,13 +162,15 @@ Object.assign(KINDS, {
   },
   /** What Fastify users run today. */
   'fastify+@fastify/cors'() {
-    return fastifyServer((app) => app.register(require('@fastify/cors'), P.corsOptions()));
+    const cors = require('@fastify/cors'); // before fastify(), as an app's imports are (see fastifyServer)
+    return fastifyServer((app) => app.register(cors, P.corsOptions()));
   },
   /** "CORS + metrics" in Fastify today: @fastify/cors and fastify-metrics (per-route histograms). */
   'fastify+@fastify/cors+fastify-metrics'() {
+    const [metrics, cors] = [require('fastify-metrics'), require('@fastify/cors')];
     return fastifyServer(async (app) => {
-      await app.register(require('fastify-metrics'), { endpoint: '/metrics' });
-      await app.register(require('@fastify/cors'), P.corsOptions());
+      await app.register(metrics, { endpoint: '/metrics' });
+      await app.register(cors, P.corsOptions());
     });
   },
   /** The policy by hand in one `onRequest` hook on the root instance (bench/lib/raw.js): the Fastify floor. */
@@ -172,15 +179,17 @@ Object.assign(KINDS, {
   },
   /** cors-sentinel's Fastify plugin, static allowlist, metrics and violation log on. */
   'sentinel fastify'() {
+    const { fastifyCorsSentinel } = require('../packages/cors-sentinel/dist/cjs/adapters/fastify');
     return fastifyServer(async (app) => {
-      await app.register(require('../packages/cors-sentinel/dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions());
+      await app.register(fastifyCorsSentinel, P.sentinelOptions());
       const metrics = app.corsSentinel.metricsHandler();
       app.get('/metrics', (request, reply) => { reply.hijack(); metrics(request.raw, reply.raw); });
     });
   },
   /** The plugin with metrics and the violation log off: its request path alone (issue #32). */
   'sentinel fastify, no recording'() {
-    return fastifyServer((app) => app.register(require('../packages/cors-sentinel/dist/cjs/adapters/fastify').fastifyCorsSentinel, P.sentinelOptions({ metrics: false, logger: false })));
+    const { fastifyCorsSentinel } = require('../packages/cors-sentinel/dist/cjs/adapters/fastify');
+    return fastifyServer((app) => app.register(fastifyCorsSentinel, P.sentinelOptions({ metrics: false, logger: false })));
   },
   /** Bare Koa 3 with one route. */
   'koa'() {
