@@ -164,6 +164,8 @@ function sameSite(t: OriginTotals): string | undefined {
 }
 
 function plainHttp(origin: string): boolean {
+  // Any spelling of `http:` has its colon fifth: other origins are not parsed (again) here.
+  if (origin.charCodeAt(4) !== 0x3a) return false;
   const p = parseRequestOrigin(origin);
   return p !== undefined && p.scheme === 'http' && !isLoopbackHost(p.host.replace(/^\[|\]$/g, ''));
 }
