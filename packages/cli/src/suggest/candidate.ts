@@ -42,6 +42,7 @@ export function buildCandidate(classified: readonly Classified[], view: Evidence
   const draft = (key: string): RouteDraft => drafts.get(key) ?? drafts.set(key, newDraft()).get(key) as RouteDraft;
   for (const route of current?.view.routes.keys() ?? []) draft(route);
   draft(DEFAULT_ROUTE);
+  const names = nameRules();
   for (const c of classified) {
     if (c.decision !== 'allow') continue;
     const seen = view.origins.get(c.origin);
@@ -49,15 +50,42 @@ export function buildCandidate(classified: readonly Classified[], view: Evidence
       keepUnseen(c, current, draft);
       continue;
     }
-    for (const pair of view.pairsOf(seen)) grant(draft(view.routeOf(pair)), c.coveredBy ?? c.origin, view, pair);
+    for (const pair of view.pairsOf(seen)) grant(draft(view.routeOf(pair)), c.coveredBy ?? c.origin, view, pair, names);
   }
   return toOptions(drafts, new Set(current?.view.routes.keys() ?? []));
 }
 
-function grant(d: RouteDraft, entry: string, view: EvidenceView, pair: number): void {
+/** A name as the candidate lists it (undefined: not listed), worked out once per name: a few names recur over hundreds of thousands of pairs. */
+interface NameRules {
+  readonly method: (name: string) => string | undefined;
+  readonly header: (name: string) => string | undefined;
+}
+
+function once(f: (name: string) => string | undefined): (name: string) => string | undefined {
+  const known = new Map<string, string | undefined>();
+  return (name) => {
+    if (known.has(name)) return known.get(name);
+    const value = f(name);
+    known.set(name, value);
+    return value;
+  };
+}
+
+const nameRules = (): NameRules => ({
+  method: once((m) => (usableMethod(m) ? m.toUpperCase() : undefined)),
+  header: once((h) => (usableHeader(h) ? h.toLowerCase() : undefined)),
+});
+
+function grant(d: RouteDraft, entry: string, view: EvidenceView, pair: number, names: NameRules): void {
   d.origins.add(entry);
-  for (const m of view.methodsOf(pair)) if (usableMethod(m)) d.methods.add(m.toUpperCase());
-  for (const h of view.headersOf(pair)) if (usableHeader(h)) d.headers.add(h.toLowerCase());
+  for (const m of view.methodsOf(pair)) {
+    const method = names.method(m);
+    if (method !== undefined) d.methods.add(method);
+  }
+  for (const h of view.headersOf(pair)) {
+    const header = names.header(h);
+    if (header !== undefined) d.headers.add(header);
+  }
   if (view.credentialedOn(pair)) d.credentials = true;
 }
 

@@ -15,6 +15,7 @@
  */
 import { isLoopbackHost, parseRequestOrigin } from 'cors-sentinel/internal/origin/parse';
 import { totalsOf, type EvidenceView, type OriginTotals } from './evidence-input';
+import { NO_PAIR } from './fold';
 import type { Completeness } from './completeness';
 import type { CurrentPolicy, Trust } from './current-policy';
 import { routesListing } from './policy-view';
@@ -53,35 +54,69 @@ export interface ClassifyInput {
 /** Orders origins as `a.localeCompare(b)` does (the same comparison: the default locale and options), without making a collator per call. */
 const byLocale = new Intl.Collator().compare;
 
+/**
+ * What one classifyAll works out once for all origins. Reasons are shared texts where they can be:
+ * hundreds of thousands of origins have a few distinct ones, and a text made per origin is memory the
+ * garbage collector copies, and the report serialises, once per origin.
+ */
+interface Run {
+  readonly input: ClassifyInput;
+  readonly burst: ReadonlySet<string>;
+  /** History by ./historyOf's key. */
+  readonly histories: Map<number, History>;
+  /** `trusted: …` by why. */
+  readonly trustedReasons: Map<string, string>;
+}
+
+interface History {
+  readonly tier: Tier;
+  readonly reason: string;
+}
+
 export function classifyAll(input: ClassifyInput): Classified[] {
-  const burst = burstOrigins(input.view);
+  const run: Run = { input, burst: burstOrigins(input.view), histories: new Map(), trustedReasons: new Map() };
   const out: Classified[] = [];
-  for (let o = 0; o < input.view.originCount; o++) out.push(classifySeen(o, input, burst));
+  for (let o = 0; o < input.view.originCount; o++) out.push(classifySeen(o, run));
   for (const origin of configuredUnseen(input)) out.push(classifyUnseen(origin, input));
   return out.sort((a, b) => byLocale(a.origin, b.origin));
 }
 
-function classifySeen(o: number, input: ClassifyInput, burst: ReadonlySet<string>): Classified {
-  const { view } = input;
+const PINNED = 'pinned (keep marker or --keep): kept whatever the evidence says';
+const PLAIN_HTTP = 'plain http:// (not loopback): a network attacker can forge it; allow it by hand if that is intended';
+const NOT_TRUSTED = 'not trusted: neither in the current policy nor under a --trust domain, and browsers never said same-site: a person decides (a third-party integrator?)';
+
+function classifySeen(o: number, run: Run): Classified {
+  const { view, trust, current } = run.input;
+  const origin = view.originOf(o);
   const totals = totalsOf(view, o);
-  const c = seenRecord(view, o, totals);
-  const why = input.trust.why(c.origin);
-  const suspect = suspectReasons(c.origin, totals, input.trust, burst, view.origins, why !== undefined);
-  if (input.pinned.has(c.origin)) return verdict(c, 'pinned', 'allow', ['pinned (keep marker or --keep): kept whatever the evidence says', ...suspect.map((r) => `WARNING, attack-shaped: ${r}`)]);
-  if (suspect.length > 0) return verdict(c, 'suspect', 'deny', suspect);
-  const history = historyOf(view.daysOf(o), input.completeness.recordedDays);
+  const why = trust.why(origin);
+  const suspect = suspectReasons(origin, totals, trust, run.burst, view.origins, why !== undefined);
+  if (run.input.pinned.has(origin)) return seenRecord(view, o, totals, 'pinned', 'allow', [PINNED, ...suspect.map((r) => `WARNING, attack-shaped: ${r}`)]);
+  if (suspect.length > 0) return seenRecord(view, o, totals, 'suspect', 'deny', suspect);
+  const history = historyOf(view.daysOf(o), run.input.completeness.recordedDays, run.histories);
   const trusted = why ?? sameSite(totals);
   const reasons = [history.reason];
-  if (trusted !== undefined) reasons.push(`trusted: ${trusted}`);
-  if (input.current !== undefined && why?.startsWith('allowed by the current policy')) {
+  if (trusted !== undefined) reasons.push(trustedReason(trusted, run.trustedReasons));
+  if (current !== undefined && why?.startsWith('allowed by the current policy')) {
     // Configured and used: keeping it cannot lock anyone out, whatever its history.
-    return verdict(c, history.tier, 'allow', reasons);
+    return seenRecord(view, o, totals, history.tier, 'allow', reasons);
   }
-  const insecure = plainHttp(c.origin);
-  if (insecure) return verdict(c, history.tier, 'review', [...reasons, 'plain http:// (not loopback): a network attacker can forge it; allow it by hand if that is intended']);
-  if (history.tier === 'new') return verdict(c, 'new', 'review', reasons);
-  if (trusted === undefined) return verdict(c, history.tier, 'review', [...reasons, 'not trusted: neither in the current policy nor under a --trust domain, and browsers never said same-site: a person decides (a third-party integrator?)']);
-  return verdict(c, history.tier, 'allow', reasons);
+  if (plainHttp(origin)) {
+    reasons.push(PLAIN_HTTP);
+    return seenRecord(view, o, totals, history.tier, 'review', reasons);
+  }
+  if (history.tier === 'new') return seenRecord(view, o, totals, 'new', 'review', reasons);
+  if (trusted === undefined) {
+    reasons.push(NOT_TRUSTED);
+    return seenRecord(view, o, totals, history.tier, 'review', reasons);
+  }
+  return seenRecord(view, o, totals, history.tier, 'allow', reasons);
+}
+
+function trustedReason(trusted: string, memo: Map<string, string>): string {
+  let reason = memo.get(trusted);
+  if (reason === undefined) memo.set(trusted, (reason = `trusted: ${trusted}`));
+  return reason;
 }
 
 function verdict(c: Classified, tier: Tier, decision: Verdict, reasons: string[]): Classified {
@@ -94,49 +129,62 @@ function verdict(c: Classified, tier: Tier, decision: Verdict, reasons: string[]
 const DAY_MS = 86_400_000;
 const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
-/** The last millisecond whose ISO text has a four-digit year (9999-12-31T23:59:59.999Z). */
-const LAST_ISO_MS = 253_402_300_799_999;
-const dayTexts = new Map<number, string>();
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
-/** `new Date(ms).toISOString()`, without a Date per call: the report has two per origin. */
-export function isoTime(ms: number): string {
-  if (!Number.isInteger(ms) || ms < 0 || ms > LAST_ISO_MS) return new Date(ms).toISOString();
-  const day = Math.floor(ms / DAY_MS);
-  let text = dayTexts.get(day);
-  if (text === undefined) dayTexts.set(day, (text = dayText(day)));
-  const t = ms - day * DAY_MS;
-  return `${text}T${pad(Math.floor(t / 3_600_000), 2)}:${pad(Math.floor(t / 60_000) % 60, 2)}:${pad(Math.floor(t / 1000) % 60, 2)}.${pad(t % 1000, 3)}Z`;
-}
-
-/** `days`: the origin's distinct epoch days, ascending. */
-function historyOf(days: readonly number[], recordedDays: number): { tier: Tier; reason: string } {
+/**
+ * `days`: the origin's distinct epoch days, ascending. A steady history's text depends on the number
+ * of days alone, a new one's on that and a spread under RECURRING_MIN_SPREAD_DAYS: `memo` keeps each
+ * once (a recurring one lists the days, and is made per origin).
+ */
+function historyOf(days: readonly number[], recordedDays: number, memo: Map<number, History>): History {
   const spread = days.length < 2 ? 0 : (days[days.length - 1] as number) - (days[0] as number);
-  const seen = `seen on ${days.length} of ${recordedDays} recorded day(s)`;
-  if (days.length >= STEADY_MIN_DAYS && days.length >= STEADY_SHARE * recordedDays) return { tier: 'kept-steady', reason: `steady: ${seen}` };
-  if (days.length >= 2 && spread >= RECURRING_MIN_SPREAD_DAYS) return { tier: 'kept-recurring', reason: `rare but recurring: ${seen}, ${spread} days apart from first to last (${days.map(dayText).join(', ')})` };
-  return { tier: 'new', reason: `too little history: ${seen}${days.length >= 2 ? `, only ${spread} day(s) apart` : ''} (recurring needs 2 days at least ${RECURRING_MIN_SPREAD_DAYS} days apart)` };
+  const seen = (): string => `seen on ${days.length} of ${recordedDays} recorded day(s)`;
+  const steady = days.length >= STEADY_MIN_DAYS && days.length >= STEADY_SHARE * recordedDays;
+  if (!steady && days.length >= 2 && spread >= RECURRING_MIN_SPREAD_DAYS) {
+    return { tier: 'kept-recurring', reason: `rare but recurring: ${seen()}, ${spread} days apart from first to last (${days.map(dayText).join(', ')})` };
+  }
+  const key = steady ? -days.length : days.length * RECURRING_MIN_SPREAD_DAYS + spread;
+  let history = memo.get(key);
+  if (history !== undefined) return history;
+  history = steady
+    ? { tier: 'kept-steady', reason: `steady: ${seen()}` }
+    : { tier: 'new', reason: `too little history: ${seen()}${days.length >= 2 ? `, only ${spread} day(s) apart` : ''} (recurring needs 2 days at least ${RECURRING_MIN_SPREAD_DAYS} days apart)` };
+  memo.set(key, history);
+  return history;
 }
 
 /** Browsers attest that the page shares the API's site; scanners cannot make a browser say it. */
 function sameSite(t: OriginTotals): string | undefined {
-  const same = (t.secFetchSite.get('same-site') ?? 0) + (t.secFetchSite.get('same-origin') ?? 0);
-  const other = [...t.secFetchSite.entries()].filter(([k]) => k !== 'same-site' && k !== 'same-origin').reduce((n, [, v]) => n + v, 0);
+  let same = 0;
+  let other = 0;
+  for (const site in t.secFetchSite) {
+    const n = t.secFetchSite[site] as number;
+    if (site === 'same-site' || site === 'same-origin') same += n;
+    else other += n;
+  }
   return same > 0 && other === 0 ? `browsers said Sec-Fetch-Site: same-site on all ${same} request(s)` : undefined;
 }
 
 function plainHttp(origin: string): boolean {
+  // Any spelling of `http:` has its colon fifth: other origins are not parsed (again) here.
+  if (origin.charCodeAt(4) !== 0x3a) return false;
   const p = parseRequestOrigin(origin);
   return p !== undefined && p.scheme === 'http' && !isLoopbackHost(p.host.replace(/^\[|\]$/g, ''));
 }
 
-function seenRecord(view: EvidenceView, o: number, t: OriginTotals): Classified {
+/** The origin's record. Its times are made by Date, as one flat string each: faster than joining pieces, and the report serialises them without flattening. */
+function seenRecord(view: EvidenceView, o: number, t: OriginTotals, tier: Tier, decision: Verdict, reasons: string[]): Classified {
   const [preflightAllowed, preflightRejected, actualAllowed, actualRejected] = view.countsOf(o);
   return {
-    origin: view.originOf(o), tier: 'new', decision: 'review', routes: view.pairsOf(o).map((p) => view.routeOf(p)).sort(),
-    counts: { preflightAllowed, preflightRejected, actualAllowed, actualRejected, credentialedGrants: t.credentialedGrants, secFetchSite: Object.fromEntries(t.secFetchSite) },
-    days: view.daysOf(o).length, firstSeen: isoTime(view.firstSeen(o)), lastSeen: isoTime(view.lastSeen(o)), reasons: [],
+    origin: view.originOf(o), tier, decision, routes: routesOf(view, o),
+    counts: { preflightAllowed, preflightRejected, actualAllowed, actualRejected, credentialedGrants: t.credentialedGrants, secFetchSite: t.secFetchSite },
+    days: view.daysOf(o).length, firstSeen: new Date(view.firstSeen(o)).toISOString(), lastSeen: new Date(view.lastSeen(o)).toISOString(), reasons,
   };
+}
+
+/** The routes an origin was seen on, sorted. */
+function routesOf(view: EvidenceView, o: number): string[] {
+  const routes: string[] = [];
+  for (let p = view.firstPairOf(o); p !== NO_PAIR; p = view.nextPairOf(p)) routes.push(view.routeOf(p));
+  return routes.length > 1 ? routes.sort() : routes;
 }
 
 /** Exact origins of the current policy (and `--keep` origins) that the evidence never saw. */

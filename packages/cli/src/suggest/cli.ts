@@ -4,7 +4,6 @@
  * the current policy with `--policy`), prints how complete the evidence is, the tiers and the diff,
  * and with `--report` the same as JSON. It only suggests: nothing is enforced until a person does.
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseRequestOrigin } from 'cors-sentinel/internal/origin/parse';
 import { CorsConfigError } from 'cors-sentinel/internal/policy/errors';
@@ -17,7 +16,7 @@ import { describeDiff, diffPolicies } from './diff';
 import { readEvidenceFiles, readEvidenceFilesInParallel, SuggestInputError, type EvidenceView } from './evidence-input';
 import { renderCandidate, writeCandidate } from './output';
 import { viewOf } from './policy-view';
-import { describeTiers, reportJson, type SuggestReport } from './report';
+import { describeTiers, writeReport, type SuggestReport } from './report';
 import { widen } from './wildcards';
 
 export const DEFAULT_MIN_DAYS = 30;
@@ -97,7 +96,7 @@ export function suggestFrom(view: EvidenceView, current: CurrentPolicy | undefin
       : `wrote ${o.out}: ${current.path} unchanged, with the candidate as its reportOnly section${rendered.replacedReportOnly ? ' (replacing the reportOnly section it had)' : ''}`,
   ];
   const report: SuggestReport = { generatedAt: new Date(o.nowMs ?? Date.now()).toISOString(), completeness, wildcards, notes: [...notes, ...routeNotes], diff, origins: classified };
-  if (o.report !== undefined) writeFileSync(o.report, reportJson(report));
+  if (o.report !== undefined) writeReport(o.report, report);
   return { ...report, lines, candidateText: rendered.text };
 }
 

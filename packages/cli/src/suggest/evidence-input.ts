@@ -151,12 +151,11 @@ export interface OriginTotals {
   preflights: number;
   actual: number;
   credentialedGrants: number;
-  secFetchSite: Map<string, number>;
+  /** `Sec-Fetch-Site` value → count, in the order first met (the object the report lists). */
+  secFetchSite: Record<string, number>;
 }
 
 export function totalsOf(view: EvidenceFold, o: number): OriginTotals {
   const [pa, pr, aa, ar, cred] = view.countsOf(o);
-  const t: OriginTotals = { allowed: pa + aa, rejected: pr + ar, preflights: pa + pr, actual: aa + ar, credentialedGrants: cred, secFetchSite: new Map() };
-  for (const pair of view.pairsOf(o)) for (const [k, v] of view.sitesOf(pair)) t.secFetchSite.set(k, (t.secFetchSite.get(k) ?? 0) + v);
-  return t;
+  return { allowed: pa + aa, rejected: pr + ar, preflights: pa + pr, actual: aa + ar, credentialedGrants: cred, secFetchSite: view.siteTotalsOf(o) };
 }

@@ -29,6 +29,8 @@ const ACTUAL_REJECTED = 3;
 const CREDENTIALED = 4;
 const COUNTS = 5;
 const NONE = -1;
+/** What firstPairOf and nextPairOf return when there is no pair (left). */
+export const NO_PAIR = NONE;
 
 /** Strings numbered in the order they are first met. */
 export class Names {
@@ -287,11 +289,34 @@ export class EvidenceFold implements EvidenceBytesReader {
     for (let p = this.firstPair[o] as number; p !== NONE; p = this.nextPair[p] as number) out.push(p);
     return out;
   }
+  /** The origin's first pair and the pair after `pair` (NO_PAIR: none left), in the order pairsOf lists them: a walk without an array. */
+  firstPairOf(o: number): number {
+    return this.firstPair[o] as number;
+  }
+  nextPairOf(pair: number): number {
+    return this.nextPair[pair] as number;
+  }
+  /** The origin's `Sec-Fetch-Site` counts summed over its pairs, values in the order first met. */
+  siteTotalsOf(o: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let p = this.firstPair[o] as number; p !== NONE; p = this.nextPair[p] as number) this.sites.sumInto(p, this.names.list, out);
+    return out;
+  }
   routeOf(pair: number): string {
     return this.routes.list[this.pairRoute[pair] as number] as string;
   }
   credentialedOn(pair: number): boolean {
     return this.credentialed[pair] === 1;
+  }
+  /** Names as numbers of the fold's name table (nameOf): a caller can work a name out once, not per pair. */
+  nameOf(id: number): string {
+    return this.names.list[id] as string;
+  }
+  methodIdsOf(pair: number): number[] {
+    return this.methods.of(pair);
+  }
+  headerIdsOf(pair: number): number[] {
+    return this.headers.of(pair);
   }
   methodsOf(pair: number): string[] {
     return this.methods.of(pair).map((n) => this.names.list[n] as string);

@@ -51,7 +51,9 @@ export class NameSets {
     const out: number[] = [];
     const bits = this.bits[pair] as number;
     for (let bit = 0; bit < this.nameOfBit.length; bit++) if ((bits & (1 << bit)) !== 0) out.push(this.nameOfBit[bit] as number);
-    return [...out, ...(this.more.get(pair) ?? [])];
+    const more = this.more.get(pair);
+    if (more !== undefined) out.push(...more);
+    return out;
   }
 }
 
@@ -93,9 +95,30 @@ export class NameCounts {
     else list[i + 1] = (list[i + 1] as number) + count;
   }
 
+  /**
+   * Adds the pair's counts to `into` by name (`names`: the fold's name table), a name not there yet
+   * going last: summed over an origin's pairs, the same object `Object.fromEntries` makes of a Map
+   * summed the same way, without the Map and the entry arrays.
+   */
+  sumInto(pair: number, names: readonly string[], into: Record<string, number>): void {
+    const first = this.first[pair] as number;
+    if (first === NONE) return;
+    addCount(into, names[first] as string, this.firstCount[pair] as number);
+    const more = this.more.get(pair);
+    if (more !== undefined) for (let i = 0; i < more.length; i += 2) addCount(into, names[more[i] as number] as string, more[i + 1] as number);
+  }
+
   /** The pair's `[name, count, …]`, in the order first met. */
   of(pair: number): number[] {
     const first = this.first[pair] as number;
     return first === NONE ? [] : [first, this.firstCount[pair] as number, ...(this.more.get(pair) ?? [])];
   }
+}
+
+/** `into[name] += count` on own properties only: a name is whatever a client sent (`toString`, `__proto__`). */
+function addCount(into: Record<string, number>, name: string, count: number): void {
+  if (Object.hasOwn(into, name)) into[name] = (into[name] as number) + count;
+  // Assignment would call Object.prototype's `__proto__` setter; a data property is what fromEntries makes.
+  else if (name === '__proto__') Object.defineProperty(into, name, { value: count, writable: true, enumerable: true, configurable: true });
+  else into[name] = count;
 }

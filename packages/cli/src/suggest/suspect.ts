@@ -21,6 +21,8 @@ const LOOKALIKE_MIN_LENGTH = 6;
 
 const THIRD_PARTY = new Set<string>(THIRD_PARTY_ORIGINS);
 const LDH_HOST = /^[a-z0-9.-]+$/;
+/** The prober's subdomain labels with their dot, made once rather than per origin. */
+const PROBE_PREFIXES = SUBDOMAIN_LABELS.map((l) => `${l}.`);
 
 /** The reasons an origin is attack-shaped (empty: it is not). `covered`: whether `trust` covers it (the caller knows). */
 export function suspectReasons(origin: string, totals: OriginTotals, trust: Trust, burst: ReadonlySet<string>, seen: { get(origin: string): number | undefined }, covered = trust.covers(origin)): string[] {
@@ -28,7 +30,8 @@ export function suspectReasons(origin: string, totals: OriginTotals, trust: Trus
   const parsed = parseRequestOrigin(origin);
   if (parsed === undefined) return ['not a valid serialised origin (the browser never sends it: a tool did)'];
   const reasons: string[] = [];
-  const host = parsed.host.replace(/^\[|\]$/g, '');
+  // Only an IPv6 host has brackets (parseRequestOrigin): the others skip the regex.
+  const host = parsed.host.startsWith('[') ? parsed.host.replace(/^\[|\]$/g, '') : parsed.host;
   if (THIRD_PARTY.has(origin)) reasons.push('a platform where anyone can publish a page (the prober\'s third_party_origin class)');
   if (!host.includes(':') && !LDH_HOST.test(host)) reasons.push('characters outside letters, digits, dots and hyphens in the host (the prober\'s special_characters class: a parser differential)');
   reasons.push(...hostShape(host), ...(covered ? [] : lookalike(host, trust)));
@@ -48,8 +51,7 @@ function hostShape(host: string): string[] {
   if (!info.isIp && host !== 'localhost' && info.isIcann !== true && info.isPrivate !== true) {
     out.push(`.${info.publicSuffix ?? host} is not a delegated top-level domain (reserved like .invalid, .test, .example, or unknown): no real site is served from it`);
   }
-  const label = SUBDOMAIN_LABELS.find((l) => host.startsWith(`${l}.`));
-  if (label !== undefined || /^cors[-_]?probe/.test(host)) out.push('a subdomain the cors-sentinel prober sends (the prober\'s subdomain_trusted class)');
+  if (PROBE_PREFIXES.some((prefix) => host.startsWith(prefix)) || /^cors[-_]?probe/.test(host)) out.push('a subdomain the cors-sentinel prober sends (the prober\'s subdomain_trusted class)');
   return out;
 }
 

@@ -20,11 +20,6 @@ export interface Wildcard {
   readonly siblings: readonly string[];
 }
 
-interface Sibling {
-  readonly c: Classified;
-  readonly group: string;
-}
-
 /** `https://x.shops.example.com:8443` → `https://shops.example.com:8443`; undefined for single-label and IP hosts. */
 function parentOf(origin: string): { group: string; scheme: string; parent: string; port: string } | undefined {
   const p = parseRequestOrigin(origin);
@@ -38,14 +33,14 @@ function parentOf(origin: string): { group: string; scheme: string; parent: stri
 
 /** Finds the wildcards and marks the siblings they cover (in place). Returns them, with notes on refused ones. */
 export function widen(classified: Classified[], trust: Trust): { wildcards: Wildcard[]; notes: string[] } {
-  const groups = new Map<string, Sibling[]>();
+  const groups = new Map<string, Classified[]>();
   for (const c of classified) {
     if (!eligible(c, trust)) continue;
     const p = parentOf(c.origin);
     if (p === undefined) continue;
-    const list = groups.get(p.group) ?? [];
-    list.push({ c, group: p.group });
-    groups.set(p.group, list);
+    const list = groups.get(p.group);
+    if (list === undefined) groups.set(p.group, [c]);
+    else list.push(c);
   }
   const wildcards: Wildcard[] = [];
   const notes: string[] = [];
@@ -64,11 +59,13 @@ export function widen(classified: Classified[], trust: Trust): { wildcards: Wild
       notes.push(`${siblings.length} origins under ${parent} stay exact: ${pattern} would also grant ${blocker.origin}, classified ${blocker.tier}`);
       continue;
     }
-    wildcards.push({ pattern, siblings: siblings.map((s) => s.c.origin) });
-    for (const { c } of siblings) {
+    wildcards.push({ pattern, siblings: siblings.map((c) => c.origin) });
+    // One text of each kind for the group, shared by its siblings (thousands of them).
+    const allowed = `allowed through ${pattern}, the narrowest parent of ${siblings.length} observed trusted siblings`;
+    const granted = `granted through ${pattern} (${siblings.length} observed trusted siblings)`;
+    for (const c of siblings) {
       c.coveredBy = pattern;
-      if (c.decision !== 'allow') c.reasons.push(`allowed through ${pattern}, the narrowest parent of ${siblings.length} observed trusted siblings`);
-      else c.reasons.push(`granted through ${pattern} (${siblings.length} observed trusted siblings)`);
+      c.reasons.push(c.decision !== 'allow' ? allowed : granted);
       c.decision = 'allow';
     }
   }
