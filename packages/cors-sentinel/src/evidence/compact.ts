@@ -9,7 +9,7 @@ import { isCount, isTime, type Checker, type Path } from './check';
 
 const DAY_MS = 86_400_000;
 /** The last epoch day whose text is still `YYYY-MM-DD` (9999-12-31). */
-const LAST_DAY = 2_932_896;
+export const LAST_DAY = 2_932_896;
 
 const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 const dayNumber = (text: string): number => Date.parse(`${text}T00:00:00Z`) / DAY_MS;

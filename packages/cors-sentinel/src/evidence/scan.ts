@@ -11,9 +11,8 @@
  * (chunks.ts, readEvidenceBytes) reads the rest with JSON.parse and checkRecord, which refuse a bad
  * record with its path or read a valid record written otherwise: the messages are theirs.
  */
+import { LAST_DAY } from './compact';
 
-/** The last epoch day whose text is still `YYYY-MM-DD` (9999-12-31), as in compact.ts. */
-const LAST_DAY = 2_932_896;
 const COMMA = 0x2c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
