@@ -4,7 +4,7 @@
  * not move with what else the machine is doing (the same binary, inputs and environment give the same
  * count), so that a sub-microsecond difference between two servers can be read on a shared machine.
  *   npm run build && node bench/instructions.js [--requests 4000] [--windows 3] [--group node,fastify,koa,express]
- *     [--connections 4] [--workloads 'allowed GET,preflight'] [kind …]
+ *     [--connections 4] [--workloads 'allowed GET,preflight'] [--young-gen 16] [kind …]
  * Groups (default: node, fastify, koa): `node` (node:http with the policy by hand, `sentinel node:http`), `fastify`
  * (bare, @fastify/cors, the policy by hand in one onRequest hook, the plugin), `koa` (bare, the policy
  * by hand as the first middleware, the middleware) and `express` (the policy by hand as an Express
@@ -41,7 +41,7 @@ const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const REQUESTS = flag('--requests', 4000);
 const WINDOWS = flag('--windows', 3);
-const WARMUP = flag('--warmup', 6000);
+const WARMUP = flag('--warmup', 20000);
 const listFlag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1].split(',').map((x) => x.trim()) : fallback);
 const CONNECTIONS = listFlag('--connections', ['4']).map(Number);
 const KINDS = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
@@ -73,6 +73,15 @@ const NODE = benchNode();
  * single-threaded, tier-up happens at the request count it would natively.
  */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * `--young-gen MB` (default 16; 0 leaves V8's own sizing): every server gets the same fixed new space and
+ * no memory reducer. Left to V8, the new space of two servers grew to different sizes (1 to 8 MB) and
+ * the memory reducer ran full GCs at times of its own, so that windows of one server differed by up to
+ * 30,000 instructions per request; fixed, preflight windows agree within a few hundred. Allocation
+ * still shows: more garbage per request is more scavenges per window.
+ */
+const YOUNG_GEN_MB = flag('--young-gen', 16);
+const GC_FLAGS = YOUNG_GEN_MB > 0 ? [`--min-semi-space-size=${YOUNG_GEN_MB}`, `--max-semi-space-size=${YOUNG_GEN_MB}`, '--no-memory-reducer'] : [];
 /**
  * Extra callgrind flags, e.g. `--cache-sim=yes`: simulated cache misses beside the instructions (kept in
  * the BENCH_KEEP_DUMPS dumps; the report still reads instructions, the first event of the totals).
@@ -153,7 +162,7 @@ function lastDumpTotal(dir, pid) {
 
 async function startServer(kind, port, dir, underCallgrind) {
   // --trace-gc under callgrind: the window's scavenges and full GCs are counted from its stdout lines.
-  const server = [NODE, ...NODE_FLAGS, ...(underCallgrind ? ['--trace-gc'] : []), path.join(__dirname, 'server.js'), kind, String(port)];
+  const server = [NODE, ...GC_FLAGS, ...NODE_FLAGS, ...(underCallgrind ? ['--trace-gc'] : []), path.join(__dirname, 'server.js'), kind, String(port)];
   const [cmd, ...args] = underCallgrind
     ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${dir}/cg.%p`, '--dump-instr=no', '--collect-jumps=no', ...CALLGRIND_FLAGS, ...server]
     : server;
@@ -256,7 +265,7 @@ async function main() {
   for (const kind of scaleKinds()) users[kind] = await userMicrosPerRequest(kind, (port += 10), dir);
   const lines = [
     `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload, ` +
-      `${CONNECTIONS.join(' / ')} in flight; Node ${benchNodeVersion(NODE)}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}); median, range.`,
+      `${CONNECTIONS.join(' / ')} in flight; Node ${benchNodeVersion(NODE)}${[...GC_FLAGS, ...NODE_FLAGS].length ? ` ${[...GC_FLAGS, ...NODE_FLAGS].join(' ')}` : ''}); median, range.`,
     '',
     '| server | workload | instructions/request | range | scavenges / full GCs per 10,000 requests |',
     '|---|---|---:|---:|---:|',

@@ -240,6 +240,28 @@ Promise.resolve(make()).then((app) => {
   // one while the client reuses it resets the request ("socket hang up").
   server.keepAliveTimeout = Number(process.env.BENCH_KEEP_ALIVE_MS ?? 60_000);
   control.listen(port + 1000, '127.0.0.1');
-  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+  server.listen(port, '127.0.0.1', () => {
+    if (process.env.BENCH_FULL_GC !== '0') fullGc();
+    process.stdout.write('ready\n');
+  });
 });
+
+/**
+ * One full GC before the first request, as every long-running server has had one (V8's memory reducer
+ * runs one when a process idles; a large start-up triggers one on its own). It decides which V8 state the
+ * servers are measured in, and it differs between kinds without it: after a full GC that finds no tick
+ * object alive, the object literal in Node's `process.nextTick` defines its symbol keys through the
+ * runtime for the rest of the process (+4 to +15 µs per request on Node 20, 22 and 24). A small app
+ * (bare Fastify + @fastify/cors) had no full GC at start-up and ran without it; one that loads a few MB
+ * more (any real app; cors-sentinel's modules) had one and ran with it, so comparisons measured that
+ * V8 state, not the CORS layers. With one full GC in every kind, all start alike (docs/BENCHMARKS.md,
+ * issue #32). BENCH_FULL_GC=0 leaves start-up as it is.
+ */
+function fullGc() {
+  if (typeof global.gc !== 'function') {
+    require('node:v8').setFlagsFromString('--expose-gc');
+    global.gc = require('node:vm').runInNewContext('gc');
+  }
+  global.gc();
+}
 process.on('SIGTERM', () => process.exit(0));

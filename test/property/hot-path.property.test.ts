@@ -17,7 +17,7 @@ const EXACT = ['https://app.example.com', 'http://localhost:5173', 'capacitor://
 
 /** The same policy with the precomputed answers removed: decide() must take its general path. */
 function withoutExactGrants(policy: CompiledPolicy): CompiledPolicy {
-  const strip = (r: CompiledRoutePolicy): CompiledRoutePolicy => ({ ...r, exactGrants: new Map(), requestHeaderVerdicts: new Map() });
+  const strip = (r: CompiledRoutePolicy): CompiledRoutePolicy => ({ ...r, exactGrants: new Map(), requestHeaderVerdicts: new Map(), lastHeaderVerdict: { requested: '', verdict: undefined }, lastExactGrant: { origin: '', grant: undefined } });
   return { ...policy, defaultRoute: strip(policy.defaultRoute), routes: policy.routes.map(strip) };
 }
 

@@ -18,7 +18,7 @@ import { createObserver, type CorsObserverOptions, type Observer } from '../obse
 import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { fastifyPathReader, type FastifyRouterFlags, type PathReader } from '../http/routing-path';
-import { corsRequestOf } from './node-request';
+import { corsRequestOf, corsRequestOn } from './node-request';
 import { varyValue } from './node-response';
 
 declare module 'fastify' {
@@ -46,7 +46,8 @@ type ReplyWithVary = FastifyReply & { [VARY_FIELDS]: readonly string[] | null; [
 // `reply.header('Vary', …)` would replace ours.
 const writer: ResponseWriter<FastifyReply, Done, void> = {
   committed: (reply) => reply.sent || reply.raw.headersSent,
-  allowOriginSet: (reply) => reply.hasHeader('access-control-allow-origin') || reply.raw.hasHeader('access-control-allow-origin'),
+  // Fastify's hasHeader looks on the reply, then on the raw ServerResponse.
+  allowOriginSet: (reply) => reply.hasHeader('access-control-allow-origin'),
   writeHeaders(reply, d: Decision) {
     if (d.vary.length > 0) {
       // A handler's reply.header('Vary', …) replaces the header: appended again in onSend.
@@ -120,7 +121,8 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     const url = targetOf(request);
     const path = read(url);
     if (path === undefined) return refuse(reply);
-    void sentinel.serve(corsRequestOf(request.method, request.headers, url, request, path, request.raw.socket?.localPort), reply, done, writer);
+    const raw = request.raw;
+    void sentinel.serve(corsRequestOn(raw.method, request.headers, url, request, path, raw.socket), reply, done, writer);
   });
   fastify.addHook('onSend', keepVary);
   fastify.addHook('onClose', (_instance, done) => {

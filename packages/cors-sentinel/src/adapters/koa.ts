@@ -18,19 +18,20 @@ import { createObserver, type CorsObserverOptions, type Observer } from '../obse
 import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
-import { corsRequestOf } from './node-request';
+import { corsRequestOn, type ConnectionLike } from './node-request';
 import { nodeResponseWriter } from './node-response';
 import { keepCorsHeaders } from './koa-error-headers';
 
 /** What the middleware reads of Koa's Context (declared structurally: no dependency on Koa's types). */
 export interface KoaContextLike {
-  readonly method: string;
-  readonly headers: IncomingHttpHeaders;
   /** The target as received, even under koa-mount (which rewrites `path`). */
   readonly originalUrl: string;
   readonly res: ServerResponse;
-  /** Koa's `ctx.req`: its socket's local port feeds the `localServer` Host allowlist. */
-  readonly req?: { readonly socket?: { readonly localPort?: number | undefined } | null };
+  /**
+   * Koa's `ctx.req`: the middleware reads its method, headers and socket directly (Koa's `ctx.method`
+   * and `ctx.headers` are getters over it); the socket gives the scheme and the `localServer` port.
+   */
+  readonly req: { readonly method?: string | undefined; readonly headers: IncomingHttpHeaders; readonly socket?: ConnectionLike | null };
 }
 export type KoaNext = () => Promise<unknown>;
 export type KoaCorsSentinelMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Sentinel;
@@ -52,8 +53,9 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
   const sentinel = createSentinel(options);
   /** The error path: the decision's headers kept on the error Koa answers with, then the same error rethrown. */
   function keepHeadersOf(ctx: KoaContextLike, path: string, err: unknown): never {
-    if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && ctx.headers.origin !== undefined) {
-      sentinel.reportFinding('acao_already_set', { origin: ctx.headers.origin, path });
+    const origin = ctx.req.headers.origin;
+    if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && origin !== undefined) {
+      sentinel.reportFinding('acao_already_set', { origin, path });
     }
     throw err;
   }
@@ -67,7 +69,8 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
     if (path === undefined) return Promise.resolve(refuseUnroutable(ctx.res));
     let out: unknown;
     try {
-      out = sentinel.serve(corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path, ctx.req?.socket?.localPort), ctx.res, next, writer);
+      const req = ctx.req;
+      out = sentinel.serve(corsRequestOn(req.method, req.headers, ctx.originalUrl, ctx, path, req.socket), ctx.res, next, writer);
     } catch (err) {
       return new Promise<never>(() => keepHeadersOf(ctx, path, err)); // a next() that threw: rejected, as from an async function
     }
@@ -86,7 +89,7 @@ export function koaCorsObserver(options: CorsObserverOptions = {}): KoaCorsObser
     // Left to Koa, a target it cannot route throws in ctx.path (a 500 with a stack trace per request):
     // answered 400 here, as the enforcing middleware does; every other answer is the app's.
     if (path === undefined) return Promise.resolve(refuseUnroutable(ctx.res));
-    observeResponse(observer, () => corsRequestOf(ctx.method, ctx.headers, ctx.originalUrl, ctx, path, ctx.req?.socket?.localPort), ctx.res);
+    observeResponse(observer, () => corsRequestOn(ctx.req.method, ctx.req.headers, ctx.originalUrl, ctx, path, ctx.req.socket), ctx.res);
     return next();
   }
   return Object.assign(middleware, observer);

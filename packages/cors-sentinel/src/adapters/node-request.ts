@@ -18,17 +18,45 @@ import { nodeRoutingPath, type PathReader } from '../http/routing-path';
 export function corsRequestOf(
   method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string, localPort?: number,
 ): CorsRequest {
+  return requestView(method, headers, target, handle, path, tlsScheme(handle), localPort);
+}
+
+/** The connection as the adapters see it: Node's socket (a TLSSocket has `encrypted`). */
+export interface ConnectionLike {
+  readonly encrypted?: unknown;
+  readonly localPort?: number | undefined;
+}
+
+/**
+ * corsRequestOf for the adapters, which hold the connection already (`req.socket`): its scheme and port
+ * are read from it directly, not through the framework's request object (Fastify's and Koa's `socket`
+ * are getters over `raw.socket` / `req.socket`).
+ */
+export function corsRequestOn(
+  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string,
+  socket: ConnectionLike | null | undefined,
+): CorsRequest {
+  return requestView(method, headers, target, handle, path, socket?.encrypted === true ? 'https' : undefined, socket?.localPort);
+}
+
+function requestView(
+  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string,
+  scheme: 'https' | undefined, localPort: number | undefined,
+): CorsRequest {
+  // The preflight headers mean something on an OPTIONS request only (every reader checks the method
+  // first): other requests skip three lookups in Node's header object.
+  const options = method === 'OPTIONS';
   return {
     method: method ?? 'GET',
     path,
     origin: headers.origin,
     host: headers.host,
-    scheme: tlsScheme(handle),
+    scheme,
     forwardedScheme: trustedProxyScheme,
     localPort,
-    accessControlRequestMethod: single(headers['access-control-request-method']),
-    accessControlRequestHeaders: single(headers['access-control-request-headers']),
-    accessControlRequestPrivateNetwork: single(headers['access-control-request-private-network']),
+    accessControlRequestMethod: options ? single(headers['access-control-request-method']) : undefined,
+    accessControlRequestHeaders: options ? single(headers['access-control-request-headers']) : undefined,
+    accessControlRequestPrivateNetwork: options ? single(headers['access-control-request-private-network']) : undefined,
     hasCookie: headers.cookie !== undefined,
     secFetchSite: single(headers['sec-fetch-site']),
     target,
@@ -45,7 +73,7 @@ export function targetOf(req: IncomingMessage): string {
 /** The CorsRequest of a Node request read by `reader`, or undefined when its target cannot be routed (answer 400). */
 export function nodeCorsRequest(req: IncomingMessage, reader: PathReader = nodeRoutingPath, target: string = targetOf(req)): CorsRequest | undefined {
   const path = reader(target);
-  return path === undefined ? undefined : corsRequestOf(req.method, req.headers, target, req, path, req.socket?.localPort);
+  return path === undefined ? undefined : corsRequestOn(req.method, req.headers, target, req, path, req.socket);
 }
 
 /**

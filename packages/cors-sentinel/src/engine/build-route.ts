@@ -59,7 +59,9 @@ export function buildRoute(s: RouteSettings): CompiledRoutePolicy {
     preflightVary: Object.freeze(preflightVary),
     nonCors,
     exactGrants,
+    lastExactGrant: { origin: '', grant: undefined },
     requestHeaderVerdicts: new Map(),
+    lastHeaderVerdict: { requested: '', verdict: undefined },
     summary: summaryOf(s, originPolicy, resolver !== undefined),
   });
 }

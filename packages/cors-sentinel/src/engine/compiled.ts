@@ -49,10 +49,18 @@ export interface CompiledRoutePolicy {
    */
   readonly exactGrants: ReadonlyMap<string, ExactGrant>;
   /**
+   * The last origin looked up in exactGrants and its answer (mutable; the route object itself is
+   * frozen): a frontend sends the same Origin request after request, and comparing with the last one
+   * costs less than hashing the fresh header string for the map.
+   */
+  readonly lastExactGrant: { origin: string; grant: ExactGrant | undefined };
+  /**
    * Memo of `Access-Control-Request-Headers` verdicts for this route. Keys are request text, so it is
    * bounded (count and key length, first come) and holds only what parseRequestedHeaders would answer.
    */
   readonly requestHeaderVerdicts: Map<string, HeaderVerdict>;
+  /** The last memoised verdict and its request text (mutable; the route object itself is frozen). */
+  readonly lastHeaderVerdict: { requested: string; verdict: HeaderVerdict | undefined };
   /** A summary of the options for `explain()` and the config hash. */
   readonly summary: Readonly<Record<string, unknown>>;
 }

@@ -2,7 +2,7 @@
  * The CORS decision: pure, framework-free, synchronous unless an uncached origin must be resolved.
  * It predicts what the browser will do with the answer; adapters only write what it says.
  */
-import type { CompiledPolicy, CompiledRoutePolicy, HeaderVerdict } from './compiled';
+import type { CompiledPolicy, CompiledRoutePolicy, ExactGrant, HeaderVerdict } from './compiled';
 import { isLoopbackHost, parseRequestOrigin, type ParsedOrigin } from '../origin/parse';
 import { matchOrigin } from '../origin/matcher';
 import { isSameOrigin } from '../origin/same-origin';
@@ -75,7 +75,7 @@ function grantedOr(decision: Decision, fallback: Decision): Decision {
 function judgeOrigin(route: CompiledRoutePolicy, req: CorsRequest, type: RequestType, origin: string): Decision | Promise<Decision> {
   // Fast path: an exactly listed origin, sent as browsers send it (normalised), has its answers
   // precomputed; parseRequestOrigin() of it would return it unchanged and matchOrigin() 'exact'.
-  const exact = route.anyOnly ? undefined : route.exactGrants.get(origin);
+  const exact = route.anyOnly ? undefined : exactGrantOf(route, origin);
   if (exact !== undefined) {
     if (type === 'actual') return req.hasCookie === true && !route.credentials ? exact.actualRefused : exact.actual;
     return grantPreflight(route, req, origin, 'exact', undefined, origin, exact.preflight);
@@ -107,6 +107,16 @@ function judgeOrigin(route: CompiledRoutePolicy, req: CorsRequest, type: Request
   const outcome = route.resolver.resolve(parsed.origin, req.raw, tenant);
   if (typeof outcome === 'string') return afterResolve(route, req, type, parsed, outcome);
   return outcome.then((o) => afterResolve(route, req, type, parsed, o));
+}
+
+/** The precomputed answers for an exactly listed origin, or undefined (see lastExactGrant). */
+function exactGrantOf(route: CompiledRoutePolicy, origin: string): ExactGrant | undefined {
+  const last = route.lastExactGrant;
+  if (last.origin === origin) return last.grant;
+  const grant = route.exactGrants.get(origin);
+  last.origin = origin;
+  last.grant = grant;
+  return grant;
 }
 
 function afterResolve(route: CompiledRoutePolicy, req: CorsRequest, type: RequestType, parsed: ParsedOrigin, outcome: ResolverOutcome): Decision {
@@ -212,11 +222,19 @@ const MAX_VERDICT_KEY_LENGTH = 256;
 
 /** The route's answer to an `Access-Control-Request-Headers` value (memoised: browsers repeat a few values). */
 function requestHeaderVerdict(route: CompiledRoutePolicy, requested: string): HeaderVerdict {
+  // A client asks the same thing preflight after preflight: comparing with the last value costs less
+  // than hashing a fresh header string for the map.
+  const last = route.lastHeaderVerdict;
+  if (last.requested === requested && last.verdict !== undefined) return last.verdict;
   const memo = route.requestHeaderVerdicts;
-  const known = memo.get(requested);
-  if (known !== undefined) return known;
-  const verdict = judgeRequestedHeaders(route, requested);
-  if (memo.size < MAX_VERDICTS && requested.length <= MAX_VERDICT_KEY_LENGTH) memo.set(requested, verdict);
+  let verdict = memo.get(requested);
+  if (verdict === undefined) {
+    verdict = judgeRequestedHeaders(route, requested);
+    if (memo.size >= MAX_VERDICTS || requested.length > MAX_VERDICT_KEY_LENGTH) return verdict;
+    memo.set(requested, verdict);
+  }
+  last.requested = requested;
+  last.verdict = verdict;
   return verdict;
 }
 

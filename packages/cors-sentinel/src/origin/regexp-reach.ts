@@ -12,7 +12,19 @@
  */
 import { isIPv4 } from 'node:net';
 import type { AST } from '@eslint-community/regexpp';
-import { DFA, JS, NFA, TooManyNodesError, Transformers, Words, combineTransformers, transform } from 'refa';
+import type { DFA, JS, NFA } from 'refa';
+
+type Refa = typeof import('refa');
+let refaModule: Refa | undefined;
+/**
+ * refa, loaded when a RegExp is first analysed: it holds about 5 MB of heap once loaded, which a policy
+ * without a RegExp origin would otherwise carry for the life of the process (on Node 22 a larger heap
+ * also made V8 grow its new space, and every request slower; docs/BENCHMARKS.md, issue #32).
+ */
+function refa(): Refa {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (refaModule ??= require('refa') as Refa);
+}
 import { getDomain, getPublicSuffix } from './public-suffix';
 import { isLoopbackHost, parseRequestOrigin } from './parse';
 import { literalTexts, parseRegExp } from './regexp-source';
@@ -88,17 +100,18 @@ function confinedSource(subtrees: readonly string[], exact: readonly string[]): 
 }
 
 function toNfa(literal: JS.Literal | AST.RegExpLiteral, limit: number): NFA {
-  const parser = 'pattern' in literal ? JS.Parser.fromAst(literal) : JS.Parser.fromLiteral(literal);
+  const r = refa();
+  const parser = 'pattern' in literal ? r.JS.Parser.fromAst(literal) : r.JS.Parser.fromLiteral(literal);
   const parsed = parser.parse({ backreferences: 'throw', assertions: 'parse', maxNodes: limit });
   // Every alternative is anchored (checked before): the edge assertions say "the whole origin", which
   // is what an automaton's language means. Assertions left inside make the pattern undecided.
-  let expression = transform(Transformers.patternEdgeAssertions({ remove: true }), parsed.expression);
-  expression = transform(combineTransformers([Transformers.applyAssertions(), Transformers.removeUnnecessaryAssertions()]), expression);
-  return NFA.fromRegex(expression, { maxCharacter: parsed.maxCharacter }, { assertions: 'throw', unknowns: 'throw' }, new NFA.LimitedNodeFactory(limit));
+  let expression = r.transform(r.Transformers.patternEdgeAssertions({ remove: true }), parsed.expression);
+  expression = r.transform(r.combineTransformers([r.Transformers.applyAssertions(), r.Transformers.removeUnnecessaryAssertions()]), expression);
+  return r.NFA.fromRegex(expression, { maxCharacter: parsed.maxCharacter }, { assertions: 'throw', unknowns: 'throw' }, new r.NFA.LimitedNodeFactory(limit));
 }
 
 function dfaOf(source: string, unicode: boolean): DFA {
-  const dfa = DFA.fromFA(toNfa({ source, flags: unicode ? 'u' : '' }, MAX_PATTERN_STATES));
+  const dfa = refa().DFA.fromFA(toNfa({ source, flags: unicode ? 'u' : '' }, MAX_PATTERN_STATES));
   dfa.minimize();
   return dfa;
 }
@@ -123,7 +136,7 @@ function outsideOf(subtrees: readonly string[], exact: readonly string[], unicod
     const origins = cached(`origins ${unicode}`, () => dfaOf(ORIGINS, unicode));
     const confined = dfaOf(source, unicode);
     confined.complement();
-    const outside = DFA.fromIntersection(origins, confined, new DFA.LimitedNodeFactory(MAX_PRODUCT_STATES));
+    const outside = refa().DFA.fromIntersection(origins, confined, new (refa().DFA.LimitedNodeFactory)(MAX_PRODUCT_STATES));
     outside.minimize();
     return outside;
   });
@@ -140,14 +153,14 @@ function exampleOf(granted: NFA, unicode: boolean): string {
   let source = granted;
   for (const preferred of PREFERRED_EXAMPLES) {
     const shape = cached(`example ${unicode} ${preferred}`, () => toNfa({ source: preferred, flags: unicode ? 'u' : '' }, MAX_PATTERN_STATES));
-    const shaped = NFA.fromIntersection(granted, shape, new NFA.LimitedNodeFactory(MAX_PRODUCT_STATES));
+    const shaped = refa().NFA.fromIntersection(granted, shape, new (refa().NFA.LimitedNodeFactory)(MAX_PRODUCT_STATES));
     if (!shaped.isEmpty) {
       source = shaped;
       break;
     }
   }
   const word = shortestWord(source);
-  return unicode ? Words.fromUnicodeToString(word) : Words.fromUTF16ToString(word);
+  return unicode ? refa().Words.fromUnicodeToString(word) : refa().Words.fromUTF16ToString(word);
 }
 
 /**
@@ -172,7 +185,7 @@ function shortestWord(nfa: NFA): number[] {
     for (const [to, chars] of node.out) {
       if (seen.has(to)) continue;
       seen.add(to);
-      previous.set(to, { from: node, char: Words.pickMostReadableCharacter(chars) ?? chars.ranges[0]!.min });
+      previous.set(to, { from: node, char: refa().Words.pickMostReadableCharacter(chars) ?? chars.ranges[0]!.min });
       queue.push(to);
     }
   }
@@ -181,7 +194,7 @@ function shortestWord(nfa: NFA): number[] {
 
 /** The origins `pattern` grants outside `subtrees`/`exact`, or undefined when there are none. */
 function grantedOutside(pattern: NFA, subtrees: readonly string[], exact: readonly string[], unicode: boolean): NFA | undefined {
-  const outside = NFA.fromIntersection(pattern, outsideOf(subtrees, exact, unicode), new NFA.LimitedNodeFactory(MAX_PRODUCT_STATES));
+  const outside = refa().NFA.fromIntersection(pattern, outsideOf(subtrees, exact, unicode), new (refa().NFA.LimitedNodeFactory)(MAX_PRODUCT_STATES));
   return outside.isEmpty ? undefined : outside;
 }
 
@@ -249,7 +262,7 @@ export function analyseReach(regexp: RegExp): Reach {
     const anywhere = grantedOutside(pattern, [...withSuffixes, ...names.topLevelDomains], names.exactHosts, unicode);
     return { kind: anywhere === undefined ? 'any_domain_under_tld' : 'other_domains', example };
   } catch (err) {
-    if (err instanceof TooManyNodesError) {
+    if (err instanceof refa().TooManyNodesError) {
       return { kind: 'undecided', why: `its automaton exceeds the analysis budget (${MAX_PATTERN_STATES} states per pattern, ${MAX_PRODUCT_STATES} per intersection)` };
     }
     return { kind: 'undecided', why: `its language cannot be analysed (${err instanceof Error ? err.message : String(err)})` };

@@ -3,13 +3,21 @@
  * ECMAScript grammar, flags included), never by scanning its source text, so that escapes, classes,
  * groups and the `u`/`v` syntax cannot make a check see something other than what runs.
  */
-import { parseRegExpLiteral, type AST } from '@eslint-community/regexpp';
+import type { AST } from '@eslint-community/regexpp';
+
+type Regexpp = typeof import('@eslint-community/regexpp');
+let regexpp: Regexpp | undefined;
+/** Loaded when a RegExp is first read (as refa is, ./regexp-reach): a policy without one does not carry it. */
+function parser(): Regexpp {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (regexpp ??= require('@eslint-community/regexpp') as Regexpp);
+}
 
 export type ParsedRegExp = { readonly ok: true; readonly ast: AST.RegExpLiteral } | { readonly ok: false; readonly message: string };
 
 export function parseRegExp(regexp: RegExp): ParsedRegExp {
   try {
-    return { ok: true, ast: parseRegExpLiteral(regexp) };
+    return { ok: true, ast: parser().parseRegExpLiteral(regexp) };
   } catch (err) {
     return { ok: false, message: `${String(regexp)} cannot be parsed as an ECMAScript RegExp (${err instanceof Error ? err.message : String(err)})` };
   }

@@ -14,15 +14,23 @@
  */
 export function isSameOrigin(origin: string, host: string | undefined, scheme?: 'http' | 'https'): boolean {
   if (host === undefined || host === '') return false;
-  const https = startsWithIgnoringCase(origin, 'https://');
-  if (!https && !startsWithIgnoringCase(origin, 'http://')) return false;
-  if (scheme !== undefined && (scheme === 'https') !== https) return false;
-  const start = https ? 8 : 7;
+  return sameAuthority(origin, host, 'https://', ':443', scheme) || sameAuthority(origin, host, 'http://', ':80', scheme);
+}
+
+/**
+ * Whether `origin` is `prefix` followed by `host` (or by `host` without its default port). The host
+ * part is compared before the scheme: a cross-origin request, the usual case, differs at its first
+ * character and is answered without reading the scheme. The two prefixes exclude each other, so at most
+ * one call can succeed.
+ */
+function sameAuthority(origin: string, host: string, prefix: string, defaultPort: string, scheme: 'http' | 'https' | undefined): boolean {
+  const start = prefix.length;
   const n = origin.length - start;
-  if (host.length === n) return asciiEqualIgnoringCase(origin, start, host, n);
+  if (n <= 0) return false;
   // Host may carry the default port that Origin elides.
-  const defaultPort = https ? ':443' : ':80';
-  return host.length === n + defaultPort.length && host.endsWith(defaultPort) && asciiEqualIgnoringCase(origin, start, host, n);
+  if (host.length !== n && !(host.length === n + defaultPort.length && host.endsWith(defaultPort))) return false;
+  if (!asciiEqualIgnoringCase(origin, start, host, n) || !startsWithIgnoringCase(origin, prefix)) return false;
+  return scheme === undefined || (scheme === 'https') === (prefix === 'https://');
 }
 
 function startsWithIgnoringCase(value: string, lowerPrefix: string): boolean {
