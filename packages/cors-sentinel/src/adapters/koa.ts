@@ -36,35 +36,25 @@ export interface KoaContextLike {
 export type KoaNext = () => Promise<unknown>;
 export type KoaCorsSentinelMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Sentinel;
 
-/**
- * One request's response as the port sees it: Node's response, and the decision whose headers were
- * written on it (the only headers the error path may keep). A small object of ours per request rather
- * than a property added to Node's ServerResponse: that store met many response shapes and went through
- * V8's runtime on every request.
- */
-interface KoaResponse {
-  readonly res: ServerResponse;
-  applied: Decision | undefined;
-}
+/** The decision whose headers were written on a response: the only headers the error path may keep. */
+const APPLIED = Symbol('cors-sentinel.applied');
+type AppliedResponse = ServerResponse & { [APPLIED]?: Decision };
 const nodeWriter = nodeResponseWriter((_res, next: KoaNext) => next());
-const writer: ResponseWriter<KoaResponse, KoaNext, Promise<unknown>> = {
-  committed: (r) => nodeWriter.committed(r.res),
-  allowOriginSet: (r) => nodeWriter.allowOriginSet(r.res),
-  writeHeaders(r, d) {
-    nodeWriter.writeHeaders(r.res, d);
-    r.applied = d;
+const writer: ResponseWriter<AppliedResponse, KoaNext, Promise<unknown>> = {
+  ...nodeWriter,
+  writeHeaders(res, d) {
+    nodeWriter.writeHeaders(res, d);
+    res[APPLIED] = d;
   },
-  end: (r, status) => nodeWriter.end(r.res, status),
-  pass: (r, next) => nodeWriter.pass(r.res, next),
 };
 
 /** Validates `options` (throwing a CorsConfigError that lists every problem) and returns the middleware. */
 export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSentinelMiddleware {
   const sentinel = createSentinel(options);
   /** The error path: the decision's headers kept on the error Koa answers with, then the same error rethrown. */
-  function keepHeadersOf(ctx: KoaContextLike, response: KoaResponse, path: string, err: unknown): never {
+  function keepHeadersOf(ctx: KoaContextLike, path: string, err: unknown): never {
     const origin = ctx.req.headers.origin;
-    if (keepCorsHeaders(err, response.applied) && origin !== undefined) {
+    if (keepCorsHeaders(err, (ctx.res as AppliedResponse)[APPLIED]) && origin !== undefined) {
       sentinel.reportFinding('acao_already_set', { origin, path });
     }
     throw err;
@@ -77,15 +67,14 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
     // a target Koa cannot route gets 400 here instead of a 500 with a stack trace further down.
     const path = nodeRoutingPath(ctx.originalUrl);
     if (path === undefined) return Promise.resolve(refuseUnroutable(ctx.res));
-    const response: KoaResponse = { res: ctx.res, applied: undefined };
     let out: unknown;
     try {
       const req = ctx.req;
-      out = sentinel.serve(corsRequestOn(req.method, req.headers, ctx.originalUrl, ctx, path, req.socket), response, next, writer);
+      out = sentinel.serve(corsRequestOn(req.method, req.headers, ctx.originalUrl, ctx, path, req.socket), ctx.res, next, writer);
     } catch (err) {
-      return new Promise<never>(() => keepHeadersOf(ctx, response, path, err)); // a next() that threw: rejected, as from an async function
+      return new Promise<never>(() => keepHeadersOf(ctx, path, err)); // a next() that threw: rejected, as from an async function
     }
-    return out instanceof Promise ? out.catch((err: unknown) => keepHeadersOf(ctx, response, path, err)) : Promise.resolve(out);
+    return out instanceof Promise ? out.catch((err: unknown) => keepHeadersOf(ctx, path, err)) : Promise.resolve(out);
   }
   return Object.assign(middleware, sentinel);
 }
