@@ -13,21 +13,21 @@
 import { isIPv4 } from 'node:net';
 import type { AST } from '@eslint-community/regexpp';
 import type { DFA, JS, NFA } from 'refa';
+import { getDomain, getPublicSuffix } from './public-suffix';
+import { isLoopbackHost, parseRequestOrigin } from './parse';
+import { literalTexts, parseRegExp } from './regexp-source';
 
 type Refa = typeof import('refa');
 let refaModule: Refa | undefined;
 /**
  * refa, loaded when a RegExp is first analysed: it holds about 5 MB of heap once loaded, which a policy
- * without a RegExp origin would otherwise carry for the life of the process (on Node 22 a larger heap
- * also made V8 grow its new space, and every request slower; docs/BENCHMARKS.md, issue #32).
+ * without a RegExp origin would otherwise carry for the life of the process (with regexpp loaded the
+ * same way, the heap after start-up went from 17.0 to 11.5 MB; docs/BENCHMARKS.md, issue #32).
  */
 function refa(): Refa {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (refaModule ??= require('refa') as Refa);
 }
-import { getDomain, getPublicSuffix } from './public-suffix';
-import { isLoopbackHost, parseRequestOrigin } from './parse';
-import { literalTexts, parseRegExp } from './regexp-source';
 
 export type Reach =
   /** Every origin it grants lies under a registrable domain (or loopback host) it names. */
