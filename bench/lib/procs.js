@@ -80,6 +80,13 @@ function waitForPort(port, ms) {
   });
 }
 
+/**
+ * BENCH_NODE_FLAGS: extra Node/V8 flags for every Node server, e.g. a fixed young generation
+ * (`--min-semi-space-size=8 --max-semi-space-size=8`): V8 sizes the new space per process from what
+ * survives, so two servers of one run can end up with new spaces of different sizes (docs/BENCHMARKS.md).
+ */
+const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** Starts one server process (Node kinds via bench/server.js, or nginx with the suite's own config). */
 async function startServer(kind, port, plan, tmp) {
   const log = fs.openSync(path.join(tmp, `${kind.replace(/[^a-z0-9]+/gi, '_')}.log`), 'w');
@@ -93,7 +100,7 @@ async function startServer(kind, port, plan, tmp) {
     // RSS is read from the worker, which serves the requests.
     return { kind, port, child, rssPid: () => nginxWorkerPid(child.pid) ?? child.pid };
   }
-  const [cmd, args] = pinned(plan.server, plan, benchNode(), ['--expose-gc', path.join(BENCH, 'server.js'), kind, String(port)]);
+  const [cmd, args] = pinned(plan.server, plan, benchNode(), ['--expose-gc', ...SERVER_NODE_FLAGS, path.join(BENCH, 'server.js'), kind, String(port)]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', log], env: { ...process.env, NODE_ENV: 'production' } });
   await waitForLine(child, 'ready', 20_000);
   return { kind, port, child, rssPid: () => child.pid };

@@ -99,6 +99,17 @@ describe('localServer options', () => {
     expect([decision.reason, decision.status, decision.passThrough, decision.requestType]).toEqual(['host_not_allowed', 403, false, 'actual']);
     expect(why).toContain('DNS-rebinding');
   });
+
+  it('reads the port from the connection when the request carries one instead of localPort', () => {
+    const policy = compilePolicy({ localServer: { allowedOrigins: [] } });
+    const onConnection = (localPort: number) => explainSync(policy, { method: 'GET', path: '/mcp', origin: undefined, host: 'localhost:3000', connection: { localPort } });
+    expect(onConnection(3000).decision.reason).toBeUndefined();
+    const refused = onConnection(3001);
+    expect(refused.decision.reason).toBe('host_not_allowed');
+    expect(refused.why).toContain('with port 3001');
+    // An explicit localPort wins over the connection's (a caller that knows the port better).
+    expect(explainSync(policy, { method: 'GET', path: '/mcp', origin: undefined, host: 'localhost:3000', localPort: 3000, connection: { localPort: 3001 } }).decision.reason).toBeUndefined();
+  });
 });
 
 describe('the Host allowlist', () => {

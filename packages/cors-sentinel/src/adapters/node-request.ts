@@ -18,7 +18,7 @@ import { nodeRoutingPath, type PathReader } from '../http/routing-path';
 export function corsRequestOf(
   method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string, localPort?: number,
 ): CorsRequest {
-  return requestView(method, headers, target, handle, path, tlsScheme(handle), localPort);
+  return requestView(method, headers, target, handle, path, tlsScheme(handle), localPort, undefined);
 }
 
 /** The connection as the adapters see it: Node's socket (a TLSSocket has `encrypted`). */
@@ -28,20 +28,20 @@ export interface ConnectionLike {
 }
 
 /**
- * corsRequestOf for the adapters, which hold the connection already (`req.socket`): its scheme and port
- * are read from it directly, not through the framework's request object (Fastify's and Koa's `socket`
- * are getters over `raw.socket` / `req.socket`).
+ * corsRequestOf for the adapters, which hold the connection already (`req.socket`): its scheme is read
+ * from it directly, not through the framework's request object (Fastify's and Koa's `socket` are getters
+ * over `raw.socket` / `req.socket`), and its port only when a `localServer` allowlist asks (localPortOf).
  */
 export function corsRequestOn(
   method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string,
   socket: ConnectionLike | null | undefined,
 ): CorsRequest {
-  return requestView(method, headers, target, handle, path, socket?.encrypted === true ? 'https' : undefined, socket?.localPort);
+  return requestView(method, headers, target, handle, path, socket?.encrypted === true ? 'https' : undefined, undefined, socket);
 }
 
 function requestView(
   method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string,
-  scheme: 'https' | undefined, localPort: number | undefined,
+  scheme: 'https' | undefined, localPort: number | undefined, connection: ConnectionLike | null | undefined,
 ): CorsRequest {
   // The preflight headers mean something on an OPTIONS request only (every reader checks the method
   // first): other requests skip three lookups in Node's header object.
@@ -54,6 +54,7 @@ function requestView(
     scheme,
     forwardedScheme: trustedProxyScheme,
     localPort,
+    connection,
     accessControlRequestMethod: options ? single(headers['access-control-request-method']) : undefined,
     accessControlRequestHeaders: options ? single(headers['access-control-request-headers']) : undefined,
     accessControlRequestPrivateNetwork: options ? single(headers['access-control-request-private-network']) : undefined,

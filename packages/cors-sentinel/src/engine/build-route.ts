@@ -23,7 +23,7 @@ export function buildRoute(s: RouteSettings): CompiledRoutePolicy {
   const { actualVary, preflightVary } = varyLists(s, anyOnly, resolver !== undefined);
   const nonCors = Object.freeze(nonCorsDecision(
     name,
-    anyOnly ? Object.freeze([['Access-Control-Allow-Origin', '*'] as const, ...actualHeaders]) : [],
+    anyOnly ? [['Access-Control-Allow-Origin', '*'], ...actualHeaders] : [],
     setting.disabled ? [] : actualVary,
   ));
   const { preflightStatus, preflightContinue } = s;
@@ -53,8 +53,10 @@ export function buildRoute(s: RouteSettings): CompiledRoutePolicy {
     rejectedStatus: s.rejectedStatus,
     preflightContinue,
     rejectActualRequests: s.rejectActualRequests,
-    actualHeaders: Object.freeze(actualHeaders),
-    preflightHeaders: Object.freeze(preflightHeaders),
+    // Header lists are readonly by type, not frozen: they are read element by element per request
+    // (spread into grants, indexed by the writers), which V8 does slowly on a frozen array.
+    actualHeaders,
+    preflightHeaders,
     actualVary: Object.freeze(actualVary),
     preflightVary: Object.freeze(preflightVary),
     nonCors,

@@ -46,6 +46,11 @@ export interface CorsRequest {
   readonly forwardedScheme?: SchemeReader | undefined;
   /** The port the connection arrived on (`socket.localPort`), for the `localServer` Host allowlist. */
   readonly localPort?: number | undefined;
+  /**
+   * The connection, when the caller holds one instead of `localPort`: its `localPort` is read only
+   * when a `localServer` Host allowlist needs it (Node's getter is a call and two lookups per request).
+   */
+  readonly connection?: { readonly localPort?: number | undefined } | null | undefined;
   readonly accessControlRequestMethod?: string | undefined;
   readonly accessControlRequestHeaders?: string | undefined;
   readonly accessControlRequestPrivateNetwork?: string | undefined;
@@ -74,6 +79,11 @@ export interface CorsRequest {
 
 /** What an adapter hands to origin resolvers: its framework's request object. The engine never looks inside. */
 export type RequestHandle = unknown;
+
+/** The port the request's connection arrived on: `localPort`, else its connection's; undefined when unknown. */
+export function localPortOf(req: Pick<CorsRequest, 'localPort' | 'connection'>): number | undefined {
+  return req.localPort ?? req.connection?.localPort;
+}
 
 /** Reads the request's scheme from a framework's request object, when a trusted proxy reported it. */
 export type SchemeReader = (raw: RequestHandle) => 'http' | 'https' | undefined;

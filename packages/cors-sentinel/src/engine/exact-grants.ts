@@ -16,14 +16,16 @@ export interface GrantParts {
 }
 
 /**
- * The decisions decide() would build for each exact origin, built once and frozen. They must stay
+ * The decisions decide() would build for each exact origin, built once and frozen (their header lists: readonly). They must stay
  * field for field what decide()'s grant() returns for source 'exact' (the engine tests compare both paths).
  */
 export function compileExactGrants(route: string, exact: ReadonlySet<string>, p: GrantParts): Map<string, ExactGrant> {
   const grants = new Map<string, ExactGrant>();
   for (const origin of exact) {
-    const actualHeaders = Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.actualHeaders]);
-    const preflightHeaders = Object.freeze([['Access-Control-Allow-Origin', origin] as const, ...p.preflightHeaders]);
+    // The header lists stay unfrozen (readonly by type): writers index them on every request, and V8's
+    // optimised code reads a frozen array's elements through the generic keyed-load path (~4 ns each).
+    const actualHeaders: readonly HeaderPair[] = [['Access-Control-Allow-Origin', origin], ...p.actualHeaders];
+    const preflightHeaders: readonly HeaderPair[] = [['Access-Control-Allow-Origin', origin], ...p.preflightHeaders];
     grants.set(origin, Object.freeze({
       actual: Object.freeze(grantedDecision(route, 'actual', origin, 'exact', undefined, actualHeaders, p.actualVary, undefined, true, false)),
       actualRefused: Object.freeze(grantedDecision(route, 'actual', origin, 'exact', undefined, actualHeaders, p.actualVary, undefined, true, true)),

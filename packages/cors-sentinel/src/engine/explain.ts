@@ -1,6 +1,6 @@
 /** Human-readable reasons for decisions: for tests, debugging and the docs. */
 import type { CompiledPolicy, CompiledRoutePolicy } from './compiled';
-import type { CorsRequest, Decision, OriginSource, Reason } from './decision';
+import { localPortOf, type CorsRequest, type Decision, type OriginSource, type Reason } from './decision';
 import { decide, selectRoute } from './decide';
 import { explainProtection, type ProtectionExplanation } from './explain-protection';
 
@@ -38,7 +38,7 @@ export function explain(policy: CompiledPolicy, req: CorsRequest): Explanation |
 function why(d: Decision, route: CompiledRoutePolicy, req: CorsRequest): string {
   const where = `route "${d.route}"${route.pattern ? ` (${route.pattern.source})` : ''}`;
   if (d.reason === 'host_not_allowed') {
-    return `${req.method} request for Host ${JSON.stringify(req.host ?? '')} on ${where} is rejected (host_not_allowed): the localServer Host allowlist does not name it with port ${req.localPort ?? '(unknown)'}, so it may be a DNS-rebinding page; answered 403 before any handler.`;
+    return `${req.method} request for Host ${JSON.stringify(req.host ?? '')} on ${where} is rejected (host_not_allowed): the localServer Host allowlist does not name it with port ${localPortOf(req) ?? '(unknown)'}, so it may be a DNS-rebinding page; answered 403 before any handler.`;
   }
   if (d.requestType === 'non_cors') {
     if (route.originPolicy === 'disabled') return `CORS is disabled on ${where}; the request passes through untouched.`;

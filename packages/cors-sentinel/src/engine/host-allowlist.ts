@@ -15,7 +15,7 @@
 import type { HostAllowlistSettings } from '../policy/local-server';
 import { parseRequestOrigin } from '../origin/parse';
 import type { CompiledHostAllowlist, CompiledRoutePolicy } from './compiled';
-import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type RequestType } from './decision';
+import { INVALID_ORIGIN_LABEL, localPortOf, type CorsRequest, type Decision, type RequestType } from './decision';
 import { rejection } from './decision-builder';
 
 export type { CompiledHostAllowlist } from './compiled';
@@ -64,7 +64,7 @@ export function compileHostAllowlist(settings: HostAllowlistSettings): CompiledH
 /** Whether the request's Host (and HTTP/2 `:authority`) may be served. */
 export function isHostAllowed(hosts: CompiledHostAllowlist, req: CorsRequest): boolean {
   const authority = req.headers?.[':authority'];
-  return hosts.allows(req.host, typeof authority === 'string' ? authority : undefined, req.localPort);
+  return hosts.allows(req.host, typeof authority === 'string' ? authority : undefined, localPortOf(req));
 }
 
 /** Host refusals are answered 403, whatever the route's status for rejected preflights: the request never reached a handler. */

@@ -88,6 +88,8 @@ export function fastifyPathReader(flags: FastifyRouterFlags = {}): PathReader {
     let path = target.charCodeAt(0) === 0x2f || target === '*' ? target : absoluteFormPath(target);
     if (path === undefined) return undefined;
     const end = pathEnd(path, semicolon);
+    // The usual target (no query, no escape) is its own path: one scan, no slice.
+    if (end === -1 && !merge && !trim) return path;
     if (end !== -1) path = path.slice(0, end);
     if (path.indexOf('%') !== -1) {
       try {
@@ -102,13 +104,18 @@ export function fastifyPathReader(flags: FastifyRouterFlags = {}): PathReader {
   };
 }
 
-/** Index of the first `?` or `#` (or `;`), or -1. */
+/**
+ * Index of the first `?` or `#` (or `;`); -1 when there is none and no `%` either (the path is then
+ * final as it is); the path's length when there is none but a `%` to decode.
+ */
 function pathEnd(path: string, semicolon: boolean): number {
+  let escaped = false;
   for (let i = 1; i < path.length; i++) {
     const c = path.charCodeAt(i);
     if (c === 0x3f || c === 0x23 || (semicolon && c === 0x3b)) return i;
+    if (c === 0x25) escaped = true;
   }
-  return -1;
+  return escaped ? path.length : -1;
 }
 
 /**

@@ -40,16 +40,23 @@ class Series implements HistogramSeries {
   sum = 0;
   count = 0;
 
+  /**
+   * The bounds as a typed array: observe() scans them on every preflight, and the histogram's own
+   * list is frozen (V8 boxes a frozen array's numbers and reads them through its generic path).
+   */
+  private readonly bounds: Float64Array;
+
   constructor(
     readonly labels: Readonly<Record<string, string>>,
-    private readonly upperBounds: readonly number[],
+    upperBounds: readonly number[],
   ) {
+    this.bounds = Float64Array.from(upperBounds);
     this.counts = new Float64Array(upperBounds.length + 1);
   }
 
   observe(value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${String(value)}`);
-    const bounds = this.upperBounds;
+    const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;
     (this.counts[i] as number)++;

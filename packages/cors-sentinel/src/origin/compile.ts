@@ -57,7 +57,8 @@ export function compileOrigins(
     else if (e.kind === 'any') any = true;
     else allowNull = true;
   }
-  return Object.freeze({ entries: Object.freeze(entries), any, allowNull, exact, wildcards, regexps: Object.freeze(regexps), regexpVerdicts: new Map() });
+  // `regexps` is readonly by type, not frozen: it is scanned per request, slowly if frozen (see exact-grants.ts).
+  return Object.freeze({ entries: Object.freeze(entries), any, allowNull, exact, wildcards, regexps, regexpVerdicts: new Map() });
 }
 
 function compileOne(spec: unknown, at: string, flags: OriginCompileFlags, problems: OriginProblemSink): OriginEntry | undefined {
