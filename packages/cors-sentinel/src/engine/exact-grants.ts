@@ -16,8 +16,9 @@ export interface GrantParts {
 }
 
 /**
- * The decisions decide() would build for each exact origin, built once and frozen (their header lists: readonly). They must stay
- * field for field what decide()'s grant() returns for source 'exact' (the engine tests compare both paths).
+ * The decisions decide() would build for each exact origin, built once and frozen (their header lists
+ * readonly by type). They must stay field for field what decide()'s grant() returns for source 'exact'
+ * (the engine tests compare both paths).
  */
 export function compileExactGrants(route: string, exact: ReadonlySet<string>, p: GrantParts): Map<string, ExactGrant> {
   const grants = new Map<string, ExactGrant>();
