@@ -35,3 +35,53 @@ describe('sentinel.handle()', () => {
     s.close();
   });
 });
+
+describe('sentinel.serve(): the writer', () => {
+  type Res = { calls: string[]; failWith?: Error };
+  function writer(withRespond: boolean) {
+    return {
+      committed: () => false,
+      allowOriginSet: () => false,
+      writeHeaders: (res: Res) => void res.calls.push('writeHeaders'),
+      end: (res: Res, status: number) => void res.calls.push(`end ${status}`),
+      pass: (res: Res) => res.calls.push('pass'),
+      ...(withRespond
+        ? {
+            respond(res: Res, _d: unknown, status: number) {
+              if (res.failWith) throw res.failWith;
+              res.calls.push(`respond ${status}`);
+            },
+          }
+        : {}),
+    };
+  }
+  const pre = { method: 'OPTIONS', origin: APP, path: '/a', accessControlRequestMethod: 'PUT' };
+
+  it('ends a preflight through respond() when the writer has it, and through writeHeaders() then end() when not', () => {
+    const s = testSentinel({ origins: [APP], methods: ['PUT'] });
+    const once: Res = { calls: [] };
+    s.serve(req(pre), once, undefined, writer(true));
+    expect(once.calls).toEqual(['respond 204']);
+    const twice: Res = { calls: [] };
+    s.serve(req(pre), twice, undefined, writer(false));
+    expect(twice.calls).toEqual(['writeHeaders', 'end 204']);
+    s.close();
+  });
+
+  it('passes an actual request on after writeHeaders(), never through respond()', () => {
+    const s = testSentinel({ origins: [APP] });
+    const res: Res = { calls: [] };
+    s.serve(req({ origin: APP, path: '/a' }), res, undefined, writer(true));
+    expect(res.calls).toEqual(['writeHeaders', 'pass']);
+    s.close();
+  });
+
+  it('counts a respond() that finds the response committed as a late decision, and does not throw', async () => {
+    const s = testSentinel({ origins: [APP], methods: ['PUT'] });
+    const res: Res = { calls: [], failWith: Object.assign(new Error('sent'), { code: 'ERR_HTTP_HEADERS_SENT' }) };
+    expect(() => s.serve(req(pre), res, undefined, writer(true))).not.toThrow();
+    expect(await metricSum(s.registry!, 'cors_response_findings_total', { finding: 'late_decision' })).toBe(1);
+    expect(await metricSum(s.registry!, 'cors_requests_total')).toBe(0);
+    s.close();
+  });
+});

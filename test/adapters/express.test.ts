@@ -46,6 +46,27 @@ describe.each([
     expect(res.headers['access-control-max-age']).toBe('300');
   });
 
+  it("writes every header through the response's own setHeader, a wrapper an earlier middleware installed too", async () => {
+    const { cors } = build();
+    const app = express();
+    const seen: string[] = [];
+    app.use((_req, res, next) => {
+      const original = res.setHeader;
+      res.setHeader = function (this: typeof res, name: string, value: number | string | readonly string[]) {
+        seen.push(name.toLowerCase());
+        return original.call(this, name, value);
+      };
+      next();
+    });
+    app.use(cors);
+    const res = await request(app).options('/items/1').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'PUT');
+    expect(res.status).toBe(204);
+    expect(seen).toEqual(expect.arrayContaining(['vary', 'access-control-allow-origin', 'access-control-allow-methods', 'access-control-max-age', 'content-length']));
+    seen.length = 0;
+    await request(app).get('/items/1').set('Origin', 'https://app.example.com');
+    expect(seen).toEqual(expect.arrayContaining(['vary', 'access-control-allow-origin', 'access-control-allow-credentials']));
+  });
+
   it('sets headers on allowed actual requests and passes them on', async () => {
     const { app } = build();
     const res = await request(app).put('/items/7').set('Origin', 'https://app.example.com').set('Authorization', 'Bearer x');

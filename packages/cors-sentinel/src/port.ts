@@ -34,6 +34,11 @@ export interface ResponseWriter<Res, Next, Out> {
   writeHeaders(res: Res, decision: Decision): void;
   /** Ends the request with `status` and an empty body: preflights, opted-in rejections. */
   end(res: Res, status: number): void;
+  /**
+   * Optional: writeHeaders then end in one step, for a response where that is cheaper (the Node writer
+   * reads `setHeader` off the response once for both). Without it the port calls the two in turn.
+   */
+  respond?(res: Res, decision: Decision, status: number): void;
   /** Hands the request on to the application. */
   pass(res: Res, next: Next): Out;
 }
@@ -97,17 +102,20 @@ export function createPort(parts: PortParts): Port {
       complete(request, d, 'late', started, shadow);
       return undefined; // someone else answered: neither headers nor the app may run on a sent response
     }
+    const status = d.passThrough ? undefined : d.status ?? 204;
+    const respondsAtOnce = status !== undefined && writer.respond !== undefined;
     try {
-      writer.writeHeaders(res, d);
+      if (respondsAtOnce) writer.respond!(res, d, status);
+      else writer.writeHeaders(res, d);
     } catch {
       complete(request, d, 'late', started, shadow); // committed between the check and the write
       return undefined;
     }
-    if (d.passThrough) {
+    if (status === undefined) {
       complete(request, d, 'applied', started, shadow);
       return writer.pass(res, next);
     }
-    writer.end(res, d.status ?? 204);
+    if (!respondsAtOnce) writer.end(res, status);
     complete(request, d, 'applied', started, shadow);
     return undefined;
   }
