@@ -76,6 +76,33 @@ describe.each([
     expect(mountWarnings(lines)).toHaveLength(1);
   });
 
+  it('checks each app one middleware is mounted in: the second app\'s router ahead of it is found after the first app\'s requests', async () => {
+    const { registry, lines, mw, app } = setup();
+    app.use(mw); // right in the first app
+    app.get('/api/items', (_req, res) => void res.json([]));
+    const second = express();
+    second.get('/admin/users', (_req, res) => void res.json([])); // the mistake, in the second app only
+    second.use(mw);
+    second.get('/admin/items', (_req, res) => void res.json([]));
+    const one = await listen(app as unknown as RequestListener);
+    const two = await listen(second as unknown as RequestListener);
+    try {
+      for (let i = 0; i < 3; i++) await send(one.port, { path: '/api/items', headers: { Origin: ORIGIN } });
+      expect(mountWarnings(lines)).toHaveLength(0);
+      expect((await send(two.port, { path: '/admin/items', headers: { Origin: ORIGIN } })).headers['access-control-allow-origin']).toBe(ORIGIN);
+      const warnings = mountWarnings(lines);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/GET \/admin\/users/);
+      await send(one.port, { path: '/api/items', headers: { Origin: ORIGIN } });
+      await send(two.port, { path: '/admin/items', headers: { Origin: ORIGIN } });
+      expect(mountWarnings(lines)).toHaveLength(1); // each app is looked at once
+      expect(await metricSum(registry, 'cors_routes_before_middleware')).toBe(1);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
   it('finds the mistake from the metrics handler alone, when the router answers every request', async () => {
     const { registry, lines, mw, app } = setup();
     app.get('/metrics', mw.metricsHandler()); // the metrics route ahead is expected, not a finding

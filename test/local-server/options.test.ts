@@ -110,6 +110,26 @@ describe('localServer options', () => {
     // An explicit localPort wins over the connection's (a caller that knows the port better).
     expect(explainSync(policy, { method: 'GET', path: '/mcp', origin: undefined, host: 'localhost:3000', localPort: 3000, connection: { localPort: 3001 } }).decision.reason).toBeUndefined();
   });
+
+  it('reads the connection off the request handle only when the port or the scheme is needed', () => {
+    const reads: string[] = [];
+    const handle = { name: 'h' };
+    const connectionOf = (raw: unknown) => {
+      reads.push((raw as { name: string }).name);
+      return { localPort: 3000, encrypted: true };
+    };
+    const local = compilePolicy({ localServer: { allowedOrigins: [] } });
+    expect(explainSync(local, { method: 'GET', path: '/mcp', origin: undefined, host: 'localhost:3000', connectionOf, raw: handle }).decision.reason).toBeUndefined();
+    expect(reads).toEqual(['h']); // the allowlist needed the port
+    const api = compilePolicy({ origins: ['https://app.example.com'] });
+    reads.length = 0;
+    explainSync(api, { method: 'GET', path: '/a', origin: 'https://app.example.com', host: 'api.example.com', connectionOf, raw: handle });
+    expect(reads).toEqual([]); // a cross-origin request never needs the connection
+    // An http page on the API's own host, over TLS: the scheme (read now) tells it is a cross-origin caller.
+    const sameHost = explainSync(api, { method: 'GET', path: '/a', origin: 'http://api.example.com', host: 'api.example.com', connectionOf, raw: handle });
+    expect(reads).toEqual(['h']);
+    expect([sameHost.decision.requestType, sameHost.decision.outcome]).toEqual(['actual', 'rejected']);
+  });
 });
 
 describe('the Host allowlist', () => {

@@ -18,7 +18,7 @@ import { createObserver, type CorsObserverOptions, type Observer } from '../obse
 import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { fastifyPathReader, type FastifyRouterFlags, type PathReader } from '../http/routing-path';
-import { corsRequestOf, corsRequestOn } from './node-request';
+import { corsRequestOf } from './node-request';
 import { varyValue } from './node-response';
 
 declare module 'fastify' {
@@ -121,8 +121,7 @@ function corsSentinelPlugin(fastify: FastifyInstance, options: CorsSentinelOptio
     const url = targetOf(request);
     const path = read(url);
     if (path === undefined) return refuse(reply);
-    const raw = request.raw;
-    void sentinel.serve(corsRequestOn(raw.method, request.headers, url, request, path, raw.socket), reply, done, writer);
+    void sentinel.serve(corsRequestOf(request.raw.method, request.headers, url, request, path), reply, done, writer);
   });
   fastify.addHook('onSend', keepVary);
   fastify.addHook('onClose', (_instance, done) => {

@@ -11,14 +11,14 @@
  * message untouched), so a browser can read an allowed origin's 500 or 404 (see keepCorsHeaders).
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Decision } from '../engine/decision';
+import type { Connection, Decision } from '../engine/decision';
 import type { CorsSentinelOptions } from '../policy/options';
 import type { ResponseWriter } from '../port';
 import { createObserver, type CorsObserverOptions, type Observer } from '../observer/observer';
 import { observeResponse } from './express-observer';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { nodeRoutingPath, refuseUnroutable } from '../http/routing-path';
-import { corsRequestOn, type ConnectionLike } from './node-request';
+import { corsRequestOf } from './node-request';
 import { nodeResponseWriter } from './node-response';
 import { keepCorsHeaders } from './koa-error-headers';
 
@@ -28,10 +28,12 @@ export interface KoaContextLike {
   readonly originalUrl: string;
   readonly res: ServerResponse;
   /**
-   * Koa's `ctx.req`: the middleware reads its method, headers and socket directly (Koa's `ctx.method`
-   * and `ctx.headers` are getters over it); the socket gives the scheme and the `localServer` port.
+   * Koa's `ctx.req`: the middleware reads its method and headers directly (Koa's `ctx.method` and
+   * `ctx.headers` are getters over it).
    */
-  readonly req: { readonly method?: string | undefined; readonly headers: IncomingHttpHeaders; readonly socket?: ConnectionLike | null };
+  readonly req: { readonly method?: string | undefined; readonly headers: IncomingHttpHeaders };
+  /** The connection (Koa's getter over `ctx.req.socket`), read only when its scheme or `localServer` port is needed. */
+  readonly socket?: Connection | null;
 }
 export type KoaNext = () => Promise<unknown>;
 export type KoaCorsSentinelMiddleware = ((ctx: KoaContextLike, next: KoaNext) => Promise<unknown>) & Sentinel;
@@ -70,7 +72,7 @@ export function koaCorsSentinel(options: CorsSentinelOptions = {}): KoaCorsSenti
     let out: unknown;
     try {
       const req = ctx.req;
-      out = sentinel.serve(corsRequestOn(req.method, req.headers, ctx.originalUrl, ctx, path, req.socket), ctx.res, next, writer);
+      out = sentinel.serve(corsRequestOf(req.method, req.headers, ctx.originalUrl, ctx, path), ctx.res, next, writer);
     } catch (err) {
       return new Promise<never>(() => keepHeadersOf(ctx, path, err)); // a next() that threw: rejected, as from an async function
     }
@@ -89,7 +91,7 @@ export function koaCorsObserver(options: CorsObserverOptions = {}): KoaCorsObser
     // Left to Koa, a target it cannot route throws in ctx.path (a 500 with a stack trace per request):
     // answered 400 here, as the enforcing middleware does; every other answer is the app's.
     if (path === undefined) return Promise.resolve(refuseUnroutable(ctx.res));
-    observeResponse(observer, () => corsRequestOn(ctx.req.method, ctx.req.headers, ctx.originalUrl, ctx, path, ctx.req.socket), ctx.res);
+    observeResponse(observer, () => corsRequestOf(ctx.req.method, ctx.req.headers, ctx.originalUrl, ctx, path), ctx.res);
     return next();
   }
   return Object.assign(middleware, observer);

@@ -5,43 +5,23 @@
  * itself never sees a framework type.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { CorsRequest, RequestHandle } from '../engine/decision';
+import type { Connection, CorsRequest, RequestHandle } from '../engine/decision';
 import { nodeRoutingPath, type PathReader } from '../http/routing-path';
 
 /**
  * `target`: the request target as received (origin-form `/a?b`, or absolute-form `http://host/a`);
  * `handle`: the framework's request object, passed unchanged to origin resolvers; `path`: the path the
  * framework routes `target` on (a routing-path reading of it, never undefined here); `localPort`: the port
- * the connection arrived on (`socket.localPort`, cached by Node per connection), for the `localServer`
- * Host allowlist.
+ * the connection arrived on, when the caller knows it (for the `localServer` Host allowlist).
+ *
+ * The connection is read off the handle's `socket` (IncomingMessage, FastifyRequest and Koa's Context
+ * all have one) only when the engine needs it: its `encrypted` for the scheme when an Origin names the
+ * request's own host, its `localPort` for a `localServer` allowlist. On Express even reading `req.socket`
+ * is a lookup in V8's runtime (each request has a hidden class of its own), and most requests need
+ * neither.
  */
 export function corsRequestOf(
   method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string, localPort?: number,
-): CorsRequest {
-  return requestView(method, headers, target, handle, path, tlsScheme(handle), localPort, undefined);
-}
-
-/** The connection as the adapters see it: Node's socket (a TLSSocket has `encrypted`). */
-export interface ConnectionLike {
-  readonly encrypted?: unknown;
-  readonly localPort?: number | undefined;
-}
-
-/**
- * corsRequestOf for the adapters, which hold the connection already (`req.socket`): its scheme is read
- * from it directly, not through the framework's request object (Fastify's and Koa's `socket` are getters
- * over `raw.socket` / `req.socket`), and its port only when a `localServer` allowlist asks (localPortOf).
- */
-export function corsRequestOn(
-  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string,
-  socket: ConnectionLike | null | undefined,
-): CorsRequest {
-  return requestView(method, headers, target, handle, path, socket?.encrypted === true ? 'https' : undefined, undefined, socket);
-}
-
-function requestView(
-  method: string | undefined, headers: IncomingHttpHeaders, target: string, handle: RequestHandle, path: string,
-  scheme: 'https' | undefined, localPort: number | undefined, connection: ConnectionLike | null | undefined,
 ): CorsRequest {
   // The preflight headers mean something on an OPTIONS request only (every reader checks the method
   // first): other requests skip three lookups in Node's header object.
@@ -51,10 +31,9 @@ function requestView(
     path,
     origin: headers.origin,
     host: headers.host,
-    scheme,
     forwardedScheme: trustedProxyScheme,
     localPort,
-    connection,
+    connectionOf: socketOf,
     accessControlRequestMethod: options ? single(headers['access-control-request-method']) : undefined,
     accessControlRequestHeaders: options ? single(headers['access-control-request-headers']) : undefined,
     accessControlRequestPrivateNetwork: options ? single(headers['access-control-request-private-network']) : undefined,
@@ -74,17 +53,12 @@ export function targetOf(req: IncomingMessage): string {
 /** The CorsRequest of a Node request read by `reader`, or undefined when its target cannot be routed (answer 400). */
 export function nodeCorsRequest(req: IncomingMessage, reader: PathReader = nodeRoutingPath, target: string = targetOf(req)): CorsRequest | undefined {
   const path = reader(target);
-  return path === undefined ? undefined : corsRequestOn(req.method, req.headers, target, req, path, req.socket);
+  return path === undefined ? undefined : corsRequestOf(req.method, req.headers, target, req, path);
 }
 
-/**
- * `https` when the request came over TLS: every handle (IncomingMessage, FastifyRequest, Koa Context)
- * exposes the connection as `socket`. Otherwise unknown, since a plain socket may be behind a
- * TLS-terminating proxy.
- */
-function tlsScheme(handle: RequestHandle): 'https' | undefined {
-  const socket = (handle as { socket?: { encrypted?: unknown } | null } | null | undefined)?.socket;
-  return socket?.encrypted === true ? 'https' : undefined;
+/** The connection of a request handle: every handle the adapters pass exposes it as `socket`. */
+function socketOf(handle: RequestHandle): Connection | null | undefined {
+  return (handle as { socket?: Connection | null } | null | undefined)?.socket;
 }
 
 /**

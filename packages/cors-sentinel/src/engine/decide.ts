@@ -17,6 +17,7 @@ import {
   type OriginSource,
   type Reason,
   type RequestType,
+  socketScheme,
 } from './decision';
 import { grantedDecision, rejection } from './decision-builder';
 import { hostRefusal, isHostAllowed } from './host-allowlist';
@@ -43,10 +44,12 @@ export function decide(policy: CompiledPolicy, req: CorsRequest): Decision | Pro
 
   // Preflight = OPTIONS + Origin + Access-Control-Request-Method; any other OPTIONS is the app's.
   const type: RequestType = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined ? 'preflight' : 'actual';
-  if (type === 'actual' && isSameOrigin(origin, req.host, req.scheme)) {
-    // On a TLS socket the scheme matched: the API's own page, whose responses browsers do not CORS-check.
-    if (req.scheme !== undefined) return route.nonCors;
-    return sameHost(route, req, origin);
+  if (type === 'actual' && isSameOrigin(origin, req.host)) {
+    // The scheme is read only here: most requests never need the connection.
+    const scheme = socketScheme(req);
+    if (scheme === undefined) return sameHost(route, req, origin);
+    // On a TLS socket: the API's own page when the scheme matches (browsers do not CORS-check it).
+    if (isSameOrigin(origin, req.host, scheme)) return route.nonCors;
   }
   return judgeOrigin(route, req, type, origin);
 }

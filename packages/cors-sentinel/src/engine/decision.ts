@@ -33,9 +33,11 @@ export interface CorsRequest {
   /** The `Host` header, to recognise same-origin requests that carry an Origin. */
   readonly host?: string | undefined;
   /**
-   * The scheme the request reached the server with, when it is certain (`https` on a TLS socket);
-   * undefined when it is not (a plain socket may sit behind a TLS-terminating proxy). A same-host
-   * Origin whose scheme is known to differ is judged as the cross-origin caller it is.
+   * The scheme the request reached the server with, when the caller knows it for certain. Left
+   * undefined, the engine reads `https` from the connection's `encrypted` when it needs the scheme
+   * (an Origin naming the request's own host), and knows nothing from a plain socket, which may sit
+   * behind a TLS-terminating proxy. A same-host Origin whose scheme is known to differ is judged as
+   * the cross-origin caller it is. Read it through {@link socketScheme}.
    */
   readonly scheme?: 'http' | 'https' | undefined;
   /**
@@ -47,10 +49,17 @@ export interface CorsRequest {
   /** The port the connection arrived on (`socket.localPort`), for the `localServer` Host allowlist. */
   readonly localPort?: number | undefined;
   /**
-   * The connection, when the caller holds one instead of `localPort`: its `localPort` is read only
-   * when a `localServer` Host allowlist needs it (Node's getter is a call and two lookups per request).
+   * The connection, when the caller holds one: its `localPort` is read only when a `localServer` Host
+   * allowlist needs it (Node's getter is a call and two lookups per request), its `encrypted` only
+   * when the scheme is needed.
    */
-  readonly connection?: { readonly localPort?: number | undefined } | null | undefined;
+  readonly connection?: Connection | null | undefined;
+  /**
+   * Reads the connection off `raw` when the engine needs it and `connection` is not given: the
+   * adapters' way, since on Express even the read of `req.socket` is a lookup in V8's runtime (every
+   * request has a hidden class of its own) and most requests never need the connection.
+   */
+  readonly connectionOf?: ConnectionReader | undefined;
   readonly accessControlRequestMethod?: string | undefined;
   readonly accessControlRequestHeaders?: string | undefined;
   readonly accessControlRequestPrivateNetwork?: string | undefined;
@@ -80,17 +89,38 @@ export interface CorsRequest {
 /** What an adapter hands to origin resolvers: its framework's request object. The engine never looks inside. */
 export type RequestHandle = unknown;
 
+/** What the engine reads of a connection (Node's socket; a TLSSocket has `encrypted: true`). */
+export interface Connection {
+  readonly encrypted?: unknown;
+  readonly localPort?: number | undefined;
+}
+
+/** Reads the connection from a framework's request object. */
+export type ConnectionReader = (raw: RequestHandle) => Connection | null | undefined;
+
+type ConnectionSource = Pick<CorsRequest, 'connection' | 'connectionOf' | 'raw'>;
+
+function connectionOf(req: ConnectionSource): Connection | null | undefined {
+  return req.connection ?? req.connectionOf?.(req.raw);
+}
+
 /** The port the request's connection arrived on: `localPort`, else its connection's; undefined when unknown. */
-export function localPortOf(req: Pick<CorsRequest, 'localPort' | 'connection'>): number | undefined {
-  return req.localPort ?? req.connection?.localPort;
+export function localPortOf(req: Pick<CorsRequest, 'localPort'> & ConnectionSource): number | undefined {
+  return req.localPort ?? connectionOf(req)?.localPort;
+}
+
+/** The scheme the request reached us with, when certain: `scheme`, else `https` on a TLS connection. */
+export function socketScheme(req: Pick<CorsRequest, 'scheme'> & ConnectionSource): 'http' | 'https' | undefined {
+  if (req.scheme !== undefined) return req.scheme;
+  return connectionOf(req)?.encrypted === true ? 'https' : undefined;
 }
 
 /** Reads the request's scheme from a framework's request object, when a trusted proxy reported it. */
 export type SchemeReader = (raw: RequestHandle) => 'http' | 'https' | undefined;
 
 /** The request's scheme when it is known: the socket's (TLS), else a trusted proxy's; else undefined. */
-export function knownScheme(req: { readonly scheme?: 'http' | 'https' | undefined; readonly forwardedScheme?: SchemeReader | undefined; readonly raw?: RequestHandle }): 'http' | 'https' | undefined {
-  return req.scheme ?? req.forwardedScheme?.(req.raw);
+export function knownScheme(req: Pick<CorsRequest, 'scheme' | 'forwardedScheme'> & ConnectionSource): 'http' | 'https' | undefined {
+  return socketScheme(req) ?? req.forwardedScheme?.(req.raw);
 }
 
 export type HeaderPair = readonly [name: string, value: string];

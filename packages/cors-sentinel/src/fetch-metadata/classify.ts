@@ -13,7 +13,7 @@
  * - without `Sec-Fetch-Site` (older browsers, non-browser clients): no `Origin` → not a browser
  *   cross-site request, pass; `Origin` naming the `Host` → same origin, pass; anything else must be trusted.
  */
-import { knownScheme, type RequestHandle, type SchemeReader } from '../engine/decision';
+import { knownScheme, type Connection, type ConnectionReader, type RequestHandle, type SchemeReader } from '../engine/decision';
 import { getDomain } from '../origin/public-suffix';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
 import { parseRequestOrigin } from '../origin/parse';
@@ -38,6 +38,9 @@ export interface FetchMetadataRequest {
   readonly scheme?: 'http' | 'https' | undefined;
   /** The scheme a trusted proxy reports (CorsRequest.forwardedScheme), read from `raw` only when needed. */
   readonly forwardedScheme?: SchemeReader | undefined;
+  /** The connection, or its reader (CorsRequest.connection, connectionOf): `https` on a TLS socket. */
+  readonly connection?: Connection | null | undefined;
+  readonly connectionOf?: ConnectionReader | undefined;
   readonly raw?: RequestHandle;
   readonly secFetchSite?: string | undefined;
 }

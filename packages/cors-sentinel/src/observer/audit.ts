@@ -5,7 +5,7 @@
  * the problems the headers show. It replays the browser's CORS check (Fetch standard, "CORS check"
  * and "CORS-preflight fetch") rather than the server's intent, because that is what users experience.
  */
-import { INVALID_ORIGIN_LABEL, type CorsRequest, type Decision, type OriginSource, type Reason } from '../engine/decision';
+import { INVALID_ORIGIN_LABEL, socketScheme, type CorsRequest, type Decision, type OriginSource, type Reason } from '../engine/decision';
 import { parseRequestedHeaders, SAFELISTED_METHODS } from '../http/tokens';
 import type { Finding } from '../contract';
 import { matchOrigin, type CompiledOrigins } from '../origin/matcher';
@@ -64,7 +64,7 @@ export function auditResponse(req: AuditRequest, res: AuditResponse, options: Au
 
   const raw = req.origin;
   const preflight = req.method === 'OPTIONS' && req.accessControlRequestMethod !== undefined;
-  if (raw === undefined || (!preflight && isSameOrigin(raw, req.host, req.scheme))) {
+  if (raw === undefined || (!preflight && isSameOrigin(raw, req.host) && isSameOrigin(raw, req.host, socketScheme(req)))) {
     return { requestType: 'non_cors', outcome: undefined, reason: undefined, origin: undefined, originSource: undefined, originPattern: undefined, findings };
   }
   const parsed = raw === 'null' ? undefined : parseRequestOrigin(raw);
