@@ -9,7 +9,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(process.argv[2] || path.join(__dirname, '..', 'packages', 'cors-sentinel'));
-const FROM = 'require("tldts")';
+/** tsc keeps the quotes of the source's lazy `require('tldts')` (src/origin/public-suffix.ts). */
+const FROM = /require\((["'])tldts\1\)/;
 const TO = 'require("../vendor/tldts")';
 
 /** tldts's CommonJS bundle, with its version and licence; refuses a build that loads other modules. */
@@ -38,8 +39,9 @@ function vendor() {
   if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== text) fs.writeFileSync(target, text);
   const entry = path.join(root, 'dist/cjs/origin/public-suffix.js');
   const compiled = fs.readFileSync(entry, 'utf8');
-  if (compiled.split(FROM).length === 2) fs.writeFileSync(entry, compiled.replace(FROM, TO));
-  else if (compiled.split(TO).length !== 2) throw new Error(`${entry} must require "tldts" exactly once`);
+  const found = compiled.match(new RegExp(FROM.source, 'g')) ?? [];
+  if (found.length === 1) fs.writeFileSync(entry, compiled.replace(FROM, TO));
+  else if (found.length > 1 || compiled.split(TO).length !== 2) throw new Error(`${entry} must require "tldts" exactly once`);
 }
 
 if (require.main === module) vendor();

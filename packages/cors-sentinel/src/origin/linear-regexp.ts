@@ -5,7 +5,15 @@
  * loads on every Node version without a native addon. The price: no lookarounds and no
  * back-references (they need backtracking); such patterns are refused at start-up.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+type Re2js = typeof import('re2js');
+let re2js: Re2js | undefined;
+/** Loaded when a RegExp origin is first compiled (0.6 MB of heap): a policy without one does not carry it. */
+function engine(): typeof RE2JS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (re2js ??= require('re2js') as Re2js).RE2JS;
+}
 
 export interface LinearRegExp {
   /** Whether the pattern matches somewhere in `input` (our patterns are anchored, so: the whole input). */
@@ -18,11 +26,12 @@ export type LinearCompileResult = { readonly ok: true; readonly regexp: LinearRe
 
 /** Flags that change what a pattern means and that RE2 can express; `u`, `d` and `v` change nothing for origins. */
 function re2Flags(flags: string): number | undefined {
+  const RE2 = engine();
   let out = 0;
   for (const f of flags) {
-    if (f === 'i') out |= RE2JS.CASE_INSENSITIVE;
-    else if (f === 's') out |= RE2JS.DOTALL;
-    else if (f === 'm') out |= RE2JS.MULTILINE;
+    if (f === 'i') out |= RE2.CASE_INSENSITIVE;
+    else if (f === 's') out |= RE2.DOTALL;
+    else if (f === 'm') out |= RE2.MULTILINE;
     else if (f !== 'u' && f !== 'd' && f !== 'g' && f !== 'y') return undefined;
   }
   return out;
@@ -34,7 +43,7 @@ export function compileLinear(regexp: RegExp): LinearCompileResult {
   if (flags === undefined) return { ok: false, message: `${String(regexp)}: flag "${regexp.flags}" is not supported for origin patterns` };
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(regexp.source, flags);
+    compiled = engine().compile(regexp.source, flags);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return {

@@ -10,7 +10,7 @@
  * checker read `tldts` itself (a devDependency); test/package/public-suffix.test.ts holds the two equal.
  * The declarations below are the library's own, so that its .d.ts files never name `tldts`.
  */
-import * as tldts from 'tldts';
+import type * as Tldts from 'tldts';
 
 export interface PublicSuffixOptions {
   /** Count the list's private section (`github.io`, `herokuapp.com`) as suffixes. */
@@ -19,8 +19,23 @@ export interface PublicSuffixOptions {
   readonly validateHostname?: boolean;
 }
 
+let tldts: typeof Tldts | undefined;
+
+/**
+ * Loaded on first use: the list is 0.76 MB of heap, and a policy of exact origins without cross-origin
+ * protection never needs it. A heap that size is marked on every full GC of the application (issue #32).
+ */
+function list(): typeof Tldts {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily; the build points it at dist/cjs/vendor
+  return (tldts ??= require('tldts') as typeof Tldts);
+}
+
 /** The registrable domain of `hostname` (one label above its public suffix), or null. */
-export const getDomain: (hostname: string, options?: PublicSuffixOptions) => string | null = tldts.getDomain;
+export function getDomain(hostname: string, options?: PublicSuffixOptions): string | null {
+  return list().getDomain(hostname, options);
+}
 
 /** The longest public suffix `hostname` ends with (its last label when the list has none), or null. */
-export const getPublicSuffix: (hostname: string, options?: PublicSuffixOptions) => string | null = tldts.getPublicSuffix;
+export function getPublicSuffix(hostname: string, options?: PublicSuffixOptions): string | null {
+  return list().getPublicSuffix(hostname, options);
+}

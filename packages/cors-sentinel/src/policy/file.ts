@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { describe } from '../origin/describe';
 import { validatePolicy } from './validate';
 import { CorsConfigError, ProblemCollector, type ConfigProblem } from './errors';
@@ -38,10 +38,15 @@ function readPolicyText(path: string): string {
   }
 }
 
+let yaml: typeof Yaml | undefined;
+
 /** Parses policy text (YAML 1.2, of which JSON is a subset) into options; `source` names it in problems. */
 export function parsePolicyText(text: string, source: string): CorsSentinelOptions {
+  // Loaded with the first policy file (1 MB of heap): an application configured in code does not carry it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  yaml ??= require('yaml') as typeof Yaml;
   // One parser for both: unlike JSON.parse, it refuses duplicate keys instead of keeping the last one.
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = yaml.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const problems: ConfigProblem[] = doc.errors.map((e) => ({
     path: source, code: 'invalid_policy_file', message: `${extname(source) === '.json' ? 'JSON' : 'YAML'} syntax: ${e.message.split('\n')[0]}`,
   }));
