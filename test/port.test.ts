@@ -76,6 +76,22 @@ describe('sentinel.serve(): the writer', () => {
     s.close();
   });
 
+  it('asks a writer whose writes throw when committed only before a decision that writes nothing', () => {
+    const asked: string[] = [];
+    const throwing = { ...writer(true), throwsWhenCommitted: true, committed: (res: Res) => (asked.push(res.calls.join() || 'fresh'), false) };
+    const listed = testSentinel({ origins: [APP], methods: ['PUT'] });
+    listed.serve(req(pre), { calls: [] }, undefined, throwing);
+    listed.serve(req({ origin: APP, path: '/a' }), { calls: [] }, undefined, throwing);
+    expect(asked).toEqual([]); // both write headers: a committed response would make the first write throw
+    const corsOff = testSentinel({ origin: false }); // CORS off: no headers, no Vary
+    const d = corsOff.decide(req({ path: '/a' })) as Exclude<ReturnType<typeof corsOff.decide>, Promise<unknown>>;
+    expect([d.headers.length, d.vary.length, d.passThrough]).toEqual([0, 0, true]);
+    corsOff.serve(req({ path: '/a' }), { calls: [] }, undefined, throwing);
+    expect(asked).toEqual(['fresh']); // nothing to write: the response is asked
+    listed.close();
+    corsOff.close();
+  });
+
   it('counts a respond() that finds the response committed as a late decision, and does not throw', async () => {
     const s = testSentinel({ origins: [APP], methods: ['PUT'] });
     const res: Res = { calls: [], failWith: Object.assign(new Error('sent'), { code: 'ERR_HTTP_HEADERS_SENT' }) };

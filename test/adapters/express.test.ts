@@ -67,6 +67,27 @@ describe.each([
     expect(seen).toEqual(expect.arrayContaining(['vary', 'access-control-allow-origin', 'access-control-allow-credentials']));
   });
 
+  it('a response a layer in front already sent (and still called next): counted late, the app not run, nothing thrown', async () => {
+    const { cors, registry } = build();
+    const app = express();
+    let ran = 0;
+    app.use((_req, res, next) => {
+      res.end('early');
+      next();
+    });
+    app.use(cors);
+    app.all('/items/1', (_req, res) => {
+      ran++;
+      res.end('late');
+    });
+    const get = await request(app).get('/items/1').set('Origin', 'https://app.example.com');
+    const pre = await request(app).options('/items/1').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'PUT');
+    expect([get.text, pre.text, ran]).toEqual(['early', 'early', 0]);
+    expect(get.headers['access-control-allow-origin']).toBeUndefined();
+    expect(await metricSum(registry, 'cors_response_findings_total', { finding: 'late_decision' })).toBe(2);
+    expect(await metricSum(registry, 'cors_requests_total')).toBe(0);
+  });
+
   it('sets headers on allowed actual requests and passes them on', async () => {
     const { app } = build();
     const res = await request(app).put('/items/7').set('Origin', 'https://app.example.com').set('Authorization', 'Bearer x');

@@ -28,6 +28,12 @@ export interface Handling {
 export interface ResponseWriter<Res, Next, Out> {
   /** The response's headers are already on the wire (or it has been ended): too late for CORS headers. */
   committed(res: Res): boolean;
+  /**
+   * Set when writing a header on a committed response throws (Node's `setHeader`: ERR_HTTP_HEADERS_SENT):
+   * the port then lets the first write tell it, and asks `committed` only before a decision that writes
+   * nothing. On Express each such question is a lookup in V8's runtime (issue #32).
+   */
+  readonly throwsWhenCommitted?: boolean;
   /** Another layer set Access-Control-Allow-Origin before us. */
   allowOriginSet(res: Res): boolean;
   /** Sets the decision's headers and appends its Vary fields (append, never overwrite). */
@@ -39,8 +45,11 @@ export interface ResponseWriter<Res, Next, Out> {
    * reads `setHeader` off the response once for both). Without it the port calls the two in turn.
    */
   respond?(res: Res, decision: Decision, status: number): void;
-  /** Hands the request on to the application. */
-  pass(res: Res, next: Next): Out;
+  /**
+   * Hands the request on to the application. `decision`: the decision whose headers were written (the
+   * Koa writer keeps them on an error the application throws later); undefined when none could be made.
+   */
+  pass(res: Res, next: Next, decision?: Decision): Out;
 }
 
 /** What the port needs from the sentinel: the engine and the observers of its decisions. */
@@ -98,22 +107,24 @@ export function createPort(parts: PortParts): Port {
     request: CorsRequest, d: Decision, started: number, shadow: ShadowCheck,
     res: Res, next: Next, writer: ResponseWriter<Res, Next, Out>,
   ): Out | undefined {
-    if (writer.committed(res)) {
+    const status = d.passThrough ? undefined : d.status ?? 204;
+    const respondsAtOnce = status !== undefined && writer.respond !== undefined;
+    // Whether the write below sets a header, so that a writer that throws when committed tells it there.
+    const writes = respondsAtOnce || d.headers.length > 0 || d.vary.length > 0;
+    if ((!writes || writer.throwsWhenCommitted !== true) && writer.committed(res)) {
       complete(request, d, 'late', started, shadow);
       return undefined; // someone else answered: neither headers nor the app may run on a sent response
     }
-    const status = d.passThrough ? undefined : d.status ?? 204;
-    const respondsAtOnce = status !== undefined && writer.respond !== undefined;
     try {
       if (respondsAtOnce) writer.respond!(res, d, status);
       else writer.writeHeaders(res, d);
     } catch {
-      complete(request, d, 'late', started, shadow); // committed between the check and the write
+      complete(request, d, 'late', started, shadow); // committed (before the check, or between it and the write)
       return undefined;
     }
     if (status === undefined) {
       complete(request, d, 'applied', started, shadow);
-      return writer.pass(res, next);
+      return writer.pass(res, next, d);
     }
     if (!respondsAtOnce) writer.end(res, status);
     complete(request, d, 'applied', started, shadow);

@@ -18,7 +18,7 @@ import type { ResponseWriter } from '../port';
  * that an application or library replaced on the response working.
  */
 export function nodeResponseWriter<Next, Out>(pass: (res: ServerResponse, next: Next) => Out): ResponseWriter<ServerResponse, Next, Out> {
-  return { committed, allowOriginSet, writeHeaders, end, respond, pass };
+  return { committed, throwsWhenCommitted: true, allowOriginSet, writeHeaders, end, respond, pass };
 }
 
 type SetHeader = ServerResponse['setHeader'];

@@ -47,8 +47,13 @@ export function nodeRoutingPath(target: string): string | undefined {
   if (target.charCodeAt(0) === 0x2f) {
     for (let i = 1; i < target.length; i++) {
       const c = target.charCodeAt(i);
+      if (c > 0x3f) {
+        // Letters and most path characters: only two of the characters above `?` matter.
+        if (c === 0xa0 || c === 0xfeff) return legacyPathname(target);
+        continue;
+      }
       if (c === 0x3f) return target.slice(0, i);
-      if (c === 0x23 || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0xa0 || c === 0xfeff) return legacyPathname(target);
+      if (c === 0x23 || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) return legacyPathname(target);
     }
     return target;
   }
