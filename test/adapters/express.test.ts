@@ -1,6 +1,6 @@
 /** The middleware in real Express 5 and Express 4 apps over real sockets. */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import express5 from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
@@ -65,6 +65,35 @@ describe.each([
     seen.length = 0;
     await request(app).get('/items/1').set('Origin', 'https://app.example.com');
     expect(seen).toEqual(expect.arrayContaining(['vary', 'access-control-allow-origin', 'access-control-allow-credentials']));
+  });
+
+  it("reads getHeader and end off the response when it carries its own, and off app.response's chain otherwise", async () => {
+    const { cors } = build();
+    const app = express();
+    const calls: string[] = [];
+    // An application-wide wrapper on the app's response prototype: every response reaches it through its chain.
+    const appSetHeader = app.response.setHeader;
+    app.response.setHeader = function (this: ServerResponse, name: string, value: number | string | readonly string[]) {
+      calls.push(`app setHeader ${name.toLowerCase()}`);
+      return appSetHeader.call(this, name, value);
+    };
+    app.use((_req, res, next) => {
+      const [getHeader, end] = [res.getHeader, res.end];
+      res.getHeader = function (this: typeof res, name: string) {
+        calls.push(`getHeader ${name}`);
+        return name.toLowerCase() === 'vary' ? 'Accept-Encoding' : getHeader.call(this, name); // as if a layer in front had set Vary
+      };
+      res.end = function (this: typeof res, ...args: unknown[]) {
+        calls.push('end');
+        return (end as (...a: unknown[]) => typeof res).apply(this, args);
+      } as typeof res.end;
+      next();
+    });
+    app.use(cors);
+    const res = await request(app).options('/items/1').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'PUT');
+    expect(res.status).toBe(204);
+    expect(calls).toEqual(expect.arrayContaining(['getHeader access-control-allow-origin', 'getHeader vary', 'app setHeader access-control-allow-origin', 'end']));
+    expect(res.headers.vary).toMatch(/^Accept-Encoding, Origin/);
   });
 
   it('a response a layer in front already sent (and still called next): counted late, the app not run, nothing thrown', async () => {

@@ -1,9 +1,10 @@
 /**
  * What a sentinel loads is what its policy needs. The public suffix list (wildcards, RegExp guards,
- * same-site, 0.76 MB of heap), RE2JS (RegExp origins, 0.61 MB) and the YAML parser (policy files,
- * 0.98 MB) are loaded on first use, as the RegExp analysers are (test/origin/lazy-analysis.test.ts): an
- * application configured with exact origins in code does not carry them, and its live heap, which every
- * full GC marks, stays smaller (issue #32). Run in a fresh Node process on the built library.
+ * same-site, 0.76 MB of heap), RE2JS (RegExp origins, 0.61 MB), the YAML parser (policy files, 0.98 MB)
+ * and the evidence ledger (the `evidence` option, ~0.25 MB) are loaded on first use, as the RegExp
+ * analysers are (test/origin/lazy-analysis.test.ts): an application configured with exact origins in
+ * code does not carry them, and its live heap, which every full GC marks, stays smaller (issue #32).
+ * Run in a fresh Node process on the built library.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,6 +15,7 @@ const WATCHED = {
   'public suffix list': `${path.sep}vendor${path.sep}tldts.js`,
   re2js: `${path.sep}re2js${path.sep}`,
   yaml: `${path.sep}yaml${path.sep}`,
+  'evidence ledger': `${path.sep}evidence${path.sep}ledger.js`,
 };
 
 /** Runs `setup` in a fresh process (`lib`: the built library); returns the watched modules loaded by its end. */
@@ -45,5 +47,10 @@ describe('modules loaded on first use', () => {
     expect(loadedAfter(decideOnce('origins: [/^https:\\/\\/pr-\\d+\\.example\\.com$/]'))).toEqual(expect.arrayContaining(['re2js']));
     const file = "const f = require('node:path').join(require('node:os').tmpdir(), 'cors-lazy-' + process.pid + '.yaml'); require('node:fs').writeFileSync(f, 'origins: [https://app.example.com]'); lib.loadPolicyFile(f); require('node:fs').rmSync(f);";
     expect(loadedAfter(file)).toEqual(['yaml']);
+  });
+
+  it('the evidence option loads the evidence ledger', () => {
+    const file = "require('node:path').join(require('node:os').tmpdir(), 'cors-lazy-evidence-' + process.pid + '.json')";
+    expect(loadedAfter(decideOnce(`origins: ['https://app.example.com'], evidence: { file: ${file} }`))).toEqual(['evidence ledger']);
   });
 });

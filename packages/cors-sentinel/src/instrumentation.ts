@@ -20,7 +20,7 @@ import { joinClusterMetrics } from './metrics/cluster';
 import { ShadowEvaluator } from './report-only';
 import { createSpanAnnotator } from './metrics/span-attributes';
 import { INVALID_ORIGIN_LABEL } from './engine/decision';
-import { createEvidenceRecorder, type EvidenceRecorder } from './evidence/recorder';
+import type { EvidenceRecorder } from './evidence/recorder';
 import type { EvidenceRequest } from './evidence/ledger';
 import type { RouteKeyOf } from './evidence/routes';
 import { createProbeTraffic, type ProbeEvidence } from './metrics/probe-traffic';
@@ -81,7 +81,7 @@ export function createInstrumentation(
   const violations = new ViolationLogger(logger, options.logging);
   const evidence = options.evidence === undefined || evidenceRoutes === undefined
     ? undefined
-    : createEvidenceRecorder(options.evidence, evidenceRoutes, configured, (message, meta) => logger?.warn(message, meta));
+    : evidenceRecorder().createEvidenceRecorder(options.evidence, evidenceRoutes, configured, (message, meta) => logger?.warn(message, meta));
   let metrics: CorsMetrics | undefined;
   let recorder: MetricsRecorder | undefined;
   if (options.metrics !== false) {
@@ -141,6 +141,15 @@ export function createInstrumentation(
       evidence?.close();
     },
   };
+}
+
+/**
+ * The evidence ledger (ten modules, ~250 KB of heap), loaded when a sentinel or observer is given the
+ * `evidence` option: the live heap that each full GC marks stays smaller without it (issue #32).
+ */
+function evidenceRecorder(): typeof import('./evidence/recorder') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./evidence/recorder') as typeof import('./evidence/recorder');
 }
 
 function createOtelMetrics(m: MetricsOptions): CorsMetrics {
