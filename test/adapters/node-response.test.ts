@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nodeResponseWriter } from '../../packages/cors-sentinel/src/adapters/node-response';
+import type { Decision } from '../../packages/cors-sentinel/src/engine/decision';
 
 const writer = nodeResponseWriter(() => undefined);
 
@@ -50,5 +51,40 @@ describe('nodeResponseWriter().committed', () => {
     expect(writer.committed(stand(false, false))).toBe(false);
     expect(writer.committed(stand(true, false))).toBe(true);
     expect(writer.committed(stand(false, true))).toBe(true);
+  });
+});
+
+describe.each([
+  ["Node's own responses (node:http, Koa)", {}],
+  ['re-prototyped responses (Express)', { reprototyped: true }],
+])('nodeResponseWriter() on %s', (_name, options) => {
+  const decision = { headers: [['Access-Control-Allow-Origin', 'https://app.example.com']], vary: ['Origin'] } as unknown as Decision;
+
+  it('calls the setHeader, getHeader and end a response carries itself, and those of its prototype chain', async () => {
+    const w = nodeResponseWriter(() => undefined, options);
+    const calls = await onResponse((res) => {
+      const seen: string[] = [];
+      const proto = Object.create(Object.getPrototypeOf(res) as object) as http.ServerResponse;
+      const protoSetHeader = proto.setHeader;
+      proto.setHeader = function (this: http.ServerResponse, name: string, value: number | string | readonly string[]) {
+        seen.push(`prototype setHeader ${name}`);
+        return protoSetHeader.call(this, name, value);
+      };
+      Object.setPrototypeOf(res, proto); // as Express does with app.response
+      const [getHeader, end] = [res.getHeader, res.end];
+      res.getHeader = (name: string) => (seen.push(`own getHeader ${name}`), getHeader.call(res, name));
+      res.end = ((...args: unknown[]) => (seen.push('own end'), (end as (...a: unknown[]) => unknown).apply(res, args))) as typeof res.end;
+      expect(w.allowOriginSet(res)).toBe(false);
+      w.respond!(res, decision, 204);
+      return seen;
+    });
+    expect(calls).toEqual([
+      'own getHeader access-control-allow-origin',
+      'own getHeader vary',
+      'prototype setHeader Vary',
+      'prototype setHeader Access-Control-Allow-Origin',
+      'prototype setHeader Content-Length',
+      'own end',
+    ]);
   });
 });

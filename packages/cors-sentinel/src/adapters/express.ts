@@ -14,7 +14,7 @@ import { expressMiddleware } from './express-mount-check';
 export type NextFunction = (err?: unknown) => void;
 export type CorsSentinelMiddleware = ((req: IncomingMessage, res: ServerResponse, next: NextFunction) => void) & Sentinel;
 
-const writer = nodeResponseWriter((_res, next: NextFunction) => next());
+const writer = nodeResponseWriter((_res, next: NextFunction) => next(), { reprototyped: true });
 
 /**
  * Validates `options` (throwing a CorsConfigError that lists every problem) and returns the

@@ -10,30 +10,62 @@ import type { ResponseWriter } from '../port';
 /**
  * A ResponseWriter on a ServerResponse; `pass` is the framework's way on to the application.
  *
- * Each call looks up the response's methods once, off its prototype. Express gives every request and
- * response a hidden class of its own (it re-prototypes them and adds properties per request), so every
- * property read on them misses V8's caches and is looked up in the runtime: ~2,500 instructions for a
- * method (callgrind, Node 22), against ~100 for setting the header itself. The prototype (Express's
- * `app.response`, or ServerResponse.prototype) keeps one hidden class, so a method read there is
- * cached; a method the response carries itself (a wrapper an earlier middleware installed) is read off
- * the response and still called for every header.
+ * Each call looks `setHeader` up once and calls it for every header. `reprototyped`: the framework
+ * gives every response a prototype and properties of its own (Express re-prototypes each one onto
+ * `app.response`), so that each response has a hidden class of its own and every first read of a
+ * property on it misses V8's caches and is looked up in the runtime: ~2,500 instructions for a method
+ * (callgrind, Node 22), against ~100 for setting a header. The writer then reads `setHeader`,
+ * `getHeader` and `end` off the prototype, whose hidden class stays the same, unless the response
+ * carries its own (a wrapper an earlier middleware installed is still called for every header). On
+ * Node's own responses (node:http, Koa) the plain read is the cached one, and is kept.
  */
-export function nodeResponseWriter<Next, Out>(pass: (res: ServerResponse, next: Next) => Out): ResponseWriter<ServerResponse, Next, Out> {
-  return { committed, throwsWhenCommitted: true, allowOriginSet, writeHeaders, end, respond, pass };
+export function nodeResponseWriter<Next, Out>(
+  pass: (res: ServerResponse, next: Next) => Out,
+  options: { readonly reprototyped?: boolean } = {},
+): ResponseWriter<ServerResponse, Next, Out> {
+  const methods = options.reprototyped === true ? PROTOTYPE_METHODS : OWN_METHODS;
+  return {
+    committed,
+    throwsWhenCommitted: true,
+    allowOriginSet: (res) => methods.getHeader(res).call(res, 'access-control-allow-origin') !== undefined,
+    writeHeaders: (res, d) => writeWith(res, methods, methods.setHeader(res), d),
+    end: (res, status) => endWith(res, methods, methods.setHeader(res), status),
+    respond(res, d, status) {
+      const setHeader = methods.setHeader(res);
+      writeWith(res, methods, setHeader, d);
+      endWith(res, methods, setHeader, status);
+    },
+    pass,
+  };
 }
 
 type SetHeader = ServerResponse['setHeader'];
 type GetHeader = ServerResponse['getHeader'];
 type End = () => void;
-type Prototype = { readonly setHeader: SetHeader; readonly getHeader: GetHeader; readonly end: End };
+
+/** Where the writer finds a response's methods (each is then called with the response as `this`). */
+interface Methods {
+  setHeader(res: ServerResponse): SetHeader;
+  getHeader(res: ServerResponse): GetHeader;
+  end(res: ServerResponse): End;
+}
 
 /* eslint-disable @typescript-eslint/unbound-method -- each is called with `res` as `this` */
-/** The response's own setHeader: its own property if it has one, else its prototype's (see above). */
-const setHeaderOf = (res: ServerResponse): SetHeader => (Object.hasOwn(res, 'setHeader') ? res.setHeader : prototypeOf(res).setHeader);
-const getHeaderOf = (res: ServerResponse): GetHeader => (Object.hasOwn(res, 'getHeader') ? res.getHeader : prototypeOf(res).getHeader);
-const endOf = (res: ServerResponse): End => (Object.hasOwn(res, 'end') ? res.end : prototypeOf(res).end);
-/* eslint-enable @typescript-eslint/unbound-method */
+const OWN_METHODS: Methods = {
+  setHeader: (res) => res.setHeader,
+  getHeader: (res) => res.getHeader,
+  end: (res) => res.end as End,
+};
+
+type Prototype = { readonly setHeader: SetHeader; readonly getHeader: GetHeader; readonly end: End };
 const prototypeOf = (res: ServerResponse): Prototype => Object.getPrototypeOf(res) as Prototype;
+
+const PROTOTYPE_METHODS: Methods = {
+  setHeader: (res) => (Object.hasOwn(res, 'setHeader') ? res.setHeader : prototypeOf(res).setHeader),
+  getHeader: (res) => (Object.hasOwn(res, 'getHeader') ? res.getHeader : prototypeOf(res).getHeader),
+  end: (res) => (Object.hasOwn(res, 'end') ? (res.end as End) : prototypeOf(res).end),
+};
+/* eslint-enable @typescript-eslint/unbound-method */
 
 /**
  * `headersSent || writableEnded`. Node's ServerResponse keeps its head in `_header`: null until the head
@@ -47,26 +79,8 @@ function committed(res: ServerResponse): boolean {
   return res.headersSent || res.writableEnded;
 }
 
-function allowOriginSet(res: ServerResponse): boolean {
-  return getHeaderOf(res).call(res, 'access-control-allow-origin') !== undefined;
-}
-
-function writeHeaders(res: ServerResponse, d: Decision): void {
-  writeWith(res, setHeaderOf(res), d);
-}
-
-function end(res: ServerResponse, status: number): void {
-  endWith(res, setHeaderOf(res), status);
-}
-
-function respond(res: ServerResponse, d: Decision, status: number): void {
-  const setHeader = setHeaderOf(res);
-  writeWith(res, setHeader, d);
-  endWith(res, setHeader, status);
-}
-
-function writeWith(res: ServerResponse, setHeader: SetHeader, d: Decision): void {
-  if (d.vary.length > 0) appendVary(res, setHeader, d.vary);
+function writeWith(res: ServerResponse, methods: Methods, setHeader: SetHeader, d: Decision): void {
+  if (d.vary.length > 0) appendVary(res, methods, setHeader, d.vary);
   const headers = d.headers;
   for (let i = 0; i < headers.length; i++) {
     const header = headers[i] as HeaderPair;
@@ -74,10 +88,10 @@ function writeWith(res: ServerResponse, setHeader: SetHeader, d: Decision): void
   }
 }
 
-function endWith(res: ServerResponse, setHeader: SetHeader, status: number): void {
+function endWith(res: ServerResponse, methods: Methods, setHeader: SetHeader, status: number): void {
   res.statusCode = status;
   setHeader.call(res, 'Content-Length', '0');
-  endOf(res).call(res);
+  methods.end(res).call(res);
 }
 
 /** Vary values per (frozen) field list of a route, as vary() would write them on an empty header. */
@@ -87,8 +101,8 @@ const VARY_VALUES = new WeakMap<readonly string[], string>();
  * Appends to Vary like the `vary` package, which re-parses the header on every call; when the
  * response has no Vary yet (the usual case for a middleware mounted first), the value is precomputed.
  */
-function appendVary(res: ServerResponse, setHeader: SetHeader, fields: readonly string[]): void {
-  if (getHeaderOf(res).call(res, 'vary') !== undefined) {
+function appendVary(res: ServerResponse, methods: Methods, setHeader: SetHeader, fields: readonly string[]): void {
+  if (methods.getHeader(res).call(res, 'vary') !== undefined) {
     vary(res, fields as string[]);
     return;
   }
