@@ -50,7 +50,7 @@ describe('modules loaded on first use', () => {
   });
 
   it('the evidence option loads the evidence ledger', () => {
-    const file = "require('node:path').join(require('node:os').tmpdir(), 'cors-lazy-evidence-' + process.pid + '.json')";
-    expect(loadedAfter(decideOnce(`origins: ['https://app.example.com'], evidence: { file: ${file} }`))).toEqual(['evidence ledger']);
+    const file = "const evidenceFile = require('node:path').join(require('node:os').tmpdir(), 'cors-lazy-evidence-' + process.pid + '.json'); process.on('exit', () => require('node:fs').rmSync(evidenceFile, { force: true }));";
+    expect(loadedAfter(`${file}\n${decideOnce("origins: ['https://app.example.com'], evidence: { file: evidenceFile }")}`)).toEqual(['evidence ledger']);
   });
 });
