@@ -4,7 +4,7 @@
  * not move with what else the machine is doing (the same binary, inputs and environment give the same
  * count), so that a sub-microsecond difference between two servers can be read on a shared machine.
  *   npm run build && node bench/instructions.js [--requests 4000] [--windows 3] [--group node,fastify,koa,express]
- *     [--connections 4] [--workloads 'allowed GET,preflight'] [--young-gen 16] [kind …]
+ *     [--connections 4] [--workloads 'allowed GET,preflight'] [--young-gen 16] [--cache-sim] [kind …]
  * Groups (default: node, fastify, koa): `node` (node:http with the policy by hand, `sentinel node:http`), `fastify`
  * (bare, @fastify/cors, the policy by hand in one onRequest hook, the plugin), `koa` (bare, the policy
  * by hand as the first middleware, the middleware) and `express` (the policy by hand as an Express
@@ -36,6 +36,7 @@ const os = require('node:os');
 const path = require('node:path');
 const P = require('./policy');
 const { benchNode, benchNodeVersion } = require('./lib/procs');
+const { dumpEvents, hasCacheEvents, l1Misses, llMisses, cycleEstimate } = require('./lib/callgrind');
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -44,7 +45,9 @@ const WINDOWS = flag('--windows', 3);
 const WARMUP = flag('--warmup', 20000);
 const listFlag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1].split(',').map((x) => x.trim()) : fallback);
 const CONNECTIONS = listFlag('--connections', ['4']).map(Number);
-const KINDS = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+/** Flags without a value; every other `--flag` takes the argument after it. */
+const SWITCHES = ['--cache-sim'];
+const KINDS = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !SWITCHES.includes(args[i - 1])));
 const GROUPS = {
   node: ['node:http', 'sentinel node:http'],
   fastify: ['fastify', 'fastify+@fastify/cors', 'fastify+hand-written CORS', 'sentinel fastify'],
@@ -83,10 +86,15 @@ const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolea
 const YOUNG_GEN_MB = flag('--young-gen', 16);
 const GC_FLAGS = YOUNG_GEN_MB > 0 ? [`--min-semi-space-size=${YOUNG_GEN_MB}`, `--max-semi-space-size=${YOUNG_GEN_MB}`, '--no-memory-reducer'] : [];
 /**
- * Extra callgrind flags, e.g. `--cache-sim=yes`: simulated cache misses beside the instructions (kept in
- * the BENCH_KEEP_DUMPS dumps; the report still reads instructions, the first event of the totals).
+ * `--cache-sim`: callgrind also simulates the caches (`--cache-sim=yes`; about twice as slow), and the
+ * report adds each server's first- and last-level misses and KCachegrind's cycle estimate per request
+ * (bench/lib/callgrind.js): the footprint that instructions alone do not show. BENCH_CALLGRIND_FLAGS:
+ * further callgrind flags (e.g. `--branch-sim=yes`, whose mispredictions the estimate then counts).
  */
-const CALLGRIND_FLAGS = (process.env.BENCH_CALLGRIND_FLAGS ?? '').split(' ').filter(Boolean);
+const CALLGRIND_FLAGS = [
+  ...(args.includes('--cache-sim') ? ['--cache-sim=yes'] : []),
+  ...(process.env.BENCH_CALLGRIND_FLAGS ?? '').split(' ').filter(Boolean),
+];
 
 const ROUTE = '/api/items';
 const ALL_WORKLOADS = {
@@ -147,18 +155,19 @@ function callgrindControl(flagName, pid) {
   execFileSync('callgrind_control', [flagName, String(pid)], { stdio: 'ignore', timeout: 120_000 });
 }
 
-/** The `totals:` (or `summary:`) line of the newest dump file of that process. */
-function lastDumpTotal(dir, pid) {
+/** The event totals ({ Ir, … }) of the newest dump file of that process; the dump is then removed. */
+function lastDumpEvents(dir, pid) {
   const dumps = fs.readdirSync(dir).filter((f) => f.startsWith(`cg.${pid}`)).map((f) => path.join(dir, f));
   const newest = dumps.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-  const text = fs.readFileSync(newest, 'utf8');
-  const m = /^(?:totals|summary): (\d+)/m.exec(text);
-  if (!m) throw new Error(`no totals in ${newest}`);
+  const events = dumpEvents(fs.readFileSync(newest, 'utf8'));
   // BENCH_KEEP_DUMPS=<dir>: the window's dump is kept there for callgrind_annotate (e.g. V8's compiler and GC threads).
   if (process.env.BENCH_KEEP_DUMPS) fs.copyFileSync(newest, path.join(process.env.BENCH_KEEP_DUMPS, `${path.basename(newest)}.${Date.now()}`));
   fs.unlinkSync(newest);
-  return Number(m[1]);
+  return events;
 }
+
+/** The instructions of the newest dump of that process. */
+const lastDumpTotal = (dir, pid) => lastDumpEvents(dir, pid).Ir;
 
 async function startServer(kind, port, dir, underCallgrind) {
   // --trace-gc under callgrind: the window's scavenges and full GCs are counted from its stdout lines.
@@ -188,6 +197,7 @@ async function startServer(kind, port, dir, underCallgrind) {
 async function measure(kind, port, dir) {
   const child = await startServer(kind, port, dir, true);
   const perRequest = {};
+  const footprint = {}; // with --cache-sim: per window, misses and the cycle estimate per request
   const gc = {};
   try {
     for (const c of CASES) await send(port, c.workload, Math.ceil(WARMUP / CONNECTIONS.length), c.connections);
@@ -197,10 +207,16 @@ async function measure(kind, port, dir) {
         const before = { ...child.gc };
         await send(port, workload, REQUESTS, connections);
         callgrindControl('-d', child.pid);
-        (perRequest[name] ??= []).push(lastDumpTotal(dir, child.pid) / REQUESTS);
+        const events = lastDumpEvents(dir, child.pid);
+        (perRequest[name] ??= []).push(events.Ir / REQUESTS);
+        if (hasCacheEvents(events)) {
+          (footprint[name] ??= []).push({ l1: l1Misses(events) / REQUESTS, ll: llMisses(events) / REQUESTS, cycles: cycleEstimate(events) / REQUESTS });
+        }
         (gc[name] ??= []).push({ scavenges: child.gc.scavenges - before.scavenges, full: child.gc.full - before.full });
         const g = gc[name].at(-1);
-        process.stderr.write(`${kind} ${name} window ${w + 1}: ${perRequest[name].at(-1).toFixed(0)} instructions/request, ${g.scavenges} scavenges, ${g.full} full GCs\n`);
+        const f = footprint[name]?.at(-1);
+        const misses = f ? `, ${f.l1.toFixed(0)} L1 / ${f.ll.toFixed(0)} LL misses, cycle estimate ${f.cycles.toFixed(0)}` : '';
+        process.stderr.write(`${kind} ${name} window ${w + 1}: ${perRequest[name].at(-1).toFixed(0)} instructions/request${misses}, ${g.scavenges} scavenges, ${g.full} full GCs\n`);
       }
     }
   } finally {
@@ -208,7 +224,7 @@ async function measure(kind, port, dir) {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-  return { perRequest, gc };
+  return { perRequest, footprint, gc };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -255,12 +271,41 @@ function scaleOf(kind, results, users) {
   return (name) => users[base][name] / median(results[base][name]);
 }
 
+/**
+ * With --cache-sim: each server's misses and cycle estimate per request (medians over the windows), and
+ * each pair's efficiency by that estimate (the base's estimate over the other's: 0.98× is 2 % more).
+ */
+function footprintReport(footprints, pairs) {
+  const measured = Object.keys(footprints).filter((k) => Object.keys(footprints[k]).length > 0);
+  if (measured.length === 0) return [];
+  const med = (kind, name, key) => median(footprints[kind][name].map((f) => f[key]));
+  const lines = ['', 'Cache simulation (callgrind --cache-sim=yes): misses and KCachegrind\'s cycle estimate (Ir + 10 × (L1 misses + mispredicted branches, with --branch-sim=yes) + 100 × LL misses) per request, medians.', '',
+    '| server | workload | L1 misses (I + D) | LL misses | cycle estimate | range |', '|---|---|---:|---:|---:|---:|'];
+  for (const kind of measured) {
+    for (const { name } of CASES) {
+      const cycles = footprints[kind][name].map((f) => f.cycles);
+      lines.push(`| ${kind} | ${name} | ${med(kind, name, 'l1').toFixed(0)} | ${med(kind, name, 'll').toFixed(0)} | ${med(kind, name, 'cycles').toFixed(0)} | ${Math.min(...cycles).toFixed(0)}–${Math.max(...cycles).toFixed(0)} |`);
+    }
+  }
+  const both = pairs.filter(([a, b]) => measured.includes(a) && measured.includes(b));
+  if (both.length > 0) lines.push('', '| server | over | workload | extra L1 misses | extra cycle estimate | efficiency by the estimate |', '|---|---|---|---:|---:|---:|');
+  for (const [base, other] of both) {
+    for (const { name } of CASES) {
+      const extraL1 = med(other, name, 'l1') - med(base, name, 'l1');
+      const [b, o] = [med(base, name, 'cycles'), med(other, name, 'cycles')];
+      lines.push(`| ${other} | ${base} | ${name} | ${extraL1.toFixed(0)} | ${(o - b).toFixed(0)} | ${(b / o).toFixed(3)}× |`);
+    }
+  }
+  return lines;
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cors-bench-instructions-'));
   const results = {};
   const gcs = {};
   let port = flag('--port', 19400);
-  for (const kind of kinds) ({ perRequest: results[kind], gc: gcs[kind] } = await measure(kind, (port += 10), dir));
+  const footprints = {};
+  for (const kind of kinds) ({ perRequest: results[kind], footprint: footprints[kind], gc: gcs[kind] } = await measure(kind, (port += 10), dir));
   const users = {};
   for (const kind of scaleKinds()) users[kind] = await userMicrosPerRequest(kind, (port += 10), dir);
   const lines = [
@@ -293,6 +338,7 @@ async function main() {
       lines.push(`| ${other} | ${base} | ${name} | ${extra.toFixed(0)} | ${(extra * scale(name)).toFixed(2)} | ${low.toFixed(0)} |`);
     }
   }
+  lines.push(...footprintReport(footprints, pairs));
   console.log(lines.join('\n'));
   fs.rmSync(dir, { recursive: true, force: true });
 }
