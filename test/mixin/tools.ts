@@ -40,9 +40,10 @@ export function runAsync(cmd: string, args: readonly string[], cwd?: string, env
 }
 
 /**
- * How many tool processes `promtoolTest` runs at once, across the whole test file: one per CPU. Jest runs
- * in band, so the test process itself mostly waits; more would only make each promtool slower (and
- * take more memory on a shared CI machine), fewer would leave a CPU idle.
+ * How many tool processes `promtoolTest` runs at once, across the whole test file: one per CPU. The test
+ * process itself mostly waits (another Jest worker may run a suite beside it, mostly waiting too); more
+ * would only make each promtool slower (and take more memory on a shared CI machine), fewer would leave
+ * a CPU idle.
  */
 const SLOTS = Math.max(1, availableParallelism());
 let busy = 0;
