@@ -25,7 +25,10 @@
  * once-per-interval work (the violation log's summary line, label-guard windows) lands on fewer
  * requests per tick than in production.
  * Each window also counts the server's scavenges and full GCs (`--trace-gc` lines on its stdout): extra
- * garbage per request shows there, and the instructions of V8's GC threads are in the totals. Kinds
+ * garbage per request shows there, and the instructions of V8's GC threads are in the totals. And it
+ * counts the calls into V8's inline-cache miss handlers (bench/lib/callgrind.js): property reads and
+ * writes V8's caches could not answer, which Express's per-request hidden classes make common and
+ * costly; their count per request is steady where the instruction totals move with GC. Kinds
  * outside the groups can be named, e.g. `'sentinel fastify, no recording'` (metrics and log off).
  * Needs valgrind (Debian package `valgrind`). Takes about 4 minutes per server on an idle machine.
  */
@@ -36,7 +39,7 @@ const os = require('node:os');
 const path = require('node:path');
 const P = require('./policy');
 const { benchNode, benchNodeVersion } = require('./lib/procs');
-const { dumpEvents, hasCacheEvents, l1Misses, llMisses, cycleEstimate } = require('./lib/callgrind');
+const { dumpEvents, hasCacheEvents, l1Misses, llMisses, cycleEstimate, icMissCalls } = require('./lib/callgrind');
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -155,19 +158,23 @@ function callgrindControl(flagName, pid) {
   execFileSync('callgrind_control', [flagName, String(pid)], { stdio: 'ignore', timeout: 120_000 });
 }
 
-/** The event totals ({ Ir, … }) of the newest dump file of that process; the dump is then removed. */
-function lastDumpEvents(dir, pid) {
+/**
+ * The newest dump file of that process, read: its event totals ({ Ir, … }) and its calls into V8's
+ * inline-cache miss handlers (bench/lib/callgrind.js). The dump is then removed.
+ */
+function lastDump(dir, pid) {
   const dumps = fs.readdirSync(dir).filter((f) => f.startsWith(`cg.${pid}`)).map((f) => path.join(dir, f));
   const newest = dumps.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-  const events = dumpEvents(fs.readFileSync(newest, 'utf8'));
+  const text = fs.readFileSync(newest, 'utf8');
+  const dump = { events: dumpEvents(text), icMisses: icMissCalls(text) };
   // BENCH_KEEP_DUMPS=<dir>: the window's dump is kept there for callgrind_annotate (e.g. V8's compiler and GC threads).
   if (process.env.BENCH_KEEP_DUMPS) fs.copyFileSync(newest, path.join(process.env.BENCH_KEEP_DUMPS, `${path.basename(newest)}.${Date.now()}`));
   fs.unlinkSync(newest);
-  return events;
+  return dump;
 }
 
 /** The instructions of the newest dump of that process. */
-const lastDumpTotal = (dir, pid) => lastDumpEvents(dir, pid).Ir;
+const lastDumpTotal = (dir, pid) => lastDump(dir, pid).events.Ir;
 
 async function startServer(kind, port, dir, underCallgrind) {
   // --trace-gc under callgrind: the window's scavenges and full GCs are counted from its stdout lines.
@@ -199,6 +206,7 @@ async function measure(kind, port, dir) {
   const perRequest = {};
   const footprint = {}; // with --cache-sim: per window, misses and the cycle estimate per request
   const gc = {};
+  const icMisses = {};
   try {
     for (const c of CASES) await send(port, c.workload, Math.ceil(WARMUP / CONNECTIONS.length), c.connections);
     for (let w = 0; w < WINDOWS; w++) {
@@ -207,8 +215,10 @@ async function measure(kind, port, dir) {
         const before = { ...child.gc };
         await send(port, workload, REQUESTS, connections);
         callgrindControl('-d', child.pid);
-        const events = lastDumpEvents(dir, child.pid);
+        const dump = lastDump(dir, child.pid);
+        const events = dump.events;
         (perRequest[name] ??= []).push(events.Ir / REQUESTS);
+        (icMisses[name] ??= []).push(dump.icMisses / REQUESTS);
         if (hasCacheEvents(events)) {
           (footprint[name] ??= []).push({ l1: l1Misses(events) / REQUESTS, ll: llMisses(events) / REQUESTS, cycles: cycleEstimate(events) / REQUESTS });
         }
@@ -216,7 +226,8 @@ async function measure(kind, port, dir) {
         const g = gc[name].at(-1);
         const f = footprint[name]?.at(-1);
         const misses = f ? `, ${f.l1.toFixed(0)} L1 / ${f.ll.toFixed(0)} LL misses, cycle estimate ${f.cycles.toFixed(0)}` : '';
-        process.stderr.write(`${kind} ${name} window ${w + 1}: ${perRequest[name].at(-1).toFixed(0)} instructions/request${misses}, ${g.scavenges} scavenges, ${g.full} full GCs\n`);
+        const ic = icMisses[name].at(-1).toFixed(1);
+        process.stderr.write(`${kind} ${name} window ${w + 1}: ${perRequest[name].at(-1).toFixed(0)} instructions/request, ${ic} IC misses${misses}, ${g.scavenges} scavenges, ${g.full} full GCs\n`);
       }
     }
   } finally {
@@ -224,7 +235,7 @@ async function measure(kind, port, dir) {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-  return { perRequest, footprint, gc };
+  return { perRequest, footprint, gc, icMisses };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -305,15 +316,16 @@ async function main() {
   const gcs = {};
   let port = flag('--port', 19400);
   const footprints = {};
-  for (const kind of kinds) ({ perRequest: results[kind], footprint: footprints[kind], gc: gcs[kind] } = await measure(kind, (port += 10), dir));
+  const ics = {};
+  for (const kind of kinds) ({ perRequest: results[kind], footprint: footprints[kind], gc: gcs[kind], icMisses: ics[kind] } = await measure(kind, (port += 10), dir));
   const users = {};
   for (const kind of scaleKinds()) users[kind] = await userMicrosPerRequest(kind, (port += 10), dir);
   const lines = [
     `Server instructions per request (callgrind, ${WINDOWS} windows × ${REQUESTS} keep-alive requests after ${WARMUP} per workload, ` +
       `${CONNECTIONS.join(' / ')} in flight; Node ${benchNodeVersion(NODE)}${[...GC_FLAGS, ...NODE_FLAGS].length ? ` ${[...GC_FLAGS, ...NODE_FLAGS].join(' ')}` : ''}); median, range.`,
     '',
-    '| server | workload | instructions/request | range | scavenges / full GCs per 10,000 requests |',
-    '|---|---|---:|---:|---:|',
+    '| server | workload | instructions/request | range | IC misses/request | scavenges / full GCs per 10,000 requests |',
+    '|---|---|---:|---:|---:|---:|',
   ];
   for (const kind of kinds) {
     for (const { name } of CASES) {
@@ -321,7 +333,8 @@ async function main() {
       const native = users[kind] ? ` (${users[kind][name].toFixed(2)} µs user CPU measured natively)` : '';
       const g = gcs[kind][name];
       const per10k = (k) => ((g.reduce((a, x) => a + x[k], 0) / g.length) * 10_000 / REQUESTS).toFixed(1);
-      lines.push(`| ${kind} | ${name} | ${median(xs).toFixed(0)}${native} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} | ${per10k('scavenges')} / ${per10k('full')} |`);
+      const ic = median(ics[kind][name]).toFixed(1);
+      lines.push(`| ${kind} | ${name} | ${median(xs).toFixed(0)}${native} | ${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)} | ${ic} | ${per10k('scavenges')} / ${per10k('full')} |`);
     }
   }
   const pairs = PAIRS.filter(([a, b]) => results[a] && results[b]);

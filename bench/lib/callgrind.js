@@ -39,4 +39,36 @@ function cycleEstimate(ev) {
   return ev.Ir + 10 * (l1Misses(ev) + branchMisses(ev)) + 100 * llMisses(ev);
 }
 
-module.exports = { dumpEvents, hasCacheEvents, l1Misses, llMisses, branchMisses, cycleEstimate };
+/**
+ * V8's inline-cache miss handlers (`Runtime_LoadIC_Miss`, `Runtime_StoreIC_Miss`, the keyed, define and
+ * global variants): each call is a property access that V8's caches could not answer, looked up in the
+ * runtime (~2,000–2,500 instructions on Node 22, issue #32). Express re-prototypes every request and
+ * response, so each first read of a property on them lands here; their count per request shows such a
+ * read added or removed where the instruction totals, which move by thousands with GC, cannot.
+ */
+const IC_MISS = /\bRuntime_\w*IC_Miss\b/;
+
+/**
+ * The calls into V8's IC miss handlers recorded in a dump (summed over their callers). Needs a Node
+ * binary with symbols (the official builds have them): 0 otherwise. Callgrind names a function once as
+ * `(id) name` and then by `(id)` alone, in one table for `fn=` and `cfn=`.
+ */
+function icMissCalls(text) {
+  const names = new Map();
+  const resolve = (ref) => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(ref);
+    if (!m) return ref;
+    if (m[2] !== undefined) names.set(m[1], m[2]);
+    return names.get(m[1]) ?? ref;
+  };
+  let callee = '';
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) resolve(line.slice(3).trim());
+    else if (line.startsWith('cfn=')) callee = resolve(line.slice(4).trim());
+    else if (line.startsWith('calls=') && IC_MISS.test(callee)) total += Number(line.slice(6).split(' ')[0]);
+  }
+  return total;
+}
+
+module.exports = { dumpEvents, hasCacheEvents, l1Misses, llMisses, branchMisses, cycleEstimate, icMissCalls };
