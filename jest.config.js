@@ -56,7 +56,7 @@ module.exports = {
   testTimeout: 30000,
   // One worker per CPU (Jest's default keeps one CPU for itself): many suites spend most of their time
   // waiting on real servers (Prometheus' scaled windows, Chromium, gunicorn, a packed install), so a
-  // second suite runs in that time. On CI's two CPUs the primary run took 401 s instead of 753 s.
+  // second suite runs in that time. On two CPUs the primary run took 401 s instead of 753 s (2026-12-08).
   // .ci/run gives each of its two concurrent portable runs one worker (`--maxWorkers=1`).
   maxWorkers: '100%',
   // Under CI a server left open by a failed test must not turn a red run into a hang past CI's time

@@ -1,7 +1,8 @@
 /**
  * bench/lib/callgrind.js reads the totals of a callgrind dump by the names on its `events:` line, so
  * that `bench:instructions --cache-sim` reports misses and KCachegrind's cycle estimate from the right
- * columns whatever events callgrind was asked for (issue #32).
+ * columns whatever events callgrind was asked for, and counts the calls into V8's inline-cache miss
+ * handlers that `bench:instructions` reports per request (issue #32).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -117,5 +118,5 @@ describe('callgrind dumps', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // two Node processes under valgrind (~5 s each when idle)
 });
